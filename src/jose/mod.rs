@@ -1,0 +1,14 @@
+//! JOSE on ring: strict base64url, compact JWS (RFC 7515 §7.1), public JWKs with RFC 7638
+//! thumbprints (RFC 7517/7518/8037), and the service's own signing keys and key set.
+//! Nothing here knows about DPoP or OAuth.
+pub mod alg;
+pub mod b64;
+pub mod jwk;
+pub mod jws;
+pub mod keys;
+
+pub use alg::Alg;
+pub use jwk::{Jkt, JwkError, JwkMembers, PublicJwk};
+pub use jws::{CompactJws, JwsError};
+pub use keys::{KeyError, KeySet, SigningKey, VerifiedJwt, VerifyError};
+pub use jwk::SignatureError;

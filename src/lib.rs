@@ -1,0 +1,21 @@
+//! dpopd: the OAuth 2.0 and DPoP (RFC 9449) work for authorization and resource servers
+//! written in any language, behind a JSON API modelled on Authlete's.
+//!
+//! Module map:
+//! - [`config`]: typed settings (embedded defaults → TOML → environment), checked at start.
+//! - [`clock`]: `UnixTime`; every time rule takes `now` as a parameter.
+//! - [`jose`]: compact JWS, JWK, RFC 7638 thumbprints and the service's signing keys, on ring.
+//! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
+//! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): moka or Redis.
+//! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
+//! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
+//! - [`startup`]: `Application`, `AppState` and the route table.
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod dpop;
+pub mod jose;
+pub mod oauth;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
