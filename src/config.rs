@@ -1,1 +1,367 @@
-//! (in progress)
+//! Typed settings, loaded once at start: embedded defaults (`config/defaults.toml`), then a TOML
+//! file (`--config` or `DPOPD_CONFIG`), then environment variables `DPOPD__SECTION__KEY`.
+//! Unknown keys and bad values stop start-up with a message that names the key.
+//! With no configuration file dpopd runs in development mode: see [`Settings::development`].
+use serde::Deserialize;
+use std::path::Path;
+
+pub const DEFAULTS: &str = include_str!("../config/defaults.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub service: ServiceSettings,
+    pub dpop: DpopSettings,
+    pub tokens: TokenSettings,
+    pub keys: KeySettings,
+    pub store: StoreSettings,
+    pub log: LogSettings,
+    pub callers: Vec<CallerSettings>,
+    pub clients: Vec<ClientSettings>,
+    /// Set by the loader, never read from a file: true when no configuration file was given.
+    #[serde(skip)]
+    pub development: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub keep_alive_secs: u64,
+    pub client_request_timeout_ms: u64,
+    pub client_disconnect_timeout_ms: u64,
+    pub max_connections: usize,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    pub issuer: String,
+    pub token_endpoint: String,
+    pub authorization_endpoint: String,
+    pub par_endpoint: String,
+    pub default_audience: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopSettings {
+    pub algs: Vec<String>,
+    pub proof_max_age_secs: u64,
+    pub clock_skew_secs: u64,
+    pub max_proof_bytes: usize,
+    pub rsa_max_bits: usize,
+    pub nonce_required: bool,
+    pub rs_nonce_required: bool,
+    pub nonce_step_secs: u64,
+    pub nonce_lifetime_secs: u64,
+    pub nonce_secret: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    pub access_token_lifetime_secs: u64,
+    pub refresh_token_lifetime_secs: u64,
+    pub max_lifetime_override_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    pub signing: Vec<SigningKeySettings>,
+    pub sealing: Vec<SealingKeySettings>,
+}
+
+/// One signing key: exactly one of `jwk` (inline private JWK JSON), `jwk_file` or `pem_file`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKeySettings {
+    pub jwk: Option<Secret>,
+    pub jwk_file: Option<String>,
+    pub pem_file: Option<String>,
+    pub alg: Option<String>,
+    pub kid: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealingKeySettings {
+    pub kid: String,
+    /// base64url of 32 random octets (AES-256-GCM).
+    pub key: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Memory,
+    Redis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    pub kind: StoreKind,
+    pub max_entries: u64,
+    pub redis_url: Secret,
+    pub redis_prefix: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerSettings {
+    pub key: String,
+    pub secret: Option<Secret>,
+    /// Hex SHA-256 of the secret, so configuration need not hold the secret itself.
+    pub secret_sha256: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSettings {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub client_secret_sha256: Option<String>,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub auth_method: String,
+    #[serde(default = "default_grants")]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Authlete's `dpopRequired`: a token request without a proof is refused.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
+    /// Narrows the service's DPoP alg allow-list for this client.
+    #[serde(default)]
+    pub dpop_algs: Vec<String>,
+    #[serde(default)]
+    pub dpop_nonce_required: bool,
+    #[serde(default)]
+    pub require_par: bool,
+    #[serde(default)]
+    pub audience: Vec<String>,
+}
+
+fn default_grants() -> Vec<String> {
+    vec!["client_credentials".into(), "refresh_token".into()]
+}
+
+/// A configuration value that must never be printed: `Debug` shows `[redacted]`.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration key `{key}`: {problem}")]
+    Invalid { key: String, problem: String },
+}
+
+impl ConfigError {
+    pub fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid { key: key.into(), problem: problem.into() }
+    }
+}
+
+impl Settings {
+    /// Loads defaults → `file` (if any) → environment. No file means development mode.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(
+                config::File::from(path).format(config::FileFormat::Toml).required(true),
+            );
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("DPOPD")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("dpop.algs")
+                .with_list_parse_key("service.default_audience")
+                .try_parsing(true),
+        );
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.development = file.is_none();
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The embedded defaults alone, as development mode starts from (tests build on this).
+    pub fn development() -> Settings {
+        let loaded = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize::<Settings>());
+        match loaded {
+            Ok(mut settings) => {
+                settings.development = true;
+                settings
+            }
+            // The embedded file is part of the binary and covered by a unit test.
+            Err(e) => panic!("embedded defaults are invalid: {e}"),
+        }
+    }
+
+    /// Checks that need more than a type: ranges, enumerations, cross-field rules.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let d = &self.dpop;
+        if d.algs.is_empty() {
+            return Err(ConfigError::invalid("dpop.algs", "must name at least one alg"));
+        }
+        for alg in &d.algs {
+            if crate::jose::Alg::from_name(alg).is_none() {
+                return Err(ConfigError::invalid("dpop.algs", format!("unknown alg {alg:?}")));
+            }
+        }
+        positive("dpop.proof_max_age_secs", d.proof_max_age_secs)?;
+        positive("dpop.nonce_step_secs", d.nonce_step_secs)?;
+        if d.nonce_lifetime_secs < d.nonce_step_secs {
+            return Err(ConfigError::invalid("dpop.nonce_lifetime_secs", "must be at least dpop.nonce_step_secs"));
+        }
+        if !(2048..=16384).contains(&d.rsa_max_bits) {
+            return Err(ConfigError::invalid("dpop.rsa_max_bits", "must be between 2048 and 16384"));
+        }
+        if !(256..=65536).contains(&d.max_proof_bytes) {
+            return Err(ConfigError::invalid("dpop.max_proof_bytes", "must be between 256 and 65536"));
+        }
+        positive("tokens.access_token_lifetime_secs", self.tokens.access_token_lifetime_secs)?;
+        positive("tokens.refresh_token_lifetime_secs", self.tokens.refresh_token_lifetime_secs)?;
+        positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
+        positive("store.max_entries", self.store.max_entries)?;
+        positive("store.timeout_ms", self.store.timeout_ms)?;
+        for (i, caller) in self.callers.iter().enumerate() {
+            let key = format!("callers[{i}]");
+            if caller.secret.is_none() == caller.secret_sha256.is_none() {
+                return Err(ConfigError::invalid(key, "set exactly one of secret, secret_sha256"));
+            }
+            for role in &caller.roles {
+                if role != "as" && role != "rs" {
+                    return Err(ConfigError::invalid(format!("{key}.roles"), format!("unknown role {role:?}")));
+                }
+            }
+        }
+        if !self.development {
+            if self.keys.signing.is_empty() {
+                return Err(ConfigError::invalid("keys.signing", "at least one signing key is required"));
+            }
+            if d.nonce_secret.is_empty() {
+                return Err(ConfigError::invalid("dpop.nonce_secret", "required outside development mode"));
+            }
+            if self.keys.sealing.is_empty() {
+                return Err(ConfigError::invalid("keys.sealing", "at least one sealing key is required"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn positive(key: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::invalid(key, "must be greater than 0"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_deserialize_and_pass_checks() {
+        let s = Settings::development();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.dpop.proof_max_age_secs, 60);
+        assert!(!s.dpop.algs.iter().any(|a| a == "ES384"), "ES384 is opt-in");
+        s.check().expect("defaults are valid");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let dir = std::env::temp_dir().join(format!("dpopd-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "[server]\nport = \"eighty\"\n").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("server.port"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let dir = std::env::temp_dir().join(format!("dpopd-cfg2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("typo.toml");
+        std::fs::write(&path, "[dpop]\nproof_max_agee_secs = 5\n").unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("proof_max_agee_secs"), "{err}");
+    }
+
+    #[test]
+    fn production_mode_requires_keys_and_secrets() {
+        let mut s = Settings::development();
+        s.development = false;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("keys.signing"), "{err}");
+    }
+
+    #[test]
+    fn unknown_alg_is_refused_by_name() {
+        let mut s = Settings::development();
+        s.dpop.algs.push("HS256".into());
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("dpop.algs") && err.contains("HS256"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+}

@@ -9,10 +9,12 @@
 //! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): moka or Redis.
 //! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
+//! - [`development`]: the demo credentials and banner of development mode.
 //! - [`startup`]: `Application`, `AppState` and the route table.
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod development;
 pub mod dpop;
 pub mod jose;
 pub mod oauth;

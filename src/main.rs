@@ -1,1 +1,35 @@
-fn main(){}
+//! `dpopd [--config FILE]`: configuration → telemetry → application.
+use dpopd::config::Settings;
+use dpopd::startup::Application;
+use std::path::PathBuf;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dpopd: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let file = match args.as_slice() {
+        [] => std::env::var_os("DPOPD_CONFIG").map(PathBuf::from),
+        [flag, path] if flag == "--config" => Some(PathBuf::from(path)),
+        _ => return Err("usage: dpopd [--config FILE]".into()),
+    };
+    let mut settings = Settings::load(file.as_deref()).map_err(|e| e.to_string())?;
+    dpopd::telemetry::init_logging(&settings.log);
+    if settings.development {
+        dpopd::development::add_demo_credentials(&mut settings);
+    }
+    let app = Application::build(settings.clone()).await.map_err(|e| e.to_string())?;
+    if settings.development {
+        eprintln!("{}", dpopd::development::banner(&settings, app.port()));
+    }
+    tracing::info!(port = app.port(), "dpopd listening");
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}

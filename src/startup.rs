@@ -1,1 +1,113 @@
-//! (in progress)
+//! [`Application`]: builds [`AppState`] from settings, binds the listener and serves the route
+//! table. `main` and the integration tests share this one constructor.
+use crate::api::{self, caller::Callers};
+use crate::config::{ConfigError, Settings, StoreKind};
+use crate::oauth::Core;
+use crate::store::{memory::MemoryStore, redis::RedisStore, SeenStore};
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a handler may use; built once, shared read-only by every worker.
+pub struct AppState {
+    pub core: Core,
+    pub callers: Callers,
+    pub metrics: PrometheusHandle,
+    pub jwks_json: String,
+    pub configuration_json: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("store: {0}")]
+    Store(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+}
+
+pub struct Application {
+    port: u16,
+    state: web::Data<AppState>,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let store = build_store(&settings).await?;
+        let core = Core::from_settings(&settings, store)?;
+        let configuration_json = api::service::configuration_document(&core, &settings).to_string();
+        let state = web::Data::new(AppState {
+            jwks_json: core.keys.jwks().to_string(),
+            configuration_json,
+            callers: Callers::from_settings(&settings.callers)?,
+            metrics: crate::telemetry::metrics_handle(),
+            core,
+        });
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+        let server = serve(listener, state.clone(), &settings)?;
+        Ok(Application { port, state, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
+    let s = &settings.store;
+    Ok(match s.kind {
+        StoreKind::Memory => Arc::new(MemoryStore::new(s.max_entries)),
+        StoreKind::Redis => {
+            let timeout = Duration::from_millis(s.timeout_ms);
+            let store = RedisStore::connect(s.redis_url.expose(), &s.redis_prefix, timeout)
+                .await
+                .map_err(|e| StartupError::Store(e.to_string()))?;
+            Arc::new(store)
+        }
+    })
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> Result<Server, StartupError> {
+    let s = &settings.server;
+    let max_body = s.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(api::json_config(max_body))
+            .configure(routes)
+    })
+    .keep_alive(Duration::from_secs(s.keep_alive_secs))
+    .client_request_timeout(Duration::from_millis(s.client_request_timeout_ms))
+    .client_disconnect_timeout(Duration::from_millis(s.client_disconnect_timeout_ms))
+    .max_connections(s.max_connections)
+    .shutdown_timeout(s.shutdown_grace_secs);
+    if s.workers > 0 {
+        server = server.workers(s.workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { address: format!("{}:{}", s.host, s.port), source })?
+        .run();
+    Ok(server)
+}
+
+/// The route table, in the order of `openapi.yaml`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    api::token::routes(cfg);
+    api::service::routes(cfg);
+}

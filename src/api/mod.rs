@@ -1,1 +1,83 @@
-//! (in progress)
+//! The JSON API: one file per endpoint with its request and response types and a thin handler.
+//! Domain errors become wire answers in exactly one place per endpoint family (`token_wire`);
+//! problems with the call itself (caller credentials, malformed JSON, size) are [`ApiError`]s,
+//! the only non-200 answers.
+pub mod action;
+pub mod caller;
+pub mod result_code;
+pub mod service;
+pub mod token;
+mod token_wire;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use result_code::ResultCode;
+
+/// A problem with the API call itself: answered with a non-200 status and
+/// `{"resultCode","resultMessage"}` (SPEC §1).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .code.code())]
+pub struct ApiError {
+    pub code: ResultCode,
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ResultCode) -> ApiError {
+        ApiError { code, detail: None }
+    }
+
+    pub fn with_detail(code: ResultCode, detail: impl Into<String>) -> ApiError {
+        ApiError { code, detail: Some(detail.into()) }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self.code {
+            ResultCode::CallerUnauthenticated => StatusCode::UNAUTHORIZED,
+            ResultCode::CallerForbidden => StatusCode::FORBIDDEN,
+            ResultCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ResultCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match &self.detail {
+            Some(detail) => self.code.message_with(detail),
+            None => self.code.message(),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == ResultCode::CallerUnauthenticated {
+            response.insert_header(("WWW-Authenticate", "Basic realm=\"dpopd\", Bearer realm=\"dpopd\""));
+        }
+        response.json(serde_json::json!({ "resultCode": self.code.code(), "resultMessage": message }))
+    }
+}
+
+/// JSON body extraction: size limit → 413, anything else → 400, both with a result code.
+pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
+    use actix_web::error::JsonPayloadError;
+    actix_web::web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .error_handler(|err, _req| {
+            let api = match &err {
+                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::new(ResultCode::BodyTooLarge)
+                }
+                JsonPayloadError::Deserialize(e) => ApiError::with_detail(ResultCode::MalformedRequest, truncate(&e.to_string(), 200)),
+                _ => ApiError::new(ResultCode::MalformedRequest),
+            };
+            api.into()
+        })
+}
+
+/// Caps text that may contain caller or client input before it goes into a message or log.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}

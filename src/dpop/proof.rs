@@ -1,1 +1,454 @@
-//! (in progress)
+//! The DPoP proof validator (RFC 9449 §4.3), shared by every endpoint. [`Validator::check`]
+//! runs the checks that touch no shared state (1–8 and 10, with the nonce parts of 9), and
+//! [`Validator::record`] performs check 11, the atomic replay record, last. Only this module
+//! constructs a [`VerifiedProof`].
+use super::htu::{Htu, HtuError};
+use super::nonce::{NonceError, NonceService};
+use crate::clock::UnixTime;
+use crate::jose::alg::Alg;
+use crate::jose::jwk::{Jkt, JwkError, JwkMembers, PublicJwk, SignatureError};
+use crate::jose::jws::{CompactJws, JwsError};
+use crate::store::{Inserted, Namespace, SeenStore, StoreError};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The service-wide proof policy, from `[dpop]` configuration.
+#[derive(Debug, Clone)]
+pub struct ProofPolicy {
+    pub algs: AlgSet,
+    pub max_proof_bytes: usize,
+    pub rsa_min_bits: usize,
+    pub rsa_max_bits: usize,
+    pub max_age_secs: i64,
+    pub clock_skew_secs: i64,
+}
+
+/// A set of JWS algs, small enough to copy into every call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AlgSet(u16);
+
+impl AlgSet {
+    pub fn of(algs: impl IntoIterator<Item = Alg>) -> AlgSet {
+        AlgSet(algs.into_iter().fold(0, |bits, a| bits | (1 << a as u16)))
+    }
+
+    pub fn contains(self, alg: Alg) -> bool {
+        self.0 & (1 << alg as u16) != 0
+    }
+
+    /// Both sets at once: a client's narrowing of the service's list.
+    pub fn intersect(self, other: AlgSet) -> AlgSet {
+        AlgSet(self.0 & other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Space-separated names, in the order of [`Alg::ALL`] (for `algs="..."` challenges).
+    pub fn names(self) -> Vec<&'static str> {
+        Alg::ALL.into_iter().filter(|a| self.contains(*a)).map(Alg::name).collect()
+    }
+}
+
+/// What the caller expects of one proof.
+#[derive(Debug, Clone, Copy)]
+pub struct Expectation<'a> {
+    /// How many `DPoP` headers the request carried (RFC 9449 §4.3 check 1: exactly one).
+    pub header_count: usize,
+    pub htm: &'a str,
+    pub htu: &'a Htu,
+    /// Resource calls: the access token the proof must be bound to with `ath` (check 10).
+    pub access_token: Option<&'a str>,
+    /// Resource calls with a bound token: the token's `cnf.jkt` (check 10).
+    pub bound_jkt: Option<&'a Jkt>,
+    pub nonce_required: bool,
+    /// The algs allowed for this call (service list, narrowed by the client's).
+    pub algs: AlgSet,
+    pub now: UnixTime,
+}
+
+/// Why a proof was refused; each variant is one check of RFC 9449 §4.3.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DpopError {
+    /// Check 1: more than one `DPoP` header.
+    #[error("more than one DPoP proof")]
+    MultipleProofs,
+    /// Check 1: larger than `max_proof_bytes`.
+    #[error("proof is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// Check 1: not a compact JWS of JSON objects.
+    #[error("proof is not a well-formed JWS: {0}")]
+    Malformed(JwsError),
+    /// Check 2: `typ` is not `dpop+jwt`.
+    #[error("typ is not dpop+jwt")]
+    BadTyp,
+    /// Check 2: `alg` not in the allow-list (incl. `none`, `HS*`).
+    #[error("alg {0} is not allowed")]
+    AlgNotAllowed(String),
+    /// Check 2: `alg` does not fit the key type.
+    #[error("alg does not match the jwk key type")]
+    AlgKeyMismatch,
+    /// Check 2: `crit` names an extension dpopd does not understand (RFC 7515 §4.1.11).
+    #[error("unsupported crit header")]
+    Crit,
+    /// Check 2: no embedded `jwk` (`kid`, `jku`, `x5u`, `x5c` are never used to find a key).
+    #[error("header has no jwk")]
+    MissingJwk,
+    /// Check 3: the `jwk` is not an acceptable public key.
+    #[error("jwk is not acceptable: {0}")]
+    BadJwk(JwkError),
+    /// Check 2/3: RSA modulus outside the allowed size.
+    #[error("RSA key of {bits} bits is outside the allowed size")]
+    RsaKeySize { bits: usize },
+    /// Check 4: the signature does not verify.
+    #[error("signature is invalid: {0}")]
+    BadSignature(SignatureError),
+    /// Check 5: a required claim is missing.
+    #[error("claim {0} is missing")]
+    MissingClaim(&'static str),
+    /// Check 5: a claim has the wrong JSON type or an out-of-range value.
+    #[error("claim {0} is invalid")]
+    InvalidClaim(&'static str),
+    /// Check 6.
+    #[error("htm mismatch: expected {expected}, got {received}")]
+    HtmMismatch { expected: String, received: String },
+    /// Check 7.
+    #[error("htu mismatch: expected {expected}, got {received}")]
+    HtuMismatch { expected: String, received: String },
+    /// Check 7: the claim is not a usable http(s) URI.
+    #[error("htu is not a valid URI: {0}")]
+    BadHtu(HtuError),
+    /// Check 8: `iat` before the acceptance window.
+    #[error("iat {iat} is too old (server time {now})")]
+    IatTooOld { iat: i64, now: i64 },
+    /// Check 8: `iat` after the acceptance window.
+    #[error("iat {iat} is in the future (server time {now})")]
+    IatInFuture { iat: i64, now: i64 },
+    /// Check 9: a nonce is required and the proof has none that is valid. Answered with
+    /// `use_dpop_nonce` and a fresh nonce, never `invalid_dpop_proof`.
+    #[error("a valid server nonce is required ({0})")]
+    UseNonce(NonceProblem),
+    /// Check 10: no `ath` on a resource call.
+    #[error("ath is missing")]
+    MissingAth,
+    /// Check 10: `ath` is not the hash of the presented token.
+    #[error("ath does not match the access token")]
+    AthMismatch,
+    /// Check 10: the proof key is not the key the token is bound to.
+    #[error("proof key does not match the token's cnf.jkt")]
+    KeyMismatch,
+    /// Check 11: `(jkt, jti)` was seen before.
+    #[error("proof has been used before")]
+    Replayed,
+    /// Check 11 could not be made: fail closed.
+    #[error("replay store unavailable")]
+    StoreUnavailable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceProblem {
+    Missing,
+    Invalid(NonceError),
+}
+
+impl std::fmt::Display for NonceProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NonceProblem::Missing => f.write_str("no nonce"),
+            NonceProblem::Invalid(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl DpopError {
+    /// The check that failed, as a stable label for metrics and logs.
+    pub fn check(&self) -> &'static str {
+        use DpopError::*;
+        match self {
+            MultipleProofs | TooLarge { .. } | Malformed(_) => "syntax",
+            BadTyp => "typ",
+            AlgNotAllowed(_) | AlgKeyMismatch | Crit => "alg",
+            MissingJwk | BadJwk(_) | RsaKeySize { .. } => "jwk",
+            BadSignature(_) => "signature",
+            MissingClaim(_) | InvalidClaim(_) => "claims",
+            HtmMismatch { .. } => "htm",
+            HtuMismatch { .. } | BadHtu(_) => "htu",
+            IatTooOld { .. } | IatInFuture { .. } => "iat",
+            UseNonce(_) => "nonce",
+            MissingAth | AthMismatch => "ath",
+            KeyMismatch => "jkt",
+            Replayed => "replay",
+            StoreUnavailable => "store",
+        }
+    }
+}
+
+/// A proof that passed checks 1–10 but is not yet recorded against replay.
+#[derive(Debug)]
+pub struct CheckedProof {
+    proof: VerifiedProof,
+    replay_ttl: Duration,
+}
+
+impl CheckedProof {
+    /// The proof key's thumbprint, for binding checks made before the replay record.
+    pub fn jkt(&self) -> &Jkt {
+        &self.proof.jkt
+    }
+}
+
+/// A proof that passed every check. Private fields: only [`Validator::record`] builds one.
+#[derive(Debug, Clone)]
+pub struct VerifiedProof {
+    jkt: Jkt,
+    jti: String,
+    iat: UnixTime,
+    nonce_time: Option<UnixTime>,
+    alg: Alg,
+}
+
+impl VerifiedProof {
+    pub fn jkt(&self) -> &Jkt {
+        &self.jkt
+    }
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+    pub fn iat(&self) -> UnixTime {
+        self.iat
+    }
+    /// The issue time of the server nonce the proof carried, when it carried a valid one.
+    pub fn nonce_time(&self) -> Option<UnixTime> {
+        self.nonce_time
+    }
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+}
+
+#[derive(Deserialize)]
+struct ProofHeader {
+    typ: Option<String>,
+    alg: Option<String>,
+    jwk: Option<JwkMembers>,
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// Claims as received: typed only as far as "some JSON", so a wrong type is reported by name.
+#[derive(Deserialize)]
+struct ProofClaims {
+    jti: Option<serde_json::Value>,
+    htm: Option<serde_json::Value>,
+    htu: Option<serde_json::Value>,
+    iat: Option<serde_json::Value>,
+    ath: Option<serde_json::Value>,
+    nonce: Option<serde_json::Value>,
+}
+
+const MAX_JTI_CHARS: usize = 256;
+
+pub struct Validator {
+    policy: ProofPolicy,
+    nonces: NonceService,
+}
+
+impl Validator {
+    pub fn new(policy: ProofPolicy, nonces: NonceService) -> Validator {
+        Validator { policy, nonces }
+    }
+
+    pub fn policy(&self) -> &ProofPolicy {
+        &self.policy
+    }
+
+    pub fn nonces(&self) -> &NonceService {
+        &self.nonces
+    }
+
+    /// Every check of RFC 9449 §4.3, the replay record last.
+    pub async fn verify(
+        &self,
+        proof: &str,
+        expect: &Expectation<'_>,
+        store: &dyn SeenStore,
+    ) -> Result<VerifiedProof, DpopError> {
+        let checked = self.check(proof, expect)?;
+        Self::record(checked, store).await
+    }
+
+    /// Checks 1–10: everything that touches no shared state.
+    pub fn check(&self, proof: &str, expect: &Expectation<'_>) -> Result<CheckedProof, DpopError> {
+        // RFC 9449 §4.3 (1): one proof, bounded size, a compact JWS of JSON objects.
+        if expect.header_count > 1 {
+            return Err(DpopError::MultipleProofs);
+        }
+        if proof.len() > self.policy.max_proof_bytes {
+            return Err(DpopError::TooLarge { limit: self.policy.max_proof_bytes });
+        }
+        let jws = CompactJws::parse(proof).map_err(DpopError::Malformed)?;
+        let header: ProofHeader = jws.header_as().map_err(DpopError::Malformed)?;
+
+        // (2) typ, alg, crit; (3) the embedded public key.
+        if !header.typ.as_deref().is_some_and(is_dpop_typ) {
+            return Err(DpopError::BadTyp);
+        }
+        let alg_name = header.alg.unwrap_or_default();
+        let alg = Alg::from_name(&alg_name)
+            .filter(|a| expect.algs.contains(*a))
+            .ok_or(DpopError::AlgNotAllowed(alg_name))?;
+        if header.crit.is_some() {
+            return Err(DpopError::Crit);
+        }
+        let members = header.jwk.ok_or(DpopError::MissingJwk)?;
+        let jwk = PublicJwk::from_members(&members).map_err(DpopError::BadJwk)?;
+        if !jwk.accepts(alg) {
+            return Err(DpopError::AlgKeyMismatch);
+        }
+        if let Some(bits) = jwk.rsa_bits() {
+            if bits < self.policy.rsa_min_bits || bits > self.policy.rsa_max_bits {
+                return Err(DpopError::RsaKeySize { bits });
+            }
+        }
+
+        // (4) the signature, with the key from the header only.
+        jwk.verify(alg, jws.signing_input.as_bytes(), &jws.signature)
+            .map_err(DpopError::BadSignature)?;
+
+        // (5) required claims and their types.
+        let claims: ProofClaims = jws.payload_as().map_err(DpopError::Malformed)?;
+        let jti = required_str(claims.jti, "jti")?;
+        if jti.is_empty() || jti.chars().count() > MAX_JTI_CHARS {
+            return Err(DpopError::InvalidClaim("jti"));
+        }
+        let htm = required_str(claims.htm, "htm")?;
+        let htu = required_str(claims.htu, "htu")?;
+        let iat = match claims.iat {
+            None | Some(serde_json::Value::Null) => return Err(DpopError::MissingClaim("iat")),
+            Some(serde_json::Value::Number(n)) => numeric_date(&n).ok_or(DpopError::InvalidClaim("iat"))?,
+            Some(_) => return Err(DpopError::InvalidClaim("iat")),
+        };
+        let ath = optional_str(claims.ath, "ath")?;
+        let nonce = optional_str(claims.nonce, "nonce")?;
+
+        // (6) htm, exactly.
+        if htm != expect.htm {
+            return Err(DpopError::HtmMismatch { expected: expect.htm.to_owned(), received: htm });
+        }
+        // (7) htu, both sides normalised.
+        let claimed = Htu::parse(&htu).map_err(DpopError::BadHtu)?;
+        if claimed != *expect.htu {
+            return Err(DpopError::HtuMismatch {
+                expected: expect.htu.as_str().to_owned(),
+                received: claimed.as_str().to_owned(),
+            });
+        }
+
+        // (9) nonce, then (8) time: a valid server nonce dates the proof.
+        let nonce_time = match nonce.as_deref().map(|n| self.nonces.check(n, expect.now)) {
+            Some(Ok(issued)) => Some(issued),
+            Some(Err(e)) if expect.nonce_required => return Err(DpopError::UseNonce(NonceProblem::Invalid(e))),
+            None if expect.nonce_required => return Err(DpopError::UseNonce(NonceProblem::Missing)),
+            // Not required: a stale nonce from an earlier policy is ignored, `iat` decides.
+            _ => None,
+        };
+        if nonce_time.is_none() {
+            let now = expect.now.secs();
+            if iat < now - self.policy.max_age_secs - self.policy.clock_skew_secs {
+                return Err(DpopError::IatTooOld { iat, now });
+            }
+            if iat > now + self.policy.clock_skew_secs {
+                return Err(DpopError::IatInFuture { iat, now });
+            }
+        }
+
+        // (10) resource calls: `ath` and the key binding.
+        if let Some(token) = expect.access_token {
+            let ath = ath.ok_or(DpopError::MissingAth)?;
+            if !ct_eq(ath.as_bytes(), ath_of(token).as_bytes()) {
+                return Err(DpopError::AthMismatch);
+            }
+        }
+        let jkt = jwk.thumbprint();
+        if let Some(bound) = expect.bound_jkt {
+            if !bound.ct_eq(&jkt) {
+                return Err(DpopError::KeyMismatch);
+            }
+        }
+
+        Ok(CheckedProof {
+            proof: VerifiedProof { jkt, jti, iat: UnixTime(iat), nonce_time, alg },
+            replay_ttl: self.replay_ttl(),
+        })
+    }
+
+    /// (11) Records `(jkt, jti)` atomically; a second use is a replay. Fails closed.
+    pub async fn record(checked: CheckedProof, store: &dyn SeenStore) -> Result<VerifiedProof, DpopError> {
+        let key = replay_key(&checked.proof.jkt, &checked.proof.jti);
+        match store.insert_if_absent(Namespace::DpopJti, &key, checked.replay_ttl).await {
+            Ok(Inserted::New) => Ok(checked.proof),
+            Ok(Inserted::AlreadyPresent) => Err(DpopError::Replayed),
+            Err(StoreError::Unavailable(_)) => Err(DpopError::StoreUnavailable),
+        }
+    }
+
+    /// How long a `jti` must be remembered: as long as any proof carrying it could still pass
+    /// check 8 — the past window plus both skews, or a nonce's lifetime if longer.
+    pub fn replay_ttl(&self) -> Duration {
+        let p = &self.policy;
+        let iat_window = p.max_age_secs + 2 * p.clock_skew_secs;
+        let nonce_window = self.nonces.lifetime() as i64 + p.clock_skew_secs;
+        Duration::from_secs(iat_window.max(nonce_window).max(1) as u64)
+    }
+}
+
+/// RFC 7515 §4.1.9: media types compare case-insensitively, `application/` may be omitted.
+fn is_dpop_typ(typ: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case("dpop+jwt")
+}
+
+fn required_str(value: Option<serde_json::Value>, name: &'static str) -> Result<String, DpopError> {
+    optional_str(value, name)?.ok_or(DpopError::MissingClaim(name))
+}
+
+fn optional_str(value: Option<serde_json::Value>, name: &'static str) -> Result<Option<String>, DpopError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(DpopError::InvalidClaim(name)),
+    }
+}
+
+/// RFC 7519 §2 NumericDate: seconds, fractions allowed, within a sane range.
+fn numeric_date(n: &serde_json::Number) -> Option<i64> {
+    const MAX: f64 = 253_402_300_799.0; // 9999-12-31
+    if let Some(i) = n.as_i64() {
+        return (0..=MAX as i64).contains(&i).then_some(i);
+    }
+    n.as_f64().filter(|f| f.is_finite() && *f >= 0.0 && *f <= MAX).map(|f| f as i64)
+}
+
+/// base64url(SHA-256(token)): the `ath` of RFC 9449 §4.2.
+pub fn ath_of(token: &str) -> String {
+    crate::jose::b64::encode(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
+}
+
+fn replay_key(jkt: &Jkt, jti: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(jkt.as_str().len() + 1 + jti.len());
+    key.extend_from_slice(jkt.as_str().as_bytes());
+    key.push(0);
+    key.extend_from_slice(jti.as_bytes());
+    key
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,32 @@
-//! (in progress)
+//! OAuth 2.0 domain logic with no HTTP in it: form parameters, clients and their
+//! authentication, scopes, sealed values, access and refresh tokens, and the grants of the
+//! token endpoint. [`Core`] holds everything a grant needs.
+pub mod clients;
+pub mod core;
+pub mod grants;
+pub mod params;
+pub mod refresh;
+pub mod scope;
+pub mod sealed;
+pub mod tokens;
+
+pub use self::core::Core;
+
+/// An Authlete-style property: extra data carried with a token. Non-hidden properties are
+/// shown to the client in the token response; hidden ones only to callers (introspection).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Property {
+    pub key: String,
+    pub value: String,
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// 16 random octets, base64url: token ids, family ids.
+pub fn random_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    crate::jose::b64::encode(&bytes)
+}

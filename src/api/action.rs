@@ -1,0 +1,37 @@
+//! The `action` the caller follows, and the HTTP status each stands for.
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Action {
+    Ok,
+    BadRequest,
+    InvalidClient,
+    Unauthorized,
+    Forbidden,
+    InternalServerError,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Ok => "OK",
+            Action::BadRequest => "BAD_REQUEST",
+            Action::InvalidClient => "INVALID_CLIENT",
+            Action::Unauthorized => "UNAUTHORIZED",
+            Action::Forbidden => "FORBIDDEN",
+            Action::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The status the caller sends to its client.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Action::Ok => 200,
+            Action::BadRequest => 400,
+            Action::InvalidClient | Action::Unauthorized => 401,
+            Action::Forbidden => 403,
+            Action::InternalServerError => 500,
+        }
+    }
+}

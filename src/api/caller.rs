@@ -1,0 +1,109 @@
+//! Caller authentication (SPEC §1): `Authorization: Basic base64(key:secret)` or
+//! `Bearer <secret>`, secrets compared as SHA-256 digests in constant time, and roles —
+//! `as` for authorization-server APIs, `rs` for resource-server APIs — checked per route.
+use super::result_code::ResultCode;
+use super::ApiError;
+use crate::config::{CallerSettings, ConfigError};
+use crate::oauth::clients::{parse_hex32, sha256};
+use crate::oauth::sealed::ct_eq;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use base64::Engine;
+use std::future::{ready, Ready};
+use std::marker::PhantomData;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    As,
+    Rs,
+}
+
+struct CallerEntry {
+    key: String,
+    secret_sha256: [u8; 32],
+    roles: Vec<Role>,
+}
+
+pub struct Callers(Vec<CallerEntry>);
+
+impl Callers {
+    pub fn from_settings(list: &[CallerSettings]) -> Result<Callers, ConfigError> {
+        let mut entries = Vec::new();
+        for (i, c) in list.iter().enumerate() {
+            let secret_sha256 = match (&c.secret, &c.secret_sha256) {
+                (Some(s), _) => sha256(s.expose().as_bytes()),
+                (None, Some(hex)) => parse_hex32(hex)
+                    .ok_or_else(|| ConfigError::invalid(format!("callers[{i}].secret_sha256"), "must be 64 hex digits"))?,
+                (None, None) => return Err(ConfigError::invalid(format!("callers[{i}]"), "needs secret or secret_sha256")),
+            };
+            let roles = c.roles.iter().map(|r| if r == "as" { Role::As } else { Role::Rs }).collect();
+            entries.push(CallerEntry { key: c.key.clone(), secret_sha256, roles });
+        }
+        Ok(Callers(entries))
+    }
+
+    /// The roles of the caller that sent `authorization`, if its credentials are valid.
+    fn authenticate(&self, authorization: &str) -> Option<&[Role]> {
+        let (scheme, value) = authorization.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+            let text = String::from_utf8(decoded).ok()?;
+            let (key, secret) = text.split_once(':')?;
+            let given = sha256(secret.as_bytes());
+            let entry = self.0.iter().find(|e| e.key == key)?;
+            ct_eq(&given, &entry.secret_sha256).then_some(entry.roles.as_slice())
+        } else if scheme.eq_ignore_ascii_case("bearer") {
+            let given = sha256(value.trim().as_bytes());
+            // Every entry is compared so the time taken does not tell which one matched.
+            let mut found = None;
+            for entry in &self.0 {
+                if ct_eq(&given, &entry.secret_sha256) {
+                    found = Some(entry.roles.as_slice());
+                }
+            }
+            found
+        } else {
+            None
+        }
+    }
+}
+
+pub trait RoleMarker {
+    const ROLE: Role;
+}
+
+pub struct AsRole;
+pub struct RsRole;
+
+impl RoleMarker for AsRole {
+    const ROLE: Role = Role::As;
+}
+impl RoleMarker for RsRole {
+    const ROLE: Role = Role::Rs;
+}
+
+/// Extractor: the request comes from an authenticated caller holding role `R`.
+pub struct Authorized<R: RoleMarker>(PhantomData<R>);
+
+pub type AsCaller = Authorized<AsRole>;
+pub type RsCaller = Authorized<RsRole>;
+
+impl<R: RoleMarker> FromRequest for Authorized<R> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<actix_web::web::Data<crate::startup::AppState>>();
+        let header = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+        let outcome = match (state, header) {
+            (None, _) => Err(ApiError::new(ResultCode::InternalError)),
+            (_, None) => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
+            (Some(state), Some(h)) => match state.callers.authenticate(h) {
+                None => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
+                Some(roles) if !roles.contains(&R::ROLE) => Err(ApiError::new(ResultCode::CallerForbidden)),
+                Some(_) => Ok(Authorized(PhantomData)),
+            },
+        };
+        ready(outcome)
+    }
+}

@@ -1,0 +1,60 @@
+//! Service endpoints: JWKS (every verification key, RFC 7517 §5), the AS metadata fragment
+//! (RFC 8414 with RFC 9449 §5.1's `dpop_signing_alg_values_supported`), health, readiness and
+//! Prometheus metrics.
+use crate::startup::AppState;
+use actix_web::{web, HttpResponse};
+
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.jwks_json.clone())
+}
+
+pub async fn configuration(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.configuration_json.clone())
+}
+
+/// The metadata a caller merges into its own discovery document.
+pub fn configuration_document(state_core: &crate::oauth::Core, settings: &crate::config::Settings) -> serde_json::Value {
+    serde_json::json!({
+        "issuer": settings.service.issuer,
+        "token_endpoint": settings.service.token_endpoint,
+        "dpop_signing_alg_values_supported": state_core.service_algs.names(),
+        "grant_types_supported": ["client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "response_types_supported": ["code"],
+    })
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Ready when keys are loaded (they are, or start-up failed) and the store answers.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.core.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        Err(e) => HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "not ready", "reason": e.to_string() })),
+    }
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    for path in ["/service/jwks", "/api/service/jwks/get"] {
+        cfg.route(path, web::get().to(jwks)).route(path, web::post().to(jwks));
+    }
+    for path in ["/service/configuration", "/api/service/configuration"] {
+        cfg.route(path, web::get().to(configuration)).route(path, web::post().to(configuration));
+    }
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}

@@ -1,0 +1,285 @@
+//! Registered clients and client authentication at the token endpoint (RFC 6749 §2.3):
+//! `client_secret_basic`, `client_secret_post` and `none`; a client must use the method it is
+//! registered with, and secrets are compared as SHA-256 digests in constant time.
+use crate::config::ClientSettings;
+use crate::config::ConfigError;
+use crate::dpop::proof::AlgSet;
+use crate::jose::Alg;
+use crate::oauth::params::Params;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+impl AuthMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+
+    fn parse(name: &str) -> Option<AuthMethod> {
+        [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::None]
+            .into_iter()
+            .find(|m| m.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    AuthorizationCode,
+    ClientCredentials,
+    RefreshToken,
+}
+
+impl GrantType {
+    pub fn name(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::RefreshToken => "refresh_token",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<GrantType> {
+        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken]
+            .into_iter()
+            .find(|g| g.name() == name)
+    }
+
+    /// The Authlete-style enum value (`CLIENT_CREDENTIALS`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "AUTHORIZATION_CODE",
+            GrantType::ClientCredentials => "CLIENT_CREDENTIALS",
+            GrantType::RefreshToken => "REFRESH_TOKEN",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: String,
+    secret_sha256: Option<[u8; 32]>,
+    pub auth_method: AuthMethod,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub dpop_bound_access_tokens: bool,
+    /// `None`: the service's list applies.
+    pub dpop_algs: Option<AlgSet>,
+    pub dpop_nonce_required: bool,
+    pub require_par: bool,
+    pub audience: Vec<String>,
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.auth_method == AuthMethod::None
+    }
+
+    pub fn may_use(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}
+
+/// Why client authentication failed (RFC 6749 §5.2 `invalid_client`, or `invalid_request`
+/// when the request itself is ambiguous).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientAuthError {
+    #[error("no client identifier")]
+    MissingClientId,
+    #[error("unknown client")]
+    UnknownClient,
+    #[error("client authentication failed")]
+    BadSecret,
+    #[error("client used {used} but is registered for {registered}")]
+    WrongMethod { used: &'static str, registered: &'static str },
+    /// RFC 6749 §2.3: a client must not use more than one authentication method.
+    #[error("more than one client authentication method")]
+    MultipleMethods,
+    #[error("client_id in the body differs from the authenticated client")]
+    ClientIdMismatch,
+}
+
+/// Client credentials as the token endpoint received them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presented<'a> {
+    /// From `Authorization: Basic` (the API's `clientId`/`clientSecret`).
+    pub basic_id: Option<&'a str>,
+    pub basic_secret: Option<&'a str>,
+}
+
+pub struct ClientRegistry {
+    clients: HashMap<String, Client>,
+}
+
+impl ClientRegistry {
+    pub fn from_settings(list: &[ClientSettings], service_algs: AlgSet) -> Result<ClientRegistry, ConfigError> {
+        let mut clients = HashMap::new();
+        for (i, c) in list.iter().enumerate() {
+            let key = |field: &str| format!("clients[{i}].{field}");
+            let auth_method = AuthMethod::parse(&c.auth_method)
+                .ok_or_else(|| ConfigError::invalid(key("auth_method"), format!("unknown method {:?}", c.auth_method)))?;
+            let secret_sha256 = match (&c.client_secret, &c.client_secret_sha256) {
+                (Some(s), None) => Some(sha256(s.expose().as_bytes())),
+                (None, Some(hex)) => Some(parse_hex32(hex).ok_or_else(|| ConfigError::invalid(key("client_secret_sha256"), "must be 64 hex digits"))?),
+                (None, None) => None,
+                (Some(_), Some(_)) => return Err(ConfigError::invalid(key("client_secret"), "set only one of client_secret, client_secret_sha256")),
+            };
+            if (auth_method == AuthMethod::None) != secret_sha256.is_none() {
+                return Err(ConfigError::invalid(key("client_secret"), "required for confidential clients and forbidden for auth_method none"));
+            }
+            let grant_types = c.grant_types.iter()
+                .map(|g| GrantType::parse(g).ok_or_else(|| ConfigError::invalid(key("grant_types"), format!("unknown grant {g:?}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let dpop_algs = if c.dpop_algs.is_empty() {
+                None
+            } else {
+                let algs = c.dpop_algs.iter()
+                    .map(|a| Alg::from_name(a).ok_or_else(|| ConfigError::invalid(key("dpop_algs"), format!("unknown alg {a:?}"))))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let set = AlgSet::of(algs).intersect(service_algs);
+                if set.is_empty() {
+                    return Err(ConfigError::invalid(key("dpop_algs"), "allows no alg of dpop.algs"));
+                }
+                Some(set)
+            };
+            if clients.contains_key(&c.client_id) || c.client_id.is_empty() {
+                return Err(ConfigError::invalid(key("client_id"), "must be non-empty and unique"));
+            }
+            clients.insert(c.client_id.clone(), Client {
+                id: c.client_id.clone(),
+                secret_sha256,
+                auth_method,
+                grant_types,
+                scopes: c.scopes.clone(),
+                redirect_uris: c.redirect_uris.clone(),
+                dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+                dpop_algs,
+                dpop_nonce_required: c.dpop_nonce_required,
+                require_par: c.require_par,
+                audience: c.audience.clone(),
+            });
+        }
+        Ok(ClientRegistry { clients })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Client> {
+        self.clients.get(id)
+    }
+
+    /// RFC 6749 §2.3: identifies and authenticates the client of a token-endpoint request.
+    pub fn authenticate(&self, presented: Presented<'_>, params: &Params) -> Result<&Client, ClientAuthError> {
+        let post_secret = params.get("client_secret");
+        let body_id = params.get("client_id");
+        if presented.basic_secret.is_some() && post_secret.is_some() {
+            return Err(ClientAuthError::MultipleMethods);
+        }
+        let (id, secret, used) = match (presented.basic_id, post_secret) {
+            (Some(id), _) => {
+                if body_id.is_some_and(|b| b != id) {
+                    return Err(ClientAuthError::ClientIdMismatch);
+                }
+                (id, presented.basic_secret, AuthMethod::ClientSecretBasic)
+            }
+            (None, Some(secret)) => (body_id.ok_or(ClientAuthError::MissingClientId)?, Some(secret), AuthMethod::ClientSecretPost),
+            (None, None) => (body_id.ok_or(ClientAuthError::MissingClientId)?, None, AuthMethod::None),
+        };
+        let client = self.clients.get(id).ok_or(ClientAuthError::UnknownClient)?;
+        if used != client.auth_method {
+            return Err(ClientAuthError::WrongMethod { used: used.name(), registered: client.auth_method.name() });
+        }
+        if let Some(expected) = &client.secret_sha256 {
+            let given = sha256(secret.unwrap_or("").as_bytes());
+            if !crate::oauth::sealed::ct_eq(&given, expected) {
+                return Err(ClientAuthError::BadSecret);
+            }
+        }
+        Ok(client)
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
+}
+
+pub fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn registry() -> ClientRegistry {
+        let confidential = ClientSettings {
+            client_id: "conf".into(),
+            client_secret: Some(Secret::new("s3cret")),
+            client_secret_sha256: None,
+            auth_method: "client_secret_basic".into(),
+            grant_types: vec!["client_credentials".into()],
+            scopes: vec!["read".into()],
+            redirect_uris: vec![],
+            dpop_bound_access_tokens: false,
+            dpop_algs: vec![],
+            dpop_nonce_required: false,
+            require_par: false,
+            audience: vec![],
+        };
+        let post = ClientSettings { client_id: "post".into(), auth_method: "client_secret_post".into(), ..confidential.clone() };
+        let public = ClientSettings { client_id: "pub".into(), client_secret: None, auth_method: "none".into(), ..confidential.clone() };
+        ClientRegistry::from_settings(&[confidential, post, public], AlgSet::of(Alg::ALL)).unwrap()
+    }
+
+    fn basic<'a>(id: &'a str, secret: &'a str) -> Presented<'a> {
+        Presented { basic_id: Some(id), basic_secret: Some(secret) }
+    }
+
+    #[test]
+    fn each_method_authenticates_its_client() {
+        let r = registry();
+        let none = Params::default();
+        assert_eq!(r.authenticate(basic("conf", "s3cret"), &none).unwrap().id, "conf");
+        let post = Params::parse("client_id=post&client_secret=s3cret").unwrap();
+        assert_eq!(r.authenticate(Presented::default(), &post).unwrap().id, "post");
+        let public = Params::parse("client_id=pub").unwrap();
+        assert_eq!(r.authenticate(Presented::default(), &public).unwrap().id, "pub");
+    }
+
+    #[test]
+    fn refusals_are_specific() {
+        let r = registry();
+        let cases: Vec<(&str, Presented, &str, ClientAuthError)> = vec![
+            ("wrong secret", basic("conf", "nope"), "", ClientAuthError::BadSecret),
+            ("unknown client", basic("who", "x"), "", ClientAuthError::UnknownClient),
+            ("no client id at all", Presented::default(), "", ClientAuthError::MissingClientId),
+            ("basic and post together", basic("conf", "s3cret"), "client_secret=s3cret", ClientAuthError::MultipleMethods),
+            ("body client_id differs", basic("conf", "s3cret"), "client_id=pub", ClientAuthError::ClientIdMismatch),
+            ("basic client posting its secret", Presented::default(), "client_id=conf&client_secret=s3cret",
+                ClientAuthError::WrongMethod { used: "client_secret_post", registered: "client_secret_basic" }),
+            ("confidential client without secret", Presented::default(), "client_id=conf",
+                ClientAuthError::WrongMethod { used: "none", registered: "client_secret_basic" }),
+        ];
+        for (why, presented, body, expected) in cases {
+            let params = Params::parse(body).unwrap();
+            assert_eq!(r.authenticate(presented, &params).unwrap_err(), expected, "{why}");
+        }
+    }
+}

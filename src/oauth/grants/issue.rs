@@ -1,0 +1,138 @@
+//! Issuance, the last step of every grant: the access token (bound to the proof's key when
+//! there is one), the refresh token (new, rotated, or kept), and the RFC 6749 §5.1 body.
+use super::{token_type, Prepared, TokenCall, TokenError};
+use crate::clock::UnixTime;
+use crate::dpop::proof::VerifiedProof;
+use crate::jose::jwk::Jkt;
+use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::refresh::RefreshRecord;
+use crate::oauth::tokens::{self, AccessGrant, TokenType};
+use crate::oauth::{Core, Property};
+
+/// Everything the caller gets back from a successful token call.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub grant: GrantType,
+    pub client_id: String,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub access_token: String,
+    pub access_expires_at: UnixTime,
+    pub access_duration: i64,
+    pub refresh_token: Option<String>,
+    pub refresh_expires_at: Option<UnixTime>,
+    pub token_type: TokenType,
+    pub jkt: Option<Jkt>,
+    pub properties: Vec<Property>,
+    /// `iat` of the accepted proof, for the clock-drift histogram.
+    pub proof_iat: Option<UnixTime>,
+}
+
+pub(super) fn issue(
+    core: &Core,
+    client: &Client,
+    call: &TokenCall<'_>,
+    prepared: Prepared,
+    proof: Option<&VerifiedProof>,
+    now: UnixTime,
+) -> Result<Issued, TokenError> {
+    let jkt = proof.map(|p| p.jkt().clone());
+    let access_duration = lifetime(core, call.access_token_duration, core.access_lifetime_secs);
+    let audience = if client.audience.is_empty() { core.default_audience.clone() } else { client.audience.clone() };
+    let minted = tokens::mint(
+        &core.keys,
+        &core.sealer,
+        &core.issuer,
+        AccessGrant {
+            subject: &prepared.subject,
+            client_id: &client.id,
+            scopes: &prepared.scopes,
+            audience,
+            jkt: jkt.as_ref(),
+            lifetime_secs: access_duration,
+            properties: &prepared.properties,
+            extra: prepared.extra.clone(),
+        },
+        now,
+    )
+    .map_err(|_| TokenError::Signing)?;
+    let (refresh_token, refresh_expires_at) = refresh_token(core, client, call, &prepared, jkt.as_ref(), now)?;
+    Ok(Issued {
+        grant: prepared.grant,
+        client_id: client.id.clone(),
+        subject: prepared.subject,
+        scopes: prepared.scopes,
+        access_token: minted.token,
+        access_expires_at: minted.expires_at,
+        access_duration,
+        refresh_token,
+        refresh_expires_at,
+        token_type: token_type(jkt.as_ref()),
+        jkt,
+        properties: prepared.properties,
+        proof_iat: proof.map(VerifiedProof::iat),
+    })
+}
+
+/// A per-call duration wins when set (0 means not set), capped by configuration.
+fn lifetime(core: &Core, requested: Option<u64>, default: i64) -> i64 {
+    match requested {
+        Some(secs) if secs > 0 => (secs as i64).min(core.max_lifetime_override_secs),
+        _ => default,
+    }
+}
+
+/// Client credentials: a new family if the client may refresh. Refresh: a confidential
+/// client keeps its token; a public client gets the next token of the same family, still
+/// bound to the same key and expiring with the original grant.
+fn refresh_token(
+    core: &Core,
+    client: &Client,
+    call: &TokenCall<'_>,
+    prepared: &Prepared,
+    jkt: Option<&Jkt>,
+    now: UnixTime,
+) -> Result<(Option<String>, Option<UnixTime>), TokenError> {
+    let record = match &prepared.refresh {
+        Some(presented) if !client.is_public() => {
+            return Ok((Some(presented.text.clone()), Some(presented.record.expires_at())));
+        }
+        Some(presented) => RefreshRecord { jti: crate::oauth::random_id(), iat: now.secs(), ..presented.record.clone() },
+        None if client.may_use(GrantType::RefreshToken) => RefreshRecord {
+            jti: crate::oauth::random_id(),
+            fam: crate::oauth::random_id(),
+            cid: client.id.clone(),
+            sub: prepared.subject.clone(),
+            scp: prepared.scopes.clone(),
+            iat: now.secs(),
+            exp: now.plus(lifetime(core, call.refresh_token_duration, core.refresh_lifetime_secs)).secs(),
+            // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
+            jkt: if client.is_public() { jkt.map(|j| j.as_str().to_owned()) } else { None },
+            prp: prepared.properties.clone(),
+            ext: prepared.extra.clone(),
+        },
+        None => return Ok((None, None)),
+    };
+    let sealed = record.seal(&core.sealer).map_err(|_| TokenError::Signing)?;
+    Ok((Some(sealed), Some(record.expires_at())))
+}
+
+impl Issued {
+    /// RFC 6749 §5.1 success body; non-hidden properties are added as extra members.
+    pub fn response_body(&self) -> String {
+        let mut body = serde_json::Map::new();
+        body.insert("access_token".into(), self.access_token.clone().into());
+        body.insert("token_type".into(), self.token_type.name().into());
+        body.insert("expires_in".into(), self.access_duration.into());
+        if !self.scopes.is_empty() {
+            body.insert("scope".into(), self.scopes.join(" ").into());
+        }
+        if let Some(rt) = &self.refresh_token {
+            body.insert("refresh_token".into(), rt.clone().into());
+        }
+        for p in self.properties.iter().filter(|p| !p.hidden) {
+            body.entry(p.key.clone()).or_insert_with(|| p.value.clone().into());
+        }
+        serde_json::Value::Object(body).to_string()
+    }
+}

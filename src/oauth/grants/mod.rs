@@ -1,0 +1,203 @@
+//! The token endpoint (RFC 6749 §3.2, §5) as one domain call: parse the form, authenticate the
+//! client, prepare the grant, validate the DPoP proof (RFC 9449 §5), then — only once every
+//! stateless check passed — record the proof and consume single-use state, and issue tokens.
+//! A failed call consumes nothing.
+mod client_credentials;
+mod refresh_token;
+mod issue;
+
+use crate::clock::UnixTime;
+use crate::dpop::htu::Htu;
+use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator};
+use crate::jose::jwk::Jkt;
+use crate::oauth::clients::{Client, ClientAuthError, GrantType, Presented};
+use crate::oauth::params::{Params, ParamsError};
+use crate::oauth::tokens::TokenType;
+use crate::oauth::{Core, Property};
+
+pub use issue::Issued;
+
+/// One call of the token endpoint, as the caller forwarded it.
+#[derive(Debug, Clone, Default)]
+pub struct TokenCall<'a> {
+    pub parameters: &'a str,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+    pub dpop: Option<&'a str>,
+    pub dpop_header_count: usize,
+    pub htm: Option<&'a str>,
+    pub htu: Option<&'a str>,
+    pub dpop_nonce_required: bool,
+    pub access_token_duration: Option<u64>,
+    pub refresh_token_duration: Option<u64>,
+    pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
+    pub properties: Vec<Property>,
+    pub now: Option<UnixTime>,
+}
+
+pub struct TokenOutcome {
+    pub result: Result<Issued, TokenError>,
+    /// Set whenever nonces are required for this call, success included (SPEC §3).
+    pub dpop_nonce: Option<String>,
+}
+
+/// Why the token endpoint refused; one variant per OAuth error the caller relays.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("invalid request: {0}")]
+    InvalidRequest(RequestProblem),
+    #[error("unsupported grant type")]
+    UnsupportedGrantType,
+    #[error("client authentication failed: {0}")]
+    Client(ClientAuthError),
+    #[error("client may not use the {} grant", .0.name())]
+    UnauthorizedClient(GrantType),
+    #[error("requested scope is not allowed")]
+    InvalidScope,
+    /// The client is registered with `dpop_bound_access_tokens` and sent no proof.
+    #[error("DPoP proof required")]
+    DpopRequired,
+    #[error("DPoP proof rejected: {0}")]
+    Dpop(DpopError),
+    #[error("invalid grant: {0}")]
+    InvalidGrant(GrantProblem),
+    /// The caller's own input (not the client's) is unusable, e.g. an `htu` that is no URL.
+    #[error("caller input: {0}")]
+    Caller(&'static str),
+    /// The store did not answer: fail closed, never an accepted replay.
+    #[error("store unavailable")]
+    StoreUnavailable,
+    /// Signing or sealing failed.
+    #[error("token signing failed")]
+    Signing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestProblem {
+    #[error("{0}")]
+    Params(ParamsError),
+    #[error("grant_type is missing")]
+    MissingGrantType,
+    #[error("{0} is missing")]
+    Missing(&'static str),
+    #[error("scope is malformed")]
+    BadScope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantProblem {
+    #[error("refresh token is invalid")]
+    RefreshInvalid,
+    #[error("refresh token has expired")]
+    RefreshExpired,
+    #[error("refresh token was issued to another client")]
+    RefreshOtherClient,
+    /// RFC 9449 §5: a public client's refresh token needs a proof with the bound key.
+    #[error("refresh token is bound to another DPoP key")]
+    RefreshKeyMismatch,
+    /// A rotated refresh token came back: the whole family is revoked.
+    #[error("refresh token was already used; its family is revoked")]
+    RefreshReused,
+    #[error("refresh token has been revoked")]
+    RefreshRevoked,
+}
+
+/// The state a grant carries from its stateless preparation to issuance.
+struct Prepared {
+    grant: GrantType,
+    subject: String,
+    scopes: Vec<String>,
+    properties: Vec<Property>,
+    extra: serde_json::Map<String, serde_json::Value>,
+    refresh: Option<refresh_token::Presented>,
+}
+
+pub async fn token(core: &Core, call: TokenCall<'_>) -> TokenOutcome {
+    let now = call.now.unwrap_or_else(UnixTime::now);
+    let mut nonce_required = call.dpop_nonce_required || core.nonce_required;
+    let result = run(core, &call, now, &mut nonce_required).await;
+    let dpop_nonce = nonce_required.then(|| core.dpop.nonces().current(now));
+    TokenOutcome { result, dpop_nonce }
+}
+
+async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &mut bool) -> Result<Issued, TokenError> {
+    let params = Params::parse(call.parameters).map_err(|e| TokenError::InvalidRequest(RequestProblem::Params(e)))?;
+    let grant = match params.get("grant_type") {
+        None => return Err(TokenError::InvalidRequest(RequestProblem::MissingGrantType)),
+        Some(name) => match GrantType::parse(name) {
+            Some(GrantType::AuthorizationCode) | None => return Err(TokenError::UnsupportedGrantType),
+            Some(g) => g,
+        },
+    };
+    let presented = Presented { basic_id: call.client_id, basic_secret: call.client_secret };
+    let client = core.clients.authenticate(presented, &params).map_err(TokenError::Client)?;
+    *nonce_required |= client.dpop_nonce_required;
+    if !client.may_use(grant) {
+        return Err(TokenError::UnauthorizedClient(grant));
+    }
+    let htu = match call.htu {
+        Some(text) => Htu::parse(text).map_err(|_| TokenError::Caller("htu is not a valid http(s) URL"))?,
+        None => core.token_htu.clone(),
+    };
+    let prepared = match grant {
+        GrantType::ClientCredentials => client_credentials::prepare(client, &params, call)?,
+        GrantType::RefreshToken => refresh_token::prepare(core, client, &params, now)?,
+        GrantType::AuthorizationCode => return Err(TokenError::UnsupportedGrantType),
+    };
+    let checked = check_proof(core, client, call, &htu, *nonce_required, now)?;
+    if let Some(rt) = &prepared.refresh {
+        rt.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
+    }
+    let proof = match checked {
+        Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
+        None => None,
+    };
+    if let Some(rt) = &prepared.refresh {
+        rt.consume(core, client, now).await?;
+    }
+    issue::issue(core, client, call, prepared, proof.as_ref(), now)
+}
+
+/// RFC 9449 §5: a proof, when present, must pass every stateless check; without one the
+/// token is a Bearer token unless the client must use DPoP.
+fn check_proof(
+    core: &Core,
+    client: &Client,
+    call: &TokenCall<'_>,
+    htu: &Htu,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Result<Option<CheckedProof>, TokenError> {
+    let Some(proof) = call.dpop else {
+        if client.dpop_bound_access_tokens || call.dpop_header_count > 0 {
+            return Err(TokenError::DpopRequired);
+        }
+        return Ok(None);
+    };
+    let expect = Expectation {
+        header_count: call.dpop_header_count.max(1),
+        htm: call.htm.unwrap_or("POST"),
+        htu,
+        access_token: None,
+        bound_jkt: None,
+        nonce_required,
+        algs: client.dpop_algs.unwrap_or(core.service_algs),
+        now,
+    };
+    core.dpop.check(proof, &expect).map(Some).map_err(dpop_error)
+}
+
+fn dpop_error(e: DpopError) -> TokenError {
+    match e {
+        DpopError::StoreUnavailable => TokenError::StoreUnavailable,
+        other => TokenError::Dpop(other),
+    }
+}
+
+fn token_type(jkt: Option<&Jkt>) -> TokenType {
+    if jkt.is_some() {
+        TokenType::DPoP
+    } else {
+        TokenType::Bearer
+    }
+}

@@ -1,0 +1,122 @@
+//! `application/x-www-form-urlencoded` parameters as an OAuth endpoint receives them, parsed
+//! strictly: invalid percent-encoding or UTF-8 is an error, a repeated parameter is an error
+//! (RFC 6749 §3.1, §3.2), and a parameter without a value counts as absent (RFC 6749 §3.1).
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    #[error("parameter {0} is repeated")]
+    Repeated(String),
+    #[error("parameters contain invalid percent-encoding")]
+    BadEncoding,
+    #[error("parameters are not valid UTF-8")]
+    BadUtf8,
+    #[error("too many parameters")]
+    TooMany,
+}
+
+const MAX_PARAMS: usize = 64;
+
+#[derive(Debug, Clone, Default)]
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    pub fn parse(body: &str) -> Result<Params, ParamsError> {
+        let mut map = HashMap::new();
+        for pair in body.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name)?;
+            let value = decode(value)?;
+            if value.is_empty() {
+                continue;
+            }
+            if map.len() >= MAX_PARAMS {
+                return Err(ParamsError::TooMany);
+            }
+            if map.contains_key(&name) {
+                return Err(ParamsError::Repeated(name));
+            }
+            map.insert(name, value);
+        }
+        Ok(Params(map))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+fn decode(text: &str) -> Result<String, ParamsError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = bytes.get(i + 1).and_then(|b| hex(*b));
+                let lo = bytes.get(i + 2).and_then(|b| hex(*b));
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(h << 4 | l),
+                    _ => return Err(ParamsError::BadEncoding),
+                }
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ParamsError::BadUtf8)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plus_and_percent() {
+        let p = Params::parse("grant_type=client_credentials&scope=read+write%20x&a=%C3%A9").unwrap();
+        assert_eq!(p.get("grant_type"), Some("client_credentials"));
+        assert_eq!(p.get("scope"), Some("read write x"));
+        assert_eq!(p.get("a"), Some("é"));
+    }
+
+    #[test]
+    fn refusals_name_the_problem() {
+        let cases: &[(&str, &str, ParamsError)] = &[
+            ("repeated parameter (RFC 6749 §3.1)", "scope=a&scope=b", ParamsError::Repeated("scope".into())),
+            ("truncated percent-encoding", "scope=%4", ParamsError::BadEncoding),
+            ("non-hex percent-encoding", "scope=%zz", ParamsError::BadEncoding),
+            ("invalid UTF-8", "scope=%ff", ParamsError::BadUtf8),
+        ];
+        for (why, body, expected) in cases {
+            assert_eq!(Params::parse(body).unwrap_err(), *expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn empty_values_count_as_absent() {
+        let p = Params::parse("scope=&grant_type=x&scope=read").unwrap();
+        assert_eq!(p.get("scope"), Some("read"));
+        assert!(!Params::parse("a=&b").unwrap().contains("a"));
+    }
+
+    #[test]
+    fn parameter_count_is_bounded() {
+        let body: Vec<String> = (0..65).map(|i| format!("p{i}=v")).collect();
+        assert_eq!(Params::parse(&body.join("&")).unwrap_err(), ParamsError::TooMany);
+    }
+}

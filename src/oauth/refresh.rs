@@ -1,0 +1,85 @@
+//! Refresh tokens: sealed records of what was granted (client, subject, scopes, expiry),
+//! the DPoP key they are bound to for public clients (RFC 9449 §5), and a rotation family id
+//! so that reuse of a rotated token can revoke every token descended from the same grant.
+use crate::clock::UnixTime;
+use crate::oauth::sealed::{SealError, Sealer};
+use crate::oauth::Property;
+use serde::{Deserialize, Serialize};
+
+const PURPOSE: &str = "refresh_token";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    /// Unique per token: the rotation record's key.
+    pub jti: String,
+    /// Shared by every token rotated from the same grant.
+    pub fam: String,
+    pub cid: String,
+    pub sub: String,
+    pub scp: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prp: Vec<Property>,
+    /// `jwtAtClaims` of the original grant, carried to refreshed access tokens.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub ext: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshError {
+    #[error("refresh token is not valid")]
+    Invalid(SealError),
+    #[error("refresh token has expired")]
+    Expired,
+}
+
+impl RefreshRecord {
+    pub fn seal(&self, sealer: &Sealer) -> Result<String, SealError> {
+        let json = serde_json::to_vec(self).map_err(|_| SealError::SealFailed)?;
+        sealer.seal(PURPOSE, &json)
+    }
+
+    pub fn open(sealer: &Sealer, token: &str, now: UnixTime) -> Result<RefreshRecord, RefreshError> {
+        let json = sealer.open(PURPOSE, token).map_err(RefreshError::Invalid)?;
+        let record: RefreshRecord =
+            serde_json::from_slice(&json).map_err(|_| RefreshError::Invalid(SealError::Malformed))?;
+        if now.secs() >= record.exp {
+            return Err(RefreshError::Expired);
+        }
+        Ok(record)
+    }
+
+    pub fn expires_at(&self) -> UnixTime {
+        UnixTime(self.exp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> RefreshRecord {
+        RefreshRecord {
+            jti: "j".into(), fam: "f".into(), cid: "c".into(), sub: "s".into(),
+            scp: vec!["read".into()], iat: 100, exp: 200, jkt: None, prp: vec![], ext: Default::default(),
+        }
+    }
+
+    #[test]
+    fn opens_until_expiry_only() {
+        let sealer = Sealer::new(&[("k".into(), [7; 32])]).unwrap();
+        let token = record().seal(&sealer).unwrap();
+        assert_eq!(RefreshRecord::open(&sealer, &token, UnixTime(199)).unwrap(), record());
+        assert_eq!(RefreshRecord::open(&sealer, &token, UnixTime(200)), Err(RefreshError::Expired));
+    }
+
+    #[test]
+    fn a_value_sealed_for_another_purpose_is_not_a_refresh_token() {
+        let sealer = Sealer::new(&[("k".into(), [7; 32])]).unwrap();
+        let other = sealer.seal("code", &serde_json::to_vec(&record()).unwrap()).unwrap();
+        assert_eq!(RefreshRecord::open(&sealer, &other, UnixTime(150)), Err(RefreshError::Invalid(SealError::Forged)));
+    }
+}
