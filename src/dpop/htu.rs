@@ -1,6 +1,22 @@
 //! `htu` comparison (RFC 9449 §4.3 check 7): both URIs are normalised per RFC 3986 §6.2.2
 //! (case, percent-encoding, dot segments) and §6.2.3 (default port, empty path), and compared
 //! without query and fragment.
+//!
+//! Decisions beyond the RFC text, so that two replicas (or two reviewers) agree:
+//! - Percent-encoded unreserved characters are decoded *before* dot-segment removal, so
+//!   `/a/%2E%2E/b` is `/b`: RFC 3986 §6.2.2.2 says such URIs are equivalent to their decoded
+//!   form, and §6.2.2.3 then applies to the decoded path.
+//! - `%2F` stays encoded (upper-case) and is never a segment separator.
+//! - Userinfo is refused: a URI carrying credentials is never a legitimate `htu`.
+//! - Percent-encoding and IPvFuture/zone ids in the host are refused (DNS names and IP
+//!   literals never need them).
+//! - Query and fragment are dropped (RFC 9449 §4.2); they are only checked for characters
+//!   RFC 3986 allows at all, not parsed.
+
+use std::fmt::Write as _;
+
+/// RFC 9449 gives no limit; 4096 bytes is far beyond any real endpoint URI and bounds the work.
+const MAX_LEN: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HtuError {
@@ -24,10 +40,484 @@ pub struct Htu(String);
 
 impl Htu {
     pub fn parse(uri: &str) -> Result<Htu, HtuError> {
-        unimplemented!()
+        if uri.len() > MAX_LEN {
+            return Err(HtuError::TooLong);
+        }
+        let bytes = uri.as_bytes();
+        // Anything outside RFC 3986 §2 (unreserved, reserved, '%') can never be part of a URI;
+        // checking first also rules out non-ASCII, so byte indexing below is on char boundaries.
+        if !bytes.iter().all(|&b| is_uri_char(b)) {
+            return Err(HtuError::BadCharacter);
+        }
+
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" (RFC 3986 §3.1). A relative
+        // reference has no scheme: a '/', '?' or '#' comes before any ':'.
+        let colon = bytes
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.'))
+            .filter(|&i| bytes[i] == b':')
+            .ok_or(HtuError::NotHttpUri)?;
+        let scheme = &uri[..colon];
+        let (scheme, default_port) = if scheme.eq_ignore_ascii_case("https") {
+            ("https", 443)
+        } else if scheme.eq_ignore_ascii_case("http") {
+            ("http", 80)
+        } else {
+            return Err(HtuError::NotHttpUri);
+        };
+
+        // http(s) URIs require an authority with a non-empty host (RFC 9110 §4.2.1/§4.2.2).
+        let rest = uri[colon + 1..]
+            .strip_prefix("//")
+            .ok_or(HtuError::MissingHost)?;
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let after_authority = &rest[authority_end..];
+        let path_end = after_authority
+            .find(['?', '#'])
+            .unwrap_or(after_authority.len());
+        let path = &after_authority[..path_end];
+
+        // The normal form is never longer than the input plus the '/' of an empty path.
+        let mut out = String::with_capacity(uri.len() + 1);
+        out.push_str(scheme);
+        out.push_str("://");
+        push_authority(&mut out, authority, default_port)?;
+        push_path(&mut out, path)?;
+        Ok(Htu(out))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for Htu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+fn is_sub_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+    )
+}
+
+/// unreserved / reserved / '%' (RFC 3986 §2.1–§2.3).
+fn is_uri_char(b: u8) -> bool {
+    is_unreserved(b)
+        || is_sub_delim(b)
+        || matches!(b, b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'%')
+}
+
+/// Appends host (lower-cased, RFC 3986 §6.2.2.1) and a non-default port (§6.2.3).
+fn push_authority(out: &mut String, authority: &str, default_port: u16) -> Result<(), HtuError> {
+    if authority.contains('@') {
+        return Err(HtuError::BadCharacter);
+    }
+    let (host, port) = if let Some(literal) = authority.strip_prefix('[') {
+        // IP-literal (RFC 3986 §3.2.2), IPv6 only: hex digits, ':' and '.' (embedded IPv4).
+        let close = literal.find(']').ok_or(HtuError::BadCharacter)?;
+        let inner = &literal[..close];
+        if inner.is_empty() {
+            return Err(HtuError::MissingHost);
+        }
+        if !inner
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return Err(HtuError::BadCharacter);
+        }
+        let after = &literal[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => return Err(HtuError::BadCharacter),
+        };
+        (&authority[..close + 2], port)
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(HtuError::MissingHost);
+    }
+    // reg-name without pct-encoded: unreserved / sub-delims.
+    if !host.starts_with('[') && !host.bytes().all(|b| is_unreserved(b) || is_sub_delim(b)) {
+        return Err(HtuError::BadCharacter);
+    }
+    out.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+
+    // port = *DIGIT; empty means default (RFC 3986 §3.2.3, §6.2.3).
+    if let Some(port) = port.filter(|p| !p.is_empty()) {
+        if !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(HtuError::BadPort);
+        }
+        // Leading zeros do not change the port number; they must not change the comparison.
+        let digits = port.trim_start_matches('0');
+        if digits.len() > 5 {
+            return Err(HtuError::BadPort);
+        }
+        let number: u32 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| HtuError::BadPort)?
+        };
+        let number = u16::try_from(number).map_err(|_| HtuError::BadPort)?;
+        if number != default_port {
+            // Writing to a String cannot fail.
+            let _ = write!(out, ":{number}");
+        }
+    }
+    Ok(())
+}
+
+/// Appends the path with unreserved percent-encodings decoded, the others upper-cased
+/// (RFC 3986 §6.2.2.1, §6.2.2.2), dot segments removed (§5.2.4, §6.2.2.3), and an empty path
+/// replaced by "/" (§6.2.3).
+///
+/// Dot-segment removal runs in place on `out`: each segment is decoded onto its end, then a
+/// "." is dropped and a ".." also drops the previous segment. Decoded segments never contain a
+/// literal '/' (`%2F` stays encoded), so the previous segment starts at the last '/'.
+fn push_path(out: &mut String, path: &str) -> Result<(), HtuError> {
+    let base = out.len();
+    // The authority ends at the first '/', so a non-empty path starts with one (path-abempty).
+    let mut segments = path.split('/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        out.push('/');
+        let start = out.len();
+        push_segment(out, segment)?;
+        match &out[start..] {
+            "." => {
+                // "/a/." is "/a/": the final "." leaves an empty last segment.
+                out.truncate(if last { start } else { start - 1 });
+            }
+            ".." => {
+                out.truncate(start - 1);
+                if out.len() > base {
+                    let previous = out[base..].rfind('/').map_or(base, |i| base + i);
+                    out.truncate(previous);
+                }
+                if last {
+                    out.push('/');
+                }
+            }
+            _ => {}
+        }
+    }
+    if out.len() == base {
+        out.push('/');
+    }
+    Ok(())
+}
+
+/// segment = *pchar (RFC 3986 §3.3), normalised percent-encoding.
+fn push_segment(out: &mut String, segment: &str) -> Result<(), HtuError> {
+    let bytes = segment.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let (hi, lo) = match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(&hi), Some(&lo)) => (hex_value(hi), hex_value(lo)),
+                _ => (None, None),
+            };
+            let (Some(hi), Some(lo)) = (hi, lo) else {
+                return Err(HtuError::BadPercentEncoding);
+            };
+            let decoded = hi << 4 | lo;
+            if is_unreserved(decoded) {
+                out.push(char::from(decoded));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX_UPPER[usize::from(hi)]));
+                out.push(char::from(HEX_UPPER[usize::from(lo)]));
+            }
+            i += 3;
+        } else if is_unreserved(b) || is_sub_delim(b) || b == b':' || b == b'@' {
+            out.push(char::from(b));
+            i += 1;
+        } else {
+            // '[' and ']' are reserved but not allowed in a path.
+            return Err(HtuError::BadCharacter);
+        }
+    }
+    Ok(())
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(uri: &str) -> String {
+        Htu::parse(uri).unwrap().as_str().to_owned()
+    }
+
+    #[test]
+    fn dpop_vectors_htu_cases() {
+        let cases = [
+            (
+                "https://server.example.com/token",
+                "https://server.example.com/token?x=1",
+                true,
+            ),
+            (
+                "https://SERVER.example.com/token",
+                "https://server.example.com/token",
+                true,
+            ),
+            (
+                "https://server.example.com:443/token",
+                "https://server.example.com/token",
+                true,
+            ),
+            (
+                "HTTPS://server.example.com/token",
+                "https://server.example.com/token",
+                true,
+            ),
+            (
+                "https://server.example.com/%74oken",
+                "https://server.example.com/token",
+                true,
+            ),
+            (
+                "https://server.example.com/a/../token",
+                "https://server.example.com/token",
+                true,
+            ),
+            (
+                "https://server.example.com",
+                "https://server.example.com/",
+                true,
+            ),
+            (
+                "https://server.example.com/token/",
+                "https://server.example.com/token",
+                false,
+            ),
+            (
+                "http://server.example.com/token",
+                "https://server.example.com/token",
+                false,
+            ),
+            (
+                "https://server.example.com/Token",
+                "https://server.example.com/token",
+                false,
+            ),
+            (
+                "https://server.example.com:8443/token",
+                "https://server.example.com/token",
+                false,
+            ),
+            (
+                "https://other.example.com/token",
+                "https://server.example.com/token",
+                false,
+            ),
+        ];
+        for (claim, request, expected) in cases {
+            let matched = Htu::parse(claim).unwrap() == Htu::parse(request).unwrap();
+            assert_eq!(matched, expected, "{claim} vs {request}");
+        }
+    }
+
+    #[test]
+    fn normal_forms() {
+        assert_eq!(norm("HTTP://Example.COM:80"), "http://example.com/");
+        assert_eq!(norm("https://example.com:"), "https://example.com/");
+        assert_eq!(norm("https://example.com:/a"), "https://example.com/a");
+        assert_eq!(norm("https://example.com:0443/a"), "https://example.com/a");
+        assert_eq!(norm("https://example.com:80/a"), "https://example.com:80/a");
+        assert_eq!(norm("http://example.com:443/a"), "http://example.com:443/a");
+        assert_eq!(
+            norm("https://[2001:DB8::1]:8443/a"),
+            "https://[2001:db8::1]:8443/a"
+        );
+        assert_eq!(norm("https://[::1]/"), "https://[::1]/");
+        assert_eq!(norm("https://e.com/%7e%41%2d%5F"), "https://e.com/~A-_");
+        assert_eq!(norm("https://e.com/%c3%a9"), "https://e.com/%C3%A9");
+        assert_eq!(
+            norm("https://e.com/a;b=c/@:!$&'()*+,"),
+            "https://e.com/a;b=c/@:!$&'()*+,"
+        );
+    }
+
+    #[test]
+    fn dot_segments_follow_rfc3986_5_2_4() {
+        assert_eq!(norm("https://e.com/a/b/c/./../../g"), "https://e.com/a/g");
+        assert_eq!(norm("https://e.com/a/.."), "https://e.com/");
+        assert_eq!(norm("https://e.com/a/b/.."), "https://e.com/a/");
+        assert_eq!(norm("https://e.com/a/."), "https://e.com/a/");
+        assert_eq!(norm("https://e.com/./a"), "https://e.com/a");
+        assert_eq!(norm("https://e.com/../../a"), "https://e.com/a");
+        assert_eq!(norm("https://e.com/a//../b"), "https://e.com/a/b");
+        assert_eq!(norm("https://e.com/a//b"), "https://e.com/a//b");
+        assert_eq!(norm("https://e.com/a/..b/.c"), "https://e.com/a/..b/.c");
+        // Encoded dots are unreserved: decoded first, then removed as dot segments.
+        assert_eq!(norm("https://e.com/a/%2E%2e/b"), "https://e.com/b");
+        assert_eq!(norm("https://e.com/a/%2E/b"), "https://e.com/a/b");
+    }
+
+    #[test]
+    fn fragment_and_query_dropped() {
+        assert_eq!(norm("https://e.com/a#frag"), "https://e.com/a");
+        assert_eq!(norm("https://e.com/a?q=1#frag"), "https://e.com/a");
+        assert_eq!(norm("https://e.com?q=/x"), "https://e.com/");
+        assert_eq!(norm("https://e.com#x"), "https://e.com/");
+        assert_eq!(
+            Htu::parse("https://e.com/a#f"),
+            Htu::parse("https://e.com/a")
+        );
+    }
+
+    #[test]
+    fn encoded_slash_stays_encoded() {
+        assert_eq!(norm("https://e.com/a%2fb"), "https://e.com/a%2Fb");
+        assert_eq!(
+            Htu::parse("https://e.com/a%2fb"),
+            Htu::parse("https://e.com/a%2Fb")
+        );
+        assert_ne!(
+            Htu::parse("https://e.com/a%2fb"),
+            Htu::parse("https://e.com/a/b")
+        );
+        // And it does not separate segments for dot removal.
+        assert_eq!(norm("https://e.com/a%2F..%2Fb"), "https://e.com/a%2F..%2Fb");
+    }
+
+    #[test]
+    fn idempotent() {
+        for uri in [
+            "HTTPS://Server.Example.com:443/a/./b/../%7Ec/%2f/d/?x#y",
+            "http://[::FFFF:1.2.3.4]:8080",
+            "https://e.com/a/b/..",
+            "https://e.com/a/%2E%2E/%25",
+            "https://e.com/a//",
+        ] {
+            let once = Htu::parse(uri).unwrap();
+            assert_eq!(Htu::parse(once.as_str()).unwrap(), once, "{uri}");
+        }
+    }
+
+    #[test]
+    fn not_http_uri() {
+        for uri in [
+            "",
+            "/token",
+            "token",
+            "//server.example.com/token",
+            "ftp://server.example.com/token",
+            "urn:ietf:params:oauth",
+            "httpx://e.com/",
+            "1https://e.com/",
+            "?https://e.com",
+        ] {
+            assert_eq!(Htu::parse(uri), Err(HtuError::NotHttpUri), "{uri}");
+        }
+    }
+
+    #[test]
+    fn missing_host() {
+        for uri in [
+            "https:///token",
+            "https://",
+            "https://:443/a",
+            "https:/token",
+            "https:token",
+            "http://[]/",
+        ] {
+            assert_eq!(Htu::parse(uri), Err(HtuError::MissingHost), "{uri}");
+        }
+    }
+
+    #[test]
+    fn bad_port() {
+        for uri in [
+            "https://e.com:65536/",
+            "https://e.com:99999999999999999999/",
+            "https://e.com:44a/",
+            "https://e.com:+443/",
+            "https://e.com:443:443/",
+            "https://[::1]:x/",
+        ] {
+            assert_eq!(Htu::parse(uri), Err(HtuError::BadPort), "{uri}");
+        }
+        assert_eq!(norm("https://e.com:65535/"), "https://e.com:65535/");
+    }
+
+    #[test]
+    fn bad_percent_encoding() {
+        for uri in [
+            "https://e.com/%",
+            "https://e.com/%4",
+            "https://e.com/%zz",
+            "https://e.com/a%4/b",
+            "https://e.com/%%41",
+        ] {
+            assert_eq!(Htu::parse(uri), Err(HtuError::BadPercentEncoding), "{uri}");
+        }
+    }
+
+    #[test]
+    fn bad_character() {
+        for uri in [
+            "https://e.com/a b",
+            "https://e.com/a\tb",
+            "https://e.com/a\u{7f}",
+            "https://e.com/<a>",
+            "https://e.com/\"",
+            "https://e.com/{a}",
+            "https://e.com/a|b",
+            "https://e.com/a\\b",
+            "https://e.com/a^b",
+            "https://e.com/a`b",
+            "https://e.com/é",
+            "https://user:pass@e.com/",
+            "https://@e.com/",
+            "https://e.com/a[b]",
+            "https://e%41.com/",
+            "https://[::1/",
+            "https://[::1]x/",
+            "https://[v1.x]/",
+            "https://e.com/?a b",
+        ] {
+            assert_eq!(Htu::parse(uri), Err(HtuError::BadCharacter), "{uri:?}");
+        }
+    }
+
+    #[test]
+    fn too_long() {
+        let path = "a".repeat(MAX_LEN);
+        assert_eq!(
+            Htu::parse(&format!("https://e.com/{path}")),
+            Err(HtuError::TooLong)
+        );
+        let ok = format!(
+            "https://e.com/{}",
+            "a".repeat(MAX_LEN - "https://e.com/".len())
+        );
+        assert_eq!(Htu::parse(&ok).unwrap().as_str(), ok);
     }
 }
