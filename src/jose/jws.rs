@@ -1,5 +1,6 @@
 //! Compact JWS serialisation (RFC 7515 §7.1): split, strict base64url decoding, and the
 //! signing input. Header and payload interpretation is left to the caller's typed structs.
+use super::b64;
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,16 +26,172 @@ pub struct CompactJws<'a> {
 
 impl<'a> CompactJws<'a> {
     pub fn parse(text: &'a str) -> Result<CompactJws<'a>, JwsError> {
-        unimplemented!()
+        // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature).
+        let (signing_input, signature) = text.rsplit_once('.').ok_or(JwsError::NotCompact)?;
+        let (header, payload) = signing_input.split_once('.').ok_or(JwsError::NotCompact)?;
+        // A third dot lands in `payload`; an empty part is an unsigned or detached-payload
+        // JWS, neither of which is accepted here.
+        if payload.contains('.') || header.is_empty() || payload.is_empty() || signature.is_empty()
+        {
+            return Err(JwsError::NotCompact);
+        }
+        // Strict decoding also refuses every character outside the base64url alphabet.
+        Ok(CompactJws {
+            signing_input,
+            header: b64::decode(header).map_err(|_| JwsError::BadBase64("header"))?,
+            payload: b64::decode(payload).map_err(|_| JwsError::BadBase64("payload"))?,
+            signature: b64::decode(signature).map_err(|_| JwsError::BadBase64("signature"))?,
+        })
     }
 
     /// Deserialises the header into `T`; the header must be a JSON object.
     pub fn header_as<T: DeserializeOwned>(&self) -> Result<T, JwsError> {
-        unimplemented!()
+        json_object("header", &self.header)
     }
 
     /// Deserialises the payload into `T`; the payload must be a JSON object.
     pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, JwsError> {
-        unimplemented!()
+        json_object("payload", &self.payload)
+    }
+}
+
+/// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
+/// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
+/// refuses duplicated known members and serde_json trailing data and invalid UTF-8.
+fn json_object<T: DeserializeOwned>(part: &'static str, bytes: &[u8]) -> Result<T, JwsError> {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return Err(JwsError::BadJson {
+            part,
+            reason: "not a JSON object".to_owned(),
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| JwsError::BadJson {
+        part,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Header {
+        alg: String,
+        typ: Option<String>,
+    }
+
+    fn enc(text: &str) -> String {
+        b64::encode(text.as_bytes())
+    }
+
+    #[test]
+    fn parses_compact_serialisation() {
+        let h = enc(r#"{"alg":"ES256","typ":"JWT"}"#);
+        let p = enc(r#"{"sub":"a"}"#);
+        let token = format!("{h}.{p}.AAEC");
+        let jws = CompactJws::parse(&token).unwrap();
+        assert_eq!(jws.signing_input, format!("{h}.{p}"));
+        assert_eq!(jws.signature, vec![0, 1, 2]);
+        assert_eq!(jws.payload, br#"{"sub":"a"}"#);
+        let header: Header = jws.header_as().unwrap();
+        assert_eq!(
+            header,
+            Header {
+                alg: "ES256".into(),
+                typ: Some("JWT".into())
+            }
+        );
+        let payload: serde_json::Map<String, serde_json::Value> = jws.payload_as().unwrap();
+        assert_eq!(payload["sub"], "a");
+    }
+
+    #[test]
+    fn refuses_malformed_tokens() {
+        let h = enc(r#"{"alg":"ES256"}"#);
+        let cases: Vec<(String, JwsError)> = vec![
+            (String::new(), JwsError::NotCompact),
+            (h.clone(), JwsError::NotCompact),
+            (format!("{h}.e30"), JwsError::NotCompact),
+            (format!("{h}.e30.AA.AA"), JwsError::NotCompact),
+            (format!("{h}.e30."), JwsError::NotCompact),
+            (format!("{h}..AA"), JwsError::NotCompact),
+            (".e30.AA".to_owned(), JwsError::NotCompact),
+            ("..".to_owned(), JwsError::NotCompact),
+            (format!("{h}=.e30.AA"), JwsError::BadBase64("header")),
+            (format!(" {h}.e30.AA"), JwsError::BadBase64("header")),
+            ("e/0.e30.AA".to_owned(), JwsError::BadBase64("header")),
+            (format!("{h}.e30=.AA"), JwsError::BadBase64("payload")),
+            (format!("{h}.e3+.AA"), JwsError::BadBase64("payload")),
+            (format!("{h}.e30.AA=="), JwsError::BadBase64("signature")),
+            (format!("{h}.e30.AB"), JwsError::BadBase64("signature")), // trailing bits
+            (format!("{h}.e30.AA\n"), JwsError::BadBase64("signature")),
+        ];
+        for (token, want) in cases {
+            assert_eq!(CompactJws::parse(&token).unwrap_err(), want, "{token:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_non_object_json() {
+        let not_object = |part| JwsError::BadJson {
+            part,
+            reason: "not a JSON object".into(),
+        };
+        let cases = [
+            ("[1]", not_object("header")),
+            ("\"x\"", not_object("header")),
+            ("null", not_object("header")),
+            ("   ", not_object("header")),
+            ("\u{feff}{}", not_object("header")),
+        ];
+        for (header, want) in cases {
+            let token = format!("{}.e30.AA", enc(header));
+            let jws = CompactJws::parse(&token).unwrap();
+            assert_eq!(jws.header_as::<Header>().unwrap_err(), want, "{header:?}");
+        }
+        let token = format!("{}.{}.AA", enc("{}"), enc("1"));
+        let jws = CompactJws::parse(&token).unwrap();
+        let err = jws.payload_as::<serde_json::Value>().unwrap_err();
+        assert_eq!(err, not_object("payload"));
+    }
+
+    #[test]
+    fn serde_errors_keep_their_reason() {
+        let cases = [
+            r#"{"alg":"ES256","alg":"none"}"#, // duplicated known member
+            r#"{"alg":1}"#,                    // mistyped member
+            r#"{"typ":"JWT"}"#,                // missing alg
+            r#"{"alg":"ES256"} x"#,            // trailing data
+            "\n {\"alg\":\"ES256\"",           // truncated, after leading whitespace
+        ];
+        for header in cases {
+            let token = format!("{}.e30.AA", enc(header));
+            let jws = CompactJws::parse(&token).unwrap();
+            match jws.header_as::<Header>() {
+                Err(JwsError::BadJson {
+                    part: "header",
+                    reason,
+                }) => {
+                    assert_ne!(reason, "not a JSON object", "{header:?}")
+                }
+                other => panic!("{header:?}: {other:?}"),
+            }
+        }
+        let dup = format!("{}.e30.AA", enc(r#"{"alg":"ES256","alg":"none"}"#));
+        let err = CompactJws::parse(&dup)
+            .unwrap()
+            .header_as::<Header>()
+            .unwrap_err();
+        assert!(err.to_string().contains("duplicate field `alg`"), "{err}");
+        let ws = format!("{}.e30.AA", enc(" \t\r\n{\"alg\":\"ES256\"}"));
+        assert!(CompactJws::parse(&ws)
+            .unwrap()
+            .header_as::<Header>()
+            .is_ok());
     }
 }

@@ -6,9 +6,15 @@ pub mod b64;
 pub mod jwk;
 pub mod jws;
 pub mod keys;
+mod keyset;
+mod load;
+mod pem;
+#[cfg(test)]
+pub(crate) mod testdata;
+mod verify;
 
 pub use alg::Alg;
+pub use jwk::SignatureError;
 pub use jwk::{Jkt, JwkError, JwkMembers, PublicJwk};
 pub use jws::{CompactJws, JwsError};
 pub use keys::{KeyError, KeySet, SigningKey, VerifiedJwt, VerifyError};
-pub use jwk::SignatureError;
