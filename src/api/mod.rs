@@ -13,6 +13,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use result_code::ResultCode;
 
+/// Every path dpopd serves; `openapi.yaml` must describe each (a contract test checks).
+pub fn all_paths() -> Vec<&'static str> {
+    [token::PATHS, service::JWKS_PATHS, service::CONFIGURATION_PATHS, service::OPERATIONS_PATHS].concat()
+}
+
 /// A problem with the API call itself: answered with a non-200 status and
 /// `{"resultCode","resultMessage"}` (SPEC §1).
 #[derive(Debug, Clone, thiserror::Error)]

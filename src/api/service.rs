@@ -47,14 +47,18 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
+pub const JWKS_PATHS: &[&str] = &["/service/jwks", "/api/service/jwks/get"];
+pub const CONFIGURATION_PATHS: &[&str] = &["/service/configuration", "/api/service/configuration"];
+pub const OPERATIONS_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    for path in ["/service/jwks", "/api/service/jwks/get"] {
+    for path in JWKS_PATHS {
         cfg.route(path, web::get().to(jwks)).route(path, web::post().to(jwks));
     }
-    for path in ["/service/configuration", "/api/service/configuration"] {
+    for path in CONFIGURATION_PATHS {
         cfg.route(path, web::get().to(configuration)).route(path, web::post().to(configuration));
     }
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    cfg.route(OPERATIONS_PATHS[0], web::get().to(healthz))
+        .route(OPERATIONS_PATHS[1], web::get().to(readyz))
+        .route(OPERATIONS_PATHS[2], web::get().to(metrics));
 }

@@ -87,8 +87,10 @@ pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Jso
     Ok(HttpResponse::Ok().json(response))
 }
 
+pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    for path in ["/auth/token", "/api/auth/token"] {
+    for path in PATHS {
         cfg.route(path, web::post().to(token));
     }
 }

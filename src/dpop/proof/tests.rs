@@ -1,0 +1,266 @@
+//! RFC 9449 vectors at pinned clocks, and one negative case per `DpopError` variant.
+use super::*;
+use crate::dpop::client::{self, sign_parts, ProofClaims};
+use crate::jose::keys::SigningKey;
+use crate::store::memory::MemoryStore;
+use crate::store::StoreFuture;
+use serde_json::{json, Value};
+
+const NOW: UnixTime = UnixTime(1_700_000_000);
+const HTU: &str = "https://server.example.com/token";
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+fn validator() -> Validator {
+    let policy = ProofPolicy {
+        algs: AlgSet::of([Alg::ES256, Alg::RS256, Alg::PS256, Alg::EdDSA]),
+        max_proof_bytes: 8192,
+        rsa_min_bits: 2048,
+        rsa_max_bits: 4096,
+        max_age_secs: 60,
+        clock_skew_secs: 15,
+    };
+    Validator::new(policy, NonceService::new(SECRET, 60, 120))
+}
+
+fn es256() -> SigningKey {
+    SigningKey::generate(Alg::ES256, None).unwrap()
+}
+
+fn expect(htu: &Htu) -> Expectation<'_> {
+    Expectation {
+        header_count: 1,
+        htm: "POST",
+        htu,
+        access_token: None,
+        bound_jkt: None,
+        nonce_required: false,
+        algs: AlgSet::of([Alg::ES256, Alg::RS256, Alg::PS256, Alg::EdDSA]),
+        now: NOW,
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+}
+
+fn header(key: &SigningKey) -> Value {
+    Value::Object(client::proof_header(key))
+}
+
+fn claims(iat: UnixTime) -> Value {
+    Value::Object(client::proof_claims("POST", HTU, iat, &ProofClaims::default()))
+}
+
+fn with(mut value: Value, name: &str, member: Value) -> Value {
+    value.as_object_mut().unwrap().insert(name.into(), member);
+    value
+}
+
+fn without(mut value: Value, name: &str) -> Value {
+    value.as_object_mut().unwrap().remove(name);
+    value
+}
+
+#[test]
+fn rfc9449_figures_verify_at_their_pinned_clock() {
+    // (name, proof, htm, htu, access token, jkt, pinned now)
+    let fig4 = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg";
+    let fig7 = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjY1Mjk2fQ.pAqut2IRDm_De6PR93SYmGBPXpwrAk90e8cP2hjiaG5QsGSuKDYW7_X620BxqhvYC8ynrrvZLTk41mSRroapUA";
+    let fig14 = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiJlMWozVl9iS2ljOC1MQUVCIiwiaHRtIjoiR0VUIiwiaHR1IjoiaHR0cHM6Ly9yZXNvdXJjZS5leGFtcGxlLm9yZy9wcm90ZWN0ZWRyZXNvdXJjZSIsImlhdCI6MTU2MjI2MjYxOCwiYXRoIjoiZlVIeU8ycjJaM0RaNTNFc05yV0JiMHhXWG9hTnk1OUlpS0NBcWtzbVFFbyJ9.2oW9RP35yRqzhrtNP86L-Ey71EOptxRimPPToA1plemAgR6pxHF8y6-yqyVnmcw6Fy1dqd-jfxSYoMxhAJpLjA";
+    let eddsa = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVkRFNBIiwiandrIjp7Imt0eSI6Ik9LUCIsImNydiI6IkVkMjU1MTkiLCJ4IjoiMTFxWUFZS3hDcmZWU183VHlXUUhPZzdoY3ZQYXBpTWxyd0lhYVBjSFVSbyJ9fQ.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.gcDRjExW3ZIHJ5dBAZKOJdHZuJYnSYQcO58EG_WF3r5f70D0yMhPC9CTdsUb2KroDTUvWwEPS68WErHc70ptDA";
+    let ec_jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    let at = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
+    let cases = [
+        ("rfc9449_fig4_token_request", fig4, "POST", HTU, None, ec_jkt, 1_562_262_616),
+        ("rfc9449_fig7_refresh_request", fig7, "POST", HTU, None, ec_jkt, 1_562_265_296),
+        ("rfc9449_fig14_resource_request", fig14, "GET", "https://resource.example.org/protectedresource", Some(at), ec_jkt, 1_562_262_618),
+        ("derived_eddsa_rfc8037_key_token_request", eddsa, "POST", HTU, None, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", 1_562_262_616),
+    ];
+    for (name, proof, htm, htu, token, jkt, now) in cases {
+        // fig4 and fig7 share a jti: each vector gets its own replay store.
+        let store = MemoryStore::new(100);
+        let htu = Htu::parse(htu).unwrap();
+        let bound = Jkt::parse(jkt).unwrap();
+        let e = Expectation { htm, access_token: token, bound_jkt: token.map(|_| &bound), now: UnixTime(now), ..expect(&htu) };
+        let verified = block_on(validator().verify(proof, &e, &store)).unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(verified.jkt().as_str(), jkt, "{name}");
+        assert_eq!(verified.iat(), UnixTime(now), "{name}");
+    }
+}
+
+#[test]
+fn rfc9449_fig14_ath_vector() {
+    assert_eq!(ath_of("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+}
+
+#[test]
+fn well_formed_proofs_of_every_key_type_verify() {
+    let rsa = SigningKey::from_pem(crate::jose::testdata::RSA_PKCS8, Some(Alg::PS256), None).unwrap();
+    let rs256 = SigningKey::from_pem(crate::jose::testdata::RSA_PKCS8, Some(Alg::RS256), None).unwrap();
+    let ed = SigningKey::generate(Alg::EdDSA, None).unwrap();
+    let htu = Htu::parse(HTU).unwrap();
+    for key in [es256(), rsa, rs256, ed] {
+        let proof = client::mint(&key, "POST", HTU, NOW, &ProofClaims::default()).unwrap();
+        let store = MemoryStore::new(100);
+        let verified = block_on(validator().verify(&proof, &expect(&htu), &store)).unwrap();
+        assert_eq!(verified.jkt(), &key.public().thumbprint(), "{:?}", key.alg());
+        assert_eq!(verified.alg(), key.alg());
+    }
+}
+
+#[test]
+fn acceptance_window_edges() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let v = validator();
+    for (why, iat, ok) in [
+        ("oldest accepted: now - max_age - skew", NOW.plus(-75), true),
+        ("one second older", NOW.plus(-76), false),
+        ("newest accepted: now + skew", NOW.plus(15), true),
+        ("one second newer", NOW.plus(16), false),
+    ] {
+        let proof = client::mint(&key, "POST", HTU, iat, &ProofClaims::default()).unwrap();
+        assert_eq!(v.check(&proof, &expect(&htu)).is_ok(), ok, "{why}");
+    }
+}
+
+#[test]
+fn typ_compares_as_a_media_type() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    for typ in ["dpop+jwt", "DPoP+JWT", "application/dpop+jwt", "Application/DPOP+jwt"] {
+        let proof = sign_parts(&key, &with(header(&key), "typ", typ.into()), &claims(NOW)).unwrap();
+        assert!(validator().check(&proof, &expect(&htu)).is_ok(), "{typ}");
+    }
+}
+
+#[test]
+fn a_valid_nonce_dates_the_proof_and_a_required_one_is_enforced() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let v = validator();
+    let nonce = v.nonces().current(NOW);
+    let old_iat = NOW.plus(-3600);
+    let extra = ProofClaims { nonce: Some(&nonce), ..Default::default() };
+    let proof = client::mint(&key, "POST", HTU, old_iat, &extra).unwrap();
+    let required = Expectation { nonce_required: true, ..expect(&htu) };
+    let checked = v.check(&proof, &required).unwrap();
+    assert_eq!(checked.proof.nonce_time(), Some(v.nonces().check(&nonce, NOW).unwrap()));
+}
+
+#[test]
+fn replay_ttl_covers_the_whole_acceptance_window() {
+    let v = validator();
+    // 60 s past window + 15 s skew on each side; nonce lifetime 120 s + 15 s skew is longer.
+    assert_eq!(v.replay_ttl(), Duration::from_secs(135));
+}
+
+struct DownStore;
+
+impl SeenStore for DownStore {
+    fn insert_if_absent<'a>(&'a self, _: Namespace, _: &'a [u8], _: Duration) -> StoreFuture<'a, Inserted> {
+        Box::pin(std::future::ready(Err(StoreError::Unavailable("down".into()))))
+    }
+    fn contains<'a>(&'a self, _: Namespace, _: &'a [u8]) -> StoreFuture<'a, bool> {
+        Box::pin(std::future::ready(Err(StoreError::Unavailable("down".into()))))
+    }
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Err(StoreError::Unavailable("down".into()))))
+    }
+}
+
+#[test]
+fn replay_is_refused_and_a_dead_store_fails_closed() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let v = validator();
+    let proof = client::mint(&key, "POST", HTU, NOW, &ProofClaims::default()).unwrap();
+    let store = MemoryStore::new(100);
+    assert!(block_on(v.verify(&proof, &expect(&htu), &store)).is_ok());
+    assert_eq!(block_on(v.verify(&proof, &expect(&htu), &store)).unwrap_err(), DpopError::Replayed);
+    let fresh = client::mint(&key, "POST", HTU, NOW, &ProofClaims::default()).unwrap();
+    assert_eq!(block_on(v.verify(&fresh, &expect(&htu), &DownStore)).unwrap_err(), DpopError::StoreUnavailable);
+}
+
+/// An RSA public JWK of `bytes` modulus octets; the signature check is never reached.
+fn rsa_jwk_of(bytes: usize) -> Value {
+    let mut n = vec![0xC5u8; bytes];
+    n[bytes - 1] = 0x01;
+    json!({ "kty": "RSA", "n": crate::jose::b64::encode(&n), "e": "AQAB" })
+}
+
+#[test]
+fn each_check_refuses_with_its_own_error() {
+    let key = es256();
+    let other = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let v = validator();
+    let good = |c: Value| sign_parts(&key, &header(&key), &c).unwrap();
+    let hdr = |h: Value| sign_parts(&key, &h, &claims(NOW)).unwrap();
+    let token = "an-access-token";
+    let resource = Expectation { access_token: Some(token), ..expect(&htu) };
+    let other_jkt = other.public().thumbprint();
+    let bound = Expectation { bound_jkt: Some(&other_jkt), ..expect(&htu) };
+    let flipped = {
+        let p = good(claims(NOW));
+        let mut sig = crate::jose::b64::decode(p.rsplit('.').next().unwrap()).unwrap();
+        sig[10] ^= 0x01;
+        format!("{}.{}", p.rsplitn(2, '.').nth(1).unwrap(), crate::jose::b64::encode(&sig))
+    };
+    let with_ath = |ath: &str| good(with(claims(NOW), "ath", ath.into()));
+    let cases: Vec<(&str, String, Expectation, DpopError)> = vec![
+        ("(1) two DPoP headers", good(claims(NOW)), Expectation { header_count: 2, ..expect(&htu) }, DpopError::MultipleProofs),
+        ("(1) larger than max_proof_bytes", good(with(claims(NOW), "pad", "x".repeat(9000).into())), expect(&htu), DpopError::TooLarge { limit: 8192 }),
+        ("(1) two parts", "eyJ0eXAiOiJkcG9wK2p3dCJ9.e30".into(), expect(&htu), DpopError::Malformed(JwsError::NotCompact)),
+        ("(1) header is a JSON array", sign_parts(&key, &json!([1]), &claims(NOW)).unwrap(), expect(&htu),
+            DpopError::Malformed(JwsError::BadJson { part: "header", reason: "not a JSON object".into() })),
+        ("(2) typ missing", hdr(without(header(&key), "typ")), expect(&htu), DpopError::BadTyp),
+        ("(2) typ JWT", hdr(with(header(&key), "typ", "JWT".into())), expect(&htu), DpopError::BadTyp),
+        ("(2) alg none", hdr(with(header(&key), "alg", "none".into())), expect(&htu), DpopError::AlgNotAllowed("none".into())),
+        ("(2) alg HS256", hdr(with(header(&key), "alg", "HS256".into())), expect(&htu), DpopError::AlgNotAllowed("HS256".into())),
+        ("(2) alg ES384 not configured", hdr(with(header(&key), "alg", "ES384".into())), expect(&htu), DpopError::AlgNotAllowed("ES384".into())),
+        ("(2) alg RS256 with an EC key", hdr(with(header(&key), "alg", "RS256".into())), expect(&htu), DpopError::AlgKeyMismatch),
+        ("(2) crit", hdr(with(header(&key), "crit", json!(["exp"]))), expect(&htu), DpopError::Crit),
+        ("(2) key only by kid", hdr(with(without(header(&key), "jwk"), "kid", "k1".into())), expect(&htu), DpopError::MissingJwk),
+        ("(3) private key in jwk", hdr(with(header(&key), "jwk", with(Value::Object(key.public().to_json()), "d", "AAAA".into()))), expect(&htu),
+            DpopError::BadJwk(JwkError::PrivateMember("d"))),
+        ("(3) symmetric jwk", hdr(with(header(&key), "jwk", json!({"kty": "oct", "k": "AAAA"}))), expect(&htu),
+            DpopError::BadJwk(JwkError::PrivateMember("k"))),
+        ("(3) RSA key below 2048 bits", hdr(with(with(header(&key), "alg", "RS256".into()), "jwk", rsa_jwk_of(128))), expect(&htu),
+            DpopError::RsaKeySize { bits: 1024 }),
+        ("(3) RSA key above the cap", hdr(with(with(header(&key), "alg", "RS256".into()), "jwk", rsa_jwk_of(513))), expect(&htu),
+            DpopError::RsaKeySize { bits: 4104 }),
+        ("(4) signature by another key", sign_parts(&other, &header(&key), &claims(NOW)).unwrap(), expect(&htu),
+            DpopError::BadSignature(SignatureError::Invalid)),
+        ("(4) one signature bit flipped", flipped, expect(&htu), DpopError::BadSignature(SignatureError::Invalid)),
+        ("(5) jti missing", good(without(claims(NOW), "jti")), expect(&htu), DpopError::MissingClaim("jti")),
+        ("(5) htm missing", good(without(claims(NOW), "htm")), expect(&htu), DpopError::MissingClaim("htm")),
+        ("(5) htu missing", good(without(claims(NOW), "htu")), expect(&htu), DpopError::MissingClaim("htu")),
+        ("(5) iat missing", good(without(claims(NOW), "iat")), expect(&htu), DpopError::MissingClaim("iat")),
+        ("(5) iat a string", good(with(claims(NOW), "iat", "1700000000".into())), expect(&htu), DpopError::InvalidClaim("iat")),
+        ("(5) jti a number", good(with(claims(NOW), "jti", 7.into())), expect(&htu), DpopError::InvalidClaim("jti")),
+        ("(5) jti of 257 chars", good(with(claims(NOW), "jti", "j".repeat(257).into())), expect(&htu), DpopError::InvalidClaim("jti")),
+        ("(6) htm GET for POST", good(with(claims(NOW), "htm", "GET".into())), expect(&htu),
+            DpopError::HtmMismatch { expected: "POST".into(), received: "GET".into() }),
+        ("(6) htm is case-sensitive", good(with(claims(NOW), "htm", "post".into())), expect(&htu),
+            DpopError::HtmMismatch { expected: "POST".into(), received: "post".into() }),
+        ("(7) htu of another path", good(with(claims(NOW), "htu", "https://server.example.com/other".into())), expect(&htu),
+            DpopError::HtuMismatch { expected: HTU.into(), received: "https://server.example.com/other".into() }),
+        ("(7) htu not a URL", good(with(claims(NOW), "htu", "token".into())), expect(&htu), DpopError::BadHtu(HtuError::NotHttpUri)),
+        ("(8) iat too old", good(claims(NOW.plus(-76))), expect(&htu), DpopError::IatTooOld { iat: NOW.secs() - 76, now: NOW.secs() }),
+        ("(8) iat in the future", good(claims(NOW.plus(16))), expect(&htu), DpopError::IatInFuture { iat: NOW.secs() + 16, now: NOW.secs() }),
+        ("(9) nonce required, none sent", good(claims(NOW)), Expectation { nonce_required: true, ..expect(&htu) },
+            DpopError::UseNonce(NonceProblem::Missing)),
+        ("(9) nonce required, garbage sent", good(with(claims(NOW), "nonce", "garbage".into())), Expectation { nonce_required: true, ..expect(&htu) },
+            DpopError::UseNonce(NonceProblem::Invalid(NonceError::Malformed))),
+        ("(10) resource call without ath", good(claims(NOW)), resource, DpopError::MissingAth),
+        ("(10) ath of another token", with_ath(&ath_of("another-token")), resource, DpopError::AthMismatch),
+        ("(10) proof key is not the bound key", good(claims(NOW)), bound, DpopError::KeyMismatch),
+    ];
+    for (why, proof, expectation, expected) in cases {
+        match v.check(&proof, &expectation) {
+            Ok(_) => panic!("{why}: accepted"),
+            Err(got) => assert_eq!(got, expected, "{why}"),
+        }
+    }
+}
