@@ -9,7 +9,6 @@
 use crate::clock::UnixTime;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use subtle::ConstantTimeEq;
 
 const DOMAIN: &[u8] = b"dpopd-nonce-v1";
 const COUNTER_LEN: usize = 8;
@@ -87,7 +86,7 @@ impl NonceService {
         let counter = u64::from_be_bytes(counter_be);
 
         let expected = self.tag(counter);
-        if !bool::from(expected.ct_eq(&raw[COUNTER_LEN..])) {
+        if !crate::jose::ct_eq(expected.as_ref(), &raw[COUNTER_LEN..]) {
             return Err(NonceError::Foreign);
         }
 

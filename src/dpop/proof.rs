@@ -365,7 +365,7 @@ impl Validator {
         // (10) resource calls: `ath` and the key binding.
         if let Some(token) = expect.access_token {
             let ath = ath.ok_or(DpopError::MissingAth)?;
-            if !ct_eq(ath.as_bytes(), ath_of(token).as_bytes()) {
+            if !crate::jose::ct_eq(ath.as_bytes(), ath_of(token).as_bytes()) {
                 return Err(DpopError::AthMismatch);
             }
         }
@@ -445,10 +445,6 @@ fn replay_key(jkt: &Jkt, jti: &str) -> Vec<u8> {
     key
 }
 
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,6 @@
 use super::b64;
 use ring::digest;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 
 /// The members of a JWK object as received. Known members are typed so that a duplicated or
 /// mistyped member is a parse error; unknown members are ignored (RFC 7517 §4).
@@ -155,9 +154,7 @@ impl Jkt {
 
     /// Constant-time comparison.
     pub fn ct_eq(&self, other: &Jkt) -> bool {
-        // Lengths are public (always 43 for a well-formed Jkt); only the contents are compared
-        // in constant time.
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+        super::ct_eq(self.0.as_bytes(), other.0.as_bytes())
     }
 
     /// Wraps a SHA-256 output (32 octets), e.g. one computed over the JWK by the caller.

@@ -15,6 +15,13 @@ mod verify;
 
 pub use alg::Alg;
 pub use jwk::SignatureError;
+
+/// Constant-time equality for every secret, digest, nonce, PKCE verifier and thumbprint
+/// comparison: the time taken depends on the lengths only, never on where bytes differ.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
 pub use jwk::{Jkt, JwkError, JwkMembers, PublicJwk};
 pub use jws::{CompactJws, JwsError};
 pub use keys::{KeyError, KeySet, SigningKey, VerifiedJwt, VerifyError};

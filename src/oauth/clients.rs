@@ -198,7 +198,7 @@ impl ClientRegistry {
         }
         if let Some(expected) = &client.secret_sha256 {
             let given = sha256(secret.unwrap_or("").as_bytes());
-            if !crate::oauth::sealed::ct_eq(&given, expected) {
+            if !crate::jose::ct_eq(&given, expected) {
                 return Err(ClientAuthError::BadSecret);
             }
         }

@@ -93,11 +93,6 @@ impl Sealer {
     }
 }
 
-/// Constant-time equality for secrets, digests, nonces and thumbprints.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
 
 #[cfg(test)]
 mod tests {

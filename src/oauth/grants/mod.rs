@@ -168,6 +168,9 @@ fn check_proof(
     nonce_required: bool,
     now: UnixTime,
 ) -> Result<Option<CheckedProof>, TokenError> {
+    if call.dpop_header_count > 1 {
+        return Err(TokenError::Dpop(DpopError::MultipleProofs));
+    }
     let Some(proof) = call.dpop else {
         if client.dpop_bound_access_tokens || call.dpop_header_count > 0 {
             return Err(TokenError::DpopRequired);

@@ -49,7 +49,7 @@ impl Presented {
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
         let Some(bound) = &self.record.jkt else { return Ok(()) };
         match proof_jkt {
-            Some(jkt) if crate::oauth::sealed::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()) => Ok(()),
+            Some(jkt) if crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()) => Ok(()),
             _ => Err(TokenError::InvalidGrant(GrantProblem::RefreshKeyMismatch)),
         }
     }
