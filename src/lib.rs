@@ -10,6 +10,7 @@
 //! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
+//! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
 //! - [`startup`]: `Application`, `AppState` and the route table.
 pub mod api;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod development;
 pub mod dpop;
 pub mod jose;
+pub mod keygen;
 pub mod oauth;
 pub mod startup;
 pub mod store;

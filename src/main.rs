@@ -1,4 +1,5 @@
 //! `dpopd [--config FILE]`: configuration → telemetry → application.
+//! `dpopd keygen [--alg ALG] [--kid KID]`: prints new keys for configuration.
 use dpopd::config::Settings;
 use dpopd::startup::Application;
 use std::path::PathBuf;
@@ -17,9 +18,13 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let file = match args.as_slice() {
+        [command, rest @ ..] if command == "keygen" => {
+            print!("{}", dpopd::keygen::run(rest).map_err(|e| e.to_string())?);
+            return Ok(());
+        }
         [] => std::env::var_os("DPOPD_CONFIG").map(PathBuf::from),
         [flag, path] if flag == "--config" => Some(PathBuf::from(path)),
-        _ => return Err("usage: dpopd [--config FILE]".into()),
+        _ => return Err("usage: dpopd [--config FILE] | dpopd keygen [--alg ES256|ES384|EdDSA] [--kid KID]".into()),
     };
     let mut settings = Settings::load(file.as_deref()).map_err(|e| e.to_string())?;
     dpopd::telemetry::init_logging(&settings.log);

@@ -4,6 +4,7 @@
 //! the only non-200 answers.
 pub mod action;
 pub mod caller;
+pub mod request_id;
 pub mod result_code;
 pub mod service;
 pub mod token;

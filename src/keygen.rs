@@ -1,0 +1,73 @@
+//! `dpopd keygen`: prints a new private signing JWK and its public JWK, ready to paste into
+//! `[[keys.signing]]`, plus a fresh sealing key and nonce secret. ES256 (default), ES384 and
+//! EdDSA are generated with ring; ring cannot generate RSA keys, so RSA keys come from OpenSSL
+//! as PEM files (`pem_file`).
+use crate::jose::{Alg, SigningKey};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeygenError {
+    #[error("usage: dpopd keygen [--alg ES256|ES384|EdDSA] [--kid KID]")]
+    Usage,
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+pub fn run(args: &[String]) -> Result<String, KeygenError> {
+    let mut alg = Alg::ES256;
+    let mut kid = None;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or(KeygenError::Usage)?;
+        match flag.as_str() {
+            "--alg" => alg = Alg::from_name(value).ok_or(KeygenError::Usage)?,
+            "--kid" => kid = Some(value.clone()),
+            _ => return Err(KeygenError::Usage),
+        }
+    }
+    if alg.family() == crate::jose::alg::KeyFamily::Rsa {
+        return Err(KeygenError::Unsupported(
+            "RSA keys: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out signing.pem`, \
+             then `pem_file = \"signing.pem\"` with `alg = \"PS256\"` in [[keys.signing]]"
+                .into(),
+        ));
+    }
+    let key = SigningKey::generate(alg, kid).map_err(|e| KeygenError::Unsupported(e.to_string()))?;
+    let secret = |n: usize| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<32>()[..n]);
+    Ok(format!(
+        "# Private signing key ({alg}, kid {kid}). Secret: keep it out of logs and version control.\n\
+         [[keys.signing]]\njwk = '{private}'\n\n\
+         # Its public JWK, as /service/jwks publishes it:\n# {public}\n\n\
+         # A sealing key (AES-256-GCM) and a nonce secret, if this deployment needs new ones:\n\
+         [[keys.sealing]]\nkid = \"seal-{kid}\"\nkey = \"{seal}\"\n\n[dpop]\nnonce_secret = \"{nonce}\"\n",
+        alg = key.alg(),
+        kid = key.kid(),
+        private = key.private_jwk(),
+        public = key.public_jwk(),
+        seal = secret(32),
+        nonce = secret(32),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_key_loads_back_and_signs() {
+        for alg in ["ES256", "EdDSA", "ES384"] {
+            let out = run(&["--alg".into(), alg.into(), "--kid".into(), "k1".into()]).unwrap();
+            let jwk = out.lines().find_map(|l| l.strip_prefix("jwk = '")).and_then(|l| l.strip_suffix('\'')).unwrap();
+            let key = SigningKey::from_jwk(&serde_json::from_str(jwk).unwrap()).unwrap();
+            assert_eq!((key.alg().name(), key.kid()), (alg, "k1"));
+            let sealing = out.lines().find_map(|l| l.strip_prefix("key = \"")).unwrap().trim_end_matches('"');
+            assert_eq!(crate::jose::b64::decode(sealing).unwrap().len(), 32);
+        }
+    }
+
+    #[test]
+    fn rsa_and_bad_flags_are_explained() {
+        assert!(matches!(run(&["--alg".into(), "PS256".into()]), Err(KeygenError::Unsupported(m)) if m.contains("openssl")));
+        assert_eq!(run(&["--alg".into()]), Err(KeygenError::Usage));
+        assert_eq!(run(&["--bits".into(), "1".into()]), Err(KeygenError::Usage));
+    }
+}

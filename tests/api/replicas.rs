@@ -1,0 +1,165 @@
+//! Several replicas sharing one Redis (SPEC §7): what one accepts the other knows, a dead
+//! Redis fails closed and comes back without a restart, `/readyz` follows, `/metrics` counts.
+//! Each test runs its own `redis-server` on a free port; without the binary the tests are
+//! skipped with a message, unless `DPOPD_REQUIRE_REDIS=1` (CI) makes that a failure.
+use crate::helpers::*;
+use dpopd::clock::UnixTime;
+use dpopd::config::{Secret, Settings, StoreKind};
+use dpopd::dpop::client::ProofClaims;
+use dpopd::jose::Alg;
+use dpopd::oauth::refresh::RefreshRecord;
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start(port: u16) -> Option<RedisServer> {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = RedisServer { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A private Redis for one test, or `None` (skip) when redis-server is not installed.
+fn redis_or_skip(test: &str) -> Option<RedisServer> {
+    let server = RedisServer::start(free_port());
+    if server.is_none() {
+        assert!(std::env::var("DPOPD_REQUIRE_REDIS").is_err(), "{test}: redis-server is required (DPOPD_REQUIRE_REDIS)");
+        eprintln!("SKIPPED {test}: no redis-server binary");
+    }
+    server
+}
+
+fn redis_settings(redis: &RedisServer) -> Settings {
+    let mut s = test_settings();
+    s.store.kind = StoreKind::Redis;
+    s.store.redis_url = Secret::new(redis.url());
+    s.store.timeout_ms = 200;
+    s
+}
+
+#[tokio::test]
+async fn a_proof_accepted_by_one_replica_is_a_replay_on_the_other() {
+    let Some(redis) = redis_or_skip("replay across replicas") else { return };
+    let settings = redis_settings(&redis);
+    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let proof = TestKey::new(Alg::ES256).token_proof();
+    assert_eq!(a.client_credentials(Some(&proof)).await["action"], "OK");
+    let replay = b.client_credentials(Some(&proof)).await;
+    assert_eq!(replay["resultCode"], "A254302", "{replay}");
+}
+
+#[tokio::test]
+async fn a_nonce_issued_by_one_replica_is_accepted_by_the_other() {
+    let Some(redis) = redis_or_skip("nonce across replicas") else { return };
+    let mut settings = redis_settings(&redis);
+    settings.dpop.nonce_required = true;
+    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let key = TestKey::new(Alg::ES256);
+    let challenge = a.client_credentials(Some(&key.token_proof())).await;
+    let nonce = challenge["dpopNonce"].as_str().expect("nonce").to_owned();
+    let proof = key.proof_with("POST", TOKEN_HTU, UnixTime::now(), &ProofClaims { nonce: Some(&nonce), ..Default::default() });
+    assert_eq!(b.client_credentials(Some(&proof)).await["action"], "OK");
+}
+
+#[tokio::test]
+async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
+    let Some(redis) = redis_or_skip("refresh rotation across replicas") else { return };
+    let settings = redis_settings(&redis);
+    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let key = TestKey::new(Alg::ES256);
+    let now = UnixTime::now();
+    let rt = RefreshRecord {
+        jti: "rt-r".into(), fam: "fam-r".into(), cid: PUBLIC.into(), sub: "bob".into(), scp: vec!["read".into()],
+        iat: now.secs(), exp: now.plus(600).secs(), jkt: Some(key.jkt()), prp: vec![], ext: Default::default(),
+    }
+    .seal(&a.state.core.sealer)
+    .unwrap();
+    let body = |proof: String| json!({ "parameters": format!("grant_type=refresh_token&refresh_token={rt}&client_id={PUBLIC}"), "dpop": proof });
+    let (_, first) = a.post("/auth/token", &body(key.token_proof())).await;
+    assert_eq!(first["action"], "OK", "{first}");
+    let (_, second) = b.post("/auth/token", &body(key.token_proof())).await;
+    assert_eq!(second["resultCode"], "A053304", "{second}");
+}
+
+#[tokio::test]
+async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
+    let Some(mut redis) = redis_or_skip("fail closed") else { return };
+    let port = redis.port;
+    let app = spawn_app_with(redis_settings(&redis)).await;
+    let key = TestKey::new(Alg::ES256);
+    assert_eq!(app.client_credentials(Some(&key.token_proof())).await["action"], "OK");
+    assert_eq!(app.get("/readyz").await.0, 200);
+
+    redis.stop();
+    let started = std::time::Instant::now();
+    let down = app.client_credentials(Some(&key.token_proof())).await;
+    assert_eq!(down["action"], "INTERNAL_SERVER_ERROR", "{down}");
+    assert_eq!(down["resultCode"], "A051101");
+    assert!(started.elapsed() < Duration::from_secs(3), "bounded by the store timeout, not a hang");
+    assert_eq!(app.get("/readyz").await.0, 503);
+
+    let _restarted = RedisServer::start(port).expect("redis restarts on the same port");
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.get("/readyz").await.0 == 200 && app.client_credentials(Some(&key.token_proof())).await["action"] == "OK" {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "dpopd recovers once Redis is back");
+}
+
+/// The value of a Prometheus counter line, 0 when absent.
+fn counter(metrics: &str, series: &str) -> f64 {
+    metrics.lines().find_map(|l| l.strip_prefix(series)).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_a_rejected_proof_under_its_check() {
+    let app = spawn_app().await;
+    let series = "dpopd_dpop_failures_total{check=\"htm\"}";
+    let before = counter(&app.get("/metrics").await.1, series);
+    let proof = TestKey::new(Alg::ES256).proof("PUT", TOKEN_HTU);
+    assert_eq!(content(&app.client_credentials(Some(&proof)).await)["error"], "invalid_dpop_proof");
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(counter(&text, series) >= before + 1.0, "{series} counted");
+    assert!(text.contains("dpopd_requests_total{api=\"token\",action=\"BAD_REQUEST\"}"));
+}
