@@ -69,6 +69,8 @@ pub struct TokenSettings {
     pub access_token_lifetime_secs: u64,
     pub refresh_token_lifetime_secs: u64,
     pub max_lifetime_override_secs: u64,
+    /// Capacity of the verified-access-token cache of introspection; 0 disables it.
+    pub verified_cache_entries: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -404,11 +404,7 @@ impl Validator {
 
 /// RFC 7515 §4.1.9: media types compare case-insensitively, `application/` may be omitted.
 fn is_dpop_typ(typ: &str) -> bool {
-    let bare = match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
-        _ => typ,
-    };
-    bare.eq_ignore_ascii_case("dpop+jwt")
+    crate::jose::jws::typ_is(typ, "dpop+jwt")
 }
 
 fn required_str(value: Option<serde_json::Value>, name: &'static str) -> Result<String, DpopError> {

@@ -55,6 +55,16 @@ impl<'a> CompactJws<'a> {
     }
 }
 
+/// RFC 7515 §4.1.9: whether a `typ` header names `media_type` (given without `application/`):
+/// media types compare case-insensitively and the `application/` prefix may be omitted.
+pub fn typ_is(typ: &str, media_type: &str) -> bool {
+    let bare = match typ.get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &typ[12..],
+        _ => typ,
+    };
+    bare.eq_ignore_ascii_case(media_type)
+}
+
 /// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
 /// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
 /// refuses duplicated known members and serde_json trailing data and invalid UTF-8.

@@ -6,6 +6,7 @@ use crate::dpop::htu::Htu;
 use crate::dpop::nonce::NonceService;
 use crate::dpop::proof::{AlgSet, ProofPolicy, Validator};
 use crate::jose::{Alg, KeySet, SigningKey};
+use crate::oauth::access::AccessCache;
 use crate::oauth::clients::ClientRegistry;
 use crate::oauth::sealed::Sealer;
 use crate::store::SeenStore;
@@ -27,6 +28,8 @@ pub struct Core {
     pub refresh_lifetime_secs: i64,
     pub max_lifetime_override_secs: i64,
     pub default_audience: Vec<String>,
+    /// Access tokens whose signature checked, for introspection.
+    pub verified_access: AccessCache,
 }
 
 impl Core {
@@ -70,6 +73,7 @@ impl Core {
             refresh_lifetime_secs: settings.tokens.refresh_token_lifetime_secs as i64,
             max_lifetime_override_secs: settings.tokens.max_lifetime_override_secs as i64,
             default_audience,
+            verified_access: AccessCache::new(settings.tokens.verified_cache_entries),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! OAuth 2.0 domain logic with no HTTP in it: form parameters, clients and their
 //! authentication, scopes, sealed values, access and refresh tokens, and the grants of the
 //! token endpoint. [`Core`] holds everything a grant needs.
+pub mod access;
 pub mod clients;
 pub mod core;
 pub mod grants;

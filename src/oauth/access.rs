@@ -1,0 +1,202 @@
+//! Verification of dpopd's own access tokens (RFC 9068 §4): the signature by `kid` against the
+//! service's key set, `typ: at+jwt`, `iss`, the time claims (RFC 7519 §4.1.4–4.1.6), then the
+//! revocation deny list (RFC 7009 §2, SPEC §6). A token whose signature checked is kept in a
+//! bounded cache keyed by SHA-256(token), so its signature is verified once; the time claims and
+//! the deny list are checked on every call, so the cache never serves an expired or revoked token.
+use crate::clock::UnixTime;
+use crate::jose::jwk::Jkt;
+use crate::jose::jws::typ_is;
+use crate::jose::VerifyError;
+use crate::oauth::tokens::{AccessClaims, TokenType};
+use crate::oauth::{Core, Property};
+use crate::store::Namespace;
+use moka::sync::Cache;
+use moka::Expiry;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A cached token is verified again after this long at most, whatever its lifetime.
+const MAX_CACHED_SECS: i64 = 600;
+
+/// RFC 9068 §2.1 / RFC 7515 §4.1.9: the media type of an access token JWT.
+const AT_TYP: &str = "at+jwt";
+
+/// An access token of this service whose signature, `typ`, `iss` and claims checked.
+#[derive(Debug)]
+pub struct VerifiedAccess {
+    pub claims: AccessClaims,
+    pub scopes: Vec<String>,
+    /// `cnf.jkt` (RFC 9449 §6.1): the key the token is bound to.
+    pub jkt: Option<Jkt>,
+    /// The properties sealed in `prp`, hidden ones included.
+    pub properties: Vec<Property>,
+}
+
+impl VerifiedAccess {
+    pub fn expires_at(&self) -> UnixTime {
+        UnixTime(self.claims.exp)
+    }
+
+    pub fn token_type(&self) -> TokenType {
+        if self.jkt.is_some() {
+            TokenType::DPoP
+        } else {
+            TokenType::Bearer
+        }
+    }
+}
+
+/// Why an access token is not usable; every variant is `invalid_token` to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// RFC 7515 §5.2: not a compact JWS, an unknown `kid` (a foreign token), an `alg` other
+    /// than the key's (`none`, `HS256`), or a signature that does not verify (tampered).
+    #[error("token does not verify: {0}")]
+    Unverified(VerifyError),
+    /// RFC 9068 §4: `typ` is not `at+jwt`.
+    #[error("token typ is not at+jwt")]
+    WrongType,
+    /// RFC 9068 §2.2: a required claim is missing or mistyped, or `cnf.jkt` or `prp` is unusable.
+    #[error("token claims are malformed")]
+    Claims,
+    /// RFC 9068 §4: `iss` is not this service's issuer.
+    #[error("token was issued by another issuer")]
+    WrongIssuer,
+    /// RFC 7519 §4.1.4.
+    #[error("token has expired")]
+    Expired,
+    /// RFC 7519 §4.1.5/§4.1.6: `nbf` or `iat` lies beyond the clock skew in the future.
+    #[error("token is not yet valid")]
+    NotYetValid,
+    /// RFC 7009 §2: the token's `jti` is on the deny list.
+    #[error("token has been revoked")]
+    Revoked,
+    /// The deny list could not be read: fail closed.
+    #[error("revocation store unavailable")]
+    StoreUnavailable,
+}
+
+/// Verified tokens by SHA-256(token). Entries expire with their token or after
+/// [`MAX_CACHED_SECS`], whichever is first; capacity is `tokens.verified_cache_entries`.
+pub struct AccessCache {
+    cache: Cache<[u8; 32], Cached>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    access: Arc<VerifiedAccess>,
+    ttl: Duration,
+}
+
+/// Per-entry expiry: the TTL computed from the token's `exp` when it was cached.
+struct CachedExpiry;
+
+impl Expiry<[u8; 32], Cached> for CachedExpiry {
+    fn expire_after_create(&self, _key: &[u8; 32], value: &Cached, _created_at: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+impl AccessCache {
+    /// `max_entries == 0` disables caching: every call verifies the signature.
+    pub fn new(max_entries: u64) -> AccessCache {
+        AccessCache {
+            cache: Cache::builder().max_capacity(max_entries).expire_after(CachedExpiry).build(),
+        }
+    }
+
+    /// Drops `token` from the cache (revocation); later calls verify it again.
+    pub fn forget(&self, token: &str) {
+        self.cache.invalidate(&cache_key(token));
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<Arc<VerifiedAccess>> {
+        self.cache.get(key).map(|c| c.access)
+    }
+
+    fn put(&self, key: [u8; 32], access: Arc<VerifiedAccess>, now: UnixTime) {
+        let secs = (access.claims.exp - now.secs()).clamp(1, MAX_CACHED_SECS);
+        self.cache.insert(key, Cached { access, ttl: Duration::from_secs(secs as u64) });
+    }
+}
+
+fn cache_key(token: &str) -> [u8; 32] {
+    crate::oauth::clients::sha256(token.as_bytes())
+}
+
+/// Every check of the token that needs no store: the signature (on a cache miss only), then
+/// the time claims at `now` (always).
+pub fn verify_signed(core: &Core, token: &str, now: UnixTime) -> Result<Arc<VerifiedAccess>, AccessError> {
+    let key = cache_key(token);
+    let skew = core.dpop.policy().clock_skew_secs;
+    if let Some(hit) = core.verified_access.get(&key) {
+        metrics::counter!("dpopd_access_token_cache_total", "outcome" => "hit").increment(1);
+        check_times(&hit.claims, now, skew)?;
+        return Ok(hit);
+    }
+    metrics::counter!("dpopd_access_token_cache_total", "outcome" => "miss").increment(1);
+    let access = Arc::new(verify_uncached(core, token)?);
+    check_times(&access.claims, now, skew)?;
+    core.verified_access.put(key, Arc::clone(&access), now);
+    Ok(access)
+}
+
+/// The deny list (RFC 7009 §2): read on every call, cached token or not.
+pub async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
+    match core.store.contains(Namespace::RevokedToken, access.claims.jti.as_bytes()).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(AccessError::Revoked),
+        Err(_) => Err(AccessError::StoreUnavailable),
+    }
+}
+
+/// [`verify_signed`] and [`check_not_revoked`]: a token that may be used now.
+pub async fn verify(core: &Core, token: &str, now: UnixTime) -> Result<Arc<VerifiedAccess>, AccessError> {
+    let access = verify_signed(core, token, now)?;
+    check_not_revoked(core, &access).await?;
+    Ok(access)
+}
+
+/// RFC 9068 §4 steps that do not depend on time: signature, `typ`, claims, `iss`.
+fn verify_uncached(core: &Core, token: &str) -> Result<VerifiedAccess, AccessError> {
+    let jwt = core.keys.verify(token).map_err(AccessError::Unverified)?;
+    if !jwt.typ.as_deref().is_some_and(|t| typ_is(t, AT_TYP)) {
+        return Err(AccessError::WrongType);
+    }
+    let claims: AccessClaims = serde_json::from_slice(&jwt.payload).map_err(|_| AccessError::Claims)?;
+    if claims.iss != core.issuer {
+        return Err(AccessError::WrongIssuer);
+    }
+    let jkt = match &claims.cnf {
+        Some(cnf) => Some(Jkt::parse(&cnf.jkt).map_err(|_| AccessError::Claims)?),
+        None => None,
+    };
+    let properties = match &claims.prp {
+        Some(sealed) => {
+            let json = core.sealer.open("prp", sealed).map_err(|_| AccessError::Claims)?;
+            serde_json::from_slice(&json).map_err(|_| AccessError::Claims)?
+        }
+        None => Vec::new(),
+    };
+    let scopes = claims.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    Ok(VerifiedAccess { claims, scopes, jkt, properties })
+}
+
+/// RFC 7519 §4.1.4–4.1.6 at `now`, allowing `skew` seconds for `nbf` and `iat`.
+fn check_times(claims: &AccessClaims, now: UnixTime, skew: i64) -> Result<(), AccessError> {
+    if now.secs() >= claims.exp {
+        return Err(AccessError::Expired);
+    }
+    let nbf = match claims.extra.get("nbf") {
+        None => None,
+        Some(value) => Some(value.as_i64().ok_or(AccessError::Claims)?),
+    };
+    let latest = now.secs().saturating_add(skew);
+    if claims.iat > latest || nbf.is_some_and(|nbf| nbf > latest) {
+        return Err(AccessError::NotYetValid);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
