@@ -268,8 +268,9 @@ impl Settings {
         if d.nonce_lifetime_secs < d.nonce_step_secs {
             return Err(ConfigError::invalid("dpop.nonce_lifetime_secs", "must be at least dpop.nonce_step_secs"));
         }
-        if !(2048..=16384).contains(&d.rsa_max_bits) {
-            return Err(ConfigError::invalid("dpop.rsa_max_bits", "must be between 2048 and 16384"));
+        // ring verifies RSA moduli of at most 8192 bits.
+        if !(2048..=8192).contains(&d.rsa_max_bits) {
+            return Err(ConfigError::invalid("dpop.rsa_max_bits", "must be between 2048 and 8192"));
         }
         if !(256..=65536).contains(&d.max_proof_bytes) {
             return Err(ConfigError::invalid("dpop.max_proof_bytes", "must be between 256 and 65536"));

@@ -53,12 +53,12 @@ pub const OPERATIONS_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in JWKS_PATHS {
-        cfg.route(path, web::get().to(jwks)).route(path, web::post().to(jwks));
+        cfg.service(web::resource(*path).route(web::get().to(jwks)).route(web::post().to(jwks)));
     }
     for path in CONFIGURATION_PATHS {
-        cfg.route(path, web::get().to(configuration)).route(path, web::post().to(configuration));
+        cfg.service(web::resource(*path).route(web::get().to(configuration)).route(web::post().to(configuration)));
     }
-    cfg.route(OPERATIONS_PATHS[0], web::get().to(healthz))
-        .route(OPERATIONS_PATHS[1], web::get().to(readyz))
-        .route(OPERATIONS_PATHS[2], web::get().to(metrics));
+    cfg.service(web::resource(OPERATIONS_PATHS[0]).route(web::get().to(healthz)))
+        .service(web::resource(OPERATIONS_PATHS[1]).route(web::get().to(readyz)))
+        .service(web::resource(OPERATIONS_PATHS[2]).route(web::get().to(metrics)));
 }

@@ -90,8 +90,9 @@ pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Jso
 pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // One resource per path, so other methods get 405 rather than 404.
     for path in PATHS {
-        cfg.route(path, web::post().to(token));
+        cfg.service(web::resource(*path).route(web::post().to(token)));
     }
 }
 

@@ -1,5 +1,5 @@
 //! One integration-test binary: each module drives the real application on port 0.
-// mod contract;
+mod contract;
 mod helpers;
 mod replicas;
 mod token;
