@@ -1,0 +1,123 @@
+"""requests-oauth2client against an example front and dpopd: client_credentials with DPoP and
+the token endpoint's use_dpop_nonce retry, the token's cnf.jkt against the library's own
+thumbprint (jwskate), then a protected resource call with `ath` and the resource server's nonce
+retry. AS_URL and RS_URL are the front(s) to use."""
+import base64
+import hashlib
+import json
+import os
+import sys
+import traceback
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests_oauth2client import ClientSecretBasic, DPoPKey, DPoPToken, OAuth2Client
+from requests_oauth2client.exceptions import InvalidClient
+
+AS_URL = os.environ.get("AS_URL", "http://127.0.0.1:3002")
+RS_URL = os.environ.get("RS_URL", AS_URL)
+NAME = os.environ.get("SUITE", "requests-oauth2client")
+
+passed = failed = 0
+
+
+def check(what: str, ok: bool, detail: object = "") -> None:
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{f': {detail}' if not ok and detail != '' else ''}", flush=True)
+
+
+def claims_of(jwt: str) -> dict:
+    payload = jwt.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def proof_of(response: requests.Response):
+    proof = response.request.headers.get("DPoP")
+    return claims_of(proof) if proof else None
+
+
+def main() -> None:
+    # Every response at the transport, so the test sees the retries the library made by itself
+    # (DPoPToken retries through the adapter directly, past session hooks).
+    seen: list[requests.Response] = []
+
+    class Recording(HTTPAdapter):
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            seen.append(response)
+            return response
+
+    session = requests.Session()
+    session.mount("http://", Recording())
+    client = OAuth2Client(token_endpoint=f"{AS_URL}/token", auth=ClientSecretBasic("demo-client", "demo-client-secret"),
+                          session=session, testing=True)  # testing: plain http on 127.0.0.1
+    key = DPoPKey.generate(alg="ES256")
+
+    # 1. Token request; the first answer is use_dpop_nonce (nonces are required), the library retries.
+    token = client.client_credentials(scope="read", dpop=True, dpop_key=key)
+    check("token: DPoP-bound access token issued", isinstance(token, DPoPToken) and token.token_type == "DPoP",
+          f"{type(token).__name__} {token.token_type}")
+    check("token: scope read granted", token.scope == "read", token.scope)
+    statuses = [r.status_code for r in seen]
+    check("token: use_dpop_nonce answered, then retried by the library", statuses == [400, 200], statuses)
+    check("token: first proof without nonce, retry with the DPoP-Nonce of the answer",
+          len(seen) == 2 and "nonce" not in proof_of(seen[0]) and proof_of(seen[1]).get("nonce") == seen[0].headers.get("DPoP-Nonce"))
+    check("token: Cache-Control no-store relayed", seen[-1].headers.get("Cache-Control") == "no-store")
+
+    # 2. cnf.jkt is the thumbprint of the client's key, as the library (jwskate) computes it.
+    jkt = claims_of(token.access_token).get("cnf", {}).get("jkt")
+    check("jkt: cnf.jkt equals DPoPKey.dpop_jkt", jkt == key.dpop_jkt, f"{jkt} vs {key.dpop_jkt}")
+    check("jkt: cnf.jkt equals jwskate public_jwk.thumbprint()", jkt == key.public_jwk.thumbprint())
+
+    # 3. Resource request: the resource server wants its own nonce first; DPoPToken retries by itself.
+    seen.clear()
+    response = session.get(f"{RS_URL}/resource", auth=token, timeout=10)
+    body = response.json() if response.status_code == 200 else {}
+    check("resource: 200 with the token subject and scopes",
+          response.status_code == 200 and body.get("subject") == "demo-client" and body.get("scopes") == ["read"],
+          f"{response.status_code} {response.headers.get('WWW-Authenticate')} {body}")
+    first = seen[0]
+    check("resource: use_dpop_nonce challenge (401), then retried by the library",
+          [r.status_code for r in seen] == [401, 200] and 'error="use_dpop_nonce"' in first.headers.get("WWW-Authenticate", ""),
+          f"{[r.status_code for r in seen]} {first.headers.get('WWW-Authenticate')}")
+    ath = base64.urlsafe_b64encode(hashlib.sha256(token.access_token.encode()).digest()).rstrip(b"=").decode()
+    proofs = [proof_of(first), proof_of(response)]
+    check("resource: every proof carries ath = SHA-256 of the token", all(p and p.get("ath") == ath for p in proofs))
+    check("resource: retried proof carries the resource server nonce",
+          proofs[1].get("nonce") is not None and proofs[1].get("nonce") == first.headers.get("DPoP-Nonce"))
+
+    # 4. The kept nonce serves the next call without a new challenge.
+    seen.clear()
+    again = session.get(f"{RS_URL}/resource", auth=token, timeout=10)
+    check("resource: second call succeeds at once with the kept nonce",
+          again.status_code == 200 and [r.status_code for r in seen] == [200], [r.status_code for r in seen])
+
+    # 5. The front relays refusals: a DPoP-bound token presented as Bearer, no token, a wrong secret.
+    downgrade = requests.get(f"{RS_URL}/resource", headers={"Authorization": f"Bearer {token.access_token}"}, timeout=10)
+    check("resource: bound token as Bearer refused with a DPoP challenge",
+          downgrade.status_code == 401 and downgrade.headers.get("WWW-Authenticate", "").startswith("DPoP"),
+          f"{downgrade.status_code} {downgrade.headers.get('WWW-Authenticate')}")
+    no_token = requests.get(f"{RS_URL}/resource", timeout=10)
+    check("resource: no token answered 401 with a challenge", no_token.status_code == 401 and "WWW-Authenticate" in no_token.headers)
+    wrong = OAuth2Client(token_endpoint=f"{AS_URL}/token", auth=ClientSecretBasic("demo-client", "wrong"), testing=True)
+    try:
+        wrong.client_credentials(scope="read")
+        check("token: wrong client secret is refused with invalid_client", False, "a token was issued")
+    except InvalidClient as err:
+        r = err.response
+        check("token: wrong client secret is 401 invalid_client with WWW-Authenticate Basic",
+              r.status_code == 401 and r.headers.get("WWW-Authenticate", "").startswith("Basic"))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:  # noqa: BLE001 - any surprise is one failure, reported in full
+        failed += 1
+        print("FAIL unexpected error:\n" + traceback.format_exc(), flush=True)
+    print(f"{NAME}: {passed} passed, {failed} failed", flush=True)
+    sys.exit(0 if failed == 0 else 1)
