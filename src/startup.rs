@@ -110,5 +110,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings)
 /// The route table, in the order of `openapi.yaml`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     api::token::routes(cfg);
+    api::revocation::routes(cfg);
+    api::introspection::routes(cfg);
+    api::introspection_standard::routes(cfg);
+    api::userinfo::routes(cfg);
     api::service::routes(cfg);
 }

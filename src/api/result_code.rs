@@ -53,6 +53,43 @@ result_codes! {
     RefreshTokenKeyMismatch = "A053303", "The refresh token is bound to another DPoP key.";
     RefreshTokenReused = "A053304", "A rotated refresh token was used again; its family is revoked.";
     RefreshTokenRevoked = "A053305", "The refresh token has been revoked.";
+    // 056: introspection (A056001 is Authlete's); userinfo answers these for token and proof refusals
+    IntrospectionOk = "A056001", "The access token is usable for this request.";
+    IntrospectionOkUnboundDpop = "A056002", "The access token is usable; it is not DPoP-bound and was presented with a valid DPoP proof.";
+    IntrospectionStoreUnavailable = "A056101", "The store is unavailable; the request was refused.";
+    AccessTokenMissing = "A056301", "The request carried no access token.";
+    AccessTokenInvalid = "A056302", "The access token is not a valid token of this service.";
+    AccessTokenExpired = "A056303", "The access token has expired.";
+    AccessTokenNotYetValid = "A056304", "The access token is not yet valid.";
+    AccessTokenRevoked = "A056305", "The access token has been revoked.";
+    DpopBoundTokenAsBearer = "A056306", "A DPoP-bound access token was presented as a Bearer token.";
+    ResourceDpopProofMissing = "A056307", "The access token needs a DPoP proof and none was presented.";
+    ResourceDpopProofInvalid = "A056308", "The DPoP proof is invalid.";
+    ResourceDpopProofReplayed = "A056309", "The DPoP proof has been used before.";
+    ResourceDpopNonceRequired = "A056310", "A valid DPoP server nonce is required.";
+    ResourceDpopKeyMismatch = "A056311", "The DPoP proof key is not the key the access token is bound to.";
+    InsufficientScope = "A056312", "The access token does not grant every required scope.";
+    SubjectMismatch = "A056313", "The access token was issued for another subject.";
+    ResourceNotInAudience = "A056314", "A required resource is not in the access token's audience.";
+    // 057: RFC 7662 standard introspection
+    TokenActive = "A057001", "The token is active.";
+    TokenInactive = "A057002", "The token is not active.";
+    StandardIntrospectionStoreUnavailable = "A057101", "The store is unavailable; the request was refused.";
+    StandardIntrospectionParamsMalformed = "A057301", "The introspection request parameters are malformed.";
+    StandardIntrospectionTokenMissing = "A057302", "The introspection request has no token.";
+    // 058: userinfo (token and proof refusals use the 056 codes)
+    UserInfoOk = "A058001", "The access token is usable for the userinfo endpoint.";
+    UserInfoOpenidMissing = "A058301", "The access token does not grant the openid scope.";
+    // 059: RFC 7009 revocation
+    AccessTokenRevocationDone = "A059001", "The access token has been revoked.";
+    RefreshFamilyRevocationDone = "A059002", "The refresh token and its rotation family have been revoked.";
+    NothingToRevoke = "A059003", "The token is unknown or expired; nothing was revoked.";
+    RevocationOtherClient = "A059004", "The token was issued to another client; nothing was revoked.";
+    RevocationStoreUnavailable = "A059101", "The store is unavailable; nothing was revoked.";
+    RevocationParamsMalformed = "A059301", "The revocation request parameters are malformed.";
+    RevocationTokenMissing = "A059302", "The revocation request has no token.";
+    RevocationClientAuthFailed = "A059303", "Client authentication failed.";
+    RevocationClientAuthAmbiguous = "A059304", "The client used more than one authentication method or two client identifiers.";
     // 254: DPoP at the token endpoint (Authlete's codes)
     DpopProofInvalid = "A254301", "The DPoP proof is invalid.";
     DpopProofReplayed = "A254302", "The DPoP proof has been used before.";

@@ -142,7 +142,7 @@ pub fn verify_signed(core: &Core, token: &str, now: UnixTime) -> Result<Arc<Veri
 }
 
 /// The deny list (RFC 7009 §2): read on every call, cached token or not.
-pub async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
+async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
     match core.store.contains(Namespace::RevokedToken, access.claims.jti.as_bytes()).await {
         Ok(false) => Ok(()),
         Ok(true) => Err(AccessError::Revoked),
@@ -155,6 +155,13 @@ pub async fn verify(core: &Core, token: &str, now: UnixTime) -> Result<Arc<Verif
     let access = verify_signed(core, token, now)?;
     check_not_revoked(core, &access).await?;
     Ok(access)
+}
+
+/// Whether `token` has the form of an access token (a compact JWS) rather than of a sealed
+/// refresh token (base64url, never a `.`). Revocation and RFC 7662 introspection tell the two
+/// apart this way, so `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1) is never needed.
+pub fn has_access_token_form(token: &str) -> bool {
+    token.contains('.')
 }
 
 /// RFC 9068 §4 steps that do not depend on time: signature, `typ`, claims, `iss`.
@@ -199,4 +206,4 @@ fn check_times(claims: &AccessClaims, now: UnixTime, skew: i64) -> Result<(), Ac
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

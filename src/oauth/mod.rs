@@ -5,10 +5,13 @@ pub mod access;
 pub mod clients;
 pub mod core;
 pub mod grants;
+pub mod introspection;
 pub mod params;
 pub mod refresh;
+pub mod revocation;
 pub mod scope;
 pub mod sealed;
+pub mod token_info;
 pub mod tokens;
 
 pub use self::core::Core;

@@ -1,5 +1,9 @@
 //! One integration-test binary: each module drives the real application on port 0.
 mod contract;
 mod helpers;
+mod introspection;
 mod replicas;
+mod resource;
+mod revocation;
 mod token;
+mod userinfo;

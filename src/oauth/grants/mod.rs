@@ -16,6 +16,7 @@ use crate::oauth::tokens::TokenType;
 use crate::oauth::{Core, Property};
 
 pub use issue::Issued;
+pub use refresh_token::revoke_family;
 
 /// One call of the token endpoint, as the caller forwarded it.
 #[derive(Debug, Clone, Default)]

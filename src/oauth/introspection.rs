@@ -1,0 +1,225 @@
+//! The resource server's decision (RFC 6750 §3, RFC 9449 §7) as one domain call: is the token
+//! one of this service's and usable now, was it presented as it must be (a DPoP-bound token
+//! needs a proof with `ath` and the bound key, and is never accepted as a Bearer token), and
+//! does it grant what the resource requires (scopes, subject, audience). The OpenID Connect
+//! userinfo endpoint (OIDC Core §5.3) is the same decision with the `openid` scope required.
+//! The proof's replay record (RFC 9449 §4.3 check 11) runs last, so a refused call consumes
+//! nothing.
+use crate::clock::UnixTime;
+use crate::dpop::htu::Htu;
+use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator, VerifiedProof};
+use crate::oauth::access::{self, AccessError, VerifiedAccess};
+use crate::oauth::tokens::TokenType;
+use crate::oauth::{scope, Core};
+use std::sync::Arc;
+
+/// One introspection call, as the resource server forwarded it.
+#[derive(Debug, Clone, Default)]
+pub struct IntrospectionCall<'a> {
+    /// The token from `Authorization: DPoP|Bearer`; `None` or empty when there was none.
+    pub token: Option<&'a str>,
+    /// Scopes the resource requires, every one of them.
+    pub scopes: &'a [String],
+    /// The subject the resource belongs to, when the token must be that subject's.
+    pub subject: Option<&'a str>,
+    pub dpop: Option<&'a str>,
+    pub dpop_header_count: usize,
+    /// The method of the resource request; default `GET`.
+    pub htm: Option<&'a str>,
+    /// The URL of the resource request; required to check a proof.
+    pub htu: Option<&'a str>,
+    /// Resource indicators (RFC 8707) that must all be in the token's `aud`.
+    pub resources: &'a [String],
+    pub dpop_nonce_required: bool,
+    /// How the client presented the token, when the resource server says.
+    pub scheme: Option<TokenType>,
+    pub now: Option<UnixTime>,
+}
+
+pub struct IntrospectionOutcome {
+    pub result: Result<Introspected, IntrospectionError>,
+    /// The token once it verified and was found not revoked, also on refusals decided after
+    /// that (the proof, the scopes).
+    pub access: Option<Arc<VerifiedAccess>>,
+    /// The challenge scheme (RFC 9449 §7.1): `DPoP` when the token is bound or was presented
+    /// as DPoP, `Bearer` otherwise.
+    pub challenge: TokenType,
+    /// Set whenever nonces are required for this call, success included (SPEC §3).
+    pub dpop_nonce: Option<String>,
+}
+
+/// A token the resource may serve: verified, presented correctly, sufficient.
+#[derive(Debug)]
+pub struct Introspected {
+    pub access: Arc<VerifiedAccess>,
+    /// The accepted proof; for an unbound token presented as DPoP, the proof is reported here.
+    pub proof: Option<VerifiedProof>,
+}
+
+/// Why the resource must refuse; one variant per decision the wire answers differently.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntrospectionError {
+    /// RFC 6750 §3.1 / RFC 9449 §7.2: no token at all: a bare challenge, no error code.
+    #[error("no access token")]
+    NoToken,
+    /// RFC 6750 §3.1 `invalid_token`.
+    #[error("access token is not usable: {0}")]
+    InvalidToken(AccessError),
+    /// RFC 9449 §7.1: a DPoP-bound token presented with the Bearer scheme (a downgrade).
+    #[error("DPoP-bound token presented as a Bearer token")]
+    Downgrade,
+    /// RFC 9449 §7.1: the token is bound or presented as DPoP and no proof came with it.
+    #[error("no DPoP proof")]
+    ProofMissing,
+    /// RFC 9449 §4.3 checks 1–11 (`KeyMismatch` is `invalid_token`, `UseNonce` `use_dpop_nonce`).
+    #[error("DPoP proof rejected: {0}")]
+    Dpop(DpopError),
+    /// RFC 6750 §3.1 `insufficient_scope`: a required scope is not granted. `required` is
+    /// every scope the resource requires, space-separated (the challenge's `scope`).
+    #[error("a required scope is not granted (required: {required})")]
+    InsufficientScope { required: String },
+    /// The token was issued for another subject than the one the resource belongs to.
+    #[error("token subject does not match")]
+    SubjectMismatch,
+    /// RFC 8707 §2 / RFC 9068 §4: a required resource is not in the token's `aud`.
+    #[error("a resource is not in the token audience")]
+    ResourceNotInAudience,
+    /// The resource server's own input is unusable (not the client's), e.g. no `htu`.
+    #[error("caller input: {0}")]
+    Caller(&'static str),
+    /// The store did not answer: fail closed.
+    #[error("store unavailable")]
+    StoreUnavailable,
+}
+
+/// OIDC Core §3.1.2.1: the scope every userinfo call needs.
+pub const USERINFO_SCOPE: &str = "openid";
+
+/// `Authorization` schemes compare case-insensitively (RFC 9110 §11.1).
+pub fn parse_scheme(name: &str) -> Option<TokenType> {
+    [TokenType::DPoP, TokenType::Bearer].into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+}
+
+pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
+    let now = call.now.unwrap_or_else(UnixTime::now);
+    let nonce_required = call.dpop_nonce_required || core.rs_nonce_required;
+    let mut outcome = IntrospectionOutcome {
+        result: Err(IntrospectionError::NoToken),
+        access: None,
+        challenge: if presented_as_dpop(call) { TokenType::DPoP } else { TokenType::Bearer },
+        dpop_nonce: nonce_required.then(|| core.dpop.nonces().current(now)),
+    };
+    outcome.result = run(core, call, now, nonce_required, &mut outcome).await;
+    outcome
+}
+
+/// OIDC Core §5.3.1: userinfo needs a token granting `openid`; otherwise as [`introspect`].
+pub async fn userinfo(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
+    let openid = [String::from(USERINFO_SCOPE)];
+    let call = IntrospectionCall { scopes: &openid, subject: None, resources: &[], ..call.clone() };
+    introspect(core, &call).await
+}
+
+/// RFC 9449 §7.1: the `DPoP` scheme, or, when the resource server does not say, a proof.
+fn presented_as_dpop(call: &IntrospectionCall<'_>) -> bool {
+    match call.scheme {
+        Some(scheme) => scheme == TokenType::DPoP,
+        None => call.dpop.is_some(),
+    }
+}
+
+async fn run(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    now: UnixTime,
+    nonce_required: bool,
+    outcome: &mut IntrospectionOutcome,
+) -> Result<Introspected, IntrospectionError> {
+    let token = call.token.filter(|t| !t.is_empty()).ok_or(IntrospectionError::NoToken)?;
+    if !call.scopes.iter().all(|s| scope::parse(s).is_ok_and(|p| p.len() == 1 && p[0] == *s)) {
+        return Err(IntrospectionError::Caller("scopes must be scope tokens (RFC 6749 §3.3)"));
+    }
+    // The token is judged completely, deny list included, before its presentation, so a
+    // refusal for the proof still says truthfully whether the token exists.
+    let access = access::verify(core, token, now).await.map_err(invalid_token)?;
+    outcome.access = Some(Arc::clone(&access));
+    if access.jkt.is_some() {
+        outcome.challenge = TokenType::DPoP;
+    }
+    let checked = check_proof(core, call, token, &access, nonce_required, now)?;
+    check_grants(call, &access)?;
+    let proof = match checked {
+        Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
+        None => None,
+    };
+    Ok(Introspected { access, proof })
+}
+
+/// RFC 9449 §7.1: a bound token needs a proof with `ath` and the bound key and is never a
+/// Bearer token; an unbound token presented as DPoP needs a valid proof with `ath` (RFC 9449
+/// §7: the proof is checked and reported); an unbound Bearer token needs none.
+fn check_proof(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    token: &str,
+    access: &VerifiedAccess,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Result<Option<CheckedProof>, IntrospectionError> {
+    let bound = access.jkt.is_some();
+    if bound && call.scheme == Some(TokenType::Bearer) {
+        return Err(IntrospectionError::Downgrade);
+    }
+    if !bound && !presented_as_dpop(call) {
+        return Ok(None);
+    }
+    if call.dpop_header_count > 1 {
+        return Err(IntrospectionError::Dpop(DpopError::MultipleProofs));
+    }
+    let proof = call.dpop.ok_or(IntrospectionError::ProofMissing)?;
+    let htu = call.htu.ok_or(IntrospectionError::Caller("htu is required to check a DPoP proof"))?;
+    let htu = Htu::parse(htu).map_err(|_| IntrospectionError::Caller("htu is not a valid http(s) URL"))?;
+    let client_algs = core.clients.get(&access.claims.client_id).and_then(|c| c.dpop_algs);
+    let expect = Expectation {
+        header_count: call.dpop_header_count.max(1),
+        htm: call.htm.unwrap_or("GET"),
+        htu: &htu,
+        access_token: Some(token),
+        bound_jkt: access.jkt.as_ref(),
+        nonce_required,
+        algs: client_algs.unwrap_or(core.service_algs),
+        now,
+    };
+    core.dpop.check(proof, &expect).map(Some).map_err(dpop_error)
+}
+
+/// What the token grants against what the resource requires: 403s, decided after every 401.
+fn check_grants(call: &IntrospectionCall<'_>, access: &VerifiedAccess) -> Result<(), IntrospectionError> {
+    if !scope::all_within(call.scopes, &access.scopes) {
+        return Err(IntrospectionError::InsufficientScope { required: scope::join(call.scopes) });
+    }
+    if call.subject.is_some_and(|s| s != access.claims.sub) {
+        return Err(IntrospectionError::SubjectMismatch);
+    }
+    if !call.resources.iter().all(|r| access.claims.aud.contains(r)) {
+        return Err(IntrospectionError::ResourceNotInAudience);
+    }
+    Ok(())
+}
+
+fn invalid_token(e: AccessError) -> IntrospectionError {
+    match e {
+        AccessError::StoreUnavailable => IntrospectionError::StoreUnavailable,
+        other => IntrospectionError::InvalidToken(other),
+    }
+}
+
+fn dpop_error(e: DpopError) -> IntrospectionError {
+    match e {
+        DpopError::StoreUnavailable => IntrospectionError::StoreUnavailable,
+        other => IntrospectionError::Dpop(other),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+//! RFC 7662 token introspection: what a resource server may learn about any token of this
+//! service, access or refresh. A token that is not usable now — unknown, malformed, expired,
+//! revoked, a refresh token of a revoked family or one already rotated — is only inactive
+//! (RFC 7662 §2.2); why is kept for the caller's logs.
+use crate::clock::UnixTime;
+use crate::oauth::access::{self, AccessError, VerifiedAccess};
+use crate::oauth::params::{Params, ParamsError};
+use crate::oauth::refresh::{RefreshError, RefreshRecord};
+use crate::oauth::Core;
+use crate::store::Namespace;
+use std::sync::Arc;
+
+/// What the token is, when it is active.
+#[derive(Debug)]
+pub enum TokenInfo {
+    Access(Arc<VerifiedAccess>),
+    Refresh(RefreshRecord),
+    /// RFC 7662 §2.2: `{"active": false}`, nothing more.
+    Inactive(Inactive),
+}
+
+/// Why a token is inactive (for logs only: the answer is the same for every reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Inactive {
+    #[error("access token: {0}")]
+    Access(AccessError),
+    #[error("refresh token: {0}")]
+    Refresh(RefreshError),
+    /// The refresh token's rotation family was revoked (reuse detected, or RFC 7009).
+    #[error("refresh token family has been revoked")]
+    RefreshRevoked,
+    /// A public client's refresh token that was already exchanged (RFC 9700 §4.14.2).
+    #[error("refresh token has been rotated")]
+    RefreshRotated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenInfoError {
+    /// RFC 7662 §2.1 with RFC 6749 §5.2 `invalid_request`.
+    #[error("parameters are malformed: {0}")]
+    Params(ParamsError),
+    /// RFC 7662 §2.1: `token` is required.
+    #[error("token is missing")]
+    MissingToken,
+    /// The store did not answer: fail closed rather than call a revoked token active.
+    #[error("store unavailable")]
+    StoreUnavailable,
+}
+
+/// `parameters` is the RFC 7662 §2.1 form body (`token`, optional `token_type_hint`).
+pub async fn token_info(core: &Core, parameters: &str, now: UnixTime) -> Result<TokenInfo, TokenInfoError> {
+    let params = Params::parse(parameters).map_err(TokenInfoError::Params)?;
+    let token = params.get("token").ok_or(TokenInfoError::MissingToken)?;
+    if access::has_access_token_form(token) {
+        return match access::verify(core, token, now).await {
+            Ok(access) => Ok(TokenInfo::Access(access)),
+            Err(AccessError::StoreUnavailable) => Err(TokenInfoError::StoreUnavailable),
+            Err(e) => Ok(TokenInfo::Inactive(Inactive::Access(e))),
+        };
+    }
+    let record = match RefreshRecord::open(&core.sealer, token, now) {
+        Ok(record) => record,
+        Err(e) => return Ok(TokenInfo::Inactive(Inactive::Refresh(e))),
+    };
+    let store = core.store.as_ref();
+    let unavailable = |_| TokenInfoError::StoreUnavailable;
+    if store.contains(Namespace::RefreshFamilyRevoked, record.fam.as_bytes()).await.map_err(unavailable)? {
+        return Ok(TokenInfo::Inactive(Inactive::RefreshRevoked));
+    }
+    if store.contains(Namespace::RefreshRotated, record.jti.as_bytes()).await.map_err(unavailable)? {
+        return Ok(TokenInfo::Inactive(Inactive::RefreshRotated));
+    }
+    Ok(TokenInfo::Refresh(record))
+}
