@@ -71,6 +71,9 @@ pub struct TokenSettings {
     pub max_lifetime_override_secs: u64,
     /// Capacity of the verified-access-token cache of introspection; 0 disables it.
     pub verified_cache_entries: u64,
+    pub code_lifetime_secs: u64,
+    pub ticket_lifetime_secs: u64,
+    pub request_uri_lifetime_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,6 +280,12 @@ impl Settings {
         }
         positive("tokens.access_token_lifetime_secs", self.tokens.access_token_lifetime_secs)?;
         positive("tokens.refresh_token_lifetime_secs", self.tokens.refresh_token_lifetime_secs)?;
+        // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
+        if !(1..=600).contains(&self.tokens.code_lifetime_secs) {
+            return Err(ConfigError::invalid("tokens.code_lifetime_secs", "must be between 1 and 600"));
+        }
+        positive("tokens.ticket_lifetime_secs", self.tokens.ticket_lifetime_secs)?;
+        positive("tokens.request_uri_lifetime_secs", self.tokens.request_uri_lifetime_secs)?;
         positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
         positive("store.max_entries", self.store.max_entries)?;
         positive("store.timeout_ms", self.store.timeout_ms)?;

@@ -110,6 +110,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings)
 /// The route table, in the order of `openapi.yaml`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     api::token::routes(cfg);
+    api::token_create::routes(cfg);
+    api::authorization::routes(cfg);
+    api::par::routes(cfg);
     api::revocation::routes(cfg);
     api::introspection::routes(cfg);
     api::introspection_standard::routes(cfg);

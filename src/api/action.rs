@@ -10,6 +10,12 @@ pub enum Action {
     Unauthorized,
     Forbidden,
     InternalServerError,
+    /// Authorization: the request is valid; log the user in, ask for consent (200, own page).
+    Interaction,
+    /// Redirect the user agent to `responseContent` (302 with `Location`).
+    Location,
+    /// PAR: the request was stored; relay `responseContent` (201).
+    Created,
 }
 
 impl Action {
@@ -21,13 +27,18 @@ impl Action {
             Action::Unauthorized => "UNAUTHORIZED",
             Action::Forbidden => "FORBIDDEN",
             Action::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Action::Interaction => "INTERACTION",
+            Action::Location => "LOCATION",
+            Action::Created => "CREATED",
         }
     }
 
     /// The status the caller sends to its client.
     pub fn http_status(self) -> u16 {
         match self {
-            Action::Ok => 200,
+            Action::Ok | Action::Interaction => 200,
+            Action::Created => 201,
+            Action::Location => 302,
             Action::BadRequest => 400,
             Action::InvalidClient | Action::Unauthorized => 401,
             Action::Forbidden => 403,

@@ -1,17 +1,22 @@
 //! The JSON API: one file per endpoint with its request and response types and a thin handler.
 //! Domain errors become wire answers in exactly one place per endpoint family (`token_wire`;
-//! `rs_wire` for introspection and userinfo); problems with the call itself (caller
+//! `rs_wire` for introspection and userinfo; `authorization_wire` for authorization, PAR and
+//! delegated issuance); problems with the call itself (caller
 //! credentials, malformed JSON, size) are [`ApiError`]s, the only non-200 answers.
 pub mod action;
+pub mod authorization;
+mod authorization_wire;
 pub mod caller;
 pub mod introspection;
 pub mod introspection_standard;
+pub mod par;
 pub mod request_id;
 pub mod result_code;
 pub mod revocation;
 mod rs_wire;
 pub mod service;
 pub mod token;
+pub mod token_create;
 mod token_wire;
 pub mod userinfo;
 
@@ -21,7 +26,7 @@ use result_code::ResultCode;
 
 /// Every path dpopd serves; `openapi.yaml` must describe each (a contract test checks).
 pub fn all_paths() -> Vec<&'static str> {
-    [token::PATHS, revocation::PATHS, introspection::PATHS, introspection_standard::PATHS, userinfo::PATHS, service::JWKS_PATHS, service::CONFIGURATION_PATHS, service::OPERATIONS_PATHS].concat()
+    [token::PATHS, token_create::PATHS, authorization::PATHS, authorization::ISSUE_PATHS, authorization::FAIL_PATHS, par::PATHS, revocation::PATHS, introspection::PATHS, introspection_standard::PATHS, userinfo::PATHS, service::JWKS_PATHS, service::CONFIGURATION_PATHS, service::OPERATIONS_PATHS].concat()
 }
 
 /// A problem with the API call itself: answered with a non-200 status and

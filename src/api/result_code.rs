@@ -30,6 +30,49 @@ result_codes! {
     BodyTooLarge = "A001204", "The request body is larger than the configured limit.";
     InvalidField = "A001205", "A request field has an invalid value.";
     InternalError = "A001101", "dpopd failed to process the request.";
+    // 004: the authorization request (A004001 is Authlete's); PAR answers the 0043xx codes too
+    AuthorizationInteraction = "A004001", "The authorization request is valid; the caller logs the user in and asks for consent.";
+    AuthorizationServerError = "A004101", "dpopd could not process the authorization request.";
+    AuthorizationParamsMalformed = "A004301", "The authorization request parameters are malformed.";
+    AuthorizationClientUnknown = "A004302", "The authorization request has no client_id or an unknown one.";
+    RedirectUriInvalid = "A004303", "The redirect_uri is missing or not registered for the client.";
+    RequestUriInvalid = "A004304", "The request_uri is invalid, expired, another client's or already used.";
+    ResponseTypeInvalid = "A004305", "The response_type is missing or not code.";
+    AuthorizationScopeInvalid = "A004306", "The requested scope is malformed or not allowed for the client.";
+    PkceInvalid = "A004307", "The PKCE parameters are missing, malformed or use a method other than S256.";
+    DpopJktInvalid = "A004308", "The dpop_jkt parameter is not a SHA-256 JWK thumbprint.";
+    ParRequired = "A004309", "The client must use pushed authorization requests.";
+    AuthorizationGrantNotAllowed = "A004310", "The client is not allowed to use the authorization code flow.";
+    AuthorizationParamInvalid = "A004311", "An authorization request parameter has an invalid value.";
+    RequestObjectUnsupported = "A004312", "Request objects are not supported.";
+    // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
+    AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
+    AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";
+    TicketServerError = "A040101", "dpopd could not process the ticket.";
+    TicketInvalid = "A040201", "The ticket is not one dpopd issued, or was tampered with.";
+    TicketExpired = "A040202", "The ticket has expired.";
+    TicketUsed = "A040203", "The ticket was already used.";
+    TicketScopeNotAllowed = "A040204", "The scopes are malformed or not allowed for the client.";
+    TicketFieldInvalid = "A040205", "A field is invalid: empty subject, description outside RFC 6749's characters, or a code too large.";
+    // 046: pushed authorization requests
+    RequestUriCreated = "A046001", "The pushed authorization request was accepted.";
+    ParServerError = "A046101", "dpopd could not process the pushed authorization request.";
+    ParClientAuthFailed = "A046301", "Client authentication failed.";
+    ParClientAuthAmbiguous = "A046302", "The client used more than one authentication method or two client identifiers.";
+    ParRequestUriGiven = "A046303", "A pushed authorization request may not contain request_uri.";
+    ParDpopJktMismatch = "A046304", "The dpop_jkt parameter differs from the DPoP proof's key.";
+    // 047: delegated issuance, /auth/token/create
+    TokenCreated = "A047001", "The tokens were created.";
+    TokenCreateServerError = "A047101", "dpopd could not create the tokens.";
+    TokenCreateGrantTypeUnsupported = "A047201", "The grant type is not supported for delegated issuance.";
+    TokenCreateClientUnknown = "A047202", "The client is unknown.";
+    TokenCreateSubjectMissing = "A047203", "The subject is missing.";
+    TokenCreateScopeMalformed = "A047204", "A scope is malformed.";
+    TokenCreateThumbprintInvalid = "A047205", "The dpopKeyThumbprint is not a SHA-256 JWK thumbprint.";
+    TokenCreateThumbprintMismatch = "A047206", "The dpopKeyThumbprint differs from the DPoP proof's key.";
+    TokenCreateDpopRequired = "A047207", "The client's tokens must be DPoP-bound and no key was given.";
+    TokenCreateGrantNotAllowed = "A047208", "The client is not allowed to use this grant type.";
+    TokenCreateScopeNotAllowed = "A047209", "A scope is not allowed for the client.";
     // 050, 052, 053: token endpoint successes (Authlete's codes)
     AuthorizationCodeIssued = "A050001", "The authorization code grant succeeded.";
     ClientCredentialsIssued = "A052001", "The client credentials grant succeeded.";
@@ -53,6 +96,14 @@ result_codes! {
     RefreshTokenKeyMismatch = "A053303", "The refresh token is bound to another DPoP key.";
     RefreshTokenReused = "A053304", "A rotated refresh token was used again; its family is revoked.";
     RefreshTokenRevoked = "A053305", "The refresh token has been revoked.";
+    // 050: authorization code errors
+    CodeInvalid = "A050301", "The authorization code is not one dpopd issued, or was tampered with.";
+    CodeExpired = "A050302", "The authorization code has expired.";
+    CodeOtherClient = "A050303", "The authorization code was issued to another client.";
+    CodeRedirectUriMismatch = "A050304", "The redirect_uri differs from the authorization request's.";
+    PkceVerifierInvalid = "A050305", "The code_verifier is missing, malformed or does not match the code_challenge.";
+    CodeKeyMismatch = "A050306", "The authorization code is bound to another DPoP key.";
+    CodeReused = "A050307", "The authorization code was already used; the tokens issued for it are revoked.";
     // 056: introspection (A056001 is Authlete's); userinfo answers these for token and proof refusals
     IntrospectionOk = "A056001", "The access token is usable for this request.";
     IntrospectionOkUnboundDpop = "A056002", "The access token is usable; it is not DPoP-bound and was presented with a valid DPoP proof.";

@@ -21,8 +21,12 @@ pub fn configuration_document(state_core: &crate::oauth::Core, settings: &crate:
     serde_json::json!({
         "issuer": settings.service.issuer,
         "token_endpoint": settings.service.token_endpoint,
+        "authorization_endpoint": settings.service.authorization_endpoint,
+        "pushed_authorization_request_endpoint": settings.service.par_endpoint,
+        "require_pushed_authorization_requests": false,
+        "authorization_response_iss_parameter_supported": true,
         "dpop_signing_alg_values_supported": state_core.service_algs.names(),
-        "grant_types_supported": ["client_credentials", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "response_types_supported": ["code"],

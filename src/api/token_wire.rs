@@ -77,7 +77,7 @@ fn classify(error: &TokenError) -> (Action, R, &'static str, &'static str) {
     }
 }
 
-fn dpop(e: &DpopError) -> (Action, R, &'static str, &'static str) {
+pub(super) fn dpop(e: &DpopError) -> (Action, R, &'static str, &'static str) {
     let (code, error) = match e {
         DpopError::UseNonce(_) => (R::DpopNonceRequired, "use_dpop_nonce"),
         DpopError::Replayed => (R::DpopProofReplayed, "invalid_dpop_proof"),
@@ -113,6 +113,13 @@ fn grant(p: &GrantProblem) -> (Action, R, &'static str, &'static str) {
         GrantProblem::RefreshKeyMismatch => (R::RefreshTokenKeyMismatch, "The refresh token is bound to another DPoP key."),
         GrantProblem::RefreshReused => (R::RefreshTokenReused, "The refresh token has already been used."),
         GrantProblem::RefreshRevoked => (R::RefreshTokenRevoked, "The refresh token has been revoked."),
+        GrantProblem::CodeInvalid => (R::CodeInvalid, "The authorization code is invalid."),
+        GrantProblem::CodeExpired => (R::CodeExpired, "The authorization code has expired."),
+        GrantProblem::CodeOtherClient => (R::CodeOtherClient, "The authorization code was issued to another client."),
+        GrantProblem::CodeRedirectUriMismatch => (R::CodeRedirectUriMismatch, "The redirect_uri does not match the authorization request."),
+        GrantProblem::Pkce(_) => (R::PkceVerifierInvalid, "The code_verifier is missing or does not match the code_challenge."),
+        GrantProblem::CodeKeyMismatch => (R::CodeKeyMismatch, "The authorization code is bound to another DPoP key."),
+        GrantProblem::CodeReused => (R::CodeReused, "The authorization code has already been used."),
     };
     (Action::BadRequest, code, "invalid_grant", text)
 }

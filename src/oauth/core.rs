@@ -21,12 +21,17 @@ pub struct Core {
     pub dpop: Validator,
     pub store: Arc<dyn SeenStore>,
     pub token_htu: Htu,
+    /// The PAR endpoint: the default `htu` of proofs sent to it (RFC 9449 §10.1).
+    pub par_htu: Htu,
     pub service_algs: AlgSet,
     pub nonce_required: bool,
     pub rs_nonce_required: bool,
     pub access_lifetime_secs: i64,
     pub refresh_lifetime_secs: i64,
     pub max_lifetime_override_secs: i64,
+    pub code_lifetime_secs: i64,
+    pub ticket_lifetime_secs: i64,
+    pub request_uri_lifetime_secs: i64,
     pub default_audience: Vec<String>,
     /// Access tokens whose signature checked, for introspection.
     pub verified_access: AccessCache,
@@ -53,6 +58,8 @@ impl Core {
         let nonces = NonceService::new(&nonce_secret, d.nonce_step_secs, d.nonce_lifetime_secs);
         let token_htu = Htu::parse(&settings.service.token_endpoint)
             .map_err(|e| ConfigError::invalid("service.token_endpoint", e.to_string()))?;
+        let par_htu = Htu::parse(&settings.service.par_endpoint)
+            .map_err(|e| ConfigError::invalid("service.par_endpoint", e.to_string()))?;
         let default_audience = if settings.service.default_audience.is_empty() {
             vec![settings.service.issuer.clone()]
         } else {
@@ -66,12 +73,16 @@ impl Core {
             dpop: Validator::new(policy, nonces),
             store,
             token_htu,
+            par_htu,
             service_algs,
             nonce_required: d.nonce_required,
             rs_nonce_required: d.rs_nonce_required,
             access_lifetime_secs: settings.tokens.access_token_lifetime_secs as i64,
             refresh_lifetime_secs: settings.tokens.refresh_token_lifetime_secs as i64,
             max_lifetime_override_secs: settings.tokens.max_lifetime_override_secs as i64,
+            code_lifetime_secs: settings.tokens.code_lifetime_secs as i64,
+            ticket_lifetime_secs: settings.tokens.ticket_lifetime_secs as i64,
+            request_uri_lifetime_secs: settings.tokens.request_uri_lifetime_secs as i64,
             default_audience,
             verified_access: AccessCache::new(settings.tokens.verified_cache_entries),
         })

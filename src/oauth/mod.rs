@@ -2,15 +2,21 @@
 //! authentication, scopes, sealed values, access and refresh tokens, and the grants of the
 //! token endpoint. [`Core`] holds everything a grant needs.
 pub mod access;
+pub mod authorization;
+pub mod client_proof;
 pub mod clients;
+pub mod code;
 pub mod core;
 pub mod grants;
 pub mod introspection;
+pub mod par;
 pub mod params;
+pub mod pkce;
 pub mod refresh;
 pub mod revocation;
 pub mod scope;
 pub mod sealed;
+pub mod token_create;
 pub mod token_info;
 pub mod tokens;
 

@@ -19,6 +19,23 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadScope> {
     Ok(out)
 }
 
+/// Scopes given as a list (an API field, not a `scope` parameter): each entry must be one
+/// scope token; duplicates are dropped.
+pub fn parse_list(list: &[String]) -> Result<Vec<String>, BadScope> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in list {
+        match parse(entry)?.as_slice() {
+            [one] if one == entry => {
+                if !out.contains(one) {
+                    out.push(one.clone());
+                }
+            }
+            _ => return Err(BadScope),
+        }
+    }
+    Ok(out)
+}
+
 /// Whether every scope in `requested` is in `allowed`.
 pub fn all_within(requested: &[String], allowed: &[String]) -> bool {
     requested.iter().all(|r| allowed.contains(r))
@@ -38,6 +55,16 @@ mod tests {
         assert_eq!(parse("a\"b"), Err(BadScope));
         assert_eq!(parse("a\\b"), Err(BadScope));
         assert!(parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn list_entries_are_single_scope_tokens() {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(parse_list(&list(&["read", "write", "read"])).unwrap(), vec!["read", "write"]);
+        assert_eq!(parse_list(&list(&["read write"])), Err(BadScope));
+        assert_eq!(parse_list(&list(&[""])), Err(BadScope));
+        assert_eq!(parse_list(&list(&[" read"])), Err(BadScope));
+        assert!(parse_list(&[]).unwrap().is_empty());
     }
 
     #[test]

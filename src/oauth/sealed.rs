@@ -91,6 +91,18 @@ impl Sealer {
             .map_err(|_| SealError::Forged)?;
         Ok(plain.to_vec())
     }
+
+    /// Seals a record as JSON: tickets, codes and `request_uri`s are such records.
+    pub fn seal_json<T: serde::Serialize>(&self, purpose: &str, record: &T) -> Result<String, SealError> {
+        let json = serde_json::to_vec(record).map_err(|_| SealError::SealFailed)?;
+        self.seal(purpose, &json)
+    }
+
+    /// Opens a record sealed by [`Sealer::seal_json`] for the same purpose.
+    pub fn open_json<T: serde::de::DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Result<T, SealError> {
+        let json = self.open(purpose, sealed)?;
+        serde_json::from_slice(&json).map_err(|_| SealError::Malformed)
+    }
 }
 
 

@@ -104,7 +104,19 @@ pub fn mint(
     grant: AccessGrant<'_>,
     now: UnixTime,
 ) -> Result<Minted, KeyError> {
-    let jti = crate::oauth::random_id();
+    mint_named(keys, sealer, issuer, grant, crate::oauth::random_id(), now)
+}
+
+/// [`mint`] with a `jti` chosen in advance, so the token can be revoked by a name known
+/// without it (a reused authorization code revokes the token issued for it).
+pub fn mint_named(
+    keys: &KeySet,
+    sealer: &Sealer,
+    issuer: &str,
+    grant: AccessGrant<'_>,
+    jti: String,
+    now: UnixTime,
+) -> Result<Minted, KeyError> {
     let expires_at = now.plus(grant.lifetime_secs);
     let prp = if grant.properties.is_empty() {
         None

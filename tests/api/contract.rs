@@ -219,18 +219,24 @@ fn every_action_is_in_the_openapi_action_enum() {
             Action::Unauthorized => "UNAUTHORIZED",
             Action::Forbidden => "FORBIDDEN",
             Action::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Action::Interaction => "INTERACTION",
+            Action::Location => "LOCATION",
+            Action::Created => "CREATED",
         }
     }
-    const ALL: [Action; 6] = [
+    const ALL: [Action; 9] = [
         Action::Ok,
         Action::BadRequest,
         Action::InvalidClient,
         Action::Unauthorized,
         Action::Forbidden,
         Action::InternalServerError,
+        Action::Interaction,
+        Action::Location,
+        Action::Created,
     ];
     let names: Vec<&str> = ALL.iter().map(|a| wire_name(*a)).collect();
-    assert_eq!(names, ["OK", "BAD_REQUEST", "INVALID_CLIENT", "UNAUTHORIZED", "FORBIDDEN", "INTERNAL_SERVER_ERROR"]);
+    assert_eq!(names, ["OK", "BAD_REQUEST", "INVALID_CLIENT", "UNAUTHORIZED", "FORBIDDEN", "INTERNAL_SERVER_ERROR", "INTERACTION", "LOCATION", "CREATED"]);
     for action in ALL {
         let serialized = serde_json::to_value(action).expect("Action serializes");
         assert_eq!(serialized, serde_json::Value::from(wire_name(action)), "serde name of {action:?}");

@@ -15,6 +15,11 @@ pub const POST_CLIENT: (&str, &str) = ("post-client", "post-secret");
 pub const PUBLIC: &str = "public-client";
 pub const DPOP_BOUND: (&str, &str) = ("dpop-bound", "bound-secret");
 pub const TOKEN_HTU: &str = "https://as.example.com/token";
+pub const PAR_HTU: &str = "https://as.example.com/par";
+pub const REDIRECT_URI: &str = "https://app.example.com/cb";
+/// A confidential code-flow client with two redirect URIs that must use PAR.
+pub const WEB: (&str, &str) = ("web-client", "web-secret");
+pub const WEB_REDIRECT_URIS: [&str; 2] = ["https://web.example.com/cb", "https://web.example.com/cb2"];
 
 pub struct TestApp {
     pub address: String,
@@ -29,6 +34,7 @@ pub fn test_settings() -> Settings {
     s.server.port = 0;
     s.server.workers = 1;
     s.service.token_endpoint = TOKEN_HTU.into();
+    s.service.par_endpoint = PAR_HTU.into();
     s.service.issuer = "https://as.example.com".into();
     let signing = SigningKey::generate(Alg::ES256, Some("test-key-1".into())).expect("key");
     s.keys.signing = vec![SigningKeySettings { jwk: Some(Secret::new(signing.private_jwk().to_string())), ..Default::default() }];
@@ -38,7 +44,17 @@ pub fn test_settings() -> Settings {
     s.clients = vec![
         client(CONFIDENTIAL.0, Some(CONFIDENTIAL.1), "client_secret_basic"),
         client(POST_CLIENT.0, Some(POST_CLIENT.1), "client_secret_post"),
-        ClientSettings { grant_types: vec!["authorization_code".into(), "refresh_token".into()], ..client(PUBLIC, None, "none") },
+        ClientSettings {
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            redirect_uris: vec![REDIRECT_URI.into()],
+            ..client(PUBLIC, None, "none")
+        },
+        ClientSettings {
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            redirect_uris: WEB_REDIRECT_URIS.map(String::from).to_vec(),
+            require_par: true,
+            ..client(WEB.0, Some(WEB.1), "client_secret_basic")
+        },
         ClientSettings { dpop_bound_access_tokens: true, ..client(DPOP_BOUND.0, Some(DPOP_BOUND.1), "client_secret_basic") },
     ];
     s

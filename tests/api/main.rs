@@ -1,4 +1,7 @@
 //! One integration-test binary: each module drives the real application on port 0.
+mod authorization;
+mod authorization_code;
+mod code_flow;
 mod contract;
 mod helpers;
 mod introspection;
@@ -6,4 +9,5 @@ mod replicas;
 mod resource;
 mod revocation;
 mod token;
+mod token_create;
 mod userinfo;

@@ -260,7 +260,7 @@ async fn oauth_request_errors_map_to_their_codes() {
     let cases = [
         ("scope the client may not have", basic("grant_type=client_credentials&scope=admin"), "invalid_scope", "A051308"),
         ("unsupported grant", basic("grant_type=password"), "unsupported_grant_type", "A051303"),
-        ("authorization_code not yet served", basic("grant_type=authorization_code&code=x"), "unsupported_grant_type", "A051303"),
+        ("client not registered for authorization_code", basic("grant_type=authorization_code&code=x"), "unauthorized_client", "A051307"),
         ("no grant_type", basic("scope=read"), "invalid_request", "A051302"),
         ("repeated parameter", basic("grant_type=client_credentials&grant_type=client_credentials"), "invalid_request", "A051301"),
         ("bad secret", json!({ "parameters": "grant_type=client_credentials", "clientId": CONFIDENTIAL.0, "clientSecret": "no" }), "invalid_client", "A051305"),

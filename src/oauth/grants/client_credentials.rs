@@ -24,5 +24,6 @@ pub(super) fn prepare(client: &Client, params: &Params, call: &TokenCall<'_>) ->
         properties: call.properties.clone(),
         extra: call.jwt_at_claims.clone(),
         refresh: None,
+        code: None,
     })
 }

@@ -1,6 +1,6 @@
 //! Issuance, the last step of every grant: the access token (bound to the proof's key when
 //! there is one), the refresh token (new, rotated, or kept), and the RFC 6749 §5.1 body.
-use super::{token_type, Prepared, TokenCall, TokenError};
+use super::{token_type, Prepared, TokenError};
 use crate::clock::UnixTime;
 use crate::dpop::proof::VerifiedProof;
 use crate::jose::jwk::Jkt;
@@ -28,18 +28,42 @@ pub struct Issued {
     pub proof_iat: Option<UnixTime>,
 }
 
-pub(super) fn issue(
+/// Per-call lifetime overrides in seconds (`accessTokenDuration`, `refreshTokenDuration`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Lifetimes {
+    pub access: Option<u64>,
+    pub refresh: Option<u64>,
+}
+
+/// The key the tokens are bound to: a verified proof's, or a thumbprint the caller verified
+/// itself (delegated issuance).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Binding {
+    pub jkt: Option<Jkt>,
+    /// `iat` of the accepted proof, for the clock-drift histogram.
+    pub proof_iat: Option<UnixTime>,
+}
+
+impl Binding {
+    pub fn of(proof: Option<&VerifiedProof>) -> Binding {
+        Binding { jkt: proof.map(|p| p.jkt().clone()), proof_iat: proof.map(VerifiedProof::iat) }
+    }
+}
+
+pub(crate) fn issue(
     core: &Core,
     client: &Client,
-    call: &TokenCall<'_>,
+    lifetimes: Lifetimes,
     prepared: Prepared,
-    proof: Option<&VerifiedProof>,
+    binding: Binding,
     now: UnixTime,
 ) -> Result<Issued, TokenError> {
-    let jkt = proof.map(|p| p.jkt().clone());
-    let access_duration = lifetime(core, call.access_token_duration, core.access_lifetime_secs);
+    let jkt = binding.jkt;
+    let access_duration = lifetime(core, lifetimes.access, core.access_lifetime_secs);
     let audience = if client.audience.is_empty() { core.default_audience.clone() } else { client.audience.clone() };
-    let minted = tokens::mint(
+    // RFC 6749 §4.1.2: a code's token is named after the code, so a reused code can revoke it.
+    let jti = prepared.code.as_ref().map_or_else(crate::oauth::random_id, |c| c.record.access_token_jti());
+    let minted = tokens::mint_named(
         &core.keys,
         &core.sealer,
         &core.issuer,
@@ -53,10 +77,11 @@ pub(super) fn issue(
             properties: &prepared.properties,
             extra: prepared.extra.clone(),
         },
+        jti,
         now,
     )
     .map_err(|_| TokenError::Signing)?;
-    let (refresh_token, refresh_expires_at) = refresh_token(core, client, call, &prepared, jkt.as_ref(), now)?;
+    let (refresh_token, refresh_expires_at) = refresh_token(core, client, lifetimes, &prepared, jkt.as_ref(), now)?;
     Ok(Issued {
         grant: prepared.grant,
         client_id: client.id.clone(),
@@ -70,7 +95,7 @@ pub(super) fn issue(
         token_type: token_type(jkt.as_ref()),
         jkt,
         properties: prepared.properties,
-        proof_iat: proof.map(VerifiedProof::iat),
+        proof_iat: binding.proof_iat,
     })
 }
 
@@ -82,13 +107,14 @@ fn lifetime(core: &Core, requested: Option<u64>, default: i64) -> i64 {
     }
 }
 
-/// Client credentials: a new family if the client may refresh. Refresh: a confidential
-/// client keeps its token; a public client gets the next token of the same family, still
-/// bound to the same key and expiring with the original grant.
+/// Client credentials, authorization code, delegated issuance: a new family if the client may
+/// refresh (for a code, the family named after it). Refresh: a confidential client keeps its
+/// token; a public client gets the next token of the same family, still bound to the same key
+/// and expiring with the original grant.
 fn refresh_token(
     core: &Core,
     client: &Client,
-    call: &TokenCall<'_>,
+    lifetimes: Lifetimes,
     prepared: &Prepared,
     jkt: Option<&Jkt>,
     now: UnixTime,
@@ -100,12 +126,12 @@ fn refresh_token(
         Some(presented) => RefreshRecord { jti: crate::oauth::random_id(), iat: now.secs(), ..presented.record.clone() },
         None if client.may_use(GrantType::RefreshToken) => RefreshRecord {
             jti: crate::oauth::random_id(),
-            fam: crate::oauth::random_id(),
+            fam: prepared.code.as_ref().map_or_else(crate::oauth::random_id, |c| c.record.refresh_family()),
             cid: client.id.clone(),
             sub: prepared.subject.clone(),
             scp: prepared.scopes.clone(),
             iat: now.secs(),
-            exp: now.plus(lifetime(core, call.refresh_token_duration, core.refresh_lifetime_secs)).secs(),
+            exp: now.plus(lifetime(core, lifetimes.refresh, core.refresh_lifetime_secs)).secs(),
             // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
             jkt: if client.is_public() { jkt.map(|j| j.as_str().to_owned()) } else { None },
             prp: prepared.properties.clone(),

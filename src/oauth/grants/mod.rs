@@ -2,14 +2,16 @@
 //! client, prepare the grant, validate the DPoP proof (RFC 9449 §5), then — only once every
 //! stateless check passed — record the proof and consume single-use state, and issue tokens.
 //! A failed call consumes nothing.
+mod authorization_code;
 mod client_credentials;
 mod refresh_token;
 mod issue;
 
 use crate::clock::UnixTime;
 use crate::dpop::htu::Htu;
-use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator};
+use crate::dpop::proof::{CheckedProof, DpopError, Validator};
 use crate::jose::jwk::Jkt;
+use crate::oauth::client_proof::{self, ClientProof};
 use crate::oauth::clients::{Client, ClientAuthError, GrantType, Presented};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::tokens::TokenType;
@@ -17,6 +19,7 @@ use crate::oauth::{Core, Property};
 
 pub use issue::Issued;
 pub use refresh_token::revoke_family;
+pub(crate) use issue::{issue, Binding, Lifetimes};
 
 /// One call of the token endpoint, as the caller forwarded it.
 #[derive(Debug, Clone, Default)]
@@ -101,16 +104,35 @@ pub enum GrantProblem {
     RefreshReused,
     #[error("refresh token has been revoked")]
     RefreshRevoked,
+    #[error("authorization code is invalid")]
+    CodeInvalid,
+    #[error("authorization code has expired")]
+    CodeExpired,
+    #[error("authorization code was issued to another client")]
+    CodeOtherClient,
+    /// RFC 6749 §4.1.3: `redirect_uri` must be identical to the authorization request's.
+    #[error("redirect_uri does not match the authorization request")]
+    CodeRedirectUriMismatch,
+    /// RFC 7636 §4.6.
+    #[error("PKCE: {0}")]
+    Pkce(crate::oauth::pkce::VerifierError),
+    /// RFC 9449 §10: the code is bound by `dpop_jkt` to another key, or no proof was sent.
+    #[error("authorization code is bound to another DPoP key")]
+    CodeKeyMismatch,
+    /// RFC 6749 §4.1.2: a second redemption; the tokens of the first are revoked.
+    #[error("authorization code was already used; its tokens are revoked")]
+    CodeReused,
 }
 
 /// The state a grant carries from its stateless preparation to issuance.
-struct Prepared {
-    grant: GrantType,
-    subject: String,
-    scopes: Vec<String>,
-    properties: Vec<Property>,
-    extra: serde_json::Map<String, serde_json::Value>,
-    refresh: Option<refresh_token::Presented>,
+pub(crate) struct Prepared {
+    pub grant: GrantType,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub properties: Vec<Property>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub refresh: Option<refresh_token::Presented>,
+    pub code: Option<authorization_code::Presented>,
 }
 
 pub async fn token(core: &Core, call: TokenCall<'_>) -> TokenOutcome {
@@ -126,7 +148,7 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
     let grant = match params.get("grant_type") {
         None => return Err(TokenError::InvalidRequest(RequestProblem::MissingGrantType)),
         Some(name) => match GrantType::parse(name) {
-            Some(GrantType::AuthorizationCode) | None => return Err(TokenError::UnsupportedGrantType),
+            None => return Err(TokenError::UnsupportedGrantType),
             Some(g) => g,
         },
     };
@@ -136,18 +158,18 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
     if !client.may_use(grant) {
         return Err(TokenError::UnauthorizedClient(grant));
     }
-    let htu = match call.htu {
-        Some(text) => Htu::parse(text).map_err(|_| TokenError::Caller("htu is not a valid http(s) URL"))?,
-        None => core.token_htu.clone(),
-    };
+    let htu = client_proof::htu_or(call.htu, &core.token_htu).map_err(TokenError::Caller)?;
     let prepared = match grant {
         GrantType::ClientCredentials => client_credentials::prepare(client, &params, call)?,
         GrantType::RefreshToken => refresh_token::prepare(core, client, &params, now)?,
-        GrantType::AuthorizationCode => return Err(TokenError::UnsupportedGrantType),
+        GrantType::AuthorizationCode => authorization_code::prepare(core, client, &params, now)?,
     };
     let checked = check_proof(core, client, call, &htu, *nonce_required, now)?;
     if let Some(rt) = &prepared.refresh {
         rt.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
+    }
+    if let Some(code) = &prepared.code {
+        code.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
     }
     let proof = match checked {
         Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
@@ -156,7 +178,11 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
     if let Some(rt) = &prepared.refresh {
         rt.consume(core, client, now).await?;
     }
-    issue::issue(core, client, call, prepared, proof.as_ref(), now)
+    if let Some(code) = &prepared.code {
+        code.consume(core, now).await?;
+    }
+    let lifetimes = Lifetimes { access: call.access_token_duration, refresh: call.refresh_token_duration };
+    issue::issue(core, client, lifetimes, prepared, Binding::of(proof.as_ref()), now)
 }
 
 /// RFC 9449 §5: a proof, when present, must pass every stateless check; without one the
@@ -178,17 +204,8 @@ fn check_proof(
         }
         return Ok(None);
     };
-    let expect = Expectation {
-        header_count: call.dpop_header_count.max(1),
-        htm: call.htm.unwrap_or("POST"),
-        htu,
-        access_token: None,
-        bound_jkt: None,
-        nonce_required,
-        algs: client.dpop_algs.unwrap_or(core.service_algs),
-        now,
-    };
-    core.dpop.check(proof, &expect).map(Some).map_err(dpop_error)
+    let input = ClientProof { proof, header_count: call.dpop_header_count, htm: call.htm, htu, nonce_required };
+    client_proof::check(core, client, input, now).map(Some).map_err(dpop_error)
 }
 
 fn dpop_error(e: DpopError) -> TokenError {

@@ -12,7 +12,7 @@ use crate::store::{Inserted, Namespace};
 use std::time::Duration;
 
 /// The refresh token the client presented, opened and checked statelessly.
-pub(super) struct Presented {
+pub(crate) struct Presented {
     pub record: RefreshRecord,
     pub text: String,
 }
@@ -41,6 +41,7 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
         properties: record.prp.clone(),
         extra: record.ext.clone(),
         refresh: Some(Presented { record, text: text.to_owned() }),
+        code: None,
     })
 }
 

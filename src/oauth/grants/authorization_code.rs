@@ -1,0 +1,84 @@
+//! The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6) and DPoP
+//! (RFC 9449 §10): the code must be dpopd's, unexpired, issued to this client for this
+//! redirect URI, and redeemed with the matching verifier and — when bound by `dpop_jkt` or a
+//! proof at PAR — a proof made with that key. Single use is checked last, so a refused call
+//! (e.g. `use_dpop_nonce`) leaves the code usable; a second redemption revokes what the first
+//! one issued (see [`crate::oauth::code`] for how that works without stored state).
+use super::refresh_token::revoke_family;
+use super::{GrantProblem, Prepared, RequestProblem, TokenError};
+use crate::clock::UnixTime;
+use crate::jose::jwk::Jkt;
+use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::code::{CodeError, CodeRecord};
+use crate::oauth::params::Params;
+use crate::oauth::{pkce, Core};
+use crate::store::{Inserted, Namespace};
+use std::time::Duration;
+
+/// The code the client presented, opened and checked statelessly.
+pub(crate) struct Presented {
+    pub record: CodeRecord,
+}
+
+pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTime) -> Result<Prepared, TokenError> {
+    let invalid = |p| TokenError::InvalidGrant(p);
+    let text = params.get("code").ok_or(TokenError::InvalidRequest(RequestProblem::Missing("code")))?;
+    let record = CodeRecord::open(&core.sealer, text, now).map_err(|e| match e {
+        CodeError::Expired => invalid(GrantProblem::CodeExpired),
+        CodeError::Invalid(_) => invalid(GrantProblem::CodeInvalid),
+    })?;
+    if record.cid != client.id {
+        return Err(invalid(GrantProblem::CodeOtherClient));
+    }
+    // RFC 6749 §4.1.3: required and identical when the authorization request had it; when it
+    // did not, a redirect_uri that is sent must still be the one the response went to.
+    let redirect_ok = match params.get("redirect_uri") {
+        Some(given) => given == record.ru,
+        None => !record.rg,
+    };
+    if !redirect_ok {
+        return Err(invalid(GrantProblem::CodeRedirectUriMismatch));
+    }
+    pkce::check(record.cc.as_ref(), params.get("code_verifier")).map_err(|e| invalid(GrantProblem::Pkce(e)))?;
+    Ok(Prepared {
+        grant: GrantType::AuthorizationCode,
+        subject: record.sub.clone(),
+        scopes: record.scp.clone(),
+        properties: record.prp.clone(),
+        extra: record.ext.clone(),
+        refresh: None,
+        code: Some(Presented { record }),
+    })
+}
+
+impl Presented {
+    /// RFC 9449 §10: a code bound to a key needs a proof made with that key.
+    pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
+        let Some(bound) = &self.record.jkt else { return Ok(()) };
+        match proof_jkt {
+            Some(jkt) if crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()) => Ok(()),
+            _ => Err(TokenError::InvalidGrant(GrantProblem::CodeKeyMismatch)),
+        }
+    }
+
+    /// The stateful part, run last: the code is spent; a second redemption revokes the access
+    /// token and the refresh family the first one produced.
+    pub async fn consume(&self, core: &Core, now: UnixTime) -> Result<(), TokenError> {
+        let store = core.store.as_ref();
+        let unavailable = |_| TokenError::StoreUnavailable;
+        // Remembered until the code expires: from then on it is refused as expired in prepare.
+        let remaining = Duration::from_secs((self.record.exp - now.secs()).max(1) as u64);
+        match store.insert_if_absent(Namespace::Code, self.record.id.as_bytes(), remaining).await.map_err(unavailable)? {
+            Inserted::New => Ok(()),
+            Inserted::AlreadyPresent => {
+                revoke_family(core, &self.record.refresh_family()).await?;
+                // The first access token lives at most this long after the code expired.
+                let longest = core.access_lifetime_secs.max(core.max_lifetime_override_secs);
+                let ttl = Duration::from_secs((self.record.exp - now.secs()).max(0) as u64 + longest.max(1) as u64);
+                let jti = self.record.access_token_jti();
+                store.insert_if_absent(Namespace::RevokedToken, jti.as_bytes(), ttl).await.map_err(unavailable)?;
+                Err(TokenError::InvalidGrant(GrantProblem::CodeReused))
+            }
+        }
+    }
+}

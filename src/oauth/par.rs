@@ -1,0 +1,132 @@
+//! Pushed authorization requests (RFC 9126) with DPoP (RFC 9449 §10.1): the client
+//! authenticates as at the token endpoint, its request is validated as at the authorization
+//! endpoint, and a proof, when sent, binds the future code to its key as `dpop_jkt` would (an
+//! explicit `dpop_jkt` must then name the same key). The answer is a `request_uri` that is the
+//! sealed, validated request itself, so no database holds it; it is used once.
+use crate::clock::UnixTime;
+use crate::dpop::proof::{DpopError, Validator};
+use crate::oauth::authorization::{validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted};
+use crate::oauth::client_proof::{self, ClientProof};
+use crate::oauth::clients::{Client, ClientAuthError, Presented};
+use crate::oauth::params::{Params, ParamsError};
+use crate::oauth::Core;
+
+/// RFC 9126 §2.2: the URN prefix of every `request_uri`.
+pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// One call of the PAR endpoint, as the caller forwarded it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParCall<'a> {
+    pub parameters: &'a str,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<&'a str>,
+    pub dpop: Option<&'a str>,
+    pub htm: Option<&'a str>,
+    /// Default: the configured PAR endpoint.
+    pub htu: Option<&'a str>,
+    pub dpop_nonce_required: bool,
+    pub now: Option<UnixTime>,
+}
+
+pub struct ParOutcome {
+    pub result: Result<Pushed, ParError>,
+    /// Set whenever nonces are required for this call, success included.
+    pub dpop_nonce: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub request_uri: String,
+    pub expires_in: i64,
+    pub client_id: String,
+    /// The thumbprint the code will be bound to, if any.
+    pub jkt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParError {
+    #[error("{0}")]
+    Params(ParamsError),
+    #[error("client authentication failed: {0}")]
+    Client(ClientAuthError),
+    /// The authorization request's own checks; at PAR nothing is redirected.
+    #[error("{0}")]
+    Request(Refusal),
+    /// RFC 9449 §10.1: `dpop_jkt` and the proof's key differ.
+    #[error("dpop_jkt does not match the DPoP proof key")]
+    DpopJktMismatch,
+    #[error("DPoP proof rejected: {0}")]
+    Dpop(DpopError),
+    /// The caller's own input is unusable, e.g. an `htu` that is no URL.
+    #[error("caller input: {0}")]
+    Caller(&'static str),
+    #[error("store unavailable")]
+    StoreUnavailable,
+    #[error("sealing the request failed")]
+    Sealing,
+}
+
+pub async fn push(core: &Core, call: ParCall<'_>) -> ParOutcome {
+    let now = call.now.unwrap_or_else(UnixTime::now);
+    let mut nonce_required = call.dpop_nonce_required || core.nonce_required;
+    let result = run(core, &call, now, &mut nonce_required).await;
+    let dpop_nonce = nonce_required.then(|| core.dpop.nonces().current(now));
+    ParOutcome { result, dpop_nonce }
+}
+
+async fn run(core: &Core, call: &ParCall<'_>, now: UnixTime, nonce_required: &mut bool) -> Result<Pushed, ParError> {
+    let params = Params::parse(call.parameters).map_err(ParError::Params)?;
+    let presented = Presented { basic_id: call.client_id, basic_secret: call.client_secret };
+    let client = core.clients.authenticate(presented, &params).map_err(ParError::Client)?;
+    *nonce_required |= client.dpop_nonce_required;
+    let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
+    let checked = match call.dpop {
+        Some(proof) => {
+            let htu = client_proof::htu_or(call.htu, &core.par_htu).map_err(ParError::Caller)?;
+            let input = ClientProof { proof, header_count: 1, htm: call.htm, htu: &htu, nonce_required: *nonce_required };
+            Some(client_proof::check(core, client, input, now).map_err(dpop_error)?)
+        }
+        None => None,
+    };
+    if let Some(checked) = &checked {
+        let jkt = checked.jkt().as_str();
+        match &request.dpop_jkt {
+            Some(explicit) if !crate::jose::ct_eq(explicit.as_bytes(), jkt.as_bytes()) => return Err(ParError::DpopJktMismatch),
+            _ => request.dpop_jkt = Some(jkt.to_owned()),
+        }
+    }
+    if let Some(checked) = checked {
+        Validator::record(checked, core.store.as_ref()).await.map_err(dpop_error)?;
+    }
+    let lifetime = core.request_uri_lifetime_secs;
+    let pending = Pending::new(request, now, lifetime);
+    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|_| ParError::Sealing)?;
+    Ok(Pushed {
+        request_uri: format!("{REQUEST_URI_PREFIX}{sealed}"),
+        expires_in: lifetime,
+        client_id: client.id.clone(),
+        jkt: pending.req.dpop_jkt,
+    })
+}
+
+fn dpop_error(e: DpopError) -> ParError {
+    match e {
+        DpopError::StoreUnavailable => ParError::StoreUnavailable,
+        other => ParError::Dpop(other),
+    }
+}
+
+/// RFC 9126 §4: the pushed request behind `uri`, if `client` pushed it and it is still
+/// valid. Spending it is the caller's last step.
+pub fn open_request_uri(core: &Core, client: &Client, uri: &str, now: UnixTime) -> Result<Pending, Untrusted> {
+    let problem = |p| Untrusted::RequestUri(p);
+    let sealed = uri.strip_prefix(REQUEST_URI_PREFIX).ok_or(problem(RequestUriProblem::Invalid))?;
+    let pending = Pending::open(&core.sealer, Kind::RequestUri, sealed, now).map_err(|e| match e {
+        PendingError::Expired => problem(RequestUriProblem::Expired),
+        _ => problem(RequestUriProblem::Invalid),
+    })?;
+    if pending.req.client_id != client.id {
+        return Err(problem(RequestUriProblem::OtherClient));
+    }
+    Ok(pending)
+}
