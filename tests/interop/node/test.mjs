@@ -92,12 +92,24 @@ async function main() {
   const again = await get();
   check('resource: second call succeeds at once with the cached nonce', again.status === 200 && exchanges.length === 1);
 
-  // 5. The front relays refusals: a DPoP-bound token presented as Bearer, a wrong client secret.
+  // 5. The front relays refusals: a bound token as Bearer, no token, too little scope, a wrong secret.
   const downgrade = await fetch(resourceUrl, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
   check('resource: bound token as Bearer refused with a DPoP challenge', downgrade.status === 401 &&
     /^DPoP\b/.test(downgrade.headers.get('www-authenticate') ?? ''), `${downgrade.status} ${downgrade.headers.get('www-authenticate')}`);
   const noToken = await fetch(resourceUrl);
-  check('resource: no token answered 401 with a challenge', noToken.status === 401 && noToken.headers.has('www-authenticate'));
+  // dpopd answers a call without a token with BAD_REQUEST (Authlete's action) and a bare challenge.
+  check('resource: no token refused with a challenge', [400, 401].includes(noToken.status) &&
+    /^(Bearer|DPoP)\b/.test(noToken.headers.get('www-authenticate') ?? ''), `${noToken.status} ${noToken.headers.get('www-authenticate')}`);
+  const writeOnly = await withNonceRetry(async () => {
+    const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, { scope: 'write' }, options(DPoP));
+    return oauth.processClientCredentialsResponse(as, client, response);
+  });
+  const forbidden = await oauth
+    .protectedResourceRequest(writeOnly.access_token, 'GET', resourceUrl, undefined, undefined, options(DPoP))
+    .catch((err) => err);
+  check('resource: token without scope read is 403 insufficient_scope', forbidden instanceof oauth.WWWAuthenticateChallengeError &&
+    forbidden.response.status === 403 && forbidden.cause.some((c) => c.parameters.error === 'insufficient_scope'),
+    `${forbidden?.response?.status ?? forbidden?.status} ${JSON.stringify(forbidden?.cause)}`);
   const wrongSecret = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic('wrong'), { scope: 'read' },
     { [oauth.allowInsecureRequests]: true });
   const wrongBody = await wrongSecret.json();

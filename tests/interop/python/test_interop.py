@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -96,13 +97,21 @@ def main() -> None:
     check("resource: second call succeeds at once with the kept nonce",
           again.status_code == 200 and [r.status_code for r in seen] == [200], [r.status_code for r in seen])
 
-    # 5. The front relays refusals: a DPoP-bound token presented as Bearer, no token, a wrong secret.
+    # 5. The front relays refusals: a bound token as Bearer, no token, too little scope, a wrong secret.
     downgrade = requests.get(f"{RS_URL}/resource", headers={"Authorization": f"Bearer {token.access_token}"}, timeout=10)
     check("resource: bound token as Bearer refused with a DPoP challenge",
           downgrade.status_code == 401 and downgrade.headers.get("WWW-Authenticate", "").startswith("DPoP"),
           f"{downgrade.status_code} {downgrade.headers.get('WWW-Authenticate')}")
     no_token = requests.get(f"{RS_URL}/resource", timeout=10)
-    check("resource: no token answered 401 with a challenge", no_token.status_code == 401 and "WWW-Authenticate" in no_token.headers)
+    # dpopd answers a call without a token with BAD_REQUEST (Authlete's action) and a bare challenge.
+    check("resource: no token refused with a challenge", no_token.status_code in (400, 401)
+          and re.match(r"(Bearer|DPoP)\b", no_token.headers.get("WWW-Authenticate", "")) is not None,
+          f"{no_token.status_code} {no_token.headers.get('WWW-Authenticate')}")
+    write_only = client.client_credentials(scope="write", dpop=True, dpop_key=key)
+    forbidden = session.get(f"{RS_URL}/resource", auth=write_only, timeout=10)
+    check("resource: token without scope read is 403 insufficient_scope",
+          forbidden.status_code == 403 and 'error="insufficient_scope"' in forbidden.headers.get("WWW-Authenticate", ""),
+          f"{forbidden.status_code} {forbidden.headers.get('WWW-Authenticate')}")
     wrong = OAuth2Client(token_endpoint=f"{AS_URL}/token", auth=ClientSecretBasic("demo-client", "wrong"), testing=True)
     try:
         wrong.client_credentials(scope="read")
