@@ -20,12 +20,47 @@ pub struct ClientProof<'a> {
     pub nonce_required: bool,
 }
 
+/// What the caller is told when its `htu` is unusable.
+pub const BAD_HTU: &str = "htu is not a valid http(s) URL";
+
 /// The caller's `htu`, or `default` (the endpoint's configured URL) when it names none.
 pub fn htu_or(text: Option<&str>, default: &Htu) -> Result<Htu, &'static str> {
     match text {
-        Some(text) => Htu::parse(text).map_err(|_| "htu is not a valid http(s) URL"),
+        Some(text) => Htu::parse(text).map_err(|_| BAD_HTU),
         None => Ok(default.clone()),
     }
+}
+
+/// The DPoP fields of a call on which a proof is optional (PAR, delegated issuance).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SentProof<'a> {
+    pub dpop: Option<&'a str>,
+    pub htm: Option<&'a str>,
+    pub htu: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SentProofError {
+    /// The caller's `htu` is unusable: the caller's mistake, not the client's.
+    #[error("htu is not a valid http(s) URL")]
+    BadHtu,
+    #[error("{0}")]
+    Dpop(DpopError),
+}
+
+/// [`check`] for the proof of `sent`, if there is one; `default_htu` is the endpoint's URL.
+pub fn check_sent(
+    core: &Core,
+    client: &Client,
+    sent: SentProof<'_>,
+    default_htu: &Htu,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Result<Option<CheckedProof>, SentProofError> {
+    let Some(proof) = sent.dpop else { return Ok(None) };
+    let htu = htu_or(sent.htu, default_htu).map_err(|_| SentProofError::BadHtu)?;
+    let input = ClientProof { proof, header_count: 1, htm: sent.htm, htu: &htu, nonce_required };
+    check(core, client, input, now).map(Some).map_err(SentProofError::Dpop)
 }
 
 /// RFC 9449 §4.3 checks 1–9 for `client`'s proof.

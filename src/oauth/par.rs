@@ -6,7 +6,7 @@
 use crate::clock::UnixTime;
 use crate::dpop::proof::{DpopError, Validator};
 use crate::oauth::authorization::{validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted};
-use crate::oauth::client_proof::{self, ClientProof};
+use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::{Client, ClientAuthError, Presented};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::Core;
@@ -80,14 +80,11 @@ async fn run(core: &Core, call: &ParCall<'_>, now: UnixTime, nonce_required: &mu
     let client = core.clients.authenticate(presented, &params).map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
-    let checked = match call.dpop {
-        Some(proof) => {
-            let htu = client_proof::htu_or(call.htu, &core.par_htu).map_err(ParError::Caller)?;
-            let input = ClientProof { proof, header_count: 1, htm: call.htm, htu: &htu, nonce_required: *nonce_required };
-            Some(client_proof::check(core, client, input, now).map_err(dpop_error)?)
-        }
-        None => None,
-    };
+    let sent = SentProof { dpop: call.dpop, htm: call.htm, htu: call.htu };
+    let checked = client_proof::check_sent(core, client, sent, &core.par_htu, *nonce_required, now).map_err(|e| match e {
+        SentProofError::BadHtu => ParError::Caller(client_proof::BAD_HTU),
+        SentProofError::Dpop(e) => dpop_error(e),
+    })?;
     if let Some(checked) = &checked {
         let jkt = checked.jkt().as_str();
         match &request.dpop_jkt {

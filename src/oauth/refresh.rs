@@ -38,14 +38,11 @@ pub enum RefreshError {
 
 impl RefreshRecord {
     pub fn seal(&self, sealer: &Sealer) -> Result<String, SealError> {
-        let json = serde_json::to_vec(self).map_err(|_| SealError::SealFailed)?;
-        sealer.seal(PURPOSE, &json)
+        sealer.seal_json(PURPOSE, self)
     }
 
     pub fn open(sealer: &Sealer, token: &str, now: UnixTime) -> Result<RefreshRecord, RefreshError> {
-        let json = sealer.open(PURPOSE, token).map_err(RefreshError::Invalid)?;
-        let record: RefreshRecord =
-            serde_json::from_slice(&json).map_err(|_| RefreshError::Invalid(SealError::Malformed))?;
+        let record: RefreshRecord = sealer.open_json(PURPOSE, token).map_err(RefreshError::Invalid)?;
         if now.secs() >= record.exp {
             return Err(RefreshError::Expired);
         }

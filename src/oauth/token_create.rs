@@ -7,7 +7,7 @@
 use crate::clock::UnixTime;
 use crate::dpop::proof::{DpopError, Validator};
 use crate::jose::jwk::Jkt;
-use crate::oauth::client_proof::{self, ClientProof};
+use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::GrantType;
 use crate::oauth::grants::{self, Binding, Issued, Lifetimes, Prepared, TokenError};
 use crate::oauth::{scope, Core, Property};
@@ -103,14 +103,11 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
         Some(text) => Some(Jkt::parse(text).map_err(|_| CreateError::BadThumbprint)?),
         None => None,
     };
-    let checked = match call.dpop {
-        Some(proof) => {
-            let htu = client_proof::htu_or(call.htu, &core.token_htu).map_err(CreateError::Caller)?;
-            let input = ClientProof { proof, header_count: 1, htm: call.htm, htu: &htu, nonce_required: *nonce_required };
-            Some(client_proof::check(core, client, input, now).map_err(dpop_error)?)
-        }
-        None => None,
-    };
+    let sent = SentProof { dpop: call.dpop, htm: call.htm, htu: call.htu };
+    let checked = client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now).map_err(|e| match e {
+        SentProofError::BadHtu => CreateError::Caller(client_proof::BAD_HTU),
+        SentProofError::Dpop(e) => dpop_error(e),
+    })?;
     if let (Some(checked), Some(thumbprint)) = (&checked, &thumbprint) {
         if !checked.jkt().ct_eq(thumbprint) {
             return Err(CreateError::ThumbprintMismatch);

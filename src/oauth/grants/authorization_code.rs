@@ -54,10 +54,10 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
 impl Presented {
     /// RFC 9449 §10: a code bound to a key needs a proof made with that key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
-        let Some(bound) = &self.record.jkt else { return Ok(()) };
-        match proof_jkt {
-            Some(jkt) if crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()) => Ok(()),
-            _ => Err(TokenError::InvalidGrant(GrantProblem::CodeKeyMismatch)),
+        if super::proof_matches(self.record.jkt.as_deref(), proof_jkt) {
+            Ok(())
+        } else {
+            Err(TokenError::InvalidGrant(GrantProblem::CodeKeyMismatch))
         }
     }
 

@@ -208,6 +208,15 @@ fn check_proof(
     client_proof::check(core, client, input, now).map(Some).map_err(dpop_error)
 }
 
+/// RFC 9449 §5, §10: a refresh token or code bound to a key needs a proof made with that key.
+fn proof_matches(bound: Option<&str>, proof_jkt: Option<&Jkt>) -> bool {
+    match (bound, proof_jkt) {
+        (None, _) => true,
+        (Some(bound), Some(jkt)) => crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()),
+        (Some(_), None) => false,
+    }
+}
+
 fn dpop_error(e: DpopError) -> TokenError {
     match e {
         DpopError::StoreUnavailable => TokenError::StoreUnavailable,

@@ -48,10 +48,10 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
 impl Presented {
     /// RFC 9449 §5: a bound refresh token needs a proof made with the same key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
-        let Some(bound) = &self.record.jkt else { return Ok(()) };
-        match proof_jkt {
-            Some(jkt) if crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()) => Ok(()),
-            _ => Err(TokenError::InvalidGrant(GrantProblem::RefreshKeyMismatch)),
+        if super::proof_matches(self.record.jkt.as_deref(), proof_jkt) {
+            Ok(())
+        } else {
+            Err(TokenError::InvalidGrant(GrantProblem::RefreshKeyMismatch))
         }
     }
 
