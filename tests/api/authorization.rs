@@ -150,6 +150,8 @@ async fn par_checks_dpop_jkt_against_the_proof_and_answers_nonce_challenges() {
     let (_, created) = app.post("/pushed_auth_req", &json!({ "parameters": public_request(&[]), "dpop": proof(Some(fresh)) })).await;
     assert_eq!(created["action"], "CREATED", "{created}");
     assert!(created["dpopNonce"].is_string(), "the nonce is returned on success too");
+    let (status, body) = app.post("/pushed_auth_req", &json!({ "parameters": public_request(&[]), "dpop": proof(Some(fresh)), "htu": "not a url" })).await;
+    assert_eq!((status, body["resultCode"].as_str()), (400, Some("A001205")), "an unusable htu is the caller's mistake");
     let (_, bad) = app.post("/pushed_auth_req", &json!({ "parameters": public_request(&[("scope", "admin")]) })).await;
     assert_eq!((bad["action"].as_str(), content(&bad)["error"].as_str()), (Some("BAD_REQUEST"), Some("invalid_scope")), "PAR never redirects");
 }

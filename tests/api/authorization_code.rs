@@ -4,6 +4,7 @@
 //! rotating DPoP-bound refresh tokens of public clients.
 use crate::code_flow::*;
 use crate::helpers::*;
+use crate::resource::{introspect, introspection, resource_proof};
 use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
 use dpopd::jose::Alg;
@@ -103,14 +104,18 @@ async fn a_reused_code_fails_and_revokes_the_tokens_it_produced() {
     let code = code_for(&app, &public_request(&[])).await;
     let first = redeem(&app, &code, VERIFIER, Some(&key.token_proof())).await;
     assert_eq!(first["action"], "OK", "{first}");
-    let jti = claims(first["accessToken"].as_str().unwrap())["jti"].as_str().unwrap().to_owned();
+    let access_token = first["accessToken"].as_str().unwrap().to_owned();
+    let jti = claims(&access_token)["jti"].as_str().unwrap().to_owned();
     let store = app.state.core.store.clone();
     assert!(!store.contains(Namespace::RevokedToken, jti.as_bytes()).await.unwrap());
+    let at_resource = || introspection(&access_token, "DPoP", Some(&resource_proof(&key, &access_token)));
+    assert_eq!(introspect(&app, &at_resource()).await["action"], "OK");
 
     let second = redeem(&app, &code, VERIFIER, Some(&key.token_proof())).await;
     assert_eq!(content(&second)["error"], "invalid_grant");
     assert_eq!(second["resultCode"], "A050307");
     assert!(store.contains(Namespace::RevokedToken, jti.as_bytes()).await.unwrap(), "the first access token is revoked");
+    assert_eq!(introspect(&app, &at_resource()).await["resultCode"], "A056305", "and resource servers refuse it");
     let refreshed = refresh(&app, first["refreshToken"].as_str().unwrap(), &key).await;
     assert_eq!(refreshed["resultCode"], "A053305", "the refresh family of the first redemption is revoked: {refreshed}");
 }
