@@ -154,6 +154,9 @@ impl ClientRegistry {
             if clients.contains_key(&c.client_id) || c.client_id.is_empty() {
                 return Err(ConfigError::invalid(key("client_id"), "must be non-empty and unique"));
             }
+            if let Some(bad) = c.redirect_uris.iter().find(|u| !is_redirect_uri(u)) {
+                return Err(ConfigError::invalid(key("redirect_uris"), format!("{bad:?} is not an absolute URI without fragment")));
+            }
             clients.insert(c.client_id.clone(), Client {
                 id: c.client_id.clone(),
                 secret_sha256,
@@ -204,6 +207,18 @@ impl ClientRegistry {
         }
         Ok(client)
     }
+}
+
+/// RFC 6749 §3.1.2: a redirection endpoint URI is absolute (a scheme, so custom schemes of
+/// native apps per RFC 8252 §7.1 qualify) and has no fragment, so the response's query can be
+/// appended to it.
+fn is_redirect_uri(uri: &str) -> bool {
+    let scheme_ok = uri.split_once(':').is_some_and(|(scheme, rest)| {
+        !rest.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -280,6 +295,21 @@ mod tests {
         for (why, presented, body, expected) in cases {
             let params = Params::parse(body).unwrap();
             assert_eq!(r.authenticate(presented, &params).unwrap_err(), expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn redirect_uris_must_be_absolute_without_fragment() {
+        for (uri, ok) in [
+            ("https://app.example.com/cb?x=1", true),
+            ("com.example.app:/oauth2redirect", true),
+            ("http://127.0.0.1:3000/callback", true),
+            ("https://app.example.com/cb#frag", false),
+            ("/relative/cb", false),
+            ("https://app.example.com/c b", false),
+            ("", false),
+        ] {
+            assert_eq!(is_redirect_uri(uri), ok, "{uri}");
         }
     }
 }
