@@ -359,3 +359,15 @@ proptest! {
         prop_assert!(sealing.open(&purpose, &b64::encode(&raw)).is_err(), "byte {} changed and still opened", i);
     }
 }
+
+/// Found by the `htu` fuzz target: an input of exactly the length limit with an empty path
+/// normalised to one character more, which `Htu::parse` then refused.
+#[test]
+fn htu_at_the_length_limit_is_idempotent_or_refused() {
+    for input in ["https://".to_owned() + &"a".repeat(4096 - 8), "https://".to_owned() + &"a".repeat(4095 - 8)] {
+        if let Ok(htu) = Htu::parse(&input) {
+            assert_eq!(Htu::parse(htu.as_str()), Ok(htu.clone()), "{} characters", input.len());
+        }
+    }
+    assert!(Htu::parse(&("https://".to_owned() + &"a".repeat(4095 - 8))).is_ok(), "one under the limit is fine");
+}

@@ -84,6 +84,11 @@ impl Htu {
         out.push_str("://");
         push_authority(&mut out, authority, default_port)?;
         push_path(&mut out, path)?;
+        // The "/" of an empty path can take a limit-length input past the limit; refusing it
+        // keeps every normal form parseable again (normalisation stays idempotent).
+        if out.len() > MAX_LEN {
+            return Err(HtuError::TooLong);
+        }
         Ok(Htu(out))
     }
 
