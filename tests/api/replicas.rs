@@ -126,6 +126,8 @@ async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
     assert_eq!(app.client_credentials(Some(&key.token_proof())).await["action"], "OK");
     assert_eq!(app.get("/readyz").await.0, 200);
 
+    let bound = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
+
     redis.stop();
     let started = std::time::Instant::now();
     let down = app.client_credentials(Some(&key.token_proof())).await;
@@ -133,6 +135,10 @@ async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
     assert_eq!(down["resultCode"], "A051101");
     assert!(started.elapsed() < Duration::from_secs(3), "bounded by the store timeout, not a hang");
     assert_eq!(app.get("/readyz").await.0, 503);
+    let proof = crate::resource::resource_proof(&key, &bound);
+    let rs = crate::resource::introspect(&app, &crate::resource::introspection(&bound, "DPoP", Some(&proof))).await;
+    assert_eq!(rs["action"], "INTERNAL_SERVER_ERROR", "introspection fails closed: {rs}");
+    assert!(rs["responseContent"].as_str().unwrap_or("").is_empty(), "no WWW-Authenticate challenge on a store failure: {rs}");
 
     let _restarted = RedisServer::start(port).expect("redis restarts on the same port");
     let mut recovered = false;
@@ -162,4 +168,46 @@ async fn metrics_count_a_rejected_proof_under_its_check() {
     assert_eq!(status, 200);
     assert!(counter(&text, series) >= before + 1.0, "{series} counted");
     assert!(text.contains("dpopd_requests_total{api=\"token\",action=\"BAD_REQUEST\"}"));
+}
+
+#[tokio::test]
+async fn a_code_redeemed_on_one_replica_cannot_be_redeemed_on_the_other() {
+    use crate::code_flow::{code_for, public_request, redeem, VERIFIER};
+    let Some(redis) = redis_or_skip("code across replicas") else { return };
+    let settings = redis_settings(&redis);
+    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let code = code_for(&a, &public_request(&[("scope", "read")])).await;
+    let first = redeem(&a, &code, VERIFIER, None).await;
+    assert_eq!(first["action"], "OK", "{first}");
+    let second = redeem(&b, &code, VERIFIER, None).await;
+    assert_eq!(content(&second)["error"], "invalid_grant", "{second}");
+}
+
+/// Key rotation (SPEC §6): a token signed with a retired key verifies while the key is still
+/// listed, and stops verifying once the key is removed.
+#[tokio::test]
+async fn a_retired_but_listed_key_still_verifies_and_a_removed_key_does_not() {
+    use crate::resource::{introspect, introspection};
+    let old = test_settings();
+    let signer = spawn_app_with(old.clone()).await;
+    let token = signer.client_credentials(None).await["accessToken"].as_str().unwrap().to_owned();
+
+    let new_key = dpopd::jose::SigningKey::generate(Alg::ES256, Some("test-key-2".into())).unwrap();
+    let new_entry = dpopd::config::SigningKeySettings { jwk: Some(Secret::new(new_key.private_jwk().to_string())), ..Default::default() };
+    let mut rotated = old.clone();
+    rotated.keys.signing = vec![new_entry.clone(), old.keys.signing[0].clone()];
+    let rotated = spawn_app_with(rotated).await;
+    let answer = introspect(&rotated, &introspection(&token, "Bearer", None)).await;
+    assert_eq!(answer["action"], "OK", "retired key still listed: {answer}");
+    let issued = rotated.client_credentials(None).await["accessToken"].as_str().unwrap().to_owned();
+    assert_eq!(crate::code_flow::claims(&issued)["iss"], "https://as.example.com");
+    let (_, jwks) = rotated.get("/service/jwks").await;
+    assert!(jwks.contains("test-key-1") && jwks.contains("test-key-2"), "both keys published: {jwks}");
+
+    let mut removed = old;
+    removed.keys.signing = vec![new_entry];
+    let removed = spawn_app_with(removed).await;
+    let answer = introspect(&removed, &introspection(&token, "Bearer", None)).await;
+    assert_eq!(answer["action"], "UNAUTHORIZED", "{answer}");
+    assert!(answer["responseContent"].as_str().unwrap().contains("invalid_token"), "{answer}");
 }
