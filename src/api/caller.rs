@@ -107,3 +107,34 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
         ready(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::development::{DEMO_CALLER_KEY, DEMO_CALLER_SECRET};
+    use crate::jose::ct_eq_calls::during;
+
+    fn callers() -> Callers {
+        let mut settings = crate::config::Settings::development();
+        crate::development::add_demo_credentials(&mut settings);
+        Callers::from_settings(&settings.callers).unwrap()
+    }
+
+    fn basic(key: &str, secret: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}")))
+    }
+
+    /// Caller secrets, right or wrong, are compared with `ct_eq`; Bearer compares every entry.
+    #[test]
+    fn caller_secrets_compare_in_constant_time() {
+        let callers = callers();
+        let entries = callers.0.len() as u64;
+        let right = basic(DEMO_CALLER_KEY, DEMO_CALLER_SECRET);
+        assert_eq!(during(|| callers.authenticate(&right).is_some()), (true, 1));
+        let wrong = basic(DEMO_CALLER_KEY, "wrong");
+        assert_eq!(during(|| callers.authenticate(&wrong).is_some()), (false, 1));
+        let bearer = format!("Bearer {DEMO_CALLER_SECRET}");
+        assert_eq!(during(|| callers.authenticate(&bearer).is_some()), (true, entries));
+        assert_eq!(during(|| callers.authenticate("Bearer wrong").is_some()), (false, entries));
+    }
+}
