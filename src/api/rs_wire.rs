@@ -52,6 +52,7 @@ pub fn answer(outcome: IntrospectionOutcome, api: RsApi, algs: AlgSet) -> Result
         response.existent = true;
         response.usable = true;
     }
+    response.sufficient = outcome.sufficient;
     response.dpop_nonce = outcome.dpop_nonce;
     match outcome.result {
         Ok(ok) => {
@@ -67,7 +68,6 @@ pub fn answer(outcome: IntrospectionOutcome, api: RsApi, algs: AlgSet) -> Result
             response.action = Some(Action::Ok);
             response.result_code = code.code();
             response.result_message = code.message();
-            response.sufficient = true;
         }
         Err(IntrospectionError::Caller(problem)) => return Err(ApiError::with_detail(R::InvalidField, problem)),
         Err(error) => refuse(&mut response, &error, outcome.challenge, api, algs),
@@ -88,8 +88,6 @@ fn refuse(response: &mut IntrospectionResponse, error: &IntrospectionError, sche
     if let IntrospectionError::InvalidToken(AccessError::Expired | AccessError::NotYetValid) = error {
         response.existent = true;
     }
-    // Scopes are sufficient unless this refusal says otherwise (and the token is usable at all).
-    response.sufficient = response.usable && !matches!(error, IntrospectionError::InsufficientScope { .. });
     response.action = Some(refusal.action);
     response.result_code = refusal.code.code();
     response.result_message = refusal.code.message_with(&detail);
@@ -189,6 +187,21 @@ mod tests {
         assert_eq!(challenge(TokenType::DPoP, &params, algs), r#"DPoP error="invalid_token", error_description="The access token is invalid.", algs="ES256 EdDSA""#);
         assert_eq!(challenge(TokenType::Bearer, &params, algs), r#"Bearer error="invalid_token", error_description="The access token is invalid.""#);
         assert_eq!(challenge(TokenType::DPoP, &[], algs), r#"DPoP algs="ES256 EdDSA""#);
+    }
+
+    #[test]
+    fn a_store_failure_answers_without_a_challenge() {
+        let outcome = IntrospectionOutcome {
+            result: Err(IntrospectionError::StoreUnavailable),
+            access: None,
+            sufficient: false,
+            challenge: TokenType::DPoP,
+            dpop_nonce: None,
+        };
+        let response = answer(outcome, RsApi::Introspection, AlgSet::of([Alg::ES256])).unwrap();
+        assert_eq!(response.action, Some(Action::InternalServerError));
+        assert_eq!(response.result_code, "A056101");
+        assert_eq!(response.response_content, None, "no WWW-Authenticate on a dpopd failure");
     }
 
     #[test]

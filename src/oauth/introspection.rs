@@ -41,6 +41,8 @@ pub struct IntrospectionOutcome {
     /// The token once it verified and was found not revoked, also on refusals decided after
     /// that (the proof, the scopes).
     pub access: Option<Arc<VerifiedAccess>>,
+    /// The token verified and grants every required scope (whatever the proof).
+    pub sufficient: bool,
     /// The challenge scheme (RFC 9449 §7.1): `DPoP` when the token is bound or was presented
     /// as DPoP, `Bearer` otherwise.
     pub challenge: TokenType,
@@ -106,6 +108,7 @@ pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> Introspect
     let mut outcome = IntrospectionOutcome {
         result: Err(IntrospectionError::NoToken),
         access: None,
+        sufficient: false,
         challenge: if presented_as_dpop(call) { TokenType::DPoP } else { TokenType::Bearer },
         dpop_nonce: nonce_required.then(|| core.dpop.nonces().current(now)),
     };
@@ -143,11 +146,12 @@ async fn run(
     // refusal for the proof still says truthfully whether the token exists.
     let access = access::verify(core, token, now).await.map_err(invalid_token)?;
     outcome.access = Some(Arc::clone(&access));
+    outcome.sufficient = scope::all_within(call.scopes, &access.scopes);
     if access.jkt.is_some() {
         outcome.challenge = TokenType::DPoP;
     }
     let checked = check_proof(core, call, token, &access, nonce_required, now)?;
-    check_grants(call, &access)?;
+    check_grants(call, &access, outcome.sufficient)?;
     let proof = match checked {
         Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
         None => None,
@@ -194,8 +198,8 @@ fn check_proof(
 }
 
 /// What the token grants against what the resource requires: 403s, decided after every 401.
-fn check_grants(call: &IntrospectionCall<'_>, access: &VerifiedAccess) -> Result<(), IntrospectionError> {
-    if !scope::all_within(call.scopes, &access.scopes) {
+fn check_grants(call: &IntrospectionCall<'_>, access: &VerifiedAccess, sufficient: bool) -> Result<(), IntrospectionError> {
+    if !sufficient {
         return Err(IntrospectionError::InsufficientScope { required: scope::join(call.scopes) });
     }
     if call.subject.is_some_and(|s| s != access.claims.sub) {

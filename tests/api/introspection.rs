@@ -40,6 +40,13 @@ async fn a_proof_by_another_key_is_invalid_token_and_a_bad_proof_invalid_dpop_pr
     let answer = introspect(&app, &introspection(&token, "DPoP", Some(&resource_proof(&thief, &token)))).await;
     assert_challenge(&answer, "UNAUTHORIZED", "DPoP", "invalid_token");
     assert_eq!(answer["resultCode"], "A056311");
+    let flags = |a: &Value| (a["existent"].as_bool(), a["usable"].as_bool(), a["sufficient"].as_bool());
+    assert_eq!(flags(&answer), (Some(true), Some(true), Some(true)), "the token itself is fine");
+    let mut wider = introspection(&token, "DPoP", Some(&resource_proof(&thief, &token)));
+    wider["scopes"] = json!(["read", "write"]);
+    let answer = introspect(&app, &wider).await;
+    assert_challenge(&answer, "UNAUTHORIZED", "DPoP", "invalid_token");
+    assert_eq!(flags(&answer), (Some(true), Some(true), Some(false)), "401 before 403, and the scopes are still judged");
 
     let no_ath = key.proof_with("GET", RS_URL, UnixTime::now(), &ProofClaims::default());
     let other_ath = resource_proof(&key, "another-token");

@@ -3,7 +3,9 @@
 use crate::helpers::*;
 use crate::resource::*;
 use dpopd::jose::Alg;
+use dpopd::store::Namespace;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn revocation(token: &str) -> Value {
     json!({ "parameters": format!("token={token}"), "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 })
@@ -39,6 +41,22 @@ async fn a_revoked_access_token_is_refused_by_introspection_even_when_cached() {
     assert_eq!(refused["existent"], false);
     assert_eq!(standard(&app, &token).await, json!({ "active": false }));
     assert_eq!(revoke(&app, &revocation(&token)).await["action"], "OK", "revoking twice is fine");
+}
+
+#[tokio::test]
+async fn a_jti_denied_elsewhere_is_refused_although_this_node_cached_the_token() {
+    let app = spawn_app().await;
+    let token = mint(&app, Mint::default());
+    assert_eq!(introspect(&app, &introspection(&token, "Bearer", None)).await["action"], "OK", "verified and cached");
+    // What a revocation on another replica leaves behind: the deny-list entry, and this node's
+    // cache untouched.
+    let claims: Value = serde_json::from_slice(&dpopd::jose::b64::decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let jti = claims["jti"].as_str().unwrap();
+    let store = &app.state.core.store;
+    store.insert_if_absent(Namespace::RevokedToken, jti.as_bytes(), Duration::from_secs(60)).await.unwrap();
+    let refused = introspect(&app, &introspection(&token, "Bearer", None)).await;
+    assert_challenge(&refused, "UNAUTHORIZED", "Bearer", "invalid_token");
+    assert_eq!(refused["resultCode"], "A056305");
 }
 
 #[tokio::test]
