@@ -244,6 +244,12 @@ impl PublicJwk {
                 }
                 let x = decode_member(&m.x, "x")?;
                 let x: [u8; 32] = x.try_into().map_err(|_| JwkError::NonCanonical("x"))?;
+                // A point of small order signs for everyone: with A of order 1, R = identity
+                // and S = 0 verify for every message (order 8: one message in eight), so a
+                // proof by such a key proves possession of nothing.
+                if is_small_order_ed25519(&x) {
+                    return Err(JwkError::InvalidKey);
+                }
                 Ok(PublicJwk::Ed25519 { x })
             }
             "oct" => Err(JwkError::PrivateMember("k")),
@@ -319,6 +325,39 @@ impl PublicJwk {
         }
         map
     }
+}
+
+/// RFC 8032 §5.1.2 encodings of the y-coordinates of the eight Ed25519 points of order 1, 2,
+/// 4 and 8 (0, 1, p−1, the two of order 8, and p, p+1, the non-canonical forms of 0 and 1),
+/// with the sign bit of x cleared; the blocklist libsodium applies to public keys.
+const ED25519_SMALL_ORDER: [[u8; 32]; 7] = [
+    [0; 32],
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+        0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+        0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+    small_order_high(0xec),
+    small_order_high(0xed),
+    small_order_high(0xee),
+];
+
+/// `first` followed by 0xff octets and 0x7f: p − 1, p and p + 1 little-endian.
+const fn small_order_high(first: u8) -> [u8; 32] {
+    let mut out = [0xff; 32];
+    out[0] = first;
+    out[31] = 0x7f;
+    out
+}
+
+fn is_small_order_ed25519(x: &[u8; 32]) -> bool {
+    ED25519_SMALL_ORDER
+        .iter()
+        .any(|point| point[..31] == x[..31] && point[31] == x[31] & 0x7f)
 }
 
 fn required<'a>(member: &'a Option<String>, name: &'static str) -> Result<&'a str, JwkError> {
@@ -522,6 +561,23 @@ pub(crate) mod tests {
         }
         assert_eq!(parse(&rsa(RFC7638_N, "Aw")).unwrap().rsa_bits(), Some(2048));
         // e = 3
+    }
+
+    #[test]
+    fn ed25519_keys_of_small_order_are_refused() {
+        for point in ED25519_SMALL_ORDER {
+            for sign in [0, 0x80] {
+                let mut x = point;
+                x[31] |= sign;
+                let json = format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, b64::encode(&x));
+                assert_eq!(parse(&json), Err(JwkError::InvalidKey), "{json}");
+            }
+        }
+        // The identity point "verifies" R = identity, S = 0 over any message.
+        let identity = PublicJwk::Ed25519 { x: ED25519_SMALL_ORDER[1] };
+        let mut forged = ED25519_SMALL_ORDER[1].to_vec();
+        forged.extend_from_slice(&[0; 32]);
+        assert_eq!(identity.verify(crate::jose::Alg::EdDSA, b"any message", &forged), Ok(()));
     }
 
     #[test]
