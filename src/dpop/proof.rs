@@ -232,7 +232,13 @@ struct ProofHeader {
     typ: Option<String>,
     alg: Option<String>,
     jwk: Option<JwkMembers>,
+    /// Present at all is a refusal, `null` included (serde would read `null` as absent).
+    #[serde(default, deserialize_with = "present")]
     crit: Option<serde::de::IgnoredAny>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<serde::de::IgnoredAny>, D::Error> {
+    serde::de::IgnoredAny::deserialize(de).map(Some)
 }
 
 /// Claims as received: typed only as far as "some JSON", so a wrong type is reported by name.

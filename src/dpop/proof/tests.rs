@@ -221,6 +221,7 @@ fn each_check_refuses_with_its_own_error() {
         ("(2) alg ES384 not configured", hdr(with(header(&key), "alg", "ES384".into())), expect(&htu), DpopError::AlgNotAllowed("ES384".into())),
         ("(2) alg RS256 with an EC key", hdr(with(header(&key), "alg", "RS256".into())), expect(&htu), DpopError::AlgKeyMismatch),
         ("(2) crit", hdr(with(header(&key), "crit", json!(["exp"]))), expect(&htu), DpopError::Crit),
+        ("(2) crit null", hdr(with(header(&key), "crit", Value::Null)), expect(&htu), DpopError::Crit),
         ("(2) key only by kid", hdr(with(without(header(&key), "jwk"), "kid", "k1".into())), expect(&htu), DpopError::MissingJwk),
         ("(3) private key in jwk", hdr(with(header(&key), "jwk", with(Value::Object(key.public().to_json()), "d", "AAAA".into()))), expect(&htu),
             DpopError::BadJwk(JwkError::PrivateMember("d"))),
