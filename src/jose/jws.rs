@@ -65,6 +65,11 @@ pub fn typ_is(typ: &str, media_type: &str) -> bool {
     bare.eq_ignore_ascii_case(media_type)
 }
 
+/// How deep arrays and objects may nest in a header or payload. A proof header nests two
+/// levels (`jwk` in the header); serde_json's own recursion limit covers only the members a
+/// type reads and skips unknown ones without it, so the limit is applied here, to all of them.
+const MAX_NESTING: usize = 32;
+
 /// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
 /// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
 /// refuses duplicated known members and serde_json trailing data and invalid UTF-8.
@@ -78,10 +83,44 @@ fn json_object<T: DeserializeOwned>(part: &'static str, bytes: &[u8]) -> Result<
             reason: "not a JSON object".to_owned(),
         });
     }
+    if nesting_depth(bytes) > MAX_NESTING {
+        return Err(JwsError::BadJson {
+            part,
+            reason: format!("nested deeper than {MAX_NESTING} levels"),
+        });
+    }
     serde_json::from_slice(bytes).map_err(|e| JwsError::BadJson {
         part,
         reason: e.to_string(),
     })
+}
+
+/// The deepest nesting of arrays and objects in JSON text, brackets inside strings aside.
+/// Unbalanced text is left to the parser.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -168,6 +207,31 @@ mod tests {
         let jws = CompactJws::parse(&token).unwrap();
         let err = jws.payload_as::<serde_json::Value>().unwrap_err();
         assert_eq!(err, not_object("payload"));
+    }
+
+    #[test]
+    fn nesting_is_bounded_in_unknown_members_too() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let too_deep = JwsError::BadJson {
+            part: "header",
+            reason: "nested deeper than 32 levels".into(),
+        };
+        let cases: Vec<(String, Option<JwsError>)> = vec![
+            // The header object is level 1.
+            (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(31)), None),
+            (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(32)), Some(too_deep.clone())),
+            (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(200)), Some(too_deep.clone())),
+            (format!(r#"{{"alg":"ES256","x":{{"y":{}}}}}"#, nested(40)), Some(too_deep)),
+            // Brackets in strings, escaped quotes included, are not nesting.
+            (format!(r#"{{"alg":"ES256","x":"\"{}"}}"#, "[".repeat(200)), None),
+        ];
+        for (header, want) in cases {
+            let token = format!("{}.e30.AA", enc(&header));
+            let jws = CompactJws::parse(&token).unwrap();
+            assert_eq!(jws.header_as::<Header>().err(), want, "{header}");
+        }
+        assert_eq!(nesting_depth(br#"{"a":[{"b":[]}],"c":{}}"#), 4);
+        assert_eq!(nesting_depth(b"]]]{"), 1);
     }
 
     #[test]
