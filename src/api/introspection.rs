@@ -98,6 +98,6 @@ pub const PATHS: &[&str] = &["/auth/introspection", "/api/auth/introspection"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.route(path, web::post().to(introspect));
+        cfg.service(web::resource(*path).route(web::post().to(introspect)));
     }
 }

@@ -86,6 +86,6 @@ pub const PATHS: &[&str] = &["/auth/introspection/standard", "/api/auth/introspe
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.route(path, web::post().to(standard));
+        cfg.service(web::resource(*path).route(web::post().to(standard)));
     }
 }

@@ -69,6 +69,6 @@ pub const PATHS: &[&str] = &["/auth/revocation", "/api/auth/revocation"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.route(path, web::post().to(revoke));
+        cfg.service(web::resource(*path).route(web::post().to(revoke)));
     }
 }

@@ -44,6 +44,6 @@ pub const PATHS: &[&str] = &["/auth/userinfo", "/api/auth/userinfo"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.route(path, web::post().to(userinfo));
+        cfg.service(web::resource(*path).route(web::post().to(userinfo)));
     }
 }
