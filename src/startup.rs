@@ -85,10 +85,12 @@ async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupE
 fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> Result<Server, StartupError> {
     let s = &settings.server;
     let max_body = s.max_body_bytes;
+    let deadline = Duration::from_millis(s.client_request_timeout_ms);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(api::json_config(max_body))
+            .wrap(actix_web::middleware::from_fn(move |req, next| within_deadline(deadline, req, next)))
             .wrap(actix_web::middleware::from_fn(api::request_id::middleware))
             .configure(routes)
     })
@@ -105,6 +107,24 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings)
         .map_err(|source| StartupError::Bind { address: format!("{}:{}", s.host, s.port), source })?
         .run();
     Ok(server)
+}
+
+/// Bounds the time from a parsed request head to the answer, body included, by
+/// `client_request_timeout_ms` (handlers themselves take milliseconds): actix-web's own timeout
+/// covers the head of a connection's first request only, so a client sending its body a byte at
+/// a time could otherwise hold the connection as long as it liked. Answers 408 and closes.
+async fn within_deadline(
+    deadline: Duration,
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    match tokio::time::timeout(deadline, next.call(req)).await {
+        Ok(response) => response,
+        Err(_elapsed) => {
+            let timeout = actix_web::HttpResponse::RequestTimeout().insert_header(("Connection", "close")).finish();
+            Err(actix_web::error::InternalError::from_response("request not received in time", timeout).into())
+        }
+    }
 }
 
 /// The route table, in the order of `openapi.yaml`.

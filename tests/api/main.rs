@@ -8,6 +8,7 @@ mod introspection;
 mod replicas;
 mod resource;
 mod revocation;
+mod security;
 mod token;
 mod token_create;
 mod userinfo;
