@@ -182,6 +182,11 @@ impl ClientRegistry {
     pub fn authenticate(&self, presented: Presented<'_>, params: &Params) -> Result<&Client, ClientAuthError> {
         let post_secret = params.get("client_secret");
         let body_id = params.get("client_id");
+        // RFC 7617 §2: Basic credentials are an id and a secret. A secret alone would be
+        // ignored below, and a public client named in the body would pass with it unchecked.
+        if presented.basic_secret.is_some() && presented.basic_id.is_none() {
+            return Err(ClientAuthError::MissingClientId);
+        }
         if presented.basic_secret.is_some() && post_secret.is_some() {
             return Err(ClientAuthError::MultipleMethods);
         }
@@ -287,6 +292,7 @@ mod tests {
             ("no client id at all", Presented::default(), "", ClientAuthError::MissingClientId),
             ("basic and post together", basic("conf", "s3cret"), "client_secret=s3cret", ClientAuthError::MultipleMethods),
             ("body client_id differs", basic("conf", "s3cret"), "client_id=pub", ClientAuthError::ClientIdMismatch),
+            ("Basic secret without Basic id", Presented { basic_id: None, basic_secret: Some("x") }, "client_id=pub", ClientAuthError::MissingClientId),
             ("basic client posting its secret", Presented::default(), "client_id=conf&client_secret=s3cret",
                 ClientAuthError::WrongMethod { used: "client_secret_post", registered: "client_secret_basic" }),
             ("confidential client without secret", Presented::default(), "client_id=conf",
