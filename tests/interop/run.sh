@@ -81,20 +81,20 @@ front() {
     AS_URL="http://127.0.0.1:$as_port" RS_URL="http://127.0.0.1:$rs_port"
     DPOPD__SERVER__PORT="$dpopd_port" DPOPD__SERVICE__TOKEN_ENDPOINT="$AS_URL/token" \
         DPOPD__DPOP__NONCE_REQUIRED=true DPOPD__DPOP__RS_NONCE_REQUIRED=true \
-        start "dpopd-$name" "http://127.0.0.1:$dpopd_port/healthz" env -u DPOPD_CONFIG "$DPOPD_BIN"
+        start "dpopd-$name" "http://127.0.0.1:$dpopd_port/healthz" env -u DPOPD_CONFIG "$DPOPD_BIN" || return 1
     local role port
     for role in as rs; do
         if [ "$role" = as ]; then port="$as_port"; else port="$rs_port"; fi
         local cmd=(node "$ROOT/examples/node/server.mjs")
         if [ "$name" = python ]; then cmd=("$HERE/python/.venv/bin/python" "$ROOT/examples/python/app.py"); fi
         DPOPD_URL="http://127.0.0.1:$dpopd_port" PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" \
-            start "$name-front-$role" "http://127.0.0.1:$port/" "${cmd[@]}"
+            start "$name-front-$role" "http://127.0.0.1:$port/" "${cmd[@]}" || return 1
     done
 }
 
 for name in node python; do
     echo "interop: $name front"
-    front "$name"
+    if ! front "$name"; then FAILED=$((FAILED + 1)); continue; fi
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "oauth4webapi-vs-$name-front" node "$HERE/node/test.mjs"
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "requests-oauth2client-vs-$name-front" \
         "$HERE/python/.venv/bin/python" "$HERE/python/test_interop.py"
