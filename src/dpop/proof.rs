@@ -335,7 +335,12 @@ impl Validator {
             Some(_) => return Err(DpopError::InvalidClaim("iat")),
         };
         let ath = optional_str(claims.ath, "ath")?;
-        let nonce = optional_str(claims.nonce, "nonce")?;
+        // A nonce that is no string is a malformed nonce: when one is required, check 9 answers
+        // use_dpop_nonce for it (the empty string never passes), not invalid_dpop_proof.
+        let nonce = match optional_str(claims.nonce, "nonce") {
+            Err(_) if expect.nonce_required => Some(String::new()),
+            other => other?,
+        };
 
         // (6) htm, exactly.
         if htm != expect.htm {
