@@ -404,12 +404,15 @@ impl Validator {
     }
 
     /// How long a `jti` must be remembered: as long as any proof carrying it could still pass
-    /// check 8 — the past window plus both skews, or a nonce's lifetime if longer.
+    /// check 8. By `iat` it passes from `skew` before to `max_age + skew` after; by a nonce
+    /// from one `step` before its issue time (the skew `NonceService::check` allows between
+    /// replicas) to `lifetime` after. `now` counts whole seconds while the store's TTL runs in
+    /// real time, so each window lasts up to one second longer than its length.
     pub fn replay_ttl(&self) -> Duration {
         let p = &self.policy;
         let iat_window = p.max_age_secs + 2 * p.clock_skew_secs;
-        let nonce_window = self.nonces.lifetime() as i64 + p.clock_skew_secs;
-        Duration::from_secs(iat_window.max(nonce_window).max(1) as u64)
+        let nonce_window = (self.nonces.lifetime() + self.nonces.step()) as i64;
+        Duration::from_secs(iat_window.max(nonce_window).max(0) as u64 + 1)
     }
 }
 

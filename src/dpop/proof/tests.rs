@@ -150,9 +150,25 @@ fn a_valid_nonce_dates_the_proof_and_a_required_one_is_enforced() {
 
 #[test]
 fn replay_ttl_covers_the_whole_acceptance_window() {
+    // A proof passing at now = first..=last (whole seconds) is acceptable for
+    // last − first + 1 real seconds, which the record must outlive.
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
     let v = validator();
-    // 60 s past window + 15 s skew on each side; nonce lifetime 120 s + 15 s skew is longer.
-    assert_eq!(v.replay_ttl(), Duration::from_secs(135));
+    let real_seconds = |proof: &str, nonce_required: bool| {
+        let passes: Vec<i64> = (-300..=300)
+            .filter(|d| v.check(proof, &Expectation { now: NOW.plus(*d), nonce_required, ..expect(&htu) }).is_ok())
+            .collect();
+        (passes[passes.len() - 1] - passes[0] + 1) as u64
+    };
+    let by_iat = client::mint(&key, "POST", HTU, NOW, &ProofClaims::default()).unwrap();
+    // iat passes from now − 15 to now + 75: 91 whole seconds.
+    assert_eq!(real_seconds(&by_iat, false), 91);
+    let nonce = v.nonces().current(NOW);
+    let by_nonce = client::mint(&key, "POST", HTU, NOW, &ProofClaims { nonce: Some(&nonce), ..Default::default() }).unwrap();
+    // A nonce passes from one 60 s step before its issue time to 120 s after: 181 seconds.
+    assert_eq!(real_seconds(&by_nonce, true), 181);
+    assert_eq!(v.replay_ttl(), Duration::from_secs(181));
 }
 
 struct DownStore;
