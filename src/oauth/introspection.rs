@@ -161,7 +161,8 @@ async fn run(
 
 /// RFC 9449 §7.1: a bound token needs a proof with `ath` and the bound key and is never a
 /// Bearer token; an unbound token presented as DPoP needs a valid proof with `ath` (RFC 9449
-/// §7: the proof is checked and reported); an unbound Bearer token needs none.
+/// §7: the proof is checked and reported); an unbound Bearer token needs none, and a proof
+/// sent along with `tokenScheme: Bearer` is not looked at (RFC 6750 knows no proofs).
 fn check_proof(
     core: &Core,
     call: &IntrospectionCall<'_>,

@@ -32,7 +32,7 @@ pub(crate) fn mint(core: &Core, jkt: Option<&Jkt>, iat: UnixTime) -> String {
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, iat).unwrap().token
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 }
 

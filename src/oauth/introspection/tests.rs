@@ -5,7 +5,7 @@ use crate::dpop::client::{self, ProofClaims};
 use crate::jose::jwk::Jkt;
 use crate::jose::keys::SigningKey;
 use crate::jose::Alg;
-use crate::oauth::access::tests::{core, mint, NOW};
+use crate::oauth::access::tests::{block_on, core, mint, NOW};
 use crate::oauth::tokens::{AccessClaims, Audience, Cnf};
 
 const RS: &str = "https://rs.example.com/data";
@@ -15,10 +15,6 @@ const FIG14: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI
 const FIG13_TOKEN: &str = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
 const FIG14_JKT: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
 const FIG14_NOW: UnixTime = UnixTime(1_562_262_618);
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
-}
 
 /// The claims Figure 13's (opaque) token would carry: bound to Figure 14's key.
 fn fig13_access() -> VerifiedAccess {
