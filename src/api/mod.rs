@@ -90,10 +90,43 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
         })
 }
 
-/// Caps text that may contain caller or client input before it goes into a message or log.
+/// Caps text that may contain caller or client input before it goes into a message or log,
+/// and escapes what could forge or disguise a line there (CWE-117): control characters (a
+/// client's `htm` of `GET\r\n...`), line and paragraph separators, bidirectional overrides.
 pub fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
+    let mut out = String::with_capacity(text.len().min(max * 4) + 3);
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_caps_and_escapes_what_could_forge_a_log_line() {
+        let cases = [
+            ("short", 10, "short"),
+            ("0123456789", 10, "0123456789"),
+            ("0123456789x", 10, "0123456789…"),
+            ("ééé", 2, "éé…"),
+            ("GET\r\n[A052001] forged", 100, "GET\\r\\n[A052001] forged"),
+            ("a\u{0}b\u{1b}[31mc\u{7f}", 100, "a\\u{0}b\\u{1b}[31mc\\u{7f}"),
+            ("line\u{2028}sep \u{202e}evil", 100, "line\\u{2028}sep \\u{202e}evil"),
+            ("\n\n\n", 2, "\\n\\n…"),
+        ];
+        for (text, max, want) in cases {
+            assert_eq!(truncate(text, max), want, "{text:?}");
+        }
     }
 }
