@@ -369,3 +369,39 @@ async fn two_dpop_headers_are_refused_at_both_endpoints() {
     let answer = introspect(&app, &body).await;
     assert_challenged("two DPoP headers at introspection", &answer, &bad_resource_proof("more than one DPoP proof"));
 }
+
+#[tokio::test]
+async fn client_text_in_the_operator_message_cannot_forge_a_log_line() {
+    let app = spawn_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let t = Target { key: &key, htm: "POST", htu: TOKEN_HTU, token: None };
+    let forged = "\r\n[A052001] The client credentials grant succeeded.";
+    let rows = [
+        ("CR LF in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", format!("POST{forged}").into()))), "htm mismatch"),
+        ("LF in alg", cc(&t.sign(&with(t.header(), "alg", format!("x{forged}").into()), &t.claims())), "is not allowed"),
+        ("U+2028 line separator in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", "POST\u{2028}x".into()))), "htm mismatch"),
+        ("an ANSI escape in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", "\u{1b}[2J".into()))), "htm mismatch"),
+        ("LF in a repeated parameter's name", json!({ "parameters": "grant_type=client_credentials&a%0D%0Ab=1&a%0D%0Ab=2", "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 }), "is repeated"),
+    ];
+    let clean = |message: &str| !message.chars().any(|c| c.is_control() || c == '\u{2028}');
+    let mut table = Rows::default();
+    for (name, body, detail) in &rows {
+        let answer = token_call(&app, name, body).await;
+        let message = answer["resultMessage"].as_str().unwrap_or_default().to_owned();
+        table.check(name, || {
+            assert_eq!(answer["action"], "BAD_REQUEST", "{name}: {answer}");
+            assert!(message.contains(detail), "{name}: {message}");
+            assert!(clean(&message), "{name}: {message:?}");
+        });
+    }
+    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
+    let rs = Target { key: &key, htm: "GET", htu: RS_URL, token: Some(&token) };
+    let proof = rs.sign(&rs.header(), &with(rs.claims(), "htm", format!("GET{forged}").into()));
+    let answer = introspect(&app, &introspection(&token, "DPoP", Some(&proof))).await;
+    let message = answer["resultMessage"].as_str().unwrap_or_default().to_owned();
+    table.check("CR LF in htm at introspection", || {
+        assert_challenged("CR LF in htm at introspection", &answer, &bad_resource_proof("htm mismatch"));
+        assert!(clean(&message), "{message:?}");
+    });
+    table.finish();
+}
