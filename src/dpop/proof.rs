@@ -170,6 +170,8 @@ impl DpopError {
             BadTyp => "typ",
             AlgNotAllowed(_) | AlgKeyMismatch | Crit => "alg",
             MissingJwk | BadJwk(_) | RsaKeySize { .. } => "jwk",
+            // ring finds an off-curve key only while verifying; it is check 3 that failed.
+            BadSignature(SignatureError::PointNotOnCurve) => "jwk",
             BadSignature(_) => "signature",
             MissingClaim(_) | InvalidClaim(_) => "claims",
             HtmMismatch { .. } => "htm",

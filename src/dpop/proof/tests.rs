@@ -149,6 +149,13 @@ fn a_valid_nonce_dates_the_proof_and_a_required_one_is_enforced() {
 }
 
 #[test]
+fn an_off_curve_key_is_a_jwk_failure_however_it_is_found() {
+    assert_eq!(DpopError::BadSignature(SignatureError::PointNotOnCurve).check(), "jwk");
+    assert_eq!(DpopError::BadSignature(SignatureError::Invalid).check(), "signature");
+    assert_eq!(DpopError::BadSignature(SignatureError::BadLength).check(), "signature");
+}
+
+#[test]
 fn replay_ttl_covers_the_whole_acceptance_window() {
     // A proof passing at now = first..=last (whole seconds) is acceptable for
     // last − first + 1 real seconds, which the record must outlive.
