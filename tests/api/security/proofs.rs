@@ -405,3 +405,21 @@ async fn client_text_in_the_operator_message_cannot_forge_a_log_line() {
     });
     table.finish();
 }
+
+#[tokio::test]
+async fn an_ec_key_off_the_curve_is_described_to_the_client_as_a_key_problem() {
+    let app = spawn_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let t = Target { key: &key, htm: "POST", htu: TOKEN_HTU, token: None };
+    let jwk = t.header()["jwk"].clone();
+    let rows = [
+        ("y with one bit flipped", edit_member(&jwk, "y", |y| y[31] ^= 1)),
+        ("x equal to the field prime", with(jwk.clone(), "x", "_____wAAAAEAAAAAAAAAAAAAAAD_______________8".into())),
+        ("x and y all zero", with(with(jwk.clone(), "x", b64::encode(&[0; 32]).into()), "y", b64::encode(&[0; 32]).into())),
+    ];
+    for (name, off_curve) in rows {
+        let answer = token_call(&app, name, &cc(&t.sign(&with(t.header(), "jwk", off_curve), &t.claims()))).await;
+        assert_refused(name, &answer, &bad_proof("EC public key is not a point on the curve"));
+        assert_eq!(content(&answer)["error_description"], "The DPoP proof jwk is not an acceptable public key.", "{name}");
+    }
+}
