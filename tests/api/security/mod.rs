@@ -3,7 +3,9 @@
 //! `resultMessage` reports it to the operator and, for resource calls, the challenge scheme and
 //! error. `proofs` forges DPoP proofs (RFC 9449 §4.3), `tokens` access tokens (RFC 9068 §4),
 //! `forms` token-endpoint bodies (RFC 6749 §2.3, §3.1), `replay` the replay record and the
-//! acceptance window at a pinned clock.
+//! acceptance window at a pinned clock, `endpoints` the same proofs at PAR, delegated issuance
+//! and userinfo.
+mod endpoints;
 mod forms;
 mod proofs;
 mod replay;
