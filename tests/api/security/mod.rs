@@ -80,6 +80,18 @@ pub fn assert_challenged(name: &str, answer: &Value, want: &Challenged) {
     assert!(message.contains(want.detail), "{name}: resultMessage should name {:?}: {message}", want.detail);
 }
 
+/// Asserts `answer` does not carry `secret` (a proof or token) back, whole or its signature:
+/// what the caller logs must not replay it (SPEC §7).
+pub fn assert_not_echoed(name: &str, answer: &Value, secret: &str) {
+    let text = answer.to_string();
+    let signature = secret.rsplit('.').next().unwrap_or_default();
+    for part in [secret, signature] {
+        if part.len() >= 16 {
+            assert!(!text.contains(part), "{name}: the answer echoes the input: {text}");
+        }
+    }
+}
+
 /// Collects the rows of a table that failed, so that one run names every one of them.
 #[derive(Default)]
 pub struct Rows {

@@ -283,7 +283,10 @@ async fn forged_proofs_at_the_token_endpoint_are_invalid_dpop_proof_naming_the_c
     let mut table = Rows::default();
     for (name, proof, detail) in &rows {
         let answer = token_call(&app, name, &cc(proof)).await;
-        table.check(name, || assert_refused(name, &answer, &bad_proof(detail)));
+        table.check(name, || {
+            assert_refused(name, &answer, &bad_proof(detail));
+            assert_not_echoed(name, &answer, proof);
+        });
     }
     table.finish();
     let control = token_call(&app, "control", &cc(&target.proof())).await;
@@ -303,6 +306,8 @@ async fn forged_proofs_for_a_bound_token_are_invalid_dpop_proof_with_a_dpop_chal
         table.check(name, || {
             assert_challenged(name, &answer, &bad_resource_proof(detail));
             assert_eq!(answer["usable"], true, "{name}: the token itself is fine");
+            assert_not_echoed(name, &answer, &proof);
+            assert_not_echoed(name, &answer, &token);
         });
     }
     table.finish();

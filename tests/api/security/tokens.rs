@@ -133,6 +133,8 @@ async fn forged_altered_and_foreign_tokens_are_invalid_token_in_the_presented_sc
             assert_challenged(&format!("{name} as Bearer"), &bearer, &invalid_token("Bearer", code, detail));
             assert_challenged(&format!("{name} as DPoP"), &dpop, &invalid_token("DPoP", code, detail));
             assert_eq!(bearer["usable"], false, "{name}");
+            assert_not_echoed(name, &bearer, token);
+            assert_not_echoed(name, &dpop, token);
             assert!(bearer.get("subject").is_none(), "{name}: nothing of an unusable token is reported");
             assert_eq!(status, 200, "{name}");
             if name.starts_with("a refresh token") {
@@ -217,4 +219,75 @@ async fn resource_proofs_that_do_not_fit_the_token_are_refused_with_their_own_er
     table.finish();
     let ok = introspect(&app, &introspection(&token, "DPoP", Some(&resource_proof(&key, &token)))).await;
     assert_eq!(ok["action"], "OK", "none of the refusals consumed anything: {ok}");
+}
+
+/// An `invalid_grant` refusal at the token endpoint.
+fn invalid_grant(code: &'static str, detail: &'static str) -> Refusal {
+    Refusal { action: "BAD_REQUEST", error: "invalid_grant", code, detail }
+}
+
+#[tokio::test]
+async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant() {
+    use crate::code_flow::{code_for, public_request, redeem, VERIFIER};
+    use dpopd::oauth::refresh::RefreshRecord;
+    let app = spawn_app().await;
+    let now = UnixTime::now();
+    let own = app.client_credentials(None).await["refreshToken"].as_str().unwrap().to_owned();
+    let (_, post_issued) = app.post("/auth/token", &json!({ "parameters": format!("grant_type=client_credentials&client_id={}&client_secret={}", POST_CLIENT.0, POST_CLIENT.1) })).await;
+    let theirs = post_issued["refreshToken"].as_str().expect("the post client's refresh token").to_owned();
+    let elsewhere = spawn_app().await.client_credentials(None).await["refreshToken"].as_str().unwrap().to_owned();
+    let mut changed = own.clone().into_bytes();
+    changed[40] = if changed[40] == b'A' { b'B' } else { b'A' };
+    let record = |cid: &str, exp: i64, jkt: Option<String>| RefreshRecord {
+        jti: dpopd::oauth::random_id(), fam: dpopd::oauth::random_id(), cid: cid.into(), sub: "alice".into(),
+        scp: vec!["read".into()], iat: now.secs() - 10, exp, jkt, prp: vec![], ext: Default::default(),
+    }.seal(&app.state.core.sealer).unwrap();
+    let with_prp = app.post("/auth/token", &json!({
+        "parameters": "grant_type=client_credentials", "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1,
+        "properties": [{ "key": "tier", "value": "gold", "hidden": true }],
+    })).await.1;
+    let (_, prp_claims, _) = split(with_prp["accessToken"].as_str().unwrap());
+    let code = code_for(&app, &public_request(&[])).await;
+    let (_, pushed) = app.post("/pushed_auth_req", &json!({ "parameters": public_request(&[]) })).await;
+    let request_uri = content(&pushed)["request_uri"].as_str().unwrap().rsplit(':').next().unwrap().to_owned();
+
+    let confidential = |rt: &str| json!({ "parameters": form(&[("grant_type", "refresh_token"), ("refresh_token", rt)]), "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 });
+    let invalid = invalid_grant("A053301", "refresh token is invalid");
+    let rows: Vec<(&str, Value, Refusal)> = vec![
+        ("garbage", confidential("abc"), invalid),
+        ("one character changed", confidential(&String::from_utf8(changed).unwrap()), invalid),
+        ("truncated", confidential(&own[..own.len() - 4]), invalid),
+        ("with base64 padding", confidential(&format!("{own}=")), invalid),
+        ("sealed by another dpopd", confidential(&elsewhere), invalid),
+        ("an access token", confidential(with_prp["accessToken"].as_str().unwrap()), invalid),
+        ("an access token's sealed properties", confidential(prp_claims["prp"].as_str().expect("prp")), invalid),
+        ("an authorization code", confidential(&code), invalid),
+        ("a PAR request_uri", confidential(&request_uri), invalid),
+        ("expired a second ago", confidential(&record(CONFIDENTIAL.0, now.secs() - 1, None)), invalid_grant("A053301", "refresh token has expired")),
+        ("another client's refresh token", confidential(&theirs), invalid_grant("A053302", "refresh token was issued to another client")),
+    ];
+    let mut table = Rows::default();
+    for (name, body, want) in &rows {
+        let (_, answer) = app.post("/auth/token", body).await;
+        table.check(name, || assert_refused(name, &answer, want));
+    }
+
+    let key = TestKey::new(Alg::ES256);
+    let bound = record(PUBLIC, now.secs() + 3600, Some(key.jkt()));
+    let public = |proof: Option<String>| json!({ "parameters": form(&[("grant_type", "refresh_token"), ("refresh_token", &bound), ("client_id", PUBLIC)]), "dpop": proof });
+    let mismatch = invalid_grant("A053303", "refresh token is bound to another DPoP key");
+    for (name, body) in [
+        ("a bound refresh token with another key's proof", public(Some(TestKey::new(Alg::ES256).token_proof()))),
+        ("a bound refresh token without a proof", public(None)),
+    ] {
+        let (_, answer) = app.post("/auth/token", &body).await;
+        table.check(name, || assert_refused(name, &answer, &mismatch));
+    }
+    let answer = redeem(&app, &own, VERIFIER, None).await;
+    table.check("a refresh token as an authorization code", || {
+        assert_refused("a refresh token as an authorization code", &answer, &invalid_grant("A050301", "authorization code is invalid"));
+    });
+    table.finish();
+    let (_, ok) = app.post("/auth/token", &public(Some(key.token_proof()))).await;
+    assert_eq!(ok["action"], "OK", "the refusals consumed nothing: {ok}");
 }
