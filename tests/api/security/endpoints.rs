@@ -99,3 +99,21 @@ async fn the_alg_must_fit_the_key_even_when_es384_is_configured_and_a_client_nar
     assert_eq!(call(&app, "/auth/token", "configured ES384", &conf(&p384.token_proof())).await["action"], "OK");
     assert_eq!(call(&app, "/auth/token", "narrowed ES256", &narrow(&p256.token_proof())).await["action"], "OK");
 }
+
+#[tokio::test]
+async fn the_published_keys_and_metadata_carry_no_private_member_and_no_weak_alg() {
+    let app = spawn_app().await;
+    let (status, jwks) = app.get("/service/jwks").await;
+    assert_eq!(status, 200);
+    let jwks: Value = serde_json::from_str(&jwks).unwrap();
+    for key in jwks["keys"].as_array().expect("keys") {
+        for private in ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] {
+            assert!(key.get(private).is_none(), "{private} published: {key}");
+        }
+    }
+    let (_, metadata) = app.get("/service/configuration").await;
+    let metadata: Value = serde_json::from_str(&metadata).unwrap();
+    let algs = metadata["dpop_signing_alg_values_supported"].as_array().expect("algs");
+    assert!(!algs.is_empty());
+    assert!(algs.iter().all(|a| a != "none" && !a.as_str().unwrap().starts_with("HS")), "{algs:?}");
+}

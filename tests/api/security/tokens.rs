@@ -162,10 +162,19 @@ async fn a_bound_token_presented_as_bearer_is_a_downgrade_with_or_without_its_pr
     let key = TestKey::new(Alg::ES256);
     let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
     let want = invalid_token("DPoP", "A056306", "DPoP-bound token presented as a Bearer token");
-    for (name, proof) in [("bound token as Bearer", None), ("bound token as Bearer with its valid proof", Some(resource_proof(&key, &token)))] {
-        let answer = introspect(&app, &introspection(&token, "Bearer", proof.as_deref())).await;
+    let rows = [
+        ("bound token as Bearer", "Bearer", None),
+        ("bound token as Bearer with its valid proof", "Bearer", Some(resource_proof(&key, &token))),
+        ("bound token as bearer in lower case (RFC 9110 §11.1)", "bearer", None),
+    ];
+    for (name, scheme, proof) in rows {
+        let answer = introspect(&app, &introspection(&token, scheme, proof.as_deref())).await;
         assert_challenged(name, &answer, &want);
     }
+    // With no scheme named, a bound token still needs its proof (SPEC §4, as Authlete).
+    let unnamed = introspect(&app, &json!({ "token": token, "htm": "GET", "htu": RS_URL, "scopes": ["read"] })).await;
+    let missing = Challenged { action: "UNAUTHORIZED", scheme: "DPoP", error: "invalid_dpop_proof", code: "A056307", detail: "no DPoP proof" };
+    assert_challenged("bound token with no scheme and no proof", &unnamed, &missing);
     // The downgrade consumed nothing: the proof is still good with the DPoP scheme.
     let proof = resource_proof(&key, &token);
     assert_eq!(introspect(&app, &introspection(&token, "Bearer", Some(&proof))).await["resultCode"], "A056306");
