@@ -18,7 +18,7 @@ async fn a_json_body_over_64_kib_is_413_before_any_proof_is_read() {
     let (status, answer) = app.post("/auth/token", &body).await;
     assert_eq!((status, answer["resultCode"].as_str()), (413, Some("A001204")), "{answer}");
     // The proof was never checked, let alone recorded: it is still good.
-    let answer = token_call(&app, "the same proof afterwards", &cc(&body["dpop"].as_str().unwrap().to_owned())).await;
+    let answer = token_call(&app, "the same proof afterwards", &cc(body["dpop"].as_str().unwrap())).await;
     assert_eq!(answer["action"], "OK", "{answer}");
 }
 
