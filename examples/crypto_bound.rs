@@ -1,0 +1,59 @@
+//! The single-core crypto bound of the two hot endpoints, measured with ring alone on one
+//! thread: ES256 verify + sign per second (a token request: one proof verified, one access
+//! token signed) and ES256 verify per second (an introspection of a cached token: one proof
+//! verified). `scripts/bench.sh` runs it pinned to the core dpopd runs on, before and after
+//! each load run, and divides the measured requests/s by it.
+//!
+//! ```sh
+//! cargo run --release --example crypto_bound -- [SECONDS]   # default 3 s per measurement
+//! ```
+//! Prints one line: `verify_sign_per_s=N verify_per_s=N sign_per_s=N`.
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Runs `op` for `secs` seconds, in batches so the clock is read rarely; operations per second.
+fn rate(secs: f64, mut op: impl FnMut()) -> f64 {
+    let budget = Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let mut done = 0u64;
+    while started.elapsed() < budget {
+        for _ in 0..64 {
+            op();
+        }
+        done += 64;
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let secs: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+    let public = pair.public_key().as_ref().to_vec();
+    // Messages the size of a proof's and an access token's signing input.
+    let proof_input = vec![b'a'; 560];
+    let token_input = vec![b'b'; 420];
+    let sig = pair.sign(&rng, &proof_input).expect("sign");
+    let verify = || {
+        let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public);
+        assert!(key.verify(black_box(&proof_input), black_box(sig.as_ref())).is_ok());
+    };
+    let sign = || {
+        black_box(pair.sign(&rng, black_box(&token_input)).expect("sign"));
+    };
+    // Warm caches and frequency first.
+    rate(0.3, || {
+        verify();
+        sign();
+    });
+    let verify_sign = rate(secs, || {
+        verify();
+        sign();
+    });
+    let verify_only = rate(secs, verify);
+    let sign_only = rate(secs / 2.0, sign);
+    println!("verify_sign_per_s={verify_sign:.0} verify_per_s={verify_only:.0} sign_per_s={sign_only:.0}");
+}

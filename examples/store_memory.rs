@@ -1,0 +1,52 @@
+//! Resident memory of the in-process replay store per live entry: fills a
+//! `dpopd::store::memory::MemoryStore` with N DPoP replay records (default 1,000,000; each a
+//! thumbprint and a 22-character `jti`, as the validator records them) and reads `VmRSS` from
+//! `/proc/self/status` before and after.
+//!
+//! ```sh
+//! cargo run --release --example store_memory -- [N]
+//! ```
+use dpopd::store::memory::MemoryStore;
+use dpopd::store::{Inserted, Namespace, SeenStore};
+use std::time::{Duration, Instant};
+
+fn vm_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+fn main() {
+    let count: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let ttl = Duration::from_secs(3600);
+    let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    // The store is created first so that its fixed overhead is in the baseline.
+    let store = MemoryStore::new(count + count / 10);
+    store.run_pending_tasks();
+    let before = vm_rss_kib();
+    let started = Instant::now();
+    let mut key = Vec::with_capacity(80);
+    runtime.block_on(async {
+        for i in 0..count {
+            key.clear();
+            key.extend_from_slice(jkt.as_bytes());
+            key.push(0);
+            key.extend_from_slice(format!("{i:022}").as_bytes());
+            let inserted = store.insert_if_absent(Namespace::DpopJti, &key, ttl).await.expect("insert");
+            assert_eq!(inserted, Inserted::New);
+        }
+    });
+    let filled = started.elapsed();
+    let live = store.entry_count();
+    let after = vm_rss_kib();
+    let per_entry = (after.saturating_sub(before) * 1024) as f64 / live as f64;
+    println!(
+        "entries={live} rss_before_kib={before} rss_after_kib={after} bytes_per_entry={per_entry:.0} fill_secs={:.2} live_evictions={}",
+        filled.as_secs_f64(),
+        store.live_evictions()
+    );
+}

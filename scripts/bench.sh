@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Load benchmark of dpopd's two hot endpoints against the single-core crypto bound, in one run.
+#
+#   scripts/bench.sh            # memory store: token and introspection at concurrency 1 and 64
+#   scripts/bench.sh redis      # token endpoint, memory store and Redis store side by side
+#   scripts/bench.sh all        # both
+#
+# dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
+# sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
+# Around each load run `crypto_bound` measures raw ring ES256 verify+sign/s and verify/s on
+# core 0; the ratio printed is requests/s over the mean of the two measurements.
+# Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64").
+# See docs/performance.md.
+set -euo pipefail
+
+MODE=${1:-memory}
+case "$MODE" in memory | redis | all) ;; *) echo "usage: $0 [memory|redis|all]" >&2; exit 2 ;; esac
+DURATION=${DURATION:-8}
+CONNECTIONS=${CONNECTIONS:-1 64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+command -v wrk >/dev/null || { echo "bench.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "bench.sh: taskset is missing (util-linux)" >&2; exit 1; }
+if [[ "$MODE" != memory ]] && ! command -v redis-server >/dev/null; then
+  echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
+fi
+
+echo "== building (release)"
+cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
+BIN=$ROOT/target/release
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+CALLER="bench-caller:bench-caller-secret"
+AUTH="Basic $(printf %s "$CALLER" | base64 -w0)"
+HTU="https://as.example.com/token"
+RESOURCE="https://rs.example.com/resource"
+
+# A production-mode configuration: fresh keys, one caller, one confidential client, nonces off,
+# a replay store far larger than a run fills (proofs live 135 s in it), warnings only.
+"$BIN/dpopd" keygen >"$WORK/keys.toml"
+write_config() { # $1 port, $2 store kind, $3 redis url
+  cat >"$WORK/dpopd-$1.toml" <<EOF
+[[callers]]
+key = "bench-caller"
+secret = "bench-caller-secret"
+roles = ["as", "rs"]
+
+[[clients]]
+client_id = "bench-client"
+client_secret = "bench-client-secret"
+auth_method = "client_secret_basic"
+grant_types = ["client_credentials"]
+scopes = ["read", "write"]
+
+[server]
+host = "127.0.0.1"
+port = $1
+workers = 1
+
+[service]
+issuer = "https://as.example.com"
+token_endpoint = "$HTU"
+
+[store]
+kind = "$2"
+max_entries = 8000000
+redis_url = "$3"
+timeout_ms = 1000
+
+[log]
+level = "warn"
+
+$(cat "$WORK/keys.toml")
+nonce_required = false
+rs_nonce_required = false
+EOF
+}
+
+start_dpopd() { # $1 port, $2 store kind, $3 redis url
+  write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}"
+  DPOPD__SERVER__WORKERS=1 taskset -c 0 "$BIN/dpopd" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench.sh: dpopd did not start:" >&2; cat "$WORK/dpopd-$1.log" >&2; exit 1
+}
+
+bound() { # prints "verify_sign verify"
+  taskset -c 0 "$BIN/examples/crypto_bound" 2 | sed -E 's/verify_sign_per_s=([0-9]+) verify_per_s=([0-9]+).*/\1 \2/'
+}
+
+# One load run: $1 label, $2 endpoint (token|introspection), $3 port, $4 connections.
+# Prints a result line and appends it to $WORK/results.
+run() {
+  local label=$1 endpoint=$2 port=$3 conns=$4
+  read -r vs_before v_before < <(bound)
+  local per_s=$vs_before
+  [[ $endpoint == introspection ]] && per_s=$v_before
+  # Enough bodies for the whole run even at 1.5 times the measured bound; never reused.
+  local count=$(( per_s * DURATION * 3 / 2 + 1000 ))
+  local bodies="$WORK/${label//[^a-z0-9]/_}.jsonl"
+  if [[ $endpoint == token ]]; then
+    "$BIN/examples/bench_proofs" token "$count" --htu "$HTU" >"$bodies"
+  else
+    "$BIN/examples/bench_proofs" introspection "$count" --htu "$HTU" --resource "$RESOURCE" \
+      --server "http://127.0.0.1:$port" --caller "$CALLER" >"$bodies"
+  fi
+  local out
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s scripts/bench.lua \
+    "http://127.0.0.1:$port/auth/$endpoint" -- "$bodies" "$AUTH")
+  rm -f "$bodies"
+  read -r vs_after v_after < <(bound)
+  local result
+  result=$(grep '^RESULT' <<<"$out")
+  if grep -q 'exhausted=1' <<<"$result"; then
+    echo "bench.sh: $label ran out of bodies; the run is void" >&2; exit 1
+  fi
+  local rps p50 p99 non_ok errors
+  rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$result")
+  p50=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$result")
+  p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$result")
+  non_ok=$(sed -E 's/.* non_ok=([0-9]+).*/\1/' <<<"$result")
+  errors=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$result")
+  local b_before=$vs_before b_after=$vs_after what="verify+sign"
+  if [[ $endpoint == introspection ]]; then b_before=$v_before; b_after=$v_after; what="verify"; fi
+  local line
+  line=$(awk -v l="$label" -v c="$conns" -v r="$rps" -v p50="$p50" -v p99="$p99" -v n="$non_ok" -v e="$errors" \
+    -v b1="$b_before" -v b2="$b_after" -v w="$what" 'BEGIN {
+      b = (b1 + b2) / 2
+      printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  socket errors %d  bound(%s) %.0f/s (%.0f, %.0f)  ratio %.3f\n",
+        l, c, r, p50 / 1000, p99 / 1000, n, e, w, b, b1, b2, r / b }')
+  echo "$line" | tee -a "$WORK/results"
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== duration ${DURATION}s per run; dpopd on core 0 (1 worker), wrk -t1 on core 1"
+
+if [[ "$MODE" == memory || "$MODE" == all ]]; then
+  PORT=$(free_port)
+  start_dpopd "$PORT" memory
+  for c in $CONNECTIONS; do run "token/memory" token "$PORT" "$c"; done
+  for c in $CONNECTIONS; do run "introspection/memory" introspection "$PORT" "$c"; done
+fi
+
+if [[ "$MODE" == redis || "$MODE" == all ]]; then
+  RPORT=$(free_port)
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --loglevel warning >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  MPORT=$(free_port)
+  start_dpopd "$MPORT" memory
+  DPORT=$(free_port)
+  start_dpopd "$DPORT" redis "redis://127.0.0.1:$RPORT"
+  # Redis runs unpinned: on this 2-core machine it shares the cores with dpopd and wrk.
+  for c in $CONNECTIONS; do
+    run "token/memory(vs redis)" token "$MPORT" "$c"
+    run "token/redis" token "$DPORT" "$c"
+  done
+  awk '/^token\/memory\(vs redis\)/ { m[$2] = $3 } /^token\/redis/ { r[$2] = $3 }
+       END { for (c in r) if (m[c] > 0) printf "redis / memory, token endpoint, %s: %.3f\n", c, r[c] / m[c] }' "$WORK/results"
+fi
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
