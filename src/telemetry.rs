@@ -38,7 +38,19 @@ pub fn metrics_handle() -> PrometheusHandle {
             };
             let handle = recorder.handle();
             let _ = metrics::set_global_recorder(recorder);
+            spawn_upkeep(handle.clone());
             handle
         })
         .clone()
+}
+
+/// Histogram samples pile up in the recorder until they are drained into their buckets, which
+/// only a scrape or `run_upkeep` does: without this thread an unscraped dpopd would grow by a
+/// few bytes per request for ever (the exporter's own upkeep task comes only with its HTTP
+/// listener, which dpopd does not use).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let _ = std::thread::Builder::new().name("dpopd-metrics-upkeep".into()).spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        handle.run_upkeep();
+    });
 }
