@@ -10,6 +10,7 @@ use crate::jose::jwk::{Jkt, JwkError, JwkMembers, PublicJwk, SignatureError};
 use crate::jose::jws::{CompactJws, JwsError};
 use crate::store::{Inserted, Namespace, SeenStore, StoreError};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// The service-wide proof policy, from `[dpop]` configuration.
@@ -229,10 +230,13 @@ impl VerifiedProof {
     }
 }
 
+/// The header as received; strings borrow from the decoded header unless they had escapes.
 #[derive(Deserialize)]
-struct ProofHeader {
-    typ: Option<String>,
-    alg: Option<String>,
+struct ProofHeader<'a> {
+    #[serde(borrow)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    alg: Option<Cow<'a, str>>,
     jwk: Option<JwkMembers>,
     /// Present at all is a refusal, `null` included (serde would read `null` as absent).
     #[serde(default, deserialize_with = "present")]
@@ -245,13 +249,72 @@ fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<serde::de::
 
 /// Claims as received: typed only as far as "some JSON", so a wrong type is reported by name.
 #[derive(Deserialize)]
-struct ProofClaims {
-    jti: Option<serde_json::Value>,
-    htm: Option<serde_json::Value>,
-    htu: Option<serde_json::Value>,
-    iat: Option<serde_json::Value>,
-    ath: Option<serde_json::Value>,
-    nonce: Option<serde_json::Value>,
+struct ProofClaims<'a> {
+    #[serde(borrow)]
+    jti: Option<Claim<'a>>,
+    #[serde(borrow)]
+    htm: Option<Claim<'a>>,
+    #[serde(borrow)]
+    htu: Option<Claim<'a>>,
+    #[serde(borrow)]
+    iat: Option<Claim<'a>>,
+    #[serde(borrow)]
+    ath: Option<Claim<'a>>,
+    #[serde(borrow)]
+    nonce: Option<Claim<'a>>,
+}
+
+/// One claim's value, as far as the checks need it: a string (borrowed from the decoded
+/// payload when it had no escapes), a number, or something else. Reading claims this way
+/// rather than as `serde_json::Value` allocates nothing for a well-formed proof.
+enum Claim<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Claim<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct AnyJson<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for AnyJson<'a> {
+            type Value = Claim<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Claim<'a>, E> {
+                Ok(Claim::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Claim<'a>, E> {
+                Ok(Claim::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Claim<'a>, E> {
+                Ok(Claim::Str(Cow::Owned(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Claim<'a>, E> {
+                Ok(Claim::Int(v))
+            }
+            // Beyond i64 a number is only a float, as for `serde_json::Number::as_i64`.
+            fn visit_u64<E>(self, v: u64) -> Result<Claim<'a>, E> {
+                Ok(i64::try_from(v).map_or(Claim::Float(v as f64), Claim::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Claim<'a>, E> {
+                Ok(Claim::Float(v))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Claim<'a>, E> {
+                Ok(Claim::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Claim<'a>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Claim::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Claim<'a>, A::Error> {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Claim::Other)
+            }
+        }
+        de.deserialize_any(AnyJson(std::marker::PhantomData))
+    }
 }
 
 const MAX_JTI_CHARS: usize = 256;
@@ -295,7 +358,7 @@ impl Validator {
             return Err(DpopError::TooLarge { limit: self.policy.max_proof_bytes });
         }
         let jws = CompactJws::parse(proof).map_err(DpopError::Malformed)?;
-        let header: ProofHeader = jws.header_as().map_err(DpopError::Malformed)?;
+        let header: ProofHeader<'_> = jws.header_borrowed().map_err(DpopError::Malformed)?;
 
         // (2) typ, alg, crit; (3) the embedded public key.
         if !header.typ.as_deref().is_some_and(is_dpop_typ) {
@@ -304,7 +367,7 @@ impl Validator {
         let alg_name = header.alg.unwrap_or_default();
         let alg = Alg::from_name(&alg_name)
             .filter(|a| expect.algs.contains(*a))
-            .ok_or(DpopError::AlgNotAllowed(alg_name))?;
+            .ok_or_else(|| DpopError::AlgNotAllowed(alg_name.into_owned()))?;
         if header.crit.is_some() {
             return Err(DpopError::Crit);
         }
@@ -324,7 +387,7 @@ impl Validator {
             .map_err(DpopError::BadSignature)?;
 
         // (5) required claims and their types.
-        let claims: ProofClaims = jws.payload_as().map_err(DpopError::Malformed)?;
+        let claims: ProofClaims<'_> = jws.payload_borrowed().map_err(DpopError::Malformed)?;
         let jti = required_str(claims.jti, "jti")?;
         if jti.is_empty() || jti.chars().count() > MAX_JTI_CHARS {
             return Err(DpopError::InvalidClaim("jti"));
@@ -332,29 +395,33 @@ impl Validator {
         let htm = required_str(claims.htm, "htm")?;
         let htu = required_str(claims.htu, "htu")?;
         let iat = match claims.iat {
-            None | Some(serde_json::Value::Null) => return Err(DpopError::MissingClaim("iat")),
-            Some(serde_json::Value::Number(n)) => numeric_date(&n).ok_or(DpopError::InvalidClaim("iat"))?,
+            None => return Err(DpopError::MissingClaim("iat")),
+            Some(Claim::Int(i)) => numeric_date(i as f64, Some(i)).ok_or(DpopError::InvalidClaim("iat"))?,
+            Some(Claim::Float(f)) => numeric_date(f, None).ok_or(DpopError::InvalidClaim("iat"))?,
             Some(_) => return Err(DpopError::InvalidClaim("iat")),
         };
         let ath = optional_str(claims.ath, "ath")?;
         // A nonce that is no string is a malformed nonce: when one is required, check 9 answers
         // use_dpop_nonce for it (the empty string never passes), not invalid_dpop_proof.
         let nonce = match optional_str(claims.nonce, "nonce") {
-            Err(_) if expect.nonce_required => Some(String::new()),
+            Err(_) if expect.nonce_required => Some(Cow::Borrowed("")),
             other => other?,
         };
 
         // (6) htm, exactly.
         if htm != expect.htm {
-            return Err(DpopError::HtmMismatch { expected: expect.htm.to_owned(), received: htm });
+            return Err(DpopError::HtmMismatch { expected: expect.htm.to_owned(), received: htm.into_owned() });
         }
-        // (7) htu, both sides normalised.
-        let claimed = Htu::parse(&htu).map_err(DpopError::BadHtu)?;
-        if claimed != *expect.htu {
-            return Err(DpopError::HtuMismatch {
-                expected: expect.htu.as_str().to_owned(),
-                received: claimed.as_str().to_owned(),
-            });
+        // (7) htu, both sides normalised. A claim that is already the expected normal form
+        // equals it without parsing: normalisation is idempotent (see `htu`).
+        if htu != expect.htu.as_str() {
+            let claimed = Htu::parse(&htu).map_err(DpopError::BadHtu)?;
+            if claimed != *expect.htu {
+                return Err(DpopError::HtuMismatch {
+                    expected: expect.htu.as_str().to_owned(),
+                    received: claimed.as_str().to_owned(),
+                });
+            }
         }
 
         // (9) nonce, then (8) time: a valid server nonce dates the proof.
@@ -382,7 +449,7 @@ impl Validator {
                 return Err(DpopError::AthMismatch);
             }
         }
-        let jkt = jwk.thumbprint();
+        let jkt = jwk.thumbprint_of_members(&members);
         if let Some(bound) = expect.bound_jkt {
             if !bound.ct_eq(&jkt) {
                 return Err(DpopError::KeyMismatch);
@@ -390,7 +457,7 @@ impl Validator {
         }
 
         Ok(CheckedProof {
-            proof: VerifiedProof { jkt, jti, iat: UnixTime(iat), nonce_time, alg },
+            proof: VerifiedProof { jkt, jti: jti.into_owned(), iat: UnixTime(iat), nonce_time, alg },
             replay_ttl: self.replay_ttl(),
         })
     }
@@ -423,25 +490,28 @@ fn is_dpop_typ(typ: &str) -> bool {
     crate::jose::jws::typ_is(typ, "dpop+jwt")
 }
 
-fn required_str(value: Option<serde_json::Value>, name: &'static str) -> Result<String, DpopError> {
+/// A claim that must be a string; `null` counts as absent.
+fn required_str<'a>(value: Option<Claim<'a>>, name: &'static str) -> Result<Cow<'a, str>, DpopError> {
     optional_str(value, name)?.ok_or(DpopError::MissingClaim(name))
 }
 
-fn optional_str(value: Option<serde_json::Value>, name: &'static str) -> Result<Option<String>, DpopError> {
+/// A claim that may be absent (or `null`, which serde reads as absent) and is a string.
+fn optional_str<'a>(value: Option<Claim<'a>>, name: &'static str) -> Result<Option<Cow<'a, str>>, DpopError> {
     match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        None => Ok(None),
+        Some(Claim::Str(s)) => Ok(Some(s)),
         Some(_) => Err(DpopError::InvalidClaim(name)),
     }
 }
 
-/// RFC 7519 §2 NumericDate: seconds, fractions allowed, within a sane range.
-fn numeric_date(n: &serde_json::Number) -> Option<i64> {
+/// RFC 7519 §2 NumericDate: seconds, fractions allowed, within a sane range. `int` is the
+/// number when it was an integer that fits `i64`; `float` is the number in any case.
+fn numeric_date(float: f64, int: Option<i64>) -> Option<i64> {
     const MAX: f64 = 253_402_300_799.0; // 9999-12-31
-    if let Some(i) = n.as_i64() {
+    if let Some(i) = int {
         return (0..=MAX as i64).contains(&i).then_some(i);
     }
-    n.as_f64().filter(|f| f.is_finite() && *f >= 0.0 && *f <= MAX).map(|f| f as i64)
+    Some(float).filter(|f| f.is_finite() && *f >= 0.0 && *f <= MAX).map(|f| f as i64)
 }
 
 /// base64url(SHA-256(token)): the `ath` of RFC 9449 §4.2.

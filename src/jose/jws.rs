@@ -1,7 +1,7 @@
 //! Compact JWS serialisation (RFC 7515 §7.1): split, strict base64url decoding, and the
 //! signing input. Header and payload interpretation is left to the caller's typed structs.
 use super::b64;
-use serde::de::DeserializeOwned;
+use serde::de::{Deserialize, DeserializeOwned};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwsError {
@@ -53,6 +53,16 @@ impl<'a> CompactJws<'a> {
     pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, JwsError> {
         json_object("payload", &self.payload)
     }
+
+    /// [`header_as`](Self::header_as) for a `T` that borrows strings from the decoded header.
+    pub fn header_borrowed<'de, T: Deserialize<'de>>(&'de self) -> Result<T, JwsError> {
+        json_object("header", &self.header)
+    }
+
+    /// [`payload_as`](Self::payload_as) for a `T` that borrows strings from the decoded payload.
+    pub fn payload_borrowed<'de, T: Deserialize<'de>>(&'de self) -> Result<T, JwsError> {
+        json_object("payload", &self.payload)
+    }
 }
 
 /// RFC 7515 §4.1.9: whether a `typ` header names `media_type` (given without `application/`):
@@ -73,7 +83,7 @@ const MAX_NESTING: usize = 32;
 /// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
 /// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
 /// refuses duplicated known members and serde_json trailing data and invalid UTF-8.
-fn json_object<T: DeserializeOwned>(part: &'static str, bytes: &[u8]) -> Result<T, JwsError> {
+fn json_object<'de, T: Deserialize<'de>>(part: &'static str, bytes: &'de [u8]) -> Result<T, JwsError> {
     let first = bytes
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));

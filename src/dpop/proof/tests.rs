@@ -293,3 +293,46 @@ fn each_check_refuses_with_its_own_error() {
         }
     }
 }
+
+/// Claims are read without `serde_json::Value` (strings borrowed from the payload): every JSON
+/// form a claim can take is still judged as before — escapes decoded, `null` absent, numbers of
+/// every kind for `iat`, any other type refused by name, a duplicated claim malformed — and an
+/// `htu` in another spelling of the expected URL is still normalised before comparison.
+#[test]
+fn claims_of_every_json_form_are_judged_by_value() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let v = validator();
+    let good = |c: Value| sign_parts(&key, &header(&key), &c).unwrap();
+    let check = |proof: &str| v.check(proof, &expect(&htu)).map(|c| c.proof.jti().to_owned());
+    // Escaped strings are decoded, in the jti kept and in the htm and htu compared.
+    let escaped = with(claims(NOW), "jti", "a\"b\\u00e9".into());
+    assert_eq!(check(&good(escaped)), Ok("a\"b\\u00e9".to_owned()));
+    let raw = r#"{"jti":"x\u0041\n","htm":"\u0050OST","htu":"https:\/\/server.example.com\/token","iat":1700000000}"#;
+    let proof = client::sign_bytes(&key, header(&key).to_string().as_bytes(), raw.as_bytes()).unwrap();
+    assert_eq!(check(&proof), Ok("xA\n".to_owned()));
+    // iat: integer, fraction, exponent; out of range or not a number is invalid.
+    for (iat, ok) in [(json!(1_700_000_000), true), (json!(1_700_000_000.9), true), (json!(1.7e9), true),
+        (json!(-1), false), (json!(u64::MAX), false), (json!(1e300), false), (json!(true), false), (json!([NOW.secs()]), false)] {
+        let got = check(&good(with(claims(NOW), "iat", iat.clone())));
+        assert_eq!(got.is_ok(), ok, "iat {iat}: {got:?}");
+        if !ok {
+            assert_eq!(got, Err(DpopError::InvalidClaim("iat")), "iat {iat}");
+        }
+    }
+    // null is absent; other types are invalid, by name.
+    assert_eq!(check(&good(with(claims(NOW), "jti", Value::Null))), Err(DpopError::MissingClaim("jti")));
+    assert_eq!(check(&good(with(claims(NOW), "iat", Value::Null))), Err(DpopError::MissingClaim("iat")));
+    assert!(check(&good(with(claims(NOW), "nonce", Value::Null))).is_ok());
+    for (name, value) in [("jti", json!({"a": [1, {"b": null}]})), ("htm", json!(false)), ("htu", json!(["x"])), ("ath", json!(1.5))] {
+        assert_eq!(check(&good(with(claims(NOW), name, value))), Err(DpopError::InvalidClaim(name)), "{name}");
+    }
+    // A duplicated claim is a malformed payload, not the first or the last value.
+    let dup = format!(r#"{{"jti":"a","jti":"b","htm":"POST","htu":"{HTU}","iat":{}}}"#, NOW.secs());
+    let proof = client::sign_bytes(&key, header(&key).to_string().as_bytes(), dup.as_bytes()).unwrap();
+    assert!(matches!(check(&proof), Err(DpopError::Malformed(JwsError::BadJson { part: "payload", .. }))));
+    // Another spelling of the expected URL is normalised and accepted; the exact normal form too.
+    for spelling in ["HTTPS://Server.Example.com:443/token", "https://server.example.com/a/../token?q#f", HTU] {
+        assert!(check(&good(with(claims(NOW), "htu", spelling.into()))).is_ok(), "{spelling}");
+    }
+}
