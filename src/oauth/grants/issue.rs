@@ -143,9 +143,34 @@ fn refresh_token(
     Ok((Some(sealed), Some(record.expires_at())))
 }
 
+/// The RFC 6749 §5.1 members, in the order `serde_json::Map` keeps them (sorted by name).
+#[derive(serde::Serialize)]
+struct SuccessBody<'a> {
+    access_token: &'a str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    token_type: &'static str,
+}
+
 impl Issued {
     /// RFC 6749 §5.1 success body; non-hidden properties are added as extra members.
     pub fn response_body(&self) -> String {
+        // Without visible properties the members are fixed: one pass, no map, no copies.
+        if self.properties.iter().all(|p| p.hidden) {
+            let body = SuccessBody {
+                access_token: &self.access_token,
+                expires_in: self.access_duration,
+                refresh_token: self.refresh_token.as_deref(),
+                scope: (!self.scopes.is_empty()).then(|| self.scopes.join(" ")),
+                token_type: self.token_type.name(),
+            };
+            if let Ok(text) = serde_json::to_string(&body) {
+                return text;
+            }
+        }
         let mut body = serde_json::Map::new();
         body.insert("access_token".into(), self.access_token.clone().into());
         body.insert("token_type".into(), self.token_type.name().into());
