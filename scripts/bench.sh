@@ -139,10 +139,13 @@ run() {
   if [[ $endpoint == introspection ]]; then b_before=$v_before; b_after=$v_after; what="verify"; fi
   local line
   line=$(awk -v l="$label" -v c="$conns" -v r="$rps" -v p50="$p50" -v p99="$p99" -v n="$non_ok" -v e="$errors" \
-    -v b1="$b_before" -v b2="$b_after" -v w="$what" 'BEGIN {
+    -v b1="$b_before" -v b2="$b_after" -v w="$what" -v f="${FLOOR:-0}" 'BEGIN {
       b = (b1 + b2) / 2
-      printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  socket errors %d  bound(%s) %.0f/s (%.0f, %.0f)  ratio %.3f\n",
-        l, c, r, p50 / 1000, p99 / 1000, n, e, w, b, b1, b2, r / b }')
+      ceiling = f > 0 ? 1 / (1 / b + 1 / f) : 0
+      printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  socket errors %d  bound(%s) %.0f/s (%.0f, %.0f)  ratio %.3f",
+        l, c, r, p50 / 1000, p99 / 1000, n, e, w, b, b1, b2, r / b
+      if (ceiling > 0) printf "  (ceiling with http floor %.3f)", ceiling / b
+      printf "\n" }')
   echo "$line" | tee -a "$WORK/results"
 }
 
@@ -150,9 +153,21 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== duration ${DURATION}s per run; dpopd on core 0 (1 worker), wrk -t1 on core 1"
 
+# The HTTP floor of this machine: dpopd's cheapest route (GET /healthz: routing, both
+# middlewares, a tiny JSON answer) at 64 connections. No endpoint can beat
+# 1 / (1/crypto bound + 1/floor); the results say how far each run is from that too.
+http_floor() { # $1 port
+  taskset -c 1 wrk -t1 -c64 -d3s "http://127.0.0.1:$1/healthz" | awk '/^Requests\/sec/ { printf "%.0f", $2 }'
+}
+
 if [[ "$MODE" == memory || "$MODE" == all ]]; then
   PORT=$(free_port)
   start_dpopd "$PORT" memory
+  FLOOR=$(http_floor "$PORT")
+  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  # The latency floor at concurrency 1: a round trip through both cores' wake-ups.
+  taskset -c 1 wrk -t1 -c1 -d3s --latency "http://127.0.0.1:$PORT/healthz" |
+    awk '/^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } END { printf "latency floor (GET /healthz, c=1): p50 %s  p99 %s\n", p50, p99 }' | tee -a "$WORK/results"
   for c in $CONNECTIONS; do run "token/memory" token "$PORT" "$c"; done
   for c in $CONNECTIONS; do run "introspection/memory" introspection "$PORT" "$c"; done
 fi
@@ -165,6 +180,7 @@ if [[ "$MODE" == redis || "$MODE" == all ]]; then
   for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   MPORT=$(free_port)
   start_dpopd "$MPORT" memory
+  FLOOR=${FLOOR:-$(http_floor "$MPORT")}
   DPORT=$(free_port)
   start_dpopd "$DPORT" redis "redis://127.0.0.1:$RPORT"
   # Redis runs unpinned: on this 2-core machine it shares the cores with dpopd and wrk.
