@@ -13,6 +13,9 @@ use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA25
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+/// Distinct client keys and proofs cycled through.
+const PROOFS: usize = 512;
+
 /// Runs `op` for `secs` seconds, in batches so the clock is read rarely; operations per second.
 fn rate(secs: f64, mut op: impl FnMut()) -> f64 {
     let budget = Duration::from_secs_f64(secs);
@@ -32,17 +35,30 @@ fn main() {
     let rng = SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
-    let public = pair.public_key().as_ref().to_vec();
-    // Messages the size of a proof's and an access token's signing input.
-    let proof_input = vec![b'a'; 560];
-    let token_input = vec![b'b'; 420];
-    let sig = pair.sign(&rng, &proof_input).expect("sign");
+    // As in real traffic, every proof is a different message and signature, from one of many
+    // client keys: verifying one signature again and again would let the branch predictor
+    // learn ring's data-dependent paths and overstate the bound. Messages have the size of a
+    // proof's and an access token's signing input.
+    let proofs: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = (0..PROOFS)
+        .map(|i| {
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+            let client = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+            let input: Vec<u8> = format!("{i:0560}").into_bytes();
+            let sig = client.sign(&rng, &input).expect("sign").as_ref().to_vec();
+            (client.public_key().as_ref().to_vec(), input, sig)
+        })
+        .collect();
+    let tokens: Vec<Vec<u8>> = (0..PROOFS).map(|i| format!("{i:0420}").into_bytes()).collect();
+    let next = std::cell::Cell::new(0usize);
     let verify = || {
-        let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public);
-        assert!(key.verify(black_box(&proof_input), black_box(sig.as_ref())).is_ok());
+        let i = next.get();
+        next.set((i + 1) % PROOFS);
+        let (public, input, sig) = &proofs[i];
+        let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public);
+        assert!(key.verify(black_box(input), black_box(sig)).is_ok());
     };
     let sign = || {
-        black_box(pair.sign(&rng, black_box(&token_input)).expect("sign"));
+        black_box(pair.sign(&rng, black_box(&tokens[next.get()])).expect("sign"));
     };
     // Warm caches and frequency first.
     rate(0.3, || {

@@ -9,7 +9,8 @@
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
 # Around each load run `crypto_bound` measures raw ring ES256 verify+sign/s and verify/s on
 # core 0; the ratio printed is requests/s over the mean of the two measurements.
-# Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64").
+# Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
+# DPOPD_BIN (another dpopd binary to measure, e.g. an older build, instead of this tree's).
 # See docs/performance.md.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ fi
 echo "== building (release)"
 cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
 BIN=$ROOT/target/release
+DPOPD=${DPOPD_BIN:-$BIN/dpopd}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -90,7 +92,7 @@ EOF
 
 start_dpopd() { # $1 port, $2 store kind, $3 redis url
   write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}"
-  DPOPD__SERVER__WORKERS=1 taskset -c 0 "$BIN/dpopd" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
+  DPOPD__SERVER__WORKERS=1 taskset -c 0 "$DPOPD" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
   PIDS+=($!)
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
