@@ -187,10 +187,10 @@ if [[ "$MODE" == redis || "$MODE" == all ]]; then
   start_dpopd "$DPORT" redis "redis://127.0.0.1:$RPORT"
   # Redis runs unpinned: on this 2-core machine it shares the cores with dpopd and wrk.
   for c in $CONNECTIONS; do
-    run "token/memory(vs redis)" token "$MPORT" "$c"
+    run "token/memory(redis-run)" token "$MPORT" "$c"
     run "token/redis" token "$DPORT" "$c"
   done
-  awk '/^token\/memory\(vs redis\)/ { m[$2] = $3 } /^token\/redis/ { r[$2] = $3 }
+  awk 'index($0, "token/memory(redis-run)") == 1 { m[$2] = $3 } index($0, "token/redis") == 1 { r[$2] = $3 }
        END { for (c in r) if (m[c] > 0) printf "redis / memory, token endpoint, %s: %.3f\n", c, r[c] / m[c] }' "$WORK/results"
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
