@@ -1,6 +1,7 @@
 //! [`Core`]: the keys, clients, policy and store every grant and endpoint works with, built
 //! once at start from [`Settings`]. Development mode fills in what a production configuration
 //! must supply: an ephemeral signing key, nonce secret and sealing key.
+use crate::clock::UnixTime;
 use crate::config::{ConfigError, Settings, SigningKeySettings};
 use crate::dpop::htu::Htu;
 use crate::dpop::nonce::NonceService;
@@ -86,6 +87,24 @@ impl Core {
             default_audience,
             verified_access: AccessCache::new(settings.tokens.verified_cache_entries),
         })
+    }
+
+    /// Runs one call of an endpoint that may demand a DPoP nonce (RFC 9449 §8): `step` gets the
+    /// call's time (`now`, or the clock) and whether a nonce is required — by the caller or by
+    /// configuration — which it raises once it knows the client. When a nonce ends up required,
+    /// the current one is returned beside the result, success or refusal, so the client can
+    /// send it in its next proof.
+    pub(crate) async fn with_dpop_nonce<T>(
+        &self,
+        now: Option<UnixTime>,
+        caller_requires: bool,
+        step: impl AsyncFnOnce(UnixTime, &mut bool) -> T,
+    ) -> (T, Option<String>) {
+        let now = now.unwrap_or_else(UnixTime::now);
+        let mut nonce_required = caller_requires || self.nonce_required;
+        let result = step(now, &mut nonce_required).await;
+        let dpop_nonce = nonce_required.then(|| self.dpop.nonces().current(now));
+        (result, dpop_nonce)
     }
 }
 
@@ -174,4 +193,42 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     let _ = ring::rand::SystemRandom::new().fill(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    const NOW: UnixTime = UnixTime(1_700_000_000);
+
+    fn core(nonce_required: bool) -> Core {
+        let mut settings = Settings::development();
+        settings.dpop.nonce_required = nonce_required;
+        Core::from_settings(&settings, Arc::new(MemoryStore::new(100))).unwrap()
+    }
+
+    /// A nonce comes back when the caller, the configuration or the step (a client registered
+    /// with `dpop_nonce_required`) requires one, whatever the step's result; it is the nonce of
+    /// the call's time, which the step sees too.
+    #[tokio::test]
+    async fn the_nonce_is_returned_whenever_the_call_ends_up_requiring_one() {
+        let cases = [
+            ("nobody requires one", false, false, false, false),
+            ("the caller requires one", true, false, false, true),
+            ("the configuration requires one", false, true, false, true),
+            ("the client requires one", false, false, true, true),
+        ];
+        for (why, caller, configured, client, returned) in cases {
+            let core = core(configured);
+            let step = async |now: UnixTime, required: &mut bool| {
+                let seen = *required;
+                *required |= client;
+                Err::<(), _>((now, seen))
+            };
+            let (result, nonce) = core.with_dpop_nonce(Some(NOW), caller, step).await;
+            assert_eq!(result, Err((NOW, caller || configured)), "{why}");
+            assert_eq!(nonce, returned.then(|| core.dpop.nonces().current(NOW)), "{why}");
+        }
+    }
 }

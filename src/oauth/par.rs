@@ -67,10 +67,8 @@ pub enum ParError {
 }
 
 pub async fn push(core: &Core, call: ParCall<'_>) -> ParOutcome {
-    let now = call.now.unwrap_or_else(UnixTime::now);
-    let mut nonce_required = call.dpop_nonce_required || core.nonce_required;
-    let result = run(core, &call, now, &mut nonce_required).await;
-    let dpop_nonce = nonce_required.then(|| core.dpop.nonces().current(now));
+    let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
+    let (result, dpop_nonce) = core.with_dpop_nonce(call.now, call.dpop_nonce_required, step).await;
     ParOutcome { result, dpop_nonce }
 }
 
