@@ -2,6 +2,8 @@
 //! tickets and `request_uri`s, rotated refresh tokens, revoked token ids — each a key with an
 //! expiry. One trait, two implementations: in-process moka (one node) and Redis (replicas).
 //! Keys are SHA-256 of a namespace tag and the caller's bytes: no raw jti or token is stored.
+#[cfg(test)]
+pub(crate) mod contract;
 pub mod memory;
 pub mod redis;
 
