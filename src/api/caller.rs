@@ -26,6 +26,10 @@ struct CallerEntry {
 
 pub struct Callers(Vec<CallerEntry>);
 
+/// What a Basic secret sent with an unknown key is compared with. Its value does not matter:
+/// with no entry for the key there are no roles to grant, whatever the comparison says.
+const UNKNOWN_KEY_SHA256: [u8; 32] = [0; 32];
+
 impl Callers {
     pub fn from_settings(list: &[CallerSettings]) -> Result<Callers, ConfigError> {
         let mut entries = Vec::new();
@@ -50,8 +54,15 @@ impl Callers {
             let text = String::from_utf8(decoded).ok()?;
             let (key, secret) = text.split_once(':')?;
             let given = sha256(secret.as_bytes());
-            let entry = self.0.iter().find(|e| e.key == key)?;
-            ct_eq(&given, &entry.secret_sha256).then_some(entry.roles.as_slice())
+            let entry = self.0.iter().find(|e| e.key == key);
+            // An unknown key is compared too, against a digest standing in for its secret, so
+            // that it is refused after the same work as a wrong secret: the time taken does not
+            // tell which keys exist.
+            let expected = entry.map_or(&UNKNOWN_KEY_SHA256, |e| &e.secret_sha256);
+            match (entry, ct_eq(&given, expected)) {
+                (Some(entry), true) => Some(entry.roles.as_slice()),
+                _ => None,
+            }
         } else if scheme.eq_ignore_ascii_case("bearer") {
             let given = sha256(value.trim().as_bytes());
             // Every entry is compared so the time taken does not tell which one matched.
@@ -136,5 +147,22 @@ mod tests {
         let bearer = format!("Bearer {DEMO_CALLER_SECRET}");
         assert_eq!(during(|| callers.authenticate(&bearer).is_some()), (true, entries));
         assert_eq!(during(|| callers.authenticate("Bearer wrong").is_some()), (false, entries));
+    }
+
+    /// An unknown Basic key is refused after the same comparison as a wrong secret, so the
+    /// time taken does not reveal which keys exist; a known key's secret under another key
+    /// grants nothing.
+    #[test]
+    fn an_unknown_caller_key_is_compared_like_a_wrong_secret() {
+        let callers = callers();
+        let cases = [
+            ("wrong secret of a known key", basic(DEMO_CALLER_KEY, "wrong")),
+            ("unknown key", basic("no-such-caller", "wrong")),
+            ("unknown key with a known key's secret", basic("no-such-caller", DEMO_CALLER_SECRET)),
+            ("empty key", basic("", "wrong")),
+        ];
+        for (what, header) in cases {
+            assert_eq!(during(|| callers.authenticate(&header).is_some()), (false, 1), "{what}");
+        }
     }
 }

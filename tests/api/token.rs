@@ -230,6 +230,21 @@ async fn caller_authentication_and_roles() {
 }
 
 #[tokio::test]
+async fn an_unknown_caller_key_is_answered_exactly_like_a_wrong_secret() {
+    let app = spawn_app().await;
+    let url = format!("{}/auth/token", app.address);
+    let mut answers = Vec::new();
+    for (key, secret) in [(CALLER.0, "wrong"), ("no-such-caller", "wrong"), ("no-such-caller", CALLER.1)] {
+        let response = app.http.post(&url).basic_auth(key, Some(secret)).json(&cc_body(None)).send().await.unwrap();
+        let challenge = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+        answers.push((response.status().as_u16(), challenge, response.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, 401);
+    assert_eq!(answers[1], answers[0], "unknown key vs wrong secret");
+    assert_eq!(answers[2], answers[0], "unknown key with another caller's secret");
+}
+
+#[tokio::test]
 async fn the_authlete_path_answers_like_the_short_path() {
     let app = spawn_app().await;
     let (status, short) = app.post("/auth/token", &cc_body(None)).await;
