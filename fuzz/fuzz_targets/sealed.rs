@@ -1,10 +1,10 @@
 //! Sealed values (AES-256-GCM, `oauth::sealed`): opening arbitrary text with a fixed key, and
 //! sealing arbitrary bytes. Asserts: no panic; random text never opens (it would be a forgery);
-//! seal → open returns the input whenever the sealed form is within the size `open` accepts,
-//! and never opens under another purpose or with the last byte changed.
+//! seal refuses exactly the inputs whose sealed form `open` would refuse for its size; seal →
+//! open returns the input, and never opens under another purpose or with the last byte changed.
 #![no_main]
 use dpopd::jose::b64;
-use dpopd::oauth::sealed::{SealError, Sealer, MAX_SEALED_CHARS};
+use dpopd::oauth::sealed::{SealError, Sealer, MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -25,11 +25,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let sealed = s.seal("rt", data).expect("sealing never fails with a valid key");
-    if sealed.len() > MAX_SEALED_CHARS {
-        assert_eq!(s.open("rt", &sealed), Err(SealError::Malformed));
-        return;
-    }
+    let sealed = match s.seal("rt", data) {
+        Err(SealError::TooLarge) => {
+            assert!(data.len() > MAX_PLAINTEXT_OCTETS, "{} octets refused", data.len());
+            return;
+        }
+        other => other.expect("sealing never fails with a valid key"),
+    };
+    assert!(sealed.len() <= MAX_SEALED_CHARS, "{} octets sealed to {} characters", data.len(), sealed.len());
     assert_eq!(s.open("rt", &sealed).as_deref(), Ok(data), "round trip");
     assert_eq!(s.open("code", &sealed), Err(SealError::Forged), "purpose binding");
     let mut raw = b64::decode(&sealed).expect("sealed values are base64url");

@@ -1,7 +1,9 @@
 //! Sealed values: refresh tokens, and later codes, tickets and `request_uri`s, are
 //! AES-256-GCM ciphertexts (ring) of their own content, so dpopd needs no database. The
 //! purpose is authenticated data, so a value sealed as one thing never opens as another.
-//! Keys rotate: the first configured key seals, every listed key opens.
+//! Keys rotate: the first configured key seals, every listed key opens. A sealed value is at
+//! most [`MAX_SEALED_CHARS`] long, which `open` enforces on what it is given and `seal` on
+//! what it makes, so nothing issued is too long to be redeemed.
 //!
 //! Format: base64url( version 0x01 ‖ key tag (4) ‖ nonce (12) ‖ ciphertext ‖ tag (16) ).
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -10,8 +12,14 @@ use ring::rand::{SecureRandom, SystemRandom};
 const VERSION: u8 = 1;
 const KEY_TAG_LEN: usize = 4;
 const HEADER_LEN: usize = 1 + KEY_TAG_LEN + NONCE_LEN;
+/// The AES-256-GCM tag (`AES_256_GCM.tag_len()`, which is not a `const fn`).
+const TAG_LEN: usize = 16;
 /// Sealed values are bounded so opening attacker input costs little.
 pub const MAX_SEALED_CHARS: usize = 8192;
+/// The longest plaintext whose sealed value is within [`MAX_SEALED_CHARS`]: base64url without
+/// padding spends 4 characters on 3 octets, and version, key tag, nonce and tag take 33.
+/// [`Sealer::seal`] refuses anything longer rather than issue a value `open` would refuse.
+pub const MAX_PLAINTEXT_OCTETS: usize = MAX_SEALED_CHARS / 4 * 3 - HEADER_LEN - TAG_LEN;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
@@ -23,6 +31,10 @@ pub enum SealError {
     Forged,
     #[error("sealing failed")]
     SealFailed,
+    /// The plaintext is longer than [`MAX_PLAINTEXT_OCTETS`]: its sealed value could never be
+    /// opened, so none is made.
+    #[error("plaintext is too large to seal")]
+    TooLarge,
 }
 
 struct SealKey {
@@ -55,11 +67,16 @@ impl Sealer {
         Ok(Sealer { keys, rng: SystemRandom::new() })
     }
 
+    /// The sealed value of `plaintext` for `purpose`, at most [`MAX_SEALED_CHARS`] long;
+    /// [`SealError::TooLarge`] for a plaintext over [`MAX_PLAINTEXT_OCTETS`].
     pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> Result<String, SealError> {
+        if plaintext.len() > MAX_PLAINTEXT_OCTETS {
+            return Err(SealError::TooLarge);
+        }
         let active = &self.keys[0];
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).map_err(|_| SealError::SealFailed)?;
-        let mut buf = Vec::with_capacity(HEADER_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        let mut buf = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
         buf.push(VERSION);
         buf.extend_from_slice(&active.tag);
         buf.extend_from_slice(&nonce);
@@ -77,7 +94,7 @@ impl Sealer {
             return Err(SealError::Malformed);
         }
         let raw = crate::jose::b64::decode(sealed).map_err(|_| SealError::Malformed)?;
-        if raw.len() < HEADER_LEN + AES_256_GCM.tag_len() || raw[0] != VERSION {
+        if raw.len() < HEADER_LEN + TAG_LEN || raw[0] != VERSION {
             return Err(SealError::Malformed);
         }
         let tag = &raw[1..1 + KEY_TAG_LEN];
@@ -93,6 +110,7 @@ impl Sealer {
     }
 
     /// Seals a record as JSON: tickets, codes and `request_uri`s are such records.
+    /// [`SealError::TooLarge`] when its JSON is longer than [`MAX_PLAINTEXT_OCTETS`].
     pub fn seal_json<T: serde::Serialize>(&self, purpose: &str, record: &T) -> Result<String, SealError> {
         let json = serde_json::to_vec(record).map_err(|_| SealError::SealFailed)?;
         self.seal(purpose, &json)
@@ -149,5 +167,38 @@ mod tests {
         // a key with the same tag but other bytes cannot forge
         let same_kid_other_key = sealer(&[("k1", 9)]);
         assert_eq!(same_kid_other_key.open("rt", &sealed), Err(SealError::Forged));
+    }
+
+    #[test]
+    fn the_tag_length_is_aes_256_gcm_s() {
+        assert_eq!(TAG_LEN, AES_256_GCM.tag_len());
+        assert_eq!(MAX_PLAINTEXT_OCTETS, 6111);
+    }
+
+    /// Every length up to the limit seals to a value `open` accepts and opens again; the
+    /// largest one fills [`MAX_SEALED_CHARS`] exactly.
+    #[test]
+    fn the_largest_plaintext_that_seals_round_trips() {
+        let s = sealer(&[("k1", 1)]);
+        for len in [0, 1, 2, 3, MAX_PLAINTEXT_OCTETS - 2, MAX_PLAINTEXT_OCTETS - 1, MAX_PLAINTEXT_OCTETS] {
+            let plaintext = vec![0xa5; len];
+            let sealed = s.seal("rt", &plaintext).unwrap();
+            assert!(sealed.len() <= MAX_SEALED_CHARS, "{len} octets sealed to {} characters", sealed.len());
+            assert_eq!(s.open("rt", &sealed).as_deref(), Ok(&plaintext[..]), "{len} octets");
+        }
+        let largest = s.seal("rt", &vec![0; MAX_PLAINTEXT_OCTETS]).unwrap();
+        assert_eq!(largest.len(), MAX_SEALED_CHARS);
+    }
+
+    /// One octet more would seal to a value `open` refuses as malformed: `seal` refuses it,
+    /// as record or as bytes.
+    #[test]
+    fn one_octet_more_is_refused_at_seal_time() {
+        let s = sealer(&[("k1", 1)]);
+        assert_eq!(s.seal("rt", &vec![0; MAX_PLAINTEXT_OCTETS + 1]), Err(SealError::TooLarge));
+        assert_eq!(s.seal("rt", &vec![0; 10 * MAX_PLAINTEXT_OCTETS]), Err(SealError::TooLarge));
+        // A JSON string of n octets is n + 2 with its quotes.
+        assert!(s.seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 2)).is_ok());
+        assert_eq!(s.seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 1)), Err(SealError::TooLarge));
     }
 }

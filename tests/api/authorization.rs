@@ -6,6 +6,7 @@ use crate::helpers::*;
 use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
 use dpopd::jose::Alg;
+use dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -175,4 +176,22 @@ async fn the_ticket_apis_need_the_as_role() {
         let (status, body) = app.post_as(path, &json!({ "parameters": "", "ticket": "t", "subject": "s", "reason": "DENIED" }), Some(RS_ONLY_CALLER)).await;
         assert_eq!((status, body["resultCode"].as_str()), (403, Some("A001202")), "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_code_too_large_to_seal_is_refused_and_the_ticket_is_not_spent() {
+    let app = spawn_app().await;
+    let ticket = authorize(&app, &public_request(&[])).await["ticket"].as_str().unwrap().to_owned();
+    let cases = [
+        ("properties", json!({ "properties": [{ "key": "k", "value": "v".repeat(MAX_PLAINTEXT_OCTETS) }] })),
+        ("jwtAtClaims", json!({ "jwtAtClaims": json!({ "big": "v".repeat(MAX_PLAINTEXT_OCTETS) }).to_string() })),
+    ];
+    for (why, extra) in cases {
+        let mut request = json!({ "ticket": ticket, "subject": "alice" });
+        request.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (_, refused) = app.post("/auth/authorization/issue", &request).await;
+        assert_eq!((refused["action"].as_str(), refused["resultCode"].as_str()), (Some("BAD_REQUEST"), Some("A040205")), "{why}: {refused}");
+        assert!(refused.get("authorizationCode").is_none(), "{why}");
+    }
+    assert_eq!(issue(&app, &ticket).await["action"], "LOCATION", "the refused calls spent nothing");
 }
