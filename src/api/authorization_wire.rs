@@ -20,6 +20,9 @@ use crate::oauth::token_create::{CreateError, CreateOutcome};
 /// (result code, OAuth error, client-facing description).
 type Mapped = (R, &'static str, &'static str);
 
+/// An authorization request that would not fit in a ticket or `request_uri`.
+const REQUEST_TOO_LARGE: &str = "The authorization request is too large.";
+
 fn json_error(error: &str, description: &str) -> String {
     serde_json::json!({ "error": error, "error_description": description }).to_string()
 }
@@ -46,6 +49,10 @@ pub fn authorization(result: Result<Interaction, AuthorizationError>, issuer: &s
                 AuthorizationError::Refused(Refusal::Problem { problem, to }) => {
                     let (code, oauth_error, text) = self::problem(problem);
                     (Action::Location, code, to.location(issuer, oauth_error, text))
+                }
+                AuthorizationError::TooLarge => {
+                    let code = R::AuthorizationRequestTooLarge;
+                    (Action::BadRequest, code, json_error("invalid_request", REQUEST_TOO_LARGE))
                 }
                 AuthorizationError::StoreUnavailable | AuthorizationError::Sealing => {
                     (Action::InternalServerError, R::AuthorizationServerError, json_error("server_error", "The server could not process the request."))
@@ -207,6 +214,7 @@ fn par_failure(error: &ParError) -> (Action, Mapped) {
         ParError::Request(Refusal::Problem { problem: p, .. }) => (BadRequest, problem(p)),
         ParError::DpopJktMismatch => (BadRequest, (R::ParDpopJktMismatch, "invalid_request", "The dpop_jkt parameter does not match the DPoP proof.")),
         ParError::Dpop(e) => dpop_failure(e),
+        ParError::TooLarge => (BadRequest, (R::AuthorizationRequestTooLarge, "invalid_request", REQUEST_TOO_LARGE)),
         ParError::StoreUnavailable | ParError::Sealing | ParError::Caller(_) => {
             (InternalServerError, (R::ParServerError, "server_error", "The server could not process the request."))
         }

@@ -45,6 +45,7 @@ result_codes! {
     AuthorizationGrantNotAllowed = "A004310", "The client is not allowed to use the authorization code flow.";
     AuthorizationParamInvalid = "A004311", "An authorization request parameter has an invalid value.";
     RequestObjectUnsupported = "A004312", "Request objects are not supported.";
+    AuthorizationRequestTooLarge = "A004313", "The authorization request is too large to carry in a ticket or request_uri.";
     // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
     AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
     AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";

@@ -9,6 +9,7 @@ use crate::oauth::authorization::{validate, Endpoint, Kind, Pending, PendingErro
 use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::{Client, ClientAuthError, Presented};
 use crate::oauth::params::{Params, ParamsError};
+use crate::oauth::sealed::SealError;
 use crate::oauth::Core;
 
 /// RFC 9126 §2.2: the URN prefix of every `request_uri`.
@@ -62,6 +63,9 @@ pub enum ParError {
     Caller(&'static str),
     #[error("store unavailable")]
     StoreUnavailable,
+    /// The validated request is too large to seal into a `request_uri`.
+    #[error("the request is too large to carry in a request_uri")]
+    TooLarge,
     #[error("sealing the request failed")]
     Sealing,
 }
@@ -95,7 +99,10 @@ async fn run(core: &Core, call: &ParCall<'_>, now: UnixTime, nonce_required: &mu
     }
     let lifetime = core.request_uri_lifetime_secs;
     let pending = Pending::new(request, now, lifetime);
-    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|_| ParError::Sealing)?;
+    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|e| match e {
+        SealError::TooLarge => ParError::TooLarge,
+        _ => ParError::Sealing,
+    })?;
     Ok(Pushed {
         request_uri: format!("{REQUEST_URI_PREFIX}{sealed}"),
         expires_in: lifetime,

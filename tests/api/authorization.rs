@@ -6,8 +6,23 @@ use crate::helpers::*;
 use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
 use dpopd::jose::Alg;
-use dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS;
+use dpopd::oauth::authorization::MAX_STATE_CHARS;
+use dpopd::oauth::sealed::{MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use serde_json::{json, Value};
+
+/// The public client's request with a `state` of `n` control characters, which JSON escapes to
+/// six characters each in the sealed ticket or `request_uri`: how a client can make its
+/// request too large to seal.
+fn control_state_request(n: usize) -> String {
+    let state = "\u{1}".repeat(n);
+    form(&[("response_type", "code"), ("client_id", PUBLIC), ("state", &state), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")])
+}
+
+fn assert_too_large(answer: &Value, why: &str) {
+    assert_eq!((answer["action"].as_str(), answer["resultCode"].as_str()), (Some("BAD_REQUEST"), Some("A004313")), "{why}: {answer}");
+    assert_eq!(content(answer)["error"], "invalid_request", "{why}: a JSON error, not a redirect");
+    assert!(answer.get("ticket").is_none() && answer.get("requestUri").is_none(), "{why}: nothing issued");
+}
 
 #[tokio::test]
 async fn a_redirect_uri_mismatch_is_shown_never_redirected() {
@@ -176,6 +191,45 @@ async fn the_ticket_apis_need_the_as_role() {
         let (status, body) = app.post_as(path, &json!({ "parameters": "", "ticket": "t", "subject": "s", "reason": "DENIED" }), Some(RS_ONLY_CALLER)).await;
         assert_eq!((status, body["resultCode"].as_str()), (403, Some("A001202")), "{path}");
     }
+}
+
+#[tokio::test]
+async fn an_authorization_request_too_large_for_a_ticket_is_refused_and_the_largest_ticket_is_redeemable() {
+    let app = spawn_app().await;
+    assert_too_large(&authorize(&app, &control_state_request(MAX_STATE_CHARS)).await, "the longest state allowed");
+    // The longest state that still gets a ticket, by bisection: every answer is one or the other.
+    let (mut fits, mut too_large) = (0, MAX_STATE_CHARS);
+    while too_large - fits > 1 {
+        let n = (fits + too_large) / 2;
+        let answer = authorize(&app, &control_state_request(n)).await;
+        if answer["action"] == "INTERACTION" {
+            fits = n;
+        } else {
+            assert_too_large(&answer, &format!("state of {n}"));
+            too_large = n;
+        }
+    }
+    let largest = authorize(&app, &control_state_request(fits)).await;
+    let ticket = largest["ticket"].as_str().expect("a ticket");
+    assert!(ticket.len() <= MAX_SEALED_CHARS && ticket.len() > MAX_SEALED_CHARS - 10, "{} characters", ticket.len());
+    let issued = issue(&app, ticket).await;
+    assert_eq!(issued["action"], "LOCATION", "the largest ticket dpopd issues is redeemed: {issued}");
+    assert_eq!(redirect_params(issued["responseContent"].as_str().unwrap())["state"], "\u{1}".repeat(fits));
+}
+
+#[tokio::test]
+async fn a_pushed_request_too_large_for_a_request_uri_is_refused() {
+    let app = spawn_app().await;
+    let (status, refused) = app.post("/pushed_auth_req", &json!({ "parameters": control_state_request(MAX_STATE_CHARS) })).await;
+    assert_eq!(status, 200);
+    assert_too_large(&refused, "pushed");
+    // A request that fits goes from request_uri to ticket to code.
+    let (_, pushed) = app.post("/pushed_auth_req", &json!({ "parameters": control_state_request(MAX_STATE_CHARS / 4) })).await;
+    assert_eq!(pushed["action"], "CREATED", "{pushed}");
+    let request_uri = pushed["requestUri"].as_str().unwrap();
+    let interaction = authorize(&app, &form(&[("client_id", PUBLIC), ("request_uri", request_uri)])).await;
+    assert_eq!(interaction["action"], "INTERACTION", "{interaction}");
+    assert_eq!(issue(&app, interaction["ticket"].as_str().unwrap()).await["action"], "LOCATION");
 }
 
 #[tokio::test]

@@ -119,6 +119,10 @@ pub enum AuthorizationError {
     /// The store did not answer: fail closed.
     #[error("store unavailable")]
     StoreUnavailable,
+    /// The validated request (its `state` above all, as JSON-escaped) is too large to seal
+    /// into a ticket.
+    #[error("the request is too large to carry in a ticket")]
+    TooLarge,
     #[error("sealing the ticket failed")]
     Sealing,
 }
@@ -144,7 +148,10 @@ pub async fn authorize(core: &Core, call: AuthorizationCall<'_>) -> Result<Inter
         None => validate(client, &params, Endpoint::Authorization).map_err(AuthorizationError::Refused)?,
     };
     let ticket = Pending::new(request, now, core.ticket_lifetime_secs);
-    let sealed = ticket.seal(&core.sealer, Kind::Ticket).map_err(|_| AuthorizationError::Sealing)?;
+    let sealed = ticket.seal(&core.sealer, Kind::Ticket).map_err(|e| match e {
+        SealError::TooLarge => AuthorizationError::TooLarge,
+        _ => AuthorizationError::Sealing,
+    })?;
     if let Some(pending) = &pushed {
         pending.consume(core.store.as_ref(), Kind::RequestUri, now).await.map_err(|e| match e {
             PendingError::StoreUnavailable => AuthorizationError::StoreUnavailable,
