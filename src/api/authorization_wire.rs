@@ -284,6 +284,7 @@ fn create_failure(error: &CreateError) -> (Action, Mapped) {
         CreateError::GrantNotAllowed(_) => (Forbidden, (R::TokenCreateGrantNotAllowed, "unauthorized_client", "The client is not allowed to use this grant type.")),
         CreateError::ScopeNotAllowed => (Forbidden, (R::TokenCreateScopeNotAllowed, "invalid_scope", "The requested scope is not allowed.")),
         CreateError::Dpop(e) => dpop_failure(e),
+        CreateError::TooLarge => (BadRequest, (R::TokenCreateTooLarge, "invalid_request", "The tokens would be too large to issue.")),
         CreateError::StoreUnavailable | CreateError::Signing | CreateError::Caller(_) => {
             (InternalServerError, (R::TokenCreateServerError, "server_error", "The server could not process the request."))
         }

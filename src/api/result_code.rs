@@ -74,11 +74,13 @@ result_codes! {
     TokenCreateDpopRequired = "A047207", "The client's tokens must be DPoP-bound and no key was given.";
     TokenCreateGrantNotAllowed = "A047208", "The client is not allowed to use this grant type.";
     TokenCreateScopeNotAllowed = "A047209", "A scope is not allowed for the client.";
+    TokenCreateTooLarge = "A047210", "The properties and jwtAtClaims make a token too large to issue.";
     // 050, 052, 053: token endpoint successes (Authlete's codes)
     AuthorizationCodeIssued = "A050001", "The authorization code grant succeeded.";
     ClientCredentialsIssued = "A052001", "The client credentials grant succeeded.";
     RefreshTokenIssued = "A053001", "The refresh token grant succeeded.";
     // 051: token endpoint request errors
+    TokenTooLarge = "A051201", "The properties and jwtAtClaims make a token too large to issue.";
     TokenParamsMalformed = "A051301", "The token request parameters are malformed.";
     GrantTypeMissing = "A051302", "The token request has no grant_type.";
     GrantTypeUnsupported = "A051303", "The grant type is not supported.";

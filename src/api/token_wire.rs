@@ -72,6 +72,7 @@ fn classify(error: &TokenError) -> (Action, R, &'static str, &'static str) {
         TokenError::DpopRequired => (BadRequest, R::DpopProofRequired, "invalid_request", "DPoP proof required."),
         TokenError::Dpop(e) => dpop(e),
         TokenError::InvalidGrant(p) => grant(p),
+        TokenError::TooLarge => (BadRequest, R::TokenTooLarge, "invalid_request", "The tokens would be too large to issue."),
         TokenError::StoreUnavailable => (InternalServerError, R::StoreUnavailable, "server_error", "The server could not process the request."),
         TokenError::Signing | TokenError::Caller(_) => (InternalServerError, R::SigningFailed, "server_error", "The server could not process the request."),
     }

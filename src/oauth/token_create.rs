@@ -70,6 +70,9 @@ pub enum CreateError {
     Caller(&'static str),
     #[error("store unavailable")]
     StoreUnavailable,
+    /// `properties` and `jwtAtClaims` make a sealed part of the tokens too large to issue.
+    #[error("properties and jwtAtClaims make a token too large")]
+    TooLarge,
     #[error("token signing failed")]
     Signing,
 }
@@ -130,6 +133,7 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
     let lifetimes = Lifetimes { access: call.access_token_duration, refresh: call.refresh_token_duration };
     grants::issue(core, client, lifetimes, prepared, binding, now).map_err(|e| match e {
         TokenError::StoreUnavailable => CreateError::StoreUnavailable,
+        TokenError::TooLarge => CreateError::TooLarge,
         _ => CreateError::Signing,
     })
 }

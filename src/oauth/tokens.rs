@@ -4,7 +4,7 @@
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::jose::keys::{KeyError, KeySet};
-use crate::oauth::sealed::Sealer;
+use crate::oauth::sealed::{SealError, Sealer};
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +91,17 @@ pub struct AccessGrant<'a> {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Why no access token was minted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MintError {
+    /// The properties are too large to seal into `prp`
+    /// ([`crate::oauth::sealed::MAX_PLAINTEXT_OCTETS`]).
+    #[error("properties are too large to seal")]
+    TooLarge,
+    #[error("{0}")]
+    Key(#[from] KeyError),
+}
+
 pub struct Minted {
     pub token: String,
     pub jti: String,
@@ -103,7 +114,7 @@ pub fn mint(
     issuer: &str,
     grant: AccessGrant<'_>,
     now: UnixTime,
-) -> Result<Minted, KeyError> {
+) -> Result<Minted, MintError> {
     mint_named(keys, sealer, issuer, grant, crate::oauth::random_id(), now)
 }
 
@@ -116,13 +127,16 @@ pub fn mint_named(
     grant: AccessGrant<'_>,
     jti: String,
     now: UnixTime,
-) -> Result<Minted, KeyError> {
+) -> Result<Minted, MintError> {
     let expires_at = now.plus(grant.lifetime_secs);
     let prp = if grant.properties.is_empty() {
         None
     } else {
         let json = serde_json::to_vec(grant.properties).map_err(|e| KeyError::Invalid(e.to_string()))?;
-        Some(sealer.seal("prp", &json).map_err(|_| KeyError::SignFailed)?)
+        Some(sealer.seal("prp", &json).map_err(|e| match e {
+            SealError::TooLarge => MintError::TooLarge,
+            _ => MintError::Key(KeyError::SignFailed),
+        })?)
     };
     let claims = AccessClaims {
         iss: issuer.to_owned(),

@@ -245,6 +245,18 @@ async fn an_unknown_caller_key_is_answered_exactly_like_a_wrong_secret() {
 }
 
 #[tokio::test]
+async fn properties_too_large_to_seal_are_refused_with_their_own_code() {
+    let app = spawn_app().await;
+    let mut request = cc_body(None);
+    request["properties"] = json!([{ "key": "k", "value": "v".repeat(dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS) }]);
+    let (status, answer) = app.post("/auth/token", &request).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!((answer["action"].as_str(), answer["resultCode"].as_str()), (Some("BAD_REQUEST"), Some("A051201")), "{answer}");
+    assert_eq!(content(&answer)["error"], "invalid_request");
+    assert!(answer.get("accessToken").is_none());
+}
+
+#[tokio::test]
 async fn the_authlete_path_answers_like_the_short_path() {
     let app = spawn_app().await;
     let (status, short) = app.post("/auth/token", &cc_body(None)).await;

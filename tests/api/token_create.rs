@@ -2,6 +2,7 @@
 //! thumbprint the caller verified (RFC 9449 §6.1 `cnf.jkt`), within the client's scopes.
 use crate::helpers::*;
 use dpopd::jose::{Alg, CompactJws};
+use dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS;
 use serde_json::{json, Value};
 
 fn claims(token: &str) -> Value {
@@ -119,4 +120,25 @@ async fn client_credentials_by_delegation_default_the_subject_to_the_client() {
     assert_eq!(answer["scopes"], json!([]));
     let (status, body) = app.post_as("/auth/token/create", &json!({ "grantType": "CLIENT_CREDENTIALS", "clientId": CONFIDENTIAL.0 }), Some(RS_ONLY_CALLER)).await;
     assert_eq!((status, body["resultCode"].as_str()), (403, Some("A001202")));
+}
+
+#[tokio::test]
+async fn token_create_refuses_what_is_too_large_to_seal_and_issues_what_fits() {
+    let app = spawn_app().await;
+    let big = "v".repeat(MAX_PLAINTEXT_OCTETS);
+    let cases = [
+        ("properties too large for the prp claim", json!({ "properties": [{ "key": "k", "value": big }] })),
+        ("jwtAtClaims too large for the refresh token", json!({ "jwtAtClaims": json!({ "big": big }).to_string() })),
+    ];
+    for (why, extra) in cases {
+        let answer = create(&app, body(extra)).await;
+        assert_eq!((answer["action"].as_str(), answer["resultCode"].as_str()), (Some("BAD_REQUEST"), Some("A047210")), "{why}: {answer}");
+        assert_eq!(content(&answer)["error"], "invalid_request", "{why}");
+        assert!(answer.get("accessToken").is_none() && answer.get("refreshToken").is_none(), "{why}: nothing issued");
+    }
+    let key = TestKey::new(Alg::ES256);
+    let half = "v".repeat(MAX_PLAINTEXT_OCTETS / 2);
+    let answer = create(&app, body(json!({ "properties": [{ "key": "k", "value": half }], "dpop": key.token_proof() }))).await;
+    assert_eq!(answer["action"], "OK", "{answer}");
+    assert!(refreshes_with(&app, answer["refreshToken"].as_str().unwrap(), &key).await, "what is issued is redeemed");
 }

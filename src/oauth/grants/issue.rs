@@ -6,7 +6,8 @@ use crate::dpop::proof::VerifiedProof;
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::refresh::RefreshRecord;
-use crate::oauth::tokens::{self, AccessGrant, TokenType};
+use crate::oauth::sealed::SealError;
+use crate::oauth::tokens::{self, AccessGrant, MintError, TokenType};
 use crate::oauth::{Core, Property};
 
 /// Everything the caller gets back from a successful token call.
@@ -80,7 +81,10 @@ pub(crate) fn issue(
         jti,
         now,
     )
-    .map_err(|_| TokenError::Signing)?;
+    .map_err(|e| match e {
+        MintError::TooLarge => TokenError::TooLarge,
+        MintError::Key(_) => TokenError::Signing,
+    })?;
     let (refresh_token, refresh_expires_at) = refresh_token(core, client, lifetimes, &prepared, jkt.as_ref(), now)?;
     Ok(Issued {
         grant: prepared.grant,
@@ -139,7 +143,10 @@ fn refresh_token(
         },
         None => return Ok((None, None)),
     };
-    let sealed = record.seal(&core.sealer).map_err(|_| TokenError::Signing)?;
+    let sealed = record.seal(&core.sealer).map_err(|e| match e {
+        SealError::TooLarge => TokenError::TooLarge,
+        _ => TokenError::Signing,
+    })?;
     Ok((Some(sealed), Some(record.expires_at())))
 }
 

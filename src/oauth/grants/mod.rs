@@ -71,6 +71,10 @@ pub enum TokenError {
     /// The store did not answer: fail closed, never an accepted replay.
     #[error("store unavailable")]
     StoreUnavailable,
+    /// Properties and `jwtAtClaims` make a sealed part of the tokens (`prp`, the refresh
+    /// token) too large to issue: the caller gave too much, here or when it issued the code.
+    #[error("properties and jwtAtClaims make a token too large")]
+    TooLarge,
     /// Signing or sealing failed.
     #[error("token signing failed")]
     Signing,
