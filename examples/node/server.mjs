@@ -82,6 +82,7 @@ async function token(req, res) {
   const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
   if (r.dpopNonce) headers['DPoP-Nonce'] = r.dpopNonce;
   if (r.action === 'INVALID_CLIENT' && basic) headers['WWW-Authenticate'] = 'Basic realm="token"';
+  if (r.responseContent === undefined) return serverError(res, headers);
   res.writeHead(STATUS[r.action] ?? 500, headers).end(r.responseContent);
 }
 
@@ -101,10 +102,17 @@ async function resource(req, res) {
   if (r.action === 'OK') {
     const body = { message: 'hello from the resource server', subject: r.subject, clientId: r.clientId, scopes: r.scopes };
     res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  } else if (r.action === 'INTERNAL_SERVER_ERROR' || r.responseContent === undefined) {
+    // dpopd sends no WWW-Authenticate value when it could not decide (its store did not answer).
+    serverError(res, headers);
   } else {
     // responseContent is the WWW-Authenticate value (RFC 6750 §3, RFC 9449 §7.1).
     res.writeHead(STATUS[r.action] ?? 500, { ...headers, 'WWW-Authenticate': r.responseContent }).end();
   }
+}
+
+function serverError(res, headers) {
+  res.writeHead(500, { ...headers, 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'server_error' }));
 }
 
 const routes = { 'POST /token': token, 'GET /resource': resource, 'POST /resource': resource };

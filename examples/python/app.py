@@ -62,7 +62,10 @@ def token():
         headers["DPoP-Nonce"] = r["dpopNonce"]
     if r["action"] == "INVALID_CLIENT" and basic:
         headers["WWW-Authenticate"] = 'Basic realm="token"'
-    return Response(r["responseContent"], STATUS.get(r["action"], 500), headers, content_type="application/json")
+    content = r.get("responseContent")
+    if content is None:
+        return server_error(headers)
+    return Response(content, STATUS.get(r["action"], 500), headers, content_type="application/json")
 
 
 @app.route("/resource", methods=["GET", "POST"])
@@ -84,9 +87,17 @@ def resource():
         body = {"message": "hello from the resource server", "subject": r.get("subject"),
                 "clientId": r.get("clientId"), "scopes": r.get("scopes")}
         return jsonify(body), 200, headers
-    # responseContent is the WWW-Authenticate value (RFC 6750 §3, RFC 9449 §7.1).
-    headers["WWW-Authenticate"] = r["responseContent"]
+    # responseContent is the WWW-Authenticate value (RFC 6750 §3, RFC 9449 §7.1); dpopd sends
+    # none with INTERNAL_SERVER_ERROR, when it could not decide (its store did not answer).
+    challenge = r.get("responseContent")
+    if r["action"] == "INTERNAL_SERVER_ERROR" or challenge is None:
+        return server_error(headers)
+    headers["WWW-Authenticate"] = challenge
     return Response(status=STATUS.get(r["action"], 500), headers=headers)
+
+
+def server_error(headers: dict):
+    return jsonify(error="server_error"), 500, headers
 
 
 @app.errorhandler(RuntimeError)

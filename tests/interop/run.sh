@@ -74,6 +74,12 @@ run_suite() {
     PASSED=$((PASSED + p)) FAILED=$((FAILED + f))
 }
 
+# front_command NAME: sets CMD to the command line of the front NAME (node or python).
+front_command() {
+    CMD=(node "$ROOT/examples/node/server.mjs")
+    if [ "$1" = python ]; then CMD=("$HERE/python/.venv/bin/python" "$ROOT/examples/python/app.py"); fi
+}
+
 # front NAME: starts dpopd and two instances of the front NAME (node or python); sets AS_URL, RS_URL.
 front() {
     local name="$1" dpopd_port as_port rs_port
@@ -85,10 +91,9 @@ front() {
     local role port
     for role in as rs; do
         if [ "$role" = as ]; then port="$as_port"; else port="$rs_port"; fi
-        local cmd=(node "$ROOT/examples/node/server.mjs")
-        if [ "$name" = python ]; then cmd=("$HERE/python/.venv/bin/python" "$ROOT/examples/python/app.py"); fi
+        front_command "$name"
         DPOPD_URL="http://127.0.0.1:$dpopd_port" PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" \
-            start "$name-front-$role" "http://127.0.0.1:$port/" "${cmd[@]}" || return 1
+            start "$name-front-$role" "http://127.0.0.1:$port/" "${CMD[@]}" || return 1
     done
 }
 
@@ -99,6 +104,25 @@ for name in node python; do
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "requests-oauth2client-vs-$name-front" \
         "$HERE/python/.venv/bin/python" "$HERE/python/test_interop.py"
 done
+
+# Each front in front of a dpopd that could not decide (INTERNAL_SERVER_ERROR without
+# responseContent, as introspection answers when its store is down): a 500 with a JSON error.
+echo "interop: fronts in front of a failing dpopd"
+stub_port="$(free_port)"
+if PORT="$stub_port" start "failing-dpopd" "http://127.0.0.1:$stub_port/" python3 "$HERE/failing_dpopd.py"; then
+    for name in node python; do
+        port="$(free_port)"
+        front_command "$name"
+        if ! DPOPD_URL="http://127.0.0.1:$stub_port" PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" \
+            start "$name-front-failing" "http://127.0.0.1:$port/" "${CMD[@]}"; then
+            FAILED=$((FAILED + 1))
+            continue
+        fi
+        FRONT_URL="http://127.0.0.1:$port" run_suite "dpopd-failure-via-$name-front" python3 "$HERE/relay_failure.py"
+    done
+else
+    FAILED=$((FAILED + 1))
+fi
 
 echo "interop: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
