@@ -52,7 +52,7 @@ npm ci --prefix "$HERE/node" --no-audit --no-fund --loglevel=error >/dev/null
 if [ ! -x "$HERE/python/.venv/bin/python" ]; then python3 -m venv "$HERE/python/.venv"; fi
 "$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/python/requirements.txt"
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
-DPOPD_BIN="$ROOT/target/debug/dpopd"
+DPOPD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dpopd"
 
 PASSED=0
 FAILED=0

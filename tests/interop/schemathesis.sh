@@ -25,7 +25,7 @@ if [ ! -x "$HERE/.venv/bin/python" ]; then python3 -m venv "$HERE/.venv"; fi
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-DPOPD__SERVER__PORT="$PORT" timeout 600 env -u DPOPD_CONFIG "$ROOT/target/debug/dpopd" >"$SCRATCH/dpopd.log" 2>&1 &
+DPOPD__SERVER__PORT="$PORT" timeout 600 env -u DPOPD_CONFIG "${CARGO_TARGET_DIR:-$ROOT/target}/debug/dpopd" >"$SCRATCH/dpopd.log" 2>&1 &
 DPOPD_PID=$!
 for _ in $(seq 1 300); do
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/healthz" && break
