@@ -8,9 +8,13 @@
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
 # Around each load run `crypto_bound` measures raw ring ES256 verify+sign/s and verify/s on
-# core 0; the ratio printed is requests/s over the mean of the two measurements.
+# core 0; the ratio printed is requests/s over the mean of the two measurements. Beside it,
+# "cpu ratio" divides the crypto's on-CPU time per operation by dpopd's on-CPU time per request
+# (both from schedstat, which leaves out time the hypervisor gave the core to someone else).
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
-# DPOPD_BIN (another dpopd binary to measure, e.g. an older build, instead of this tree's).
+# DPOPD_BIN (another dpopd binary to measure, e.g. an older build, instead of this tree's),
+# PROFILE=1 (perf samples dpopd during each run and splits its time per request: ring, the
+# kernel and within it the wake-up of the client, malloc, serde_json, the rest).
 # See docs/performance.md.
 set -euo pipefail
 
@@ -23,6 +27,9 @@ cd "$ROOT"
 
 command -v wrk >/dev/null || { echo "bench.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "bench.sh: taskset is missing (util-linux)" >&2; exit 1; }
+if [[ ${PROFILE:-0} == 1 ]] && ! command -v perf >/dev/null; then
+  echo "bench.sh: PROFILE=1 needs perf (apt-get install -y linux-perf)" >&2; exit 1
+fi
 if [[ "$MODE" != memory ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
 fi
@@ -33,6 +40,7 @@ BIN=$ROOT/target/release
 DPOPD=${DPOPD_BIN:-$BIN/dpopd}
 WORK=$(mktemp -d)
 PIDS=()
+declare -A DPOPD_PID
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -94,6 +102,7 @@ start_dpopd() { # $1 port, $2 store kind, $3 redis url
   write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}"
   DPOPD__SERVER__WORKERS=1 taskset -c 0 "$DPOPD" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
   PIDS+=($!)
+  DPOPD_PID[$1]=$!
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
     sleep 0.1
@@ -101,15 +110,27 @@ start_dpopd() { # $1 port, $2 store kind, $3 redis url
   echo "bench.sh: dpopd did not start:" >&2; cat "$WORK/dpopd-$1.log" >&2; exit 1
 }
 
-bound() { # prints "verify_sign verify"
-  taskset -c 0 "$BIN/examples/crypto_bound" 2 | sed -E 's/verify_sign_per_s=([0-9]+) verify_per_s=([0-9]+).*/\1 \2/'
+bound() { # prints "verify_sign/s verify/s verify_sign_cpu_ns verify_cpu_ns"
+  taskset -c 0 "$BIN/examples/crypto_bound" 2 |
+    sed -E 's/verify_sign_per_s=([0-9]+) verify_per_s=([0-9]+) .*verify_sign_cpu_ns=([0-9]+) verify_cpu_ns=([0-9]+).*/\1 \2 \3 \4/'
+}
+
+# On-CPU nanoseconds of every thread of process $1 so far (schedstat excludes steal).
+cpu_ns() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
+# Core 0's "steal busy" jiffies from /proc/stat: "steal total".
+core0_ticks() {
+  awk '/^cpu0 / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat
 }
 
 # One load run: $1 label, $2 endpoint (token|introspection), $3 port, $4 connections.
 # Prints a result line and appends it to $WORK/results.
 run() {
   local label=$1 endpoint=$2 port=$3 conns=$4
-  read -r vs_before v_before < <(bound)
+  local pid=${DPOPD_PID[$port]}
+  read -r vs_before v_before vs_cpu_before v_cpu_before < <(bound)
   local per_s=$vs_before
   [[ $endpoint == introspection ]] && per_s=$v_before
   # Enough bodies for the whole run even at 1.5 times the measured bound; never reused.
@@ -121,34 +142,84 @@ run() {
     "$BIN/examples/bench_proofs" introspection "$count" --htu "$HTU" --resource "$RESOURCE" \
       --server "http://127.0.0.1:$port" --caller "$CALLER" >"$bodies"
   fi
-  local out
+  local out cpu_before cpu_after steal_before total_before steal_after total_after
+  cpu_before=$(cpu_ns "$pid")
+  read -r steal_before total_before < <(core0_ticks)
+  local perf_pid="" perf_data="$WORK/perf-${label//[^a-z0-9]/_}-$conns.data"
+  if [[ ${PROFILE:-0} == 1 ]]; then
+    # Skip the first second (connections opening), stop a second before the end.
+    (sleep 1; perf record -q -e cpu-clock -F 2000 -p "$pid" -o "$perf_data" -- sleep $((DURATION - 2)) >/dev/null 2>&1) &
+    perf_pid=$!
+  fi
   out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s scripts/bench.lua \
     "http://127.0.0.1:$port/auth/$endpoint" -- "$bodies" "$AUTH")
+  cpu_after=$(cpu_ns "$pid")
+  read -r steal_after total_after < <(core0_ticks)
+  [[ -n $perf_pid ]] && wait "$perf_pid"
   rm -f "$bodies"
-  read -r vs_after v_after < <(bound)
+  read -r vs_after v_after vs_cpu_after v_cpu_after < <(bound)
   local result
   result=$(grep '^RESULT' <<<"$out")
   if grep -q 'exhausted=1' <<<"$result"; then
     echo "bench.sh: $label ran out of bodies; the run is void" >&2; exit 1
   fi
-  local rps p50 p99 non_ok errors
+  local requests rps p50 p99 non_ok errors
+  requests=$(sed -E 's/.*RESULT requests=([0-9]+).*/\1/' <<<"$result")
   rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$result")
   p50=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$result")
   p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$result")
   non_ok=$(sed -E 's/.* non_ok=([0-9]+).*/\1/' <<<"$result")
   errors=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$result")
-  local b_before=$vs_before b_after=$vs_after what="verify+sign"
-  if [[ $endpoint == introspection ]]; then b_before=$v_before; b_after=$v_after; what="verify"; fi
+  local b_before=$vs_before b_after=$vs_after c_before=$vs_cpu_before c_after=$vs_cpu_after what="verify+sign"
+  if [[ $endpoint == introspection ]]; then
+    b_before=$v_before; b_after=$v_after; c_before=$v_cpu_before; c_after=$v_cpu_after; what="verify"
+  fi
   local line
   line=$(awk -v l="$label" -v c="$conns" -v r="$rps" -v p50="$p50" -v p99="$p99" -v n="$non_ok" -v e="$errors" \
-    -v b1="$b_before" -v b2="$b_after" -v w="$what" -v f="${FLOOR:-0}" 'BEGIN {
+    -v b1="$b_before" -v b2="$b_after" -v w="$what" -v f="${FLOOR:-0}" \
+    -v q="$requests" -v cpu="$((cpu_after - cpu_before))" -v cb1="$c_before" -v cb2="$c_after" \
+    -v st="$((steal_after - steal_before))" -v tt="$((total_after - total_before))" 'BEGIN {
       b = (b1 + b2) / 2
       ceiling = f > 0 ? 1 / (1 / b + 1 / f) : 0
       printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  socket errors %d  bound(%s) %.0f/s (%.0f, %.0f)  ratio %.3f",
         l, c, r, p50 / 1000, p99 / 1000, n, e, w, b, b1, b2, r / b
       if (ceiling > 0) printf "  (ceiling with http floor %.3f)", ceiling / b
+      # On-CPU time, steal excluded: what one request costs dpopd against what its crypto costs.
+      crypto = (cb1 + cb2) / 2
+      if (q > 0 && cpu > 0 && crypto > 0)
+        printf "  | cpu/request %.1f us  crypto %.1f us  cpu ratio %.3f", cpu / q / 1000, crypto / 1000, crypto / (cpu / q)
+      if (tt > 0) printf "  steal(core 0) %.1f%%", 100 * st / tt
       printf "\n" }')
   echo "$line" | tee -a "$WORK/results"
+  if [[ -n $perf_pid ]]; then
+    split_profile "$perf_data" "$(awk -v c="$((cpu_after - cpu_before))" -v q="$requests" 'BEGIN { printf "%.0f", (q > 0 ? c / q : 0) }')" |
+      tee -a "$WORK/results"
+  fi
+}
+
+# Splits a perf profile of dpopd by where the time goes, as shares and as on-CPU microseconds
+# per request ($2: nanoseconds per request). The wake-up line is the self time of
+# _raw_spin_unlock_irqrestore: with a call graph it sits under sock_def_readable in send(),
+# i.e. waking the idle client on the other vCPU (docs/performance.md).
+split_profile() { # $1 perf data, $2 cpu ns per request
+  perf report -i "$1" --no-children --sort dso,sym 2>/dev/null | awk -v ns="$2" '
+    /^#/ || NF < 4 { next }
+    {
+      pct = $1; sub(/%/, "", pct); dso = $2; kind = $3; sym = $4
+      if (kind == "[k]") { kernel += pct; if (sym == "_raw_spin_unlock_irqrestore") wake += pct }
+      else if (sym ~ /nistz256|sha256|p256|LIMBS|^ring/) ring += pct
+      else if (dso ~ /libc/ && sym ~ /malloc|free|calloc|realloc|unlink_chunk|consolidate/) alloc += pct
+      else if (dso ~ /libc/ && sym ~ /^__mem/) mem += pct
+      else if (sym ~ /^<?serde_json::|^<?serde_core::/) serde += pct
+      else rest += pct
+      total += pct
+    }
+    END {
+      if (total == 0) { print "  profile: no samples (is perf allowed here?)"; exit }
+      us = ns / 1000 / total
+      printf "  profile: ring %.1f%% (%.1f us)  kernel %.1f%% (%.1f us; client wake-up %.1f%%)  malloc/free %.1f%%  memcpy/memset %.1f%%  serde_json %.1f%%  rest %.1f%% (%.1f us)\n",
+        ring, ring * us, kernel, kernel * us, wake, alloc, mem, serde, rest, rest * us
+    }'
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
