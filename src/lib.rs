@@ -6,7 +6,7 @@
 //! - [`clock`]: `UnixTime`; every time rule takes `now` as a parameter.
 //! - [`jose`]: compact JWS, JWK, RFC 7638 thumbprints and the service's signing keys, on ring.
 //! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
-//! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): moka or Redis.
+//! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): in-process or Redis.
 //! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.

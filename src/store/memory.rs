@@ -249,7 +249,7 @@ mod tests {
                 .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
                 .await
                 .unwrap();
-            // Let moka apply its admission policy as it goes.
+            // Purge expired entries as the store would between inserts.
             store.run_pending_tasks();
         }
         assert!(store.entry_count() <= 10);

@@ -1,6 +1,6 @@
 //! The "seen once" store (SPEC §7): the only shared state dpopd has — DPoP `jti`s, used codes,
 //! tickets and `request_uri`s, rotated refresh tokens, revoked token ids — each a key with an
-//! expiry. One trait, two implementations: in-process moka (one node) and Redis (replicas).
+//! expiry. One trait, two implementations: in-process (one node: a sharded set of salted digests, `memory`) and Redis (replicas).
 //! Keys are SHA-256 of a namespace tag and the caller's bytes: no raw jti or token is stored.
 #[cfg(test)]
 pub(crate) mod contract;
@@ -54,7 +54,7 @@ pub enum Inserted {
 }
 
 pub trait SeenStore: Send + Sync {
-    /// Records `key` for `ttl` if absent, atomically (`SET NX PX` / moka entry API).
+    /// Records `key` for `ttl` if absent, atomically (`SET NX PX` in Redis, one shard lock in memory).
     fn insert_if_absent<'a>(&'a self, ns: Namespace, key: &'a [u8], ttl: Duration) -> StoreFuture<'a, Inserted>;
 
     /// Whether `key` is recorded and not expired.
