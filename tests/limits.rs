@@ -97,7 +97,7 @@ fn write_all_or_refused(stream: &mut TcpStream, bytes: &[u8]) {
 fn dribble_head(stream: &TcpStream, start: &'static [u8]) -> thread::JoinHandle<()> {
     let mut writer = stream.try_clone().expect("clone");
     thread::spawn(move || {
-        let pieces = start.chunks(1).chain(std::iter::once(&b"X-Slow: "[..])).chain(std::iter::repeat(&b"a"[..]).take(400));
+        let pieces = start.chunks(1).chain(std::iter::once(&b"X-Slow: "[..])).chain(std::iter::repeat_n(&b"a"[..], 400));
         for piece in pieces {
             if writer.write_all(piece).is_err() {
                 return;

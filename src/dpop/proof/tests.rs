@@ -228,7 +228,7 @@ fn each_check_refuses_with_its_own_error() {
         let p = good(claims(NOW));
         let mut sig = crate::jose::b64::decode(p.rsplit('.').next().unwrap()).unwrap();
         sig[10] ^= 0x01;
-        format!("{}.{}", p.rsplitn(2, '.').nth(1).unwrap(), crate::jose::b64::encode(&sig))
+        format!("{}.{}", p.rsplit_once('.').unwrap().0, crate::jose::b64::encode(&sig))
     };
     let with_ath = |ath: &str| good(with(claims(NOW), "ath", ath.into()));
     let cases: Vec<(&str, String, Expectation, DpopError)> = vec![
