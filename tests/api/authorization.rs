@@ -10,12 +10,26 @@ use dpopd::oauth::authorization::MAX_STATE_CHARS;
 use dpopd::oauth::sealed::{MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use serde_json::{json, Value};
 
-/// The public client's request with a `state` of `n` control characters, which JSON escapes to
-/// six characters each in the sealed ticket or `request_uri`: how a client can make its
-/// request too large to seal.
-fn control_state_request(n: usize) -> String {
-    let state = "\u{1}".repeat(n);
+/// A `state` of `n` printable characters that JSON escapes to two characters each (`"` and
+/// `\`) in the sealed ticket or `request_uri`.
+fn escaped_state(n: usize) -> String {
+    ['"', '\\'].into_iter().cycle().take(n).collect()
+}
+
+/// The public client's request with [`escaped_state`] of `n` characters.
+fn escaped_state_request(n: usize) -> String {
+    let state = escaped_state(n);
     form(&[("response_type", "code"), ("client_id", PUBLIC), ("state", &state), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")])
+}
+
+/// An app whose public client is registered with 30 scopes of 100 characters, which every
+/// ticket and `request_uri` of a request without `scope` carries: with a long
+/// [`escaped_state`], how a client can make its request too large to seal.
+async fn spawn_app_with_wide_scopes() -> TestApp {
+    let mut settings = test_settings();
+    let public = settings.clients.iter_mut().find(|c| c.client_id == PUBLIC).expect("the public client");
+    public.scopes = (0..30).map(|i| format!("scope-{i:02}-{}", "s".repeat(91))).collect();
+    spawn_app_with(settings).await
 }
 
 fn assert_too_large(answer: &Value, why: &str) {
@@ -195,13 +209,13 @@ async fn the_ticket_apis_need_the_as_role() {
 
 #[tokio::test]
 async fn an_authorization_request_too_large_for_a_ticket_is_refused_and_the_largest_ticket_is_redeemable() {
-    let app = spawn_app().await;
-    assert_too_large(&authorize(&app, &control_state_request(MAX_STATE_CHARS)).await, "the longest state allowed");
+    let app = spawn_app_with_wide_scopes().await;
+    assert_too_large(&authorize(&app, &escaped_state_request(MAX_STATE_CHARS)).await, "the longest state allowed");
     // The longest state that still gets a ticket, by bisection: every answer is one or the other.
     let (mut fits, mut too_large) = (0, MAX_STATE_CHARS);
     while too_large - fits > 1 {
         let n = (fits + too_large) / 2;
-        let answer = authorize(&app, &control_state_request(n)).await;
+        let answer = authorize(&app, &escaped_state_request(n)).await;
         if answer["action"] == "INTERACTION" {
             fits = n;
         } else {
@@ -209,22 +223,22 @@ async fn an_authorization_request_too_large_for_a_ticket_is_refused_and_the_larg
             too_large = n;
         }
     }
-    let largest = authorize(&app, &control_state_request(fits)).await;
+    let largest = authorize(&app, &escaped_state_request(fits)).await;
     let ticket = largest["ticket"].as_str().expect("a ticket");
     assert!(ticket.len() <= MAX_SEALED_CHARS && ticket.len() > MAX_SEALED_CHARS - 10, "{} characters", ticket.len());
     let issued = issue(&app, ticket).await;
     assert_eq!(issued["action"], "LOCATION", "the largest ticket dpopd issues is redeemed: {issued}");
-    assert_eq!(redirect_params(issued["responseContent"].as_str().unwrap())["state"], "\u{1}".repeat(fits));
+    assert_eq!(redirect_params(issued["responseContent"].as_str().unwrap())["state"], escaped_state(fits));
 }
 
 #[tokio::test]
 async fn a_pushed_request_too_large_for_a_request_uri_is_refused() {
-    let app = spawn_app().await;
-    let (status, refused) = app.post("/pushed_auth_req", &json!({ "parameters": control_state_request(MAX_STATE_CHARS) })).await;
+    let app = spawn_app_with_wide_scopes().await;
+    let (status, refused) = app.post("/pushed_auth_req", &json!({ "parameters": escaped_state_request(MAX_STATE_CHARS) })).await;
     assert_eq!(status, 200);
     assert_too_large(&refused, "pushed");
     // A request that fits goes from request_uri to ticket to code.
-    let (_, pushed) = app.post("/pushed_auth_req", &json!({ "parameters": control_state_request(MAX_STATE_CHARS / 4) })).await;
+    let (_, pushed) = app.post("/pushed_auth_req", &json!({ "parameters": escaped_state_request(MAX_STATE_CHARS / 4) })).await;
     assert_eq!(pushed["action"], "CREATED", "{pushed}");
     let request_uri = pushed["requestUri"].as_str().unwrap();
     let interaction = authorize(&app, &form(&[("client_id", PUBLIC), ("request_uri", request_uri)])).await;
