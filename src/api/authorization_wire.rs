@@ -118,6 +118,7 @@ fn problem(p: &Problem) -> Mapped {
         Problem::BadPrompt => (R::AuthorizationParamInvalid, "invalid_request", "The prompt parameter is invalid."),
         Problem::ResponseModeUnsupported => (R::AuthorizationParamInvalid, "invalid_request", "The response_mode is not supported."),
         Problem::StateTooLong => (R::AuthorizationParamInvalid, "invalid_request", "The state parameter is too long."),
+        Problem::StateMalformed => (R::AuthorizationParamInvalid, "invalid_request", "The state parameter has characters other than printable ASCII."),
     }
 }
 
@@ -308,7 +309,7 @@ mod tests {
             Problem::BadScope, Problem::ScopeNotAllowed, Problem::Pkce(PkceError::Required),
             Problem::Pkce(PkceError::PlainRefused), Problem::Pkce(PkceError::BadChallenge), Problem::BadDpopJkt,
             Problem::ParRequired, Problem::RequestUriNotAllowed, Problem::RequestObjectUnsupported,
-            Problem::BadPrompt, Problem::ResponseModeUnsupported, Problem::StateTooLong,
+            Problem::BadPrompt, Problem::ResponseModeUnsupported, Problem::StateTooLong, Problem::StateMalformed,
         ];
         let untrusted = [Untrusted::MissingClientId, Untrusted::RedirectUriMismatch, Untrusted::RequestUri(RequestUriProblem::Used)];
         let mapped = problems.iter().map(problem).chain(untrusted.iter().map(self::untrusted));

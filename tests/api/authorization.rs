@@ -86,6 +86,29 @@ async fn problems_with_a_trusted_redirect_uri_are_redirected_with_state_and_iss(
     }
 }
 
+/// RFC 6749 Appendix A.5: `state = 1*VSCHAR`. A state with a control character is refused on
+/// the redirect URI without being echoed there, and PAR refuses it too.
+#[tokio::test]
+async fn a_state_with_a_control_character_is_refused_and_not_echoed() {
+    let app = spawn_app().await;
+    let parameters = form(&[("response_type", "code"), ("client_id", PUBLIC), ("state", "st\r\n-1"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]);
+    let answer = authorize(&app, &parameters).await;
+    assert_eq!((answer["action"].as_str(), answer["resultCode"].as_str()), (Some("LOCATION"), Some("A004311")), "{answer}");
+    assert!(answer.get("ticket").is_none() && answer.get("state").is_none(), "{answer}");
+    let location = answer["responseContent"].as_str().unwrap();
+    assert!(location.starts_with(&format!("{REDIRECT_URI}?")), "{location}");
+    let params = redirect_params(location);
+    assert_eq!(params["error"], "invalid_request");
+    assert_eq!(params["error_description"], "The state parameter has characters other than printable ASCII.");
+    assert_eq!(params["iss"], ISSUER);
+    assert!(!params.contains_key("state"), "the refused state is not echoed: {location}");
+
+    let (_, pushed) = app.post("/pushed_auth_req", &json!({ "parameters": parameters })).await;
+    assert_eq!((pushed["action"].as_str(), pushed["resultCode"].as_str()), (Some("BAD_REQUEST"), Some("A004311")), "{pushed}");
+    assert_eq!(content(&pushed)["error"], "invalid_request");
+    assert!(pushed.get("requestUri").is_none(), "{pushed}");
+}
+
 #[tokio::test]
 async fn tampered_ticket_code_and_request_uri_are_rejected() {
     let app = spawn_app().await;

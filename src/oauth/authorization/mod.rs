@@ -119,8 +119,8 @@ pub enum AuthorizationError {
     /// The store did not answer: fail closed.
     #[error("store unavailable")]
     StoreUnavailable,
-    /// The validated request (its `state` above all, as JSON-escaped) is too large to seal
-    /// into a ticket.
+    /// The validated request, as JSON, is too large to seal into a ticket: a long `state` of
+    /// `"` and `\` (two characters each once escaped) with a client's many or long scopes.
     #[error("the request is too large to carry in a ticket")]
     TooLarge,
     #[error("sealing the ticket failed")]

@@ -2,7 +2,7 @@
 //! authorization endpoint and PAR (RFC 9126 §2.1): the redirect URI first, because an error
 //! may only be redirected to a URI registered for the client (RFC 6749 §4.1.2.1, exact match
 //! per RFC 9700 §4.1.3); then `response_type=code`, scopes, PKCE (RFC 7636, `S256` only),
-//! `dpop_jkt` (RFC 9449 §10) and `prompt`.
+//! `dpop_jkt` (RFC 9449 §10), `prompt` and `state` (RFC 6749 Appendix A.5).
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::{Params, ParamsError};
@@ -154,6 +154,9 @@ pub enum Problem {
     ResponseModeUnsupported,
     #[error("state is longer than {MAX_STATE_CHARS} characters")]
     StateTooLong,
+    /// RFC 6749 Appendix A.5: `state = 1*VSCHAR`, printable ASCII (%x20-7E) only.
+    #[error("state has characters other than printable ASCII")]
+    StateMalformed,
 }
 
 /// Where an error about a trusted request goes (RFC 6749 §4.1.2.1).
@@ -175,14 +178,16 @@ pub enum Refusal {
 pub fn validate(client: &Client, params: &Params, endpoint: Endpoint) -> Result<AuthRequest, Refusal> {
     let (redirect_uri, redirect_uri_given) = redirect_uri(client, params).map_err(Refusal::Untrusted)?;
     let state = params.get("state");
+    let state_problem = state.and_then(|s| check_state(s).err());
     let to = ErrorTarget {
         redirect_uri: redirect_uri.clone(),
-        state: state.filter(|s| s.len() <= MAX_STATE_CHARS).map(str::to_owned),
+        // A refused state is not echoed: the redirect carries only a state RFC 6749 allows.
+        state: state.filter(|_| state_problem.is_none()).map(str::to_owned),
     };
     let refuse = |problem| Refusal::Problem { problem, to: to.clone() };
     let checked = check(client, params, endpoint).map_err(refuse)?;
-    if state.is_some() && to.state.is_none() {
-        return Err(refuse(Problem::StateTooLong));
+    if let Some(problem) = state_problem {
+        return Err(refuse(problem));
     }
     Ok(AuthRequest {
         client_id: client.id.clone(),
@@ -205,6 +210,18 @@ fn redirect_uri(client: &Client, params: &Params) -> Result<(String, bool), Untr
         (None, [only]) => Ok((only.clone(), false)),
         (None, _) => Err(Untrusted::RedirectUriMissing),
     }
+}
+
+/// RFC 6749 Appendix A.5: `state = 1*VSCHAR` (%x20-7E), and bounded here. Empty parameters
+/// never get this far: [`Params`] treats them as omitted.
+fn check_state(state: &str) -> Result<(), Problem> {
+    if state.len() > MAX_STATE_CHARS {
+        return Err(Problem::StateTooLong);
+    }
+    if !state.bytes().all(|b| (0x20..=0x7E).contains(&b)) {
+        return Err(Problem::StateMalformed);
+    }
+    Ok(())
 }
 
 struct Checked {

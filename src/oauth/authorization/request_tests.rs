@@ -110,6 +110,34 @@ fn an_overlong_state_is_refused_without_being_echoed() {
     }
 }
 
+/// RFC 6749 Appendix A.5: `state = 1*VSCHAR`. The refusal is redirected, without the state.
+#[test]
+fn a_state_outside_printable_ascii_is_refused_without_being_echoed() {
+    let cases = [
+        ("a line feed", "ab%0Acd"),
+        ("the last control character below space", "%1F"),
+        ("DEL", "ab%7F"),
+        ("a non-ASCII character", "caf%C3%A9"),
+    ];
+    for (why, state) in cases {
+        match run("pub", &format!("{}&state={state}", pkce()), Endpoint::Authorization) {
+            Err(Refusal::Problem { problem: Problem::StateMalformed, to }) => {
+                assert_eq!(to.state, None, "{why}");
+                assert_eq!(to.redirect_uri, CB, "{why}");
+            }
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_state_of_every_printable_ascii_character_is_accepted_unchanged() {
+    let state: String = (0x20..=0x7E_u8).map(char::from).collect();
+    let encoded: String = form_urlencoded::byte_serialize(state.as_bytes()).collect();
+    let request = run("pub", &format!("{}&state={encoded}", pkce()), Endpoint::Authorization).unwrap();
+    assert_eq!(request.state.as_deref(), Some(state.as_str()));
+}
+
 #[test]
 fn error_redirects_carry_state_and_iss_and_keep_the_query() {
     let to = ErrorTarget { redirect_uri: "https://app.example.com/cb?x=1".into(), state: Some("a b&c".into()) };
