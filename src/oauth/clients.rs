@@ -116,6 +116,10 @@ pub struct Presented<'a> {
     pub basic_secret: Option<&'a str>,
 }
 
+/// What a secret is compared with when there is no registered one: for an unknown client, or
+/// a public one. Its value does not matter, as neither is ever authenticated by a secret.
+const NO_SECRET_SHA256: [u8; 32] = [0; 32];
+
 pub struct ClientRegistry {
     clients: HashMap<String, Client>,
 }
@@ -200,17 +204,20 @@ impl ClientRegistry {
             (None, Some(secret)) => (body_id.ok_or(ClientAuthError::MissingClientId)?, Some(secret), AuthMethod::ClientSecretPost),
             (None, None) => (body_id.ok_or(ClientAuthError::MissingClientId)?, None, AuthMethod::None),
         };
-        let client = self.clients.get(id).ok_or(ClientAuthError::UnknownClient)?;
-        if used != client.auth_method {
-            return Err(ClientAuthError::WrongMethod { used: used.name(), registered: client.auth_method.name() });
-        }
-        if let Some(expected) = &client.secret_sha256 {
-            let given = sha256(secret.unwrap_or("").as_bytes());
-            if !crate::jose::ct_eq(&given, expected) {
-                return Err(ClientAuthError::BadSecret);
+        let client = self.clients.get(id);
+        // Every identified request hashes what it presented and compares it, an unknown or
+        // public client against a stand-in digest, before anything is decided: the time taken
+        // tells neither which clients exist nor how they authenticate.
+        let expected = client.and_then(|c| c.secret_sha256.as_ref()).unwrap_or(&NO_SECRET_SHA256);
+        let given = sha256(secret.unwrap_or("").as_bytes());
+        match (client, crate::jose::ct_eq(&given, expected)) {
+            (None, _) => Err(ClientAuthError::UnknownClient),
+            (Some(client), _) if used != client.auth_method => {
+                Err(ClientAuthError::WrongMethod { used: used.name(), registered: client.auth_method.name() })
             }
+            (Some(client), false) if client.secret_sha256.is_some() => Err(ClientAuthError::BadSecret),
+            (Some(client), _) => Ok(client),
         }
-        Ok(client)
     }
 }
 
@@ -247,6 +254,7 @@ pub fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
 mod tests {
     use super::*;
     use crate::config::Secret;
+    use crate::jose::ct_eq_calls::during;
 
     fn registry() -> ClientRegistry {
         let confidential = ClientSettings {
@@ -301,6 +309,30 @@ mod tests {
         for (why, presented, body, expected) in cases {
             let params = Params::parse(body).unwrap();
             assert_eq!(r.authenticate(presented, &params).unwrap_err(), expected, "{why}");
+        }
+    }
+
+    /// An unknown client is refused as before, but after the same work as a wrong secret: one
+    /// digest and one `ct_eq` on every identified path, so the time taken does not tell which
+    /// clients exist or how they authenticate.
+    #[test]
+    fn an_unknown_client_is_compared_like_a_wrong_secret() {
+        let r = registry();
+        let cases: Vec<(&str, Presented, &str, Result<&str, ClientAuthError>)> = vec![
+            ("right secret", basic("conf", "s3cret"), "", Ok("conf")),
+            ("wrong secret", basic("conf", "nope"), "", Err(ClientAuthError::BadSecret)),
+            ("unknown client", basic("who", "nope"), "", Err(ClientAuthError::UnknownClient)),
+            ("unknown client with a known client's secret", basic("who", "s3cret"), "", Err(ClientAuthError::UnknownClient)),
+            ("unknown client posting a secret", Presented::default(), "client_id=who&client_secret=nope", Err(ClientAuthError::UnknownClient)),
+            ("unknown client without a secret", Presented::default(), "client_id=who", Err(ClientAuthError::UnknownClient)),
+            ("public client", Presented::default(), "client_id=pub", Ok("pub")),
+            ("basic client posting its secret", Presented::default(), "client_id=conf&client_secret=s3cret",
+                Err(ClientAuthError::WrongMethod { used: "client_secret_post", registered: "client_secret_basic" })),
+        ];
+        for (why, presented, body, expected) in cases {
+            let params = Params::parse(body).unwrap();
+            let (result, calls) = during(|| r.authenticate(presented, &params).map(|c| c.id.as_str()));
+            assert_eq!((result, calls), (expected, 1), "{why}");
         }
     }
 
