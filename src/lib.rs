@@ -8,6 +8,7 @@
 //! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
 //! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): in-process or Redis.
 //! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
+//! - [`json`]: the JSON object writer of the token endpoint's answers (escapes as serde_json).
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
@@ -18,6 +19,7 @@ pub mod config;
 pub mod development;
 pub mod dpop;
 pub mod jose;
+pub mod json;
 pub mod keygen;
 pub mod oauth;
 pub mod startup;

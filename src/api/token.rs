@@ -8,6 +8,8 @@ use super::ApiError;
 use crate::oauth::grants::{self, TokenCall};
 use crate::oauth::Property;
 use crate::startup::AppState;
+use crate::json::JsonObject;
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +31,8 @@ pub struct TokenRequest {
     pub properties: Option<Vec<Property>>,
 }
 
+/// The answer of `/auth/token`. `Serialize` is the contract (and the reference the tests
+/// compare with); [`TokenResponse::to_json`] writes the same text faster.
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
@@ -64,6 +68,35 @@ pub struct TokenResponse {
     pub jkt: Option<String>,
 }
 
+impl TokenResponse {
+    /// The JSON text `serde_json::to_string(self)` gives, members in the same order.
+    pub fn to_json(&self) -> String {
+        let mut json = JsonObject::with_capacity(512 + 2 * self.response_content.len() + self.access_token.as_ref().map_or(0, String::len));
+        json.serialized("action", &self.action)
+            .str("resultCode", self.result_code)
+            .str("resultMessage", &self.result_message)
+            .str("responseContent", &self.response_content)
+            .opt_str("dpopNonce", self.dpop_nonce.as_deref())
+            .opt_str("accessToken", self.access_token.as_deref())
+            .opt_int("accessTokenExpiresAt", self.access_token_expires_at)
+            .opt_int("accessTokenDuration", self.access_token_duration)
+            .opt_str("refreshToken", self.refresh_token.as_deref())
+            .opt_int("refreshTokenExpiresAt", self.refresh_token_expires_at)
+            .opt_str("tokenType", self.token_type)
+            .opt_str("grantType", self.grant_type)
+            .opt_str("clientId", self.client_id.as_deref())
+            .opt_str("subject", self.subject.as_deref());
+        if let Some(scopes) = &self.scopes {
+            json.serialized("scopes", scopes);
+        }
+        if let Some(properties) = &self.properties {
+            json.serialized("properties", properties);
+        }
+        json.opt_str("jkt", self.jkt.as_deref());
+        json.finish()
+    }
+}
+
 pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<TokenRequest>) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let jwt_at_claims = token_wire::parse_jwt_at_claims(req.jwt_at_claims.as_deref())?;
@@ -84,7 +117,7 @@ pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Jso
     };
     let outcome = grants::token(&state.core, call).await;
     let response = token_wire::answer(outcome)?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(response.to_json()))
 }
 
 pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
@@ -96,3 +129,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn response() -> impl Strategy<Value = TokenResponse> {
+        let text = || any::<Option<String>>();
+        let number = || any::<Option<i64>>();
+        let property = (any::<String>(), any::<String>(), any::<bool>()).prop_map(|(key, value, hidden)| Property { key, value, hidden });
+        (
+            (any::<bool>(), any::<String>(), any::<String>(), text(), text(), number(), number(), text()),
+            (number(), any::<bool>(), text(), text(), proptest::option::of(proptest::collection::vec(any::<String>(), 0..3))),
+            (proptest::option::of(proptest::collection::vec(property, 0..3)), text()),
+        )
+            .prop_map(|(a, b, c)| TokenResponse {
+                action: a.0.then_some(Action::Ok),
+                result_code: "A050001",
+                result_message: a.1,
+                response_content: a.2,
+                dpop_nonce: a.3,
+                access_token: a.4,
+                access_token_expires_at: a.5,
+                access_token_duration: a.6,
+                refresh_token: a.7,
+                refresh_token_expires_at: b.0,
+                token_type: b.1.then_some("DPoP"),
+                grant_type: b.1.then_some("CLIENT_CREDENTIALS"),
+                client_id: b.2,
+                subject: b.3,
+                scopes: b.4,
+                properties: c.0,
+                jkt: c.1,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn to_json_writes_what_serde_writes(response in response()) {
+            prop_assert_eq!(response.to_json(), serde_json::to_string(&response).unwrap());
+        }
+    }
+}

@@ -4,6 +4,7 @@ use super::{token_type, Prepared, TokenError};
 use crate::clock::UnixTime;
 use crate::dpop::proof::VerifiedProof;
 use crate::jose::jwk::Jkt;
+use crate::json::JsonObject;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::refresh::RefreshRecord;
 use crate::oauth::sealed::SealError;
@@ -150,33 +151,21 @@ fn refresh_token(
     Ok((Some(sealed), Some(record.expires_at())))
 }
 
-/// The RFC 6749 §5.1 members, in the order `serde_json::Map` keeps them (sorted by name).
-#[derive(serde::Serialize)]
-struct SuccessBody<'a> {
-    access_token: &'a str,
-    expires_in: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-    token_type: &'static str,
-}
-
 impl Issued {
     /// RFC 6749 §5.1 success body; non-hidden properties are added as extra members.
     pub fn response_body(&self) -> String {
-        // Without visible properties the members are fixed: one pass, no map, no copies.
+        // Without visible properties the members are fixed: one pass, no map, no copies, in
+        // the order `serde_json::Map` keeps them below (sorted by name).
         if self.properties.iter().all(|p| p.hidden) {
-            let body = SuccessBody {
-                access_token: &self.access_token,
-                expires_in: self.access_duration,
-                refresh_token: self.refresh_token.as_deref(),
-                scope: (!self.scopes.is_empty()).then(|| self.scopes.join(" ")),
-                token_type: self.token_type.name(),
-            };
-            if let Ok(text) = serde_json::to_string(&body) {
-                return text;
+            let mut body = JsonObject::with_capacity(128 + self.access_token.len() + self.refresh_token.as_ref().map_or(0, String::len));
+            body.str("access_token", &self.access_token)
+                .int("expires_in", self.access_duration)
+                .opt_str("refresh_token", self.refresh_token.as_deref());
+            if !self.scopes.is_empty() {
+                body.str("scope", &self.scopes.join(" "));
             }
+            body.str("token_type", self.token_type.name());
+            return body.finish();
         }
         let mut body = serde_json::Map::new();
         body.insert("access_token".into(), self.access_token.clone().into());
@@ -192,5 +181,43 @@ impl Issued {
             body.entry(p.key.clone()).or_insert_with(|| p.value.clone().into());
         }
         serde_json::Value::Object(body).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issued(scopes: &[&str], refresh: Option<&str>, properties: Vec<Property>) -> Issued {
+        Issued {
+            grant: GrantType::ClientCredentials,
+            client_id: "c".into(),
+            subject: "c".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            access_token: "eyJ\"tok\\en".into(),
+            access_expires_at: UnixTime(1_700_000_000),
+            access_duration: 300,
+            refresh_token: refresh.map(str::to_owned),
+            refresh_expires_at: None,
+            token_type: TokenType::DPoP,
+            jkt: None,
+            properties,
+            proof_iat: None,
+        }
+    }
+
+    #[test]
+    fn the_one_pass_body_is_the_map_built_body() {
+        let hidden = || vec![Property { key: "k".into(), value: "v".into(), hidden: true }];
+        let cases = [issued(&[], None, vec![]), issued(&["read", "write"], Some("rt"), hidden()), issued(&["read"], None, hidden())];
+        for case in cases {
+            // With one visible property the body is built through serde_json::Map; without it,
+            // the one-pass writer must give the same members in the same order.
+            let mut visible = case.clone();
+            visible.properties.push(Property { key: "x".into(), value: "y".into(), hidden: false });
+            let mut expected: serde_json::Value = serde_json::from_str(&visible.response_body()).unwrap();
+            expected.as_object_mut().unwrap().remove("x");
+            assert_eq!(case.response_body(), expected.to_string(), "{case:?}");
+        }
     }
 }
