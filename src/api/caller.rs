@@ -26,10 +26,6 @@ struct CallerEntry {
 
 pub struct Callers(Vec<CallerEntry>);
 
-/// What a Basic secret sent with an unknown key is compared with. Its value does not matter:
-/// with no entry for the key there are no roles to grant, whatever the comparison says.
-const UNKNOWN_KEY_SHA256: [u8; 32] = [0; 32];
-
 impl Callers {
     pub fn from_settings(list: &[CallerSettings]) -> Result<Callers, ConfigError> {
         let mut entries = Vec::new();
@@ -58,7 +54,7 @@ impl Callers {
             // An unknown key is compared too, against a digest standing in for its secret, so
             // that it is refused after the same work as a wrong secret: the time taken does not
             // tell which keys exist.
-            let expected = entry.map_or(&UNKNOWN_KEY_SHA256, |e| &e.secret_sha256);
+            let expected = entry.map_or(&crate::jose::STAND_IN_SHA256, |e| &e.secret_sha256);
             match (entry, ct_eq(&given, expected)) {
                 (Some(entry), true) => Some(entry.roles.as_slice()),
                 _ => None,

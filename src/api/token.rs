@@ -129,7 +129,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,12 @@ mod verify;
 pub use alg::Alg;
 pub use jwk::SignatureError;
 
+/// What a presented secret's SHA-256 is compared with when nothing is registered for it (an
+/// unknown caller key or client, a public client), so that refusing it costs what refusing a
+/// wrong secret costs and the time taken does not tell what exists. Its value does not matter:
+/// nothing is granted on such a comparison.
+pub const STAND_IN_SHA256: [u8; 32] = [0; 32];
+
 /// Constant-time equality for every secret, digest, nonce, PKCE verifier and thumbprint
 /// comparison: the time taken depends on the lengths only, never on where bytes differ.
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {

@@ -116,10 +116,6 @@ pub struct Presented<'a> {
     pub basic_secret: Option<&'a str>,
 }
 
-/// What a secret is compared with when there is no registered one: for an unknown client, or
-/// a public one. Its value does not matter, as neither is ever authenticated by a secret.
-const NO_SECRET_SHA256: [u8; 32] = [0; 32];
-
 pub struct ClientRegistry {
     clients: HashMap<String, Client>,
 }
@@ -208,7 +204,7 @@ impl ClientRegistry {
         // Every identified request hashes what it presented and compares it, an unknown or
         // public client against a stand-in digest, before anything is decided: the time taken
         // tells neither which clients exist nor how they authenticate.
-        let expected = client.and_then(|c| c.secret_sha256.as_ref()).unwrap_or(&NO_SECRET_SHA256);
+        let expected = client.and_then(|c| c.secret_sha256.as_ref()).unwrap_or(&crate::jose::STAND_IN_SHA256);
         let given = sha256(secret.unwrap_or("").as_bytes());
         match (client, crate::jose::ct_eq(&given, expected)) {
             (None, _) => Err(ClientAuthError::UnknownClient),

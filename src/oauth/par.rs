@@ -9,7 +9,6 @@ use crate::oauth::authorization::{validate, Endpoint, Kind, Pending, PendingErro
 use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::{Client, ClientAuthError, Presented};
 use crate::oauth::params::{Params, ParamsError};
-use crate::oauth::sealed::SealError;
 use crate::oauth::Core;
 
 /// RFC 9126 §2.2: the URN prefix of every `request_uri`.
@@ -99,10 +98,7 @@ async fn run(core: &Core, call: &ParCall<'_>, now: UnixTime, nonce_required: &mu
     }
     let lifetime = core.request_uri_lifetime_secs;
     let pending = Pending::new(request, now, lifetime);
-    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|e| match e {
-        SealError::TooLarge => ParError::TooLarge,
-        _ => ParError::Sealing,
-    })?;
+    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|e| e.too_large_or(ParError::TooLarge, ParError::Sealing))?;
     Ok(Pushed {
         request_uri: format!("{REQUEST_URI_PREFIX}{sealed}"),
         expires_in: lifetime,

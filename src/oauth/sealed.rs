@@ -37,6 +37,17 @@ pub enum SealError {
     TooLarge,
 }
 
+impl SealError {
+    /// `too_large` for [`SealError::TooLarge`] (the caller gave too much), `failed` for any
+    /// other error (sealing itself failed): the one distinction each caller of `seal` answers.
+    pub fn too_large_or<E>(self, too_large: E, failed: E) -> E {
+        match self {
+            SealError::TooLarge => too_large,
+            _ => failed,
+        }
+    }
+}
+
 struct SealKey {
     tag: [u8; KEY_TAG_LEN],
     key: LessSafeKey,

@@ -4,7 +4,7 @@
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::jose::keys::{KeyError, KeySet};
-use crate::oauth::sealed::{SealError, Sealer};
+use crate::oauth::sealed::Sealer;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
@@ -133,10 +133,7 @@ pub fn mint_named(
         None
     } else {
         let json = serde_json::to_vec(grant.properties).map_err(|e| KeyError::Invalid(e.to_string()))?;
-        Some(sealer.seal("prp", &json).map_err(|e| match e {
-            SealError::TooLarge => MintError::TooLarge,
-            _ => MintError::Key(KeyError::SignFailed),
-        })?)
+        Some(sealer.seal("prp", &json).map_err(|e| e.too_large_or(MintError::TooLarge, MintError::Key(KeyError::SignFailed)))?)
     };
     let claims = AccessClaims {
         iss: issuer.to_owned(),

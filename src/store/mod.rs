@@ -1,6 +1,7 @@
 //! The "seen once" store (SPEC §7): the only shared state dpopd has — DPoP `jti`s, used codes,
 //! tickets and `request_uri`s, rotated refresh tokens, revoked token ids — each a key with an
-//! expiry. One trait, two implementations: in-process (one node: a sharded set of salted digests, `memory`) and Redis (replicas).
+//! expiry. One trait, two implementations: in-process (one node: a sharded set of salted
+//! digests, `memory`) and Redis (replicas).
 //! Keys are SHA-256 of a namespace tag and the caller's bytes: no raw jti or token is stored.
 #[cfg(test)]
 pub(crate) mod contract;

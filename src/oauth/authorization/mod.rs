@@ -148,10 +148,7 @@ pub async fn authorize(core: &Core, call: AuthorizationCall<'_>) -> Result<Inter
         None => validate(client, &params, Endpoint::Authorization).map_err(AuthorizationError::Refused)?,
     };
     let ticket = Pending::new(request, now, core.ticket_lifetime_secs);
-    let sealed = ticket.seal(&core.sealer, Kind::Ticket).map_err(|e| match e {
-        SealError::TooLarge => AuthorizationError::TooLarge,
-        _ => AuthorizationError::Sealing,
-    })?;
+    let sealed = ticket.seal(&core.sealer, Kind::Ticket).map_err(|e| e.too_large_or(AuthorizationError::TooLarge, AuthorizationError::Sealing))?;
     if let Some(pending) = &pushed {
         pending.consume(core.store.as_ref(), Kind::RequestUri, now).await.map_err(|e| match e {
             PendingError::StoreUnavailable => AuthorizationError::StoreUnavailable,

@@ -7,7 +7,6 @@ use super::request::{redirect_location, ErrorTarget};
 use super::{Kind, Pending, PendingError};
 use crate::clock::UnixTime;
 use crate::oauth::code::CodeRecord;
-use crate::oauth::sealed::SealError;
 use crate::oauth::{scope, Core, Property};
 use serde::Deserialize;
 
@@ -141,10 +140,7 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
         prp: call.properties,
         ext: call.jwt_at_claims,
     };
-    let code = record.seal(&core.sealer).map_err(|e| match e {
-        SealError::TooLarge => TicketError::TooLarge,
-        _ => TicketError::Sealing,
-    })?;
+    let code = record.seal(&core.sealer).map_err(|e| e.too_large_or(TicketError::TooLarge, TicketError::Sealing))?;
     spend(core, &ticket, now).await?;
     let mut pairs = vec![("code", code.as_str())];
     if let Some(state) = &req.state {

@@ -7,7 +7,6 @@ use crate::jose::jwk::Jkt;
 use crate::json::JsonObject;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::refresh::RefreshRecord;
-use crate::oauth::sealed::SealError;
 use crate::oauth::tokens::{self, AccessGrant, MintError, TokenType};
 use crate::oauth::{Core, Property};
 
@@ -144,10 +143,7 @@ fn refresh_token(
         },
         None => return Ok((None, None)),
     };
-    let sealed = record.seal(&core.sealer).map_err(|e| match e {
-        SealError::TooLarge => TokenError::TooLarge,
-        _ => TokenError::Signing,
-    })?;
+    let sealed = record.seal(&core.sealer).map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))?;
     Ok((Some(sealed), Some(record.expires_at())))
 }
 
