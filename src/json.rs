@@ -10,21 +10,20 @@ use std::fmt::Write;
 /// Builds one JSON object, member by member, in insertion order.
 pub struct JsonObject {
     out: String,
-    empty: bool,
 }
 
 impl JsonObject {
     pub fn with_capacity(capacity: usize) -> JsonObject {
         let mut out = String::with_capacity(capacity);
         out.push('{');
-        JsonObject { out, empty: true }
+        JsonObject { out }
     }
 
     fn key(&mut self, key: &str) {
-        if !self.empty {
+        // Anything after the opening brace is a member already written.
+        if self.out.len() > 1 {
             self.out.push(',');
         }
-        self.empty = false;
         push_str_literal(&mut self.out, key);
         self.out.push(':');
     }
