@@ -120,7 +120,8 @@ cpu_ns() {
   cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 
-# Core 0's "steal busy" jiffies from /proc/stat: "steal total".
+# Core 0's jiffies from /proc/stat, printed as "steal total": its steal, and its time in all
+# states (user through steal).
 core0_ticks() {
   awk '/^cpu0 / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat
 }
