@@ -51,12 +51,16 @@ fn bound_token(core: &Core, key: &SigningKey) -> String {
         properties: &[],
         extra: Default::default(),
     };
-    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, NOW).expect("token").token
+    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, NOW)
+        .expect("token")
+        .token
 }
 
 /// `iters` introspections, cycling through `proofs`; only the calls themselves are timed.
 fn run(core: &mut Core, token: &str, proofs: &[String], next: &mut usize, iters: u64) -> Duration {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let scopes = ["read".to_owned()];
     let mut elapsed = Duration::ZERO;
     let mut left = iters;
@@ -96,29 +100,58 @@ fn bench(c: &mut Criterion) {
     let token = bound_token(&cached, &key);
     let other_token = bound_token(&uncached, &key);
     let mint = |token: &str| -> Vec<String> {
-        let claims = ProofClaims { access_token: Some(token), ..Default::default() };
-        (0..PROOFS).map(|_| client::mint(&key, "GET", RS, NOW, &claims).expect("proof")).collect()
+        let claims = ProofClaims {
+            access_token: Some(token),
+            ..Default::default()
+        };
+        (0..PROOFS)
+            .map(|_| client::mint(&key, "GET", RS, NOW, &claims).expect("proof"))
+            .collect()
     };
     let (proofs, other_proofs) = (mint(&token), mint(&other_token));
 
     let jws = CompactJws::parse(&proofs[0]).expect("jws");
-    let PublicJwk::Ec { x, y, .. } = key.public() else { panic!("an EC key") };
+    let PublicJwk::Ec { x, y, .. } = key.public() else {
+        panic!("an EC key")
+    };
     let point = [&[4u8][..], x, y].concat();
     let (input, sig) = (jws.signing_input.as_bytes().to_vec(), jws.signature.clone());
-    assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).verify(&input, &sig).is_ok());
+    assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+        .verify(&input, &sig)
+        .is_ok());
 
     let mut group = c.benchmark_group("introspection");
     group.bench_function("ring_verify_one_es256_proof", |b| {
-        b.iter(|| UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).verify(&input, &sig).is_ok())
+        b.iter(|| {
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+                .verify(&input, &sig)
+                .is_ok()
+        })
     });
     let (mut next_cached, mut next_uncached) = (0, 0);
-    group.bench_function("cached_token_es256", |b| b.iter_custom(|iters| run(&mut cached, &token, &proofs, &mut next_cached, iters)));
+    group.bench_function("cached_token_es256", |b| {
+        b.iter_custom(|iters| run(&mut cached, &token, &proofs, &mut next_cached, iters))
+    });
     group.bench_function("uncached_token_es256", |b| {
-        b.iter_custom(|iters| run(&mut uncached, &other_token, &other_proofs, &mut next_uncached, iters))
+        b.iter_custom(|iters| {
+            run(
+                &mut uncached,
+                &other_token,
+                &other_proofs,
+                &mut next_uncached,
+                iters,
+            )
+        })
     });
     group.finish();
-    let verify = || assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).verify(&input, &sig).is_ok());
-    let ratio = interleaved_ratio(verify, |n| run(&mut cached, &token, &proofs, &mut next_cached, n));
+    let verify = || {
+        assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+            .verify(&input, &sig)
+            .is_ok())
+    };
+    let ratio = interleaved_ratio(verify, |n| {
+        run(&mut cached, &token, &proofs, &mut next_cached, n)
+    });
     println!("introspection/ratio ring_verify / cached_token (interleaved, best of {ROUNDS} rounds of {BATCH} after {WARM_UP} untimed): {ratio:.3}");
 }
 

@@ -15,7 +15,10 @@ const NOW: UnixTime = UnixTime(1_700_000_000);
 
 fn key(alg: Alg) -> SigningKey {
     match alg {
-        Alg::RS256 => SigningKey::from_pem(include_str!("../tests/keys/rsa2048.pem"), Some(alg), None).expect("rsa"),
+        Alg::RS256 => {
+            SigningKey::from_pem(include_str!("../tests/keys/rsa2048.pem"), Some(alg), None)
+                .expect("rsa")
+        }
         _ => SigningKey::generate(alg, None).expect("key"),
     }
 }
@@ -38,9 +41,17 @@ impl RawKey {
 
     fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
         match self {
-            RawKey::P256(point) => UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(message, sig).is_ok(),
-            RawKey::Ed25519(x) => UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig).is_ok(),
-            RawKey::Rsa(n, e) => RsaPublicKeyComponents { n, e }.verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig).is_ok(),
+            RawKey::P256(point) => {
+                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                    .verify(message, sig)
+                    .is_ok()
+            }
+            RawKey::Ed25519(x) => UnparsedPublicKey::new(&signature::ED25519, x)
+                .verify(message, sig)
+                .is_ok(),
+            RawKey::Rsa(n, e) => RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
+                .is_ok(),
         }
     }
 }
@@ -79,10 +90,18 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("validator", alg.name()), &proof, |b, p| {
             b.iter(|| validator.check(p, &expect).is_ok())
         });
-        group.bench_with_input(BenchmarkId::new("ring_verify", alg.name()), &(input.clone(), sig.clone()), |b, (m, s)| {
-            b.iter(|| raw.verify(m, s))
-        });
-        ratios.push((alg, interleaved_ratio(|| assert!(validator.check(&proof, &expect).is_ok()), || assert!(raw.verify(&input, &sig)))));
+        group.bench_with_input(
+            BenchmarkId::new("ring_verify", alg.name()),
+            &(input.clone(), sig.clone()),
+            |b, (m, s)| b.iter(|| raw.verify(m, s)),
+        );
+        ratios.push((
+            alg,
+            interleaved_ratio(
+                || assert!(validator.check(&proof, &expect).is_ok()),
+                || assert!(raw.verify(&input, &sig)),
+            ),
+        ));
     }
     group.finish();
     for (alg, ratio) in ratios {
@@ -98,7 +117,10 @@ const BATCH: u32 = 50;
 fn interleaved_ratio(validate: impl Fn(), verify: impl Fn()) -> f64 {
     let (mut best_validate, mut best_verify) = (std::time::Duration::MAX, std::time::Duration::MAX);
     for _ in 0..ROUNDS {
-        for (op, best) in [(&validate as &dyn Fn(), &mut best_validate), (&verify, &mut best_verify)] {
+        for (op, best) in [
+            (&validate as &dyn Fn(), &mut best_validate),
+            (&verify, &mut best_verify),
+        ] {
             op();
             let started = std::time::Instant::now();
             for _ in 0..BATCH {

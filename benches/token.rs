@@ -17,7 +17,9 @@ use dpopd::oauth::grants::{self, TokenCall};
 use dpopd::oauth::Core;
 use dpopd::store::memory::MemoryStore;
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::{
+    EcdsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,7 +33,9 @@ fn fresh_store() -> Arc<MemoryStore> {
 
 /// `iters` token calls, cycling through `proofs`; only the calls themselves are timed.
 fn run(core: &mut Core, proofs: &[String], next: &mut usize, iters: u64) -> Duration {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let mut elapsed = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
@@ -69,28 +73,36 @@ fn bench(c: &mut Criterion) {
     let mut core = Core::from_settings(&settings, fresh_store()).expect("core");
     let htu = settings.service.token_endpoint.clone();
     let key = SigningKey::generate(Alg::ES256, None).expect("key");
-    let proofs: Vec<String> =
-        (0..PROOFS).map(|_| client::mint(&key, "POST", &htu, NOW, &ProofClaims::default()).expect("proof")).collect();
+    let proofs: Vec<String> = (0..PROOFS)
+        .map(|_| client::mint(&key, "POST", &htu, NOW, &ProofClaims::default()).expect("proof"))
+        .collect();
 
     // The raw operations: verify one proof's signature, sign a message the size of a token's
     // signing input, with ring alone and the keys prepared once.
     let jws = CompactJws::parse(&proofs[0]).expect("jws");
-    let PublicJwk::Ec { x, y, .. } = key.public() else { panic!("an EC key") };
+    let PublicJwk::Ec { x, y, .. } = key.public() else {
+        panic!("an EC key")
+    };
     let point = [&[4u8][..], x, y].concat();
     let (input, sig) = (jws.signing_input.as_bytes().to_vec(), jws.signature.clone());
     let rng = SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+        .expect("key");
     let token_input = vec![b'a'; 420];
     let verify_sign = || {
-        assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).verify(&input, &sig).is_ok());
+        assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+            .verify(&input, &sig)
+            .is_ok());
         std::hint::black_box(pair.sign(&rng, &token_input).expect("sign"));
     };
 
     let mut group = c.benchmark_group("token");
     group.bench_function("ring_verify_plus_sign_es256", |b| b.iter(verify_sign));
     let mut next = 0;
-    group.bench_function("client_credentials_dpop_es256", |b| b.iter_custom(|iters| run(&mut core, &proofs, &mut next, iters)));
+    group.bench_function("client_credentials_dpop_es256", |b| {
+        b.iter_custom(|iters| run(&mut core, &proofs, &mut next, iters))
+    });
     group.finish();
     let ratio = interleaved_ratio(verify_sign, |n| run(&mut core, &proofs, &mut next, n));
     println!("token/ratio ring_verify_plus_sign / client_credentials_dpop (interleaved, best of {ROUNDS} rounds of {BATCH} after {WARM_UP} untimed): {ratio:.3}");

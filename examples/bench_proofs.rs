@@ -30,7 +30,9 @@ struct Args {
 }
 
 fn split_pair(text: &str) -> (String, String) {
-    let (a, b) = text.split_once(':').unwrap_or_else(|| fail(&format!("expected KEY:SECRET, got {text:?}")));
+    let (a, b) = text
+        .split_once(':')
+        .unwrap_or_else(|| fail(&format!("expected KEY:SECRET, got {text:?}")));
     (a.to_owned(), b.to_owned())
 }
 
@@ -41,8 +43,13 @@ fn fail(message: &str) -> ! {
 
 fn args() -> Args {
     let mut it = std::env::args().skip(1);
-    let mode = it.next().unwrap_or_else(|| fail("usage: bench_proofs token|introspection N [options]"));
-    let count = it.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| fail("N must be a number"));
+    let mode = it
+        .next()
+        .unwrap_or_else(|| fail("usage: bench_proofs token|introspection N [options]"));
+    let count = it
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| fail("N must be a number"));
     let mut args = Args {
         mode,
         count,
@@ -53,7 +60,9 @@ fn args() -> Args {
         client: ("bench-client".into(), "bench-client-secret".into()),
     };
     while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_else(|| fail(&format!("{flag} needs a value")));
+        let value = it
+            .next()
+            .unwrap_or_else(|| fail(&format!("{flag} needs a value")));
         match flag.as_str() {
             "--htu" => args.htu = value,
             "--resource" => args.resource = value,
@@ -67,23 +76,38 @@ fn args() -> Args {
 }
 
 /// `count` lines made by `line(i, key)`, minted on every core, written to stdout in order.
-fn write_lines(count: usize, keys: &[SigningKey], line: impl Fn(usize, &SigningKey) -> String + Sync) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+fn write_lines(
+    count: usize,
+    keys: &[SigningKey],
+    line: impl Fn(usize, &SigningKey) -> String + Sync,
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
     let chunk = count.div_ceil(threads).max(1);
     let parts: Vec<Vec<String>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..count)
             .step_by(chunk)
             .map(|start| {
                 let line = &line;
-                s.spawn(move || (start..(start + chunk).min(count)).map(|i| line(i, &keys[i % keys.len()])).collect())
+                s.spawn(move || {
+                    (start..(start + chunk).min(count))
+                        .map(|i| line(i, &keys[i % keys.len()]))
+                        .collect()
+                })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("minting thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("minting thread"))
+            .collect()
     });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for text in parts.iter().flatten() {
-        out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")).unwrap_or_else(|e| fail(&e.to_string()));
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .unwrap_or_else(|e| fail(&e.to_string()));
     }
     out.flush().unwrap_or_else(|e| fail(&e.to_string()));
 }
@@ -95,13 +119,18 @@ fn jti(prefix: &str, i: usize) -> String {
 
 fn main() {
     let args = args();
-    let keys: Vec<SigningKey> = (0..KEYS).map(|_| SigningKey::generate(Alg::ES256, None).expect("key")).collect();
+    let keys: Vec<SigningKey> = (0..KEYS)
+        .map(|_| SigningKey::generate(Alg::ES256, None).expect("key"))
+        .collect();
     let prefix = dpopd::oauth::random_id();
     let now = UnixTime::now();
     match args.mode.as_str() {
         "token" => write_lines(args.count, &keys, |i, key| {
             let jti = jti(&prefix, i);
-            let claims = ProofClaims { jti: Some(&jti), ..Default::default() };
+            let claims = ProofClaims {
+                jti: Some(&jti),
+                ..Default::default()
+            };
             let proof = client::mint(key, "POST", &args.htu, now, &claims).expect("proof");
             token_body(&args, &proof).to_string()
         }),
@@ -109,7 +138,11 @@ fn main() {
             let token = fetch_token(&args, &keys[0]);
             write_lines(args.count, &keys[..1], |i, key| {
                 let jti = jti(&prefix, i);
-                let claims = ProofClaims { jti: Some(&jti), access_token: Some(&token), ..Default::default() };
+                let claims = ProofClaims {
+                    jti: Some(&jti),
+                    access_token: Some(&token),
+                    ..Default::default()
+                };
                 let proof = client::mint(key, "GET", &args.resource, now, &claims).expect("proof");
                 json!({
                     "token": token,
@@ -139,10 +172,23 @@ fn token_body(args: &Args, proof: &str) -> serde_json::Value {
 
 /// One DPoP-bound access token from the server under test, bound to `key`.
 fn fetch_token(args: &Args, key: &SigningKey) -> String {
-    let server = args.server.as_deref().unwrap_or_else(|| fail("introspection needs --server URL"));
-    let proof = client::mint(key, "POST", &args.htu, UnixTime::now(), &ProofClaims::default()).expect("proof");
+    let server = args
+        .server
+        .as_deref()
+        .unwrap_or_else(|| fail("introspection needs --server URL"));
+    let proof = client::mint(
+        key,
+        "POST",
+        &args.htu,
+        UnixTime::now(),
+        &ProofClaims::default(),
+    )
+    .expect("proof");
     let body = token_body(args, &proof);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let answer: serde_json::Value = runtime.block_on(async {
         reqwest::Client::new()
             .post(format!("{server}/auth/token"))
@@ -155,7 +201,11 @@ fn fetch_token(args: &Args, key: &SigningKey) -> String {
             .await
             .unwrap_or_else(|e| fail(&format!("token answer: {e}")))
     });
-    match (answer["action"].as_str(), answer["accessToken"].as_str(), answer["tokenType"].as_str()) {
+    match (
+        answer["action"].as_str(),
+        answer["accessToken"].as_str(),
+        answer["tokenType"].as_str(),
+    ) {
         (Some("OK"), Some(token), Some("DPoP")) => token.to_owned(),
         _ => fail(&format!("no DPoP-bound token: {answer}")),
     }

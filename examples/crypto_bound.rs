@@ -13,7 +13,10 @@
 //! a shared machine's hypervisor gives the core to someone else (steal), so they stay
 //! comparable with dpopd's own on-CPU time per request measured the same way.
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::{
+    EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -48,24 +51,33 @@ fn rate(secs: f64, mut op: impl FnMut()) -> (f64, f64) {
 }
 
 fn main() {
-    let secs: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
     let rng = SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+        .expect("key");
     // As in real traffic, every proof is a different message and signature, from one of many
     // client keys: verifying one signature again and again would let the branch predictor
     // learn ring's data-dependent paths and overstate the bound. Messages have the size of a
     // proof's and an access token's signing input.
     let proofs: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = (0..PROOFS)
         .map(|i| {
-            let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-            let client = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("key");
+            let pkcs8 =
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+            let client =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+                    .expect("key");
             let input: Vec<u8> = format!("{i:0560}").into_bytes();
             let sig = client.sign(&rng, &input).expect("sign").as_ref().to_vec();
             (client.public_key().as_ref().to_vec(), input, sig)
         })
         .collect();
-    let tokens: Vec<Vec<u8>> = (0..PROOFS).map(|i| format!("{i:0420}").into_bytes()).collect();
+    let tokens: Vec<Vec<u8>> = (0..PROOFS)
+        .map(|i| format!("{i:0420}").into_bytes())
+        .collect();
     let next = std::cell::Cell::new(0usize);
     let verify = || {
         let i = next.get();
@@ -75,7 +87,10 @@ fn main() {
         assert!(key.verify(black_box(input), black_box(sig)).is_ok());
     };
     let sign = || {
-        black_box(pair.sign(&rng, black_box(&tokens[next.get()])).expect("sign"));
+        black_box(
+            pair.sign(&rng, black_box(&tokens[next.get()]))
+                .expect("sign"),
+        );
     };
     // Warm caches and frequency first.
     rate(0.3, || {

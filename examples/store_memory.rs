@@ -20,10 +20,15 @@ fn vm_rss_kib() -> u64 {
 }
 
 fn main() {
-    let count: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let count: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let ttl = Duration::from_secs(3600);
     let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     // The store is created first so that its fixed overhead is in the baseline.
     let store = MemoryStore::new(count + count / 10);
     store.run_pending_tasks();
@@ -36,7 +41,10 @@ fn main() {
             key.extend_from_slice(jkt.as_bytes());
             key.push(0);
             key.extend_from_slice(format!("{i:022}").as_bytes());
-            let inserted = store.insert_if_absent(Namespace::DpopJti, &key, ttl).await.expect("insert");
+            let inserted = store
+                .insert_if_absent(Namespace::DpopJti, &key, ttl)
+                .await
+                .expect("insert");
             assert_eq!(inserted, Inserted::New);
         }
     });

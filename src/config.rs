@@ -210,7 +210,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid { key: key.into(), problem: problem.into() }
+        ConfigError::Invalid {
+            key: key.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -221,7 +224,9 @@ impl Settings {
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = file {
             builder = builder.add_source(
-                config::File::from(path).format(config::FileFormat::Toml).required(true),
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
             );
         }
         builder = builder.add_source(
@@ -259,56 +264,101 @@ impl Settings {
     pub fn check(&self) -> Result<(), ConfigError> {
         let d = &self.dpop;
         if d.algs.is_empty() {
-            return Err(ConfigError::invalid("dpop.algs", "must name at least one alg"));
+            return Err(ConfigError::invalid(
+                "dpop.algs",
+                "must name at least one alg",
+            ));
         }
         for alg in &d.algs {
             if crate::jose::Alg::from_name(alg).is_none() {
-                return Err(ConfigError::invalid("dpop.algs", format!("unknown alg {alg:?}")));
+                return Err(ConfigError::invalid(
+                    "dpop.algs",
+                    format!("unknown alg {alg:?}"),
+                ));
             }
         }
         positive("dpop.proof_max_age_secs", d.proof_max_age_secs)?;
         positive("dpop.nonce_step_secs", d.nonce_step_secs)?;
         if d.nonce_lifetime_secs < d.nonce_step_secs {
-            return Err(ConfigError::invalid("dpop.nonce_lifetime_secs", "must be at least dpop.nonce_step_secs"));
+            return Err(ConfigError::invalid(
+                "dpop.nonce_lifetime_secs",
+                "must be at least dpop.nonce_step_secs",
+            ));
         }
         // ring verifies RSA moduli of at most 8192 bits.
         if !(2048..=8192).contains(&d.rsa_max_bits) {
-            return Err(ConfigError::invalid("dpop.rsa_max_bits", "must be between 2048 and 8192"));
+            return Err(ConfigError::invalid(
+                "dpop.rsa_max_bits",
+                "must be between 2048 and 8192",
+            ));
         }
         if !(256..=65536).contains(&d.max_proof_bytes) {
-            return Err(ConfigError::invalid("dpop.max_proof_bytes", "must be between 256 and 65536"));
+            return Err(ConfigError::invalid(
+                "dpop.max_proof_bytes",
+                "must be between 256 and 65536",
+            ));
         }
-        positive("tokens.access_token_lifetime_secs", self.tokens.access_token_lifetime_secs)?;
-        positive("tokens.refresh_token_lifetime_secs", self.tokens.refresh_token_lifetime_secs)?;
+        positive(
+            "tokens.access_token_lifetime_secs",
+            self.tokens.access_token_lifetime_secs,
+        )?;
+        positive(
+            "tokens.refresh_token_lifetime_secs",
+            self.tokens.refresh_token_lifetime_secs,
+        )?;
         // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
         if !(1..=600).contains(&self.tokens.code_lifetime_secs) {
-            return Err(ConfigError::invalid("tokens.code_lifetime_secs", "must be between 1 and 600"));
+            return Err(ConfigError::invalid(
+                "tokens.code_lifetime_secs",
+                "must be between 1 and 600",
+            ));
         }
-        positive("tokens.ticket_lifetime_secs", self.tokens.ticket_lifetime_secs)?;
-        positive("tokens.request_uri_lifetime_secs", self.tokens.request_uri_lifetime_secs)?;
+        positive(
+            "tokens.ticket_lifetime_secs",
+            self.tokens.ticket_lifetime_secs,
+        )?;
+        positive(
+            "tokens.request_uri_lifetime_secs",
+            self.tokens.request_uri_lifetime_secs,
+        )?;
         positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
         positive("store.max_entries", self.store.max_entries)?;
         positive("store.timeout_ms", self.store.timeout_ms)?;
         for (i, caller) in self.callers.iter().enumerate() {
             let key = format!("callers[{i}]");
             if caller.secret.is_none() == caller.secret_sha256.is_none() {
-                return Err(ConfigError::invalid(key, "set exactly one of secret, secret_sha256"));
+                return Err(ConfigError::invalid(
+                    key,
+                    "set exactly one of secret, secret_sha256",
+                ));
             }
             for role in &caller.roles {
                 if role != "as" && role != "rs" {
-                    return Err(ConfigError::invalid(format!("{key}.roles"), format!("unknown role {role:?}")));
+                    return Err(ConfigError::invalid(
+                        format!("{key}.roles"),
+                        format!("unknown role {role:?}"),
+                    ));
                 }
             }
         }
         if !self.development {
             if self.keys.signing.is_empty() {
-                return Err(ConfigError::invalid("keys.signing", "at least one signing key is required"));
+                return Err(ConfigError::invalid(
+                    "keys.signing",
+                    "at least one signing key is required",
+                ));
             }
             if d.nonce_secret.is_empty() {
-                return Err(ConfigError::invalid("dpop.nonce_secret", "required outside development mode"));
+                return Err(ConfigError::invalid(
+                    "dpop.nonce_secret",
+                    "required outside development mode",
+                ));
             }
             if self.keys.sealing.is_empty() {
-                return Err(ConfigError::invalid("keys.sealing", "at least one sealing key is required"));
+                return Err(ConfigError::invalid(
+                    "keys.sealing",
+                    "at least one sealing key is required",
+                ));
             }
         }
         Ok(())

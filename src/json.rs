@@ -95,7 +95,10 @@ pub fn push_str_literal(out: &mut String, s: &str) {
     let mut clean_from = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + CHUNK).and_then(|c| <&[u8; CHUNK]>::try_from(c).ok()) {
+        if let Some(chunk) = bytes
+            .get(i..i + CHUNK)
+            .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
+        {
             if !any_needs_escape(chunk) {
                 i += CHUNK;
                 continue;
@@ -153,7 +156,11 @@ mod tests {
         all.push_str("\"\\\u{7f}é€😀/");
         for prefix in [0, 1, 15, 16, 17, 31, 32, 33] {
             let s = format!("{}{all}{}", "a".repeat(prefix), "b".repeat(prefix));
-            assert_eq!(literal(&s), serde_json::to_string(&s).unwrap(), "prefix {prefix}");
+            assert_eq!(
+                literal(&s),
+                serde_json::to_string(&s).unwrap(),
+                "prefix {prefix}"
+            );
         }
         assert_eq!(literal(""), "\"\"");
     }
@@ -183,7 +190,10 @@ mod tests {
             .opt_int("m", Some(7))
             .opt_int("gone", None)
             .serialized("list", &["r", "w"]);
-        assert_eq!(object.finish(), r#"{"a":"x\"y","n":-42,"m":7,"list":["r","w"]}"#);
+        assert_eq!(
+            object.finish(),
+            r#"{"a":"x\"y","n":-42,"m":7,"list":["r","w"]}"#
+        );
         assert_eq!(JsonObject::with_capacity(0).finish(), "{}");
     }
 }

@@ -31,8 +31,10 @@ pub fn run(args: &[String]) -> Result<String, KeygenError> {
                 .into(),
         ));
     }
-    let key = SigningKey::generate(alg, kid).map_err(|e| KeygenError::Unsupported(e.to_string()))?;
-    let secret = |n: usize| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<32>()[..n]);
+    let key =
+        SigningKey::generate(alg, kid).map_err(|e| KeygenError::Unsupported(e.to_string()))?;
+    let secret =
+        |n: usize| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<32>()[..n]);
     Ok(format!(
         "# Private signing key ({alg}, kid {kid}). Secret: keep it out of logs and version control.\n\
          [[keys.signing]]\njwk = '{private}'\n\n\
@@ -56,17 +58,27 @@ mod tests {
     fn generated_key_loads_back_and_signs() {
         for alg in ["ES256", "EdDSA", "ES384"] {
             let out = run(&["--alg".into(), alg.into(), "--kid".into(), "k1".into()]).unwrap();
-            let jwk = out.lines().find_map(|l| l.strip_prefix("jwk = '")).and_then(|l| l.strip_suffix('\'')).unwrap();
+            let jwk = out
+                .lines()
+                .find_map(|l| l.strip_prefix("jwk = '"))
+                .and_then(|l| l.strip_suffix('\''))
+                .unwrap();
             let key = SigningKey::from_jwk(&serde_json::from_str(jwk).unwrap()).unwrap();
             assert_eq!((key.alg().name(), key.kid()), (alg, "k1"));
-            let sealing = out.lines().find_map(|l| l.strip_prefix("key = \"")).unwrap().trim_end_matches('"');
+            let sealing = out
+                .lines()
+                .find_map(|l| l.strip_prefix("key = \""))
+                .unwrap()
+                .trim_end_matches('"');
             assert_eq!(crate::jose::b64::decode(sealing).unwrap().len(), 32);
         }
     }
 
     #[test]
     fn rsa_and_bad_flags_are_explained() {
-        assert!(matches!(run(&["--alg".into(), "PS256".into()]), Err(KeygenError::Unsupported(m)) if m.contains("openssl")));
+        assert!(
+            matches!(run(&["--alg".into(), "PS256".into()]), Err(KeygenError::Unsupported(m)) if m.contains("openssl"))
+        );
         assert_eq!(run(&["--alg".into()]), Err(KeygenError::Usage));
         assert_eq!(run(&["--bits".into(), "1".into()]), Err(KeygenError::Usage));
     }

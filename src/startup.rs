@@ -27,7 +27,10 @@ pub enum StartupError {
     #[error("store: {0}")]
     Store(String),
     #[error("cannot listen on {address}: {source}")]
-    Bind { address: String, source: std::io::Error },
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -49,10 +52,20 @@ impl Application {
             core,
         });
         let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?.port();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
         let server = serve(listener, state.clone(), &settings)?;
-        Ok(Application { port, state, server })
+        Ok(Application {
+            port,
+            state,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -82,7 +95,11 @@ async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupE
     })
 }
 
-fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> Result<Server, StartupError> {
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    settings: &Settings,
+) -> Result<Server, StartupError> {
     let s = &settings.server;
     let max_body = s.max_body_bytes;
     let deadline = Duration::from_millis(s.client_request_timeout_ms);
@@ -90,7 +107,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings)
         App::new()
             .app_data(state.clone())
             .app_data(api::json_config(max_body))
-            .wrap(actix_web::middleware::from_fn(move |req, next| within_deadline(deadline, req, next)))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                within_deadline(deadline, req, next)
+            }))
             .wrap(actix_web::middleware::from_fn(api::request_id::middleware))
             .configure(routes)
     })
@@ -104,7 +123,10 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, settings: &Settings)
     }
     let server = server
         .listen(listener)
-        .map_err(|source| StartupError::Bind { address: format!("{}:{}", s.host, s.port), source })?
+        .map_err(|source| StartupError::Bind {
+            address: format!("{}:{}", s.host, s.port),
+            source,
+        })?
         .run();
     Ok(server)
 }
@@ -121,8 +143,14 @@ async fn within_deadline(
     match tokio::time::timeout(deadline, next.call(req)).await {
         Ok(response) => response,
         Err(_elapsed) => {
-            let timeout = actix_web::HttpResponse::RequestTimeout().insert_header(("Connection", "close")).finish();
-            Err(actix_web::error::InternalError::from_response("request not received in time", timeout).into())
+            let timeout = actix_web::HttpResponse::RequestTimeout()
+                .insert_header(("Connection", "close"))
+                .finish();
+            Err(actix_web::error::InternalError::from_response(
+                "request not received in time",
+                timeout,
+            )
+            .into())
         }
     }
 }

@@ -6,7 +6,9 @@
 //! The attacks use raw TCP (std::net, on their own threads) so that each byte on the wire is
 //! the test's choice; the well-behaved client is reqwest.
 use dpopd::config::Settings;
-use dpopd::development::{add_demo_credentials, DEMO_CALLER_KEY, DEMO_CALLER_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use dpopd::development::{
+    add_demo_credentials, DEMO_CALLER_KEY, DEMO_CALLER_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+};
 use dpopd::startup::Application;
 use serde_json::{json, Value};
 use std::io::{ErrorKind, Read, Write};
@@ -30,7 +32,9 @@ fn settings() -> Settings {
 }
 
 async fn spawn_app() -> u16 {
-    let app = Application::build(settings()).await.expect("application builds");
+    let app = Application::build(settings())
+        .await
+        .expect("application builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     port
@@ -38,7 +42,9 @@ async fn spawn_app() -> u16 {
 
 fn connect(port: u16) -> TcpStream {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("read timeout");
     stream.set_nodelay(true).expect("nodelay");
     stream
 }
@@ -46,7 +52,10 @@ fn connect(port: u16) -> TcpStream {
 fn basic_auth() -> String {
     use base64::Engine;
     let pair = format!("{DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET}");
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
 }
 
 /// What the server did with a connection: answered with a status, closed it silently, or
@@ -72,12 +81,18 @@ fn read_outcome(stream: &mut TcpStream) -> Outcome {
                 }
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return Outcome::Held,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Outcome::Held
+            }
             Err(_) => break, // reset: the server dropped the connection
         }
     }
     let text = String::from_utf8_lossy(&head);
-    match text.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|code| code.parse().ok()) {
+    match text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+    {
         Some(status) => Outcome::Status(status),
         None => Outcome::Closed,
     }
@@ -97,7 +112,10 @@ fn write_all_or_refused(stream: &mut TcpStream, bytes: &[u8]) {
 fn dribble_head(stream: &TcpStream, start: &'static [u8]) -> thread::JoinHandle<()> {
     let mut writer = stream.try_clone().expect("clone");
     thread::spawn(move || {
-        let pieces = start.chunks(1).chain(std::iter::once(&b"X-Slow: "[..])).chain(std::iter::repeat_n(&b"a"[..], 400));
+        let pieces = start
+            .chunks(1)
+            .chain(std::iter::once(&b"X-Slow: "[..]))
+            .chain(std::iter::repeat_n(&b"a"[..], 400));
         for piece in pieces {
             if writer.write_all(piece).is_err() {
                 return;
@@ -122,7 +140,10 @@ fn slow_head(port: u16) -> (Outcome, Duration) {
 
 /// A slow client is cut off by `client_request_timeout`: 408, or a plain close.
 fn assert_cut_off(outcome: &Outcome, elapsed: Duration, what: &str) {
-    assert!(matches!(outcome, Outcome::Status(408) | Outcome::Closed), "{what}: {outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::Status(408) | Outcome::Closed),
+        "{what}: {outcome:?}"
+    );
     let limit = Duration::from_millis(REQUEST_TIMEOUT_MS) + Duration::from_secs(2);
     assert!(elapsed < limit, "{what}: held for {elapsed:?}");
 }
@@ -130,23 +151,39 @@ fn assert_cut_off(outcome: &Outcome, elapsed: Duration, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_loris_clients_are_cut_off_after_the_request_timeout_while_others_are_served() {
     let port = spawn_app().await;
-    let attackers: Vec<_> = (0..8 * WORKERS).map(|_| thread::spawn(move || slow_head(port))).collect();
+    let attackers: Vec<_> = (0..8 * WORKERS)
+        .map(|_| thread::spawn(move || slow_head(port)))
+        .collect();
 
     // During the attack a well-behaved client is served, promptly, every time.
     let http = reqwest::Client::new();
     let started = Instant::now();
     while started.elapsed() < Duration::from_millis(REQUEST_TIMEOUT_MS) {
         let asked = Instant::now();
-        let response = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.expect("served");
+        let response = http
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .expect("served");
         assert_eq!(response.status(), 200);
-        assert!(asked.elapsed() < Duration::from_millis(REQUEST_TIMEOUT_MS), "a normal request waited {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < Duration::from_millis(REQUEST_TIMEOUT_MS),
+            "a normal request waited {:?}",
+            asked.elapsed()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     for attacker in attackers {
-        let (outcome, elapsed) = tokio::task::spawn_blocking(move || attacker.join().expect("attacker thread")).await.unwrap();
+        let (outcome, elapsed) =
+            tokio::task::spawn_blocking(move || attacker.join().expect("attacker thread"))
+                .await
+                .unwrap();
         assert_cut_off(&outcome, elapsed, "slow request head");
-        assert!(elapsed >= Duration::from_millis(REQUEST_TIMEOUT_MS) / 2, "cut off before the timeout: {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(REQUEST_TIMEOUT_MS) / 2,
+            "cut off before the timeout: {elapsed:?}"
+        );
     }
 }
 
@@ -161,10 +198,16 @@ async fn a_slow_second_request_on_a_kept_alive_connection_is_cut_off() {
     let port = spawn_app().await;
     let (outcome, elapsed) = tokio::task::spawn_blocking(move || {
         let mut stream = connect(port);
-        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
         let mut buf = [0u8; 1024];
         let n = stream.read(&mut buf).unwrap();
-        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+        assert!(
+            buf[..n].starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&buf[..n])
+        );
         let start = Instant::now();
         let sender = dribble_head(&stream, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         let outcome = read_outcome(&mut stream);
@@ -181,7 +224,11 @@ async fn a_slow_second_request_on_a_kept_alive_connection_is_cut_off() {
 /// Sends the head of a token call with `framing` (a length or chunked) and then its body a
 /// byte (or a one-byte chunk) at a time; returns what the server answered and when, and when
 /// it closed the connection (`None`: not within 3 s of the answer).
-fn slow_body(port: u16, framing: &str, piece: &'static [u8]) -> (Outcome, Duration, Option<Duration>) {
+fn slow_body(
+    port: u16,
+    framing: &str,
+    piece: &'static [u8],
+) -> (Outcome, Duration, Option<Duration>) {
     let mut stream = connect(port);
     let head = format!(
         "POST /auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n",
@@ -202,7 +249,9 @@ fn slow_body(port: u16, framing: &str, piece: &'static [u8]) -> (Outcome, Durati
     let answered = start.elapsed();
     let mut rest = Vec::new();
     // A reset is a close too: the server drops a connection with unread bytes in it.
-    stream.set_read_timeout(Some(Duration::from_secs(3))).expect("read timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("read timeout");
     let closed = match stream.read_to_end(&mut rest) {
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
         _ => Some(start.elapsed()),
@@ -219,14 +268,22 @@ fn slow_body(port: u16, framing: &str, piece: &'static [u8]) -> (Outcome, Durati
 async fn a_slow_body_is_answered_408_and_the_connection_closed() {
     let port = spawn_app().await;
     let (outcome, answered, closed) =
-        tokio::task::spawn_blocking(move || slow_body(port, "Content-Length: 4000", b" ")).await.unwrap();
+        tokio::task::spawn_blocking(move || slow_body(port, "Content-Length: 4000", b" "))
+            .await
+            .unwrap();
     assert_eq!(outcome, Outcome::Status(408));
     assert_cut_off(&outcome, answered, "slow body");
     // Closed at once, or after `client_disconnect_timeout_ms` (1 s by default) of lingering.
-    assert!(closed.is_some_and(|t| t < answered + Duration::from_secs(2)), "answered after {answered:?}, closed after {closed:?}");
+    assert!(
+        closed.is_some_and(|t| t < answered + Duration::from_secs(2)),
+        "answered after {answered:?}, closed after {closed:?}"
+    );
 
-    let (outcome, answered, _) =
-        tokio::task::spawn_blocking(move || slow_body(port, "Transfer-Encoding: chunked", b"1\r\n \r\n")).await.unwrap();
+    let (outcome, answered, _) = tokio::task::spawn_blocking(move || {
+        slow_body(port, "Transfer-Encoding: chunked", b"1\r\n \r\n")
+    })
+    .await
+    .unwrap();
     assert_eq!(outcome, Outcome::Status(408), "slow chunked body");
     assert_cut_off(&outcome, answered, "slow chunked body");
 }
@@ -239,10 +296,16 @@ async fn a_slow_body_is_answered_408_and_the_connection_closed() {
 #[ignore = "known actix-http gap: an unread chunked body is drained with no timeout"]
 async fn a_slow_chunked_body_is_not_drained_forever() {
     let port = spawn_app().await;
-    let (outcome, answered, closed) =
-        tokio::task::spawn_blocking(move || slow_body(port, "Transfer-Encoding: chunked", b"1\r\n \r\n")).await.unwrap();
+    let (outcome, answered, closed) = tokio::task::spawn_blocking(move || {
+        slow_body(port, "Transfer-Encoding: chunked", b"1\r\n \r\n")
+    })
+    .await
+    .unwrap();
     assert_eq!(outcome, Outcome::Status(408));
-    assert!(closed.is_some_and(|t| t < answered + Duration::from_secs(2)), "closed after {closed:?}");
+    assert!(
+        closed.is_some_and(|t| t < answered + Duration::from_secs(2)),
+        "closed after {closed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,7 +313,9 @@ async fn an_idle_kept_alive_connection_is_closed_after_keep_alive() {
     let port = spawn_app().await;
     let elapsed = tokio::task::spawn_blocking(move || {
         let mut stream = connect(port);
-        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
         assert_eq!(read_outcome(&mut stream), Outcome::Status(200));
         let start = Instant::now();
         let mut rest = Vec::new();
@@ -260,7 +325,10 @@ async fn an_idle_kept_alive_connection_is_closed_after_keep_alive() {
     .await
     .unwrap();
     // keep_alive_secs = 1 in these settings.
-    assert!(elapsed < Duration::from_secs(4), "idle connection held for {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(4),
+        "idle connection held for {elapsed:?}"
+    );
 }
 
 /// Sends `request` whole (or as much as the server reads before answering) and reports what
@@ -283,7 +351,10 @@ async fn send_raw(port: u16, request: Vec<u8>) -> (Outcome, Duration) {
 
 fn refused_with(outcome: &Outcome, allowed: &[u16], what: &str) {
     match outcome {
-        Outcome::Status(status) => assert!(allowed.contains(status), "{what}: status {status}, expected one of {allowed:?}"),
+        Outcome::Status(status) => assert!(
+            allowed.contains(status),
+            "{what}: status {status}, expected one of {allowed:?}"
+        ),
         other => panic!("{what}: {other:?} without an answer"),
     }
 }
@@ -291,12 +362,17 @@ fn refused_with(outcome: &Outcome, allowed: &[u16], what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_header_block_is_refused_with_431() {
     let port = spawn_app().await;
-    let one_huge = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\n\r\n", "a".repeat(200 * 1024));
+    let one_huge = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(200 * 1024)
+    );
     let (outcome, elapsed) = send_raw(port, one_huge.into_bytes()).await;
     refused_with(&outcome, &[431, 400], "one 200 KiB header");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 
-    let many_long: String = (0..90).map(|i| format!("X-Long-{i}: {}\r\n", "b".repeat(2048))).collect();
+    let many_long: String = (0..90)
+        .map(|i| format!("X-Long-{i}: {}\r\n", "b".repeat(2048)))
+        .collect();
     let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n{many_long}\r\n");
     let (outcome, _) = send_raw(port, request.into_bytes()).await;
     refused_with(&outcome, &[431, 400], "90 headers of 2 KiB");
@@ -313,8 +389,12 @@ async fn two_hundred_headers_are_refused() {
 
     // The limit is generous enough for real clients.
     let headers: String = (0..60).map(|i| format!("X-H-{i}: v\r\n")).collect();
-    let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n");
-    assert_eq!(send_raw(port, request.into_bytes()).await.0, Outcome::Status(200));
+    let request =
+        format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n");
+    assert_eq!(
+        send_raw(port, request.into_bytes()).await.0,
+        Outcome::Status(200)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,7 +432,11 @@ async fn post_token(port: u16, body: String) -> (u16, Value, Duration) {
         .expect("answered");
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), started.elapsed())
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        started.elapsed(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -362,7 +446,10 @@ async fn deeply_nested_json_is_refused_with_400_quickly() {
     for (what, body) in [
         ("60k '['", "[".repeat(60_000)),
         ("nested objects", r#"{"a":"#.repeat(12_000)),
-        ("nested parameters", format!(r#"{{"parameters":{}}}"#, "[".repeat(60_000))),
+        (
+            "nested parameters",
+            format!(r#"{{"parameters":{}}}"#, "[".repeat(60_000)),
+        ),
     ] {
         let (status, answer, elapsed) = post_token(port, body).await;
         assert_eq!(status, 400, "{what}: {answer}");
@@ -371,7 +458,11 @@ async fn deeply_nested_json_is_refused_with_400_quickly() {
     }
     // 100k '[' is refused before any parsing: it is past the body limit.
     let (status, answer, _) = post_token(port, "[".repeat(100_000)).await;
-    assert_eq!((status, answer["resultCode"].as_str()), (413, Some("A001204")), "{answer}");
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (413, Some("A001204")),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -385,7 +476,8 @@ async fn an_oversized_proof_is_refused_as_an_invalid_dpop_proof() {
     let (status, answer, elapsed) = post_token(port, body.to_string()).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["action"], "BAD_REQUEST", "{answer}");
-    let content: Value = serde_json::from_str(answer["responseContent"].as_str().expect("content")).unwrap();
+    let content: Value =
+        serde_json::from_str(answer["responseContent"].as_str().expect("content")).unwrap();
     assert_eq!(content["error"], "invalid_dpop_proof", "{answer}");
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }

@@ -23,7 +23,10 @@ const SKEW: i64 = 15;
 const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 256, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 256,
+        ..ProptestConfig::default()
+    }
 }
 
 /// Proof keys made once: key generation is not what is under test.
@@ -48,7 +51,10 @@ fn validator() -> &'static Validator {
             max_age_secs: MAX_AGE,
             clock_skew_secs: SKEW,
         };
-        Validator::new(policy, NonceService::new(b"properties-nonce-secret-0123456789", 60, 120))
+        Validator::new(
+            policy,
+            NonceService::new(b"properties-nonce-secret-0123456789", 60, 120),
+        )
     })
 }
 
@@ -73,7 +79,10 @@ enum Change {
 }
 
 fn change() -> impl Strategy<Value = Change> {
-    prop_oneof![any::<Index>().prop_map(Change::Alphabet), any::<u8>().prop_map(Change::Byte)]
+    prop_oneof![
+        any::<Index>().prop_map(Change::Alphabet),
+        any::<u8>().prop_map(Change::Byte)
+    ]
 }
 
 fn htm() -> impl Strategy<Value = String> {
@@ -84,8 +93,15 @@ fn htm() -> impl Strategy<Value = String> {
 }
 
 fn http_uri() -> impl Strategy<Value = String> {
-    ("https?", "[a-z0-9-]{1,12}\\.example\\.(com|org)", "(:[0-9]{1,4})?", "(/[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,8}){0,4}")
-        .prop_map(|(scheme, host, port, path)| format!("{scheme}://{host}{port}{}", path.replace('%', "%25")))
+    (
+        "https?",
+        "[a-z0-9-]{1,12}\\.example\\.(com|org)",
+        "(:[0-9]{1,4})?",
+        "(/[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,8}){0,4}",
+    )
+        .prop_map(|(scheme, host, port, path)| {
+            format!("{scheme}://{host}{port}{}", path.replace('%', "%25"))
+        })
 }
 
 proptest! {
@@ -156,7 +172,9 @@ fn thumbprint_keys() -> &'static [(Value, Jkt)] {
 }
 
 /// Member names `JwkMembers` knows: an extra member must not be one of them.
-const KNOWN_MEMBERS: [&str; 14] = ["kty", "crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+const KNOWN_MEMBERS: [&str; 14] = [
+    "kty", "crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "oth", "k",
+];
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -168,7 +186,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z]{1,4}", inner, 0..3).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z]{1,4}", inner, 0..3)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -177,9 +196,14 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn optional_members() -> impl Strategy<Value = Vec<(String, Value)>> {
     (
         proptest::option::of("\\PC{0,16}"),
-        proptest::option::of(select(vec!["ES256", "ES384", "EdDSA", "RS256", "PS256", "none"])),
+        proptest::option::of(select(vec![
+            "ES256", "ES384", "EdDSA", "RS256", "PS256", "none",
+        ])),
         proptest::option::of(select(vec!["sig", "enc"])),
-        proptest::option::of(prop::collection::vec(select(vec!["sign", "verify", "encrypt"]), 0..3)),
+        proptest::option::of(prop::collection::vec(
+            select(vec!["sign", "verify", "encrypt"]),
+            0..3,
+        )),
         prop::collection::btree_map("[a-z_]{1,6}", json_value(), 0..4),
     )
         .prop_map(|(kid, alg, use_, key_ops, extra)| {
@@ -196,7 +220,9 @@ fn optional_members() -> impl Strategy<Value = Vec<(String, Value)>> {
             if let Some(ops) = key_ops {
                 members.push(("key_ops".to_owned(), Value::from(ops)));
             }
-            let taken = |name: &str| KNOWN_MEMBERS.contains(&name) || ["kid", "alg", "use", "key_ops"].contains(&name);
+            let taken = |name: &str| {
+                KNOWN_MEMBERS.contains(&name) || ["kid", "alg", "use", "key_ops"].contains(&name)
+            };
             members.extend(extra.into_iter().filter(|(name, _)| !taken(name)));
             members
         })
@@ -204,7 +230,10 @@ fn optional_members() -> impl Strategy<Value = Vec<(String, Value)>> {
 
 /// A JSON object written member by member in the given order.
 fn object_text(members: &[(String, Value)]) -> String {
-    let body: Vec<String> = members.iter().map(|(name, value)| format!("{}:{value}", Value::from(name.as_str()))).collect();
+    let body: Vec<String> = members
+        .iter()
+        .map(|(name, value)| format!("{}:{value}", Value::from(name.as_str())))
+        .collect();
     format!("{{{}}}", body.join(","))
 }
 
@@ -271,7 +300,10 @@ fn remove_dot_segments(path: &str) -> String {
         output.truncate(cut);
     };
     while !input.is_empty() {
-        if let Some(rest) = input.strip_prefix("../").or_else(|| input.strip_prefix("./")) {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
             input = rest.to_owned(); // A
         } else if input.starts_with("/./") {
             input = input[2..].to_owned(); // B
@@ -298,14 +330,15 @@ fn remove_dot_segments(path: &str) -> String {
 
 fn segment() -> impl Strategy<Value = String> {
     let piece = select(vec![
-        "a", "b", "A", "~", "-", ".", "..", "%2E", "%2e", "%2E%2E", ".%2E", "%41", "%61", "%7E", "%7e", "%2F", "%2f",
-        "%25", "%3A", "%3a", ":", "@", "!", "%C3%A9", "%c3%a9", "",
+        "a", "b", "A", "~", "-", ".", "..", "%2E", "%2e", "%2E%2E", ".%2E", "%41", "%61", "%7E",
+        "%7e", "%2F", "%2f", "%25", "%3A", "%3a", ":", "@", "!", "%C3%A9", "%c3%a9", "",
     ]);
     prop::collection::vec(piece, 1..3).prop_map(|p| p.concat())
 }
 
 fn path() -> impl Strategy<Value = String> {
-    prop::collection::vec(segment(), 0..6).prop_map(|segments| segments.iter().map(|s| format!("/{s}")).collect())
+    prop::collection::vec(segment(), 0..6)
+        .prop_map(|segments| segments.iter().map(|s| format!("/{s}")).collect())
 }
 
 proptest! {
@@ -364,10 +397,21 @@ proptest! {
 /// normalised to one character more, which `Htu::parse` then refused.
 #[test]
 fn htu_at_the_length_limit_is_idempotent_or_refused() {
-    for input in ["https://".to_owned() + &"a".repeat(4096 - 8), "https://".to_owned() + &"a".repeat(4095 - 8)] {
+    for input in [
+        "https://".to_owned() + &"a".repeat(4096 - 8),
+        "https://".to_owned() + &"a".repeat(4095 - 8),
+    ] {
         if let Ok(htu) = Htu::parse(&input) {
-            assert_eq!(Htu::parse(htu.as_str()), Ok(htu.clone()), "{} characters", input.len());
+            assert_eq!(
+                Htu::parse(htu.as_str()),
+                Ok(htu.clone()),
+                "{} characters",
+                input.len()
+            );
         }
     }
-    assert!(Htu::parse(&("https://".to_owned() + &"a".repeat(4095 - 8))).is_ok(), "one under the limit is fine");
+    assert!(
+        Htu::parse(&("https://".to_owned() + &"a".repeat(4095 - 8))).is_ok(),
+        "one under the limit is fine"
+    );
 }

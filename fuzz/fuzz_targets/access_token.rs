@@ -31,13 +31,24 @@ const RSA_PEM: &str = include_str!("../../tests/keys/rsa2048.pem");
 fn core() -> &'static Core {
     static CORE: OnceLock<Core> = OnceLock::new();
     CORE.get_or_init(|| {
-        let rsa = SigningKey::from_pem(RSA_PEM, Some(Alg::PS256), Some("fuzz-rsa".into())).expect("fixed key");
-        let jwk = |text: String| SigningKeySettings { jwk: Some(Secret::new(text)), ..Default::default() };
+        let rsa = SigningKey::from_pem(RSA_PEM, Some(Alg::PS256), Some("fuzz-rsa".into()))
+            .expect("fixed key");
+        let jwk = |text: String| SigningKeySettings {
+            jwk: Some(Secret::new(text)),
+            ..Default::default()
+        };
         let mut s = Settings::development();
         s.development = false;
         s.service.issuer = ISSUER.into();
-        s.keys.signing = vec![jwk(ES256.into()), jwk(EDDSA.into()), jwk(rsa.private_jwk().to_string())];
-        s.keys.sealing = vec![SealingKeySettings { kid: "fuzz-seal".into(), key: Secret::new(b64::encode(&[7u8; 32])) }];
+        s.keys.signing = vec![
+            jwk(ES256.into()),
+            jwk(EDDSA.into()),
+            jwk(rsa.private_jwk().to_string()),
+        ];
+        s.keys.sealing = vec![SealingKeySettings {
+            kid: "fuzz-seal".into(),
+            key: Secret::new(b64::encode(&[7u8; 32])),
+        }];
         s.dpop.nonce_secret = Secret::new(b64::encode(&[9u8; 32]));
         s.tokens.verified_cache_entries = 0;
         Core::from_settings(&s, Arc::new(MemoryStore::new(1024))).expect("fuzz settings are valid")
@@ -72,7 +83,8 @@ fn round_trips(core: &Core, data: &[u8]) {
             properties: &[],
             extra: Default::default(),
         };
-        let minted = mint(&core.keys, &core.sealer, ISSUER, grant, NOW).expect("minting never fails");
+        let minted =
+            mint(&core.keys, &core.sealer, ISSUER, grant, NOW).expect("minting never fails");
         let access = verify_signed(core, &minted.token, NOW).expect("a token just minted verifies");
         assert_eq!(access.claims.sub, subject);
     }
@@ -82,15 +94,28 @@ fn round_trips(core: &Core, data: &[u8]) {
     if data.is_empty() {
         return;
     }
-    let token = core.keys.active().sign_compact("at+jwt", data).expect("signing never fails");
-    let jwt = core.keys.verify(&token).expect("a token just signed verifies");
-    assert_eq!((jwt.kid.as_str(), jwt.typ.as_deref()), ("fuzz-es256", Some("at+jwt")));
+    let token = core
+        .keys
+        .active()
+        .sign_compact("at+jwt", data)
+        .expect("signing never fails");
+    let jwt = core
+        .keys
+        .verify(&token)
+        .expect("a token just signed verifies");
+    assert_eq!(
+        (jwt.kid.as_str(), jwt.typ.as_deref()),
+        ("fuzz-es256", Some("at+jwt"))
+    );
     assert_eq!(jwt.payload, data);
     // An ES256 signature is 64 octets, 86 characters whose last one carries 2 signature bits
     // and 4 zero bits: 'A', 'Q', 'g' or 'w'. Swapping within those stays canonical base64url.
     let (rest, last) = token.split_at(token.len() - 1);
     let altered = format!("{rest}{}", if last == "A" { "Q" } else { "A" });
-    assert!(core.keys.verify(&altered).is_err(), "altered signature accepted");
+    assert!(
+        core.keys.verify(&altered).is_err(),
+        "altered signature accepted"
+    );
 }
 
 fn check_arbitrary(core: &Core, token: &str) {
@@ -102,8 +127,14 @@ fn check_arbitrary(core: &Core, token: &str) {
         assert_eq!(jwt.payload, jws.payload);
     }
     if let Ok(access) = verify_signed(core, token, NOW) {
-        let jwt = core.keys.verify(token).expect("an accepted access token verifies as a JWT");
-        assert!(jwt.typ.is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")));
+        let jwt = core
+            .keys
+            .verify(token)
+            .expect("an accepted access token verifies as a JWT");
+        assert!(jwt
+            .typ
+            .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")
+                || t.eq_ignore_ascii_case("application/at+jwt")));
         assert_eq!(access.claims.iss, ISSUER);
         assert!(access.claims.exp > NOW.secs(), "expired token accepted");
     }

@@ -6,8 +6,12 @@ use dpopd::oauth::params::Params;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = std::str::from_utf8(data) else { return };
-    let Ok(params) = Params::parse(body) else { return };
+    let Ok(body) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(params) = Params::parse(body) else {
+        return;
+    };
     if body.contains(['%', '+']) {
         return;
     }

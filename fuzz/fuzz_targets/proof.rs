@@ -38,13 +38,16 @@ fn fixture() -> &'static Fixture {
         Fixture {
             validator: Validator::new(policy, nonces),
             token_htu: Htu::parse("https://server.example.com/token").expect("fixed htu"),
-            resource_htu: Htu::parse("https://resource.example.org/protectedresource").expect("fixed htu"),
+            resource_htu: Htu::parse("https://resource.example.org/protectedresource")
+                .expect("fixed htu"),
         }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(proof) = std::str::from_utf8(data) else { return };
+    let Ok(proof) = std::str::from_utf8(data) else {
+        return;
+    };
     let f = fixture();
     let token_request = Expectation {
         header_count: 1,
@@ -62,10 +65,17 @@ fuzz_target!(|data: &[u8]| {
         access_token: Some(ACCESS_TOKEN),
         ..token_request
     };
-    let with_nonce = Expectation { nonce_required: true, ..token_request };
+    let with_nonce = Expectation {
+        nonce_required: true,
+        ..token_request
+    };
     for expect in [&token_request, &resource_request, &with_nonce] {
         if let Ok(checked) = f.validator.check(proof, expect) {
-            assert_eq!(checked.jkt(), &header_thumbprint(proof), "accepted proof, other key");
+            assert_eq!(
+                checked.jkt(),
+                &header_thumbprint(proof),
+                "accepted proof, other key"
+            );
             assert!(Jkt::parse(checked.jkt().as_str()).is_ok());
         }
     }
@@ -78,5 +88,7 @@ fn header_thumbprint(proof: &str) -> Jkt {
     }
     let jws = CompactJws::parse(proof).expect("an accepted proof is a compact JWS");
     let header: Header = jws.header_as().expect("an accepted proof has a jwk");
-    PublicJwk::from_members(&header.jwk).expect("an accepted proof's jwk is valid").thumbprint()
+    PublicJwk::from_members(&header.jwk)
+        .expect("an accepted proof's jwk is valid")
+        .thumbprint()
 }

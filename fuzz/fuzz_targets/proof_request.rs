@@ -27,12 +27,17 @@ fn validator() -> &'static Validator {
             max_age_secs: 60,
             clock_skew_secs: 15,
         };
-        Validator::new(policy, NonceService::new(b"fuzz-nonce-secret-fuzz-nonce-secret", 60, 120))
+        Validator::new(
+            policy,
+            NonceService::new(b"fuzz-nonce-secret-fuzz-nonce-secret", 60, 120),
+        )
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut fields = text.splitn(4, '\n');
     let (Some(htm), Some(htu), Some(proof)) = (fields.next(), fields.next(), fields.next()) else {
         return;
@@ -55,9 +60,19 @@ fuzz_target!(|data: &[u8]| {
     let jws = CompactJws::parse(proof).expect("an accepted proof is a compact JWS");
     let claims: Value = jws.payload_as().expect("an accepted proof has JSON claims");
     assert_eq!(claims["htm"].as_str(), Some(htm), "htm must match exactly");
-    let claimed = claims["htu"].as_str().expect("an accepted proof has an htu");
-    assert_eq!(Htu::parse(claimed).as_ref(), Ok(&htu), "htu must normalise to the expected one");
+    let claimed = claims["htu"]
+        .as_str()
+        .expect("an accepted proof has an htu");
+    assert_eq!(
+        Htu::parse(claimed).as_ref(),
+        Ok(&htu),
+        "htu must normalise to the expected one"
+    );
     if let Some(token) = access_token {
-        assert_eq!(claims["ath"].as_str(), Some(ath_of(token).as_str()), "ath must be the token's");
+        assert_eq!(
+            claims["ath"].as_str(),
+            Some(ath_of(token).as_str()),
+            "ath must be the token's"
+        );
     }
 });

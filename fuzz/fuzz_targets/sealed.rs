@@ -11,7 +11,11 @@ use std::sync::OnceLock;
 fn sealer() -> &'static Sealer {
     static SEALER: OnceLock<Sealer> = OnceLock::new();
     SEALER.get_or_init(|| {
-        Sealer::new(&[("fuzz-1".to_owned(), [7u8; 32]), ("fuzz-0".to_owned(), [3u8; 32])]).expect("fixed keys")
+        Sealer::new(&[
+            ("fuzz-1".to_owned(), [7u8; 32]),
+            ("fuzz-0".to_owned(), [3u8; 32]),
+        ])
+        .expect("fixed keys")
     })
 }
 
@@ -27,16 +31,33 @@ fuzz_target!(|data: &[u8]| {
 
     let sealed = match s.seal("rt", data) {
         Err(SealError::TooLarge) => {
-            assert!(data.len() > MAX_PLAINTEXT_OCTETS, "{} octets refused", data.len());
+            assert!(
+                data.len() > MAX_PLAINTEXT_OCTETS,
+                "{} octets refused",
+                data.len()
+            );
             return;
         }
         other => other.expect("sealing never fails with a valid key"),
     };
-    assert!(sealed.len() <= MAX_SEALED_CHARS, "{} octets sealed to {} characters", data.len(), sealed.len());
+    assert!(
+        sealed.len() <= MAX_SEALED_CHARS,
+        "{} octets sealed to {} characters",
+        data.len(),
+        sealed.len()
+    );
     assert_eq!(s.open("rt", &sealed).as_deref(), Ok(data), "round trip");
-    assert_eq!(s.open("code", &sealed), Err(SealError::Forged), "purpose binding");
+    assert_eq!(
+        s.open("code", &sealed),
+        Err(SealError::Forged),
+        "purpose binding"
+    );
     let mut raw = b64::decode(&sealed).expect("sealed values are base64url");
     let last = raw.len() - 1;
     raw[last] ^= data.first().copied().unwrap_or(1).max(1);
-    assert_eq!(s.open("rt", &b64::encode(&raw)), Err(SealError::Forged), "tampered tag");
+    assert_eq!(
+        s.open("rt", &b64::encode(&raw)),
+        Err(SealError::Forged),
+        "tampered tag"
+    );
 });

@@ -8,7 +8,9 @@ use super::authorization_wire as wire;
 use super::caller::AsCaller;
 use super::token_wire::parse_jwt_at_claims;
 use super::ApiError;
-use crate::oauth::authorization::{self as domain, AuthorizationCall, FailCall, FailReason, IssueCall};
+use crate::oauth::authorization::{
+    self as domain, AuthorizationCall, FailCall, FailReason, IssueCall,
+};
 use crate::oauth::Property;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
@@ -86,13 +88,24 @@ pub struct TicketResponse {
     pub authorization_code: Option<String>,
 }
 
-pub async fn authorization(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<AuthorizationRequest>) -> HttpResponse {
-    let call = AuthorizationCall { parameters: &body.parameters, now: None };
+pub async fn authorization(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<AuthorizationRequest>,
+) -> HttpResponse {
+    let call = AuthorizationCall {
+        parameters: &body.parameters,
+        now: None,
+    };
     let result = domain::authorize(&state.core, call).await;
     HttpResponse::Ok().json(wire::authorization(result, &state.core.issuer))
 }
 
-pub async fn issue(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<IssueRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn issue(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<IssueRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let call = IssueCall {
         ticket: &req.ticket,
@@ -106,8 +119,17 @@ pub async fn issue(_caller: AsCaller, state: web::Data<AppState>, body: web::Jso
     Ok(HttpResponse::Ok().json(wire::issued(result)))
 }
 
-pub async fn fail(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<FailRequest>) -> HttpResponse {
-    let call = FailCall { ticket: &body.ticket, reason: body.reason, description: body.description.as_deref(), now: None };
+pub async fn fail(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<FailRequest>,
+) -> HttpResponse {
+    let call = FailCall {
+        ticket: &body.ticket,
+        reason: body.reason,
+        description: body.description.as_deref(),
+        now: None,
+    };
     let result = domain::fail(&state.core, call).await;
     HttpResponse::Ok().json(wire::failed(result))
 }

@@ -10,7 +10,9 @@ use super::result_code::ResultCode as R;
 use super::token_create::TokenCreateResponse;
 use super::token_wire::dpop;
 use super::{truncate, ApiError};
-use crate::oauth::authorization::{AuthorizationError, CodeIssued, Interaction, Problem, Refusal, TicketError, Untrusted};
+use crate::oauth::authorization::{
+    AuthorizationError, CodeIssued, Interaction, Problem, Refusal, TicketError, Untrusted,
+};
 use crate::oauth::clients::ClientAuthError;
 use crate::oauth::grants::Issued;
 use crate::oauth::par::{ParError, ParOutcome};
@@ -37,7 +39,10 @@ fn refused(api: &'static str, code: R, detail: &dyn std::fmt::Display) -> String
     code.message_with(&detail)
 }
 
-pub fn authorization(result: Result<Interaction, AuthorizationError>, issuer: &str) -> AuthorizationResponse {
+pub fn authorization(
+    result: Result<Interaction, AuthorizationError>,
+    issuer: &str,
+) -> AuthorizationResponse {
     let response = match result {
         Ok(interaction) => interaction_answer(interaction),
         Err(error) => {
@@ -48,15 +53,25 @@ pub fn authorization(result: Result<Interaction, AuthorizationError>, issuer: &s
                 }
                 AuthorizationError::Refused(Refusal::Problem { problem, to }) => {
                     let (code, oauth_error, text) = self::problem(problem);
-                    (Action::Location, code, to.location(issuer, oauth_error, text))
+                    (
+                        Action::Location,
+                        code,
+                        to.location(issuer, oauth_error, text),
+                    )
                 }
                 AuthorizationError::TooLarge => {
                     let code = R::AuthorizationRequestTooLarge;
-                    (Action::BadRequest, code, json_error("invalid_request", REQUEST_TOO_LARGE))
+                    (
+                        Action::BadRequest,
+                        code,
+                        json_error("invalid_request", REQUEST_TOO_LARGE),
+                    )
                 }
-                AuthorizationError::StoreUnavailable | AuthorizationError::Sealing => {
-                    (Action::InternalServerError, R::AuthorizationServerError, json_error("server_error", "The server could not process the request."))
-                }
+                AuthorizationError::StoreUnavailable | AuthorizationError::Sealing => (
+                    Action::InternalServerError,
+                    R::AuthorizationServerError,
+                    json_error("server_error", "The server could not process the request."),
+                ),
             };
             AuthorizationResponse {
                 action: Some(action),
@@ -67,7 +82,10 @@ pub fn authorization(result: Result<Interaction, AuthorizationError>, issuer: &s
             }
         }
     };
-    count("authorization", response.action.unwrap_or(Action::InternalServerError));
+    count(
+        "authorization",
+        response.action.unwrap_or(Action::InternalServerError),
+    );
     response
 }
 
@@ -80,7 +98,13 @@ fn interaction_answer(interaction: Interaction) -> AuthorizationResponse {
         result_message: code.message(),
         ticket: Some(interaction.ticket),
         client_id: Some(request.client_id),
-        scopes: Some(request.scopes.into_iter().map(|name| ScopeEntry { name }).collect()),
+        scopes: Some(
+            request
+                .scopes
+                .into_iter()
+                .map(|name| ScopeEntry { name })
+                .collect(),
+        ),
         state: request.state,
         redirect_uri: Some(request.redirect_uri),
         prompts: Some(request.prompts.iter().map(|p| p.api_name()).collect()),
@@ -93,32 +117,112 @@ fn interaction_answer(interaction: Interaction) -> AuthorizationResponse {
 /// RFC 6749 §4.1.2.1: shown, not redirected.
 fn untrusted(u: &Untrusted) -> Mapped {
     match u {
-        Untrusted::Params(_) => (R::AuthorizationParamsMalformed, "invalid_request", "The request parameters are malformed or repeated."),
-        Untrusted::MissingClientId | Untrusted::UnknownClient => (R::AuthorizationClientUnknown, "invalid_request", "The client_id is missing or unknown."),
-        Untrusted::RedirectUriMissing | Untrusted::RedirectUriMismatch => (R::RedirectUriInvalid, "invalid_request", "The redirect_uri is missing or not registered."),
+        Untrusted::Params(_) => (
+            R::AuthorizationParamsMalformed,
+            "invalid_request",
+            "The request parameters are malformed or repeated.",
+        ),
+        Untrusted::MissingClientId | Untrusted::UnknownClient => (
+            R::AuthorizationClientUnknown,
+            "invalid_request",
+            "The client_id is missing or unknown.",
+        ),
+        Untrusted::RedirectUriMissing | Untrusted::RedirectUriMismatch => (
+            R::RedirectUriInvalid,
+            "invalid_request",
+            "The redirect_uri is missing or not registered.",
+        ),
         // RFC 9101 §7: the error for an unusable request_uri.
-        Untrusted::RequestUri(_) => (R::RequestUriInvalid, "invalid_request_uri", "The request_uri is invalid, expired or already used."),
+        Untrusted::RequestUri(_) => (
+            R::RequestUriInvalid,
+            "invalid_request_uri",
+            "The request_uri is invalid, expired or already used.",
+        ),
     }
 }
 
 fn problem(p: &Problem) -> Mapped {
     match p {
-        Problem::ResponseTypeMissing => (R::ResponseTypeInvalid, "invalid_request", "The response_type parameter is missing."),
-        Problem::ResponseTypeUnsupported => (R::ResponseTypeInvalid, "unsupported_response_type", "Only response_type=code is supported."),
-        Problem::UnauthorizedClient => (R::AuthorizationGrantNotAllowed, "unauthorized_client", "The client may not use the authorization code flow."),
-        Problem::BadScope => (R::AuthorizationScopeInvalid, "invalid_scope", "The scope parameter is malformed."),
-        Problem::ScopeNotAllowed => (R::AuthorizationScopeInvalid, "invalid_scope", "The requested scope is not allowed."),
-        Problem::Pkce(PkceError::Required) => (R::PkceInvalid, "invalid_request", "PKCE with code_challenge_method S256 is required."),
-        Problem::Pkce(PkceError::PlainRefused | PkceError::UnknownMethod) => (R::PkceInvalid, "invalid_request", "Only code_challenge_method S256 is supported."),
-        Problem::Pkce(_) => (R::PkceInvalid, "invalid_request", "The code_challenge is malformed."),
-        Problem::BadDpopJkt => (R::DpopJktInvalid, "invalid_request", "The dpop_jkt parameter is malformed."),
-        Problem::ParRequired => (R::ParRequired, "invalid_request", "Pushed authorization requests are required."),
-        Problem::RequestUriNotAllowed => (R::ParRequestUriGiven, "invalid_request", "The request_uri parameter is not allowed here."),
-        Problem::RequestObjectUnsupported => (R::RequestObjectUnsupported, "request_not_supported", "Request objects are not supported."),
-        Problem::BadPrompt => (R::AuthorizationParamInvalid, "invalid_request", "The prompt parameter is invalid."),
-        Problem::ResponseModeUnsupported => (R::AuthorizationParamInvalid, "invalid_request", "The response_mode is not supported."),
-        Problem::StateTooLong => (R::AuthorizationParamInvalid, "invalid_request", "The state parameter is too long."),
-        Problem::StateMalformed => (R::AuthorizationParamInvalid, "invalid_request", "The state parameter has characters other than printable ASCII."),
+        Problem::ResponseTypeMissing => (
+            R::ResponseTypeInvalid,
+            "invalid_request",
+            "The response_type parameter is missing.",
+        ),
+        Problem::ResponseTypeUnsupported => (
+            R::ResponseTypeInvalid,
+            "unsupported_response_type",
+            "Only response_type=code is supported.",
+        ),
+        Problem::UnauthorizedClient => (
+            R::AuthorizationGrantNotAllowed,
+            "unauthorized_client",
+            "The client may not use the authorization code flow.",
+        ),
+        Problem::BadScope => (
+            R::AuthorizationScopeInvalid,
+            "invalid_scope",
+            "The scope parameter is malformed.",
+        ),
+        Problem::ScopeNotAllowed => (
+            R::AuthorizationScopeInvalid,
+            "invalid_scope",
+            "The requested scope is not allowed.",
+        ),
+        Problem::Pkce(PkceError::Required) => (
+            R::PkceInvalid,
+            "invalid_request",
+            "PKCE with code_challenge_method S256 is required.",
+        ),
+        Problem::Pkce(PkceError::PlainRefused | PkceError::UnknownMethod) => (
+            R::PkceInvalid,
+            "invalid_request",
+            "Only code_challenge_method S256 is supported.",
+        ),
+        Problem::Pkce(_) => (
+            R::PkceInvalid,
+            "invalid_request",
+            "The code_challenge is malformed.",
+        ),
+        Problem::BadDpopJkt => (
+            R::DpopJktInvalid,
+            "invalid_request",
+            "The dpop_jkt parameter is malformed.",
+        ),
+        Problem::ParRequired => (
+            R::ParRequired,
+            "invalid_request",
+            "Pushed authorization requests are required.",
+        ),
+        Problem::RequestUriNotAllowed => (
+            R::ParRequestUriGiven,
+            "invalid_request",
+            "The request_uri parameter is not allowed here.",
+        ),
+        Problem::RequestObjectUnsupported => (
+            R::RequestObjectUnsupported,
+            "request_not_supported",
+            "Request objects are not supported.",
+        ),
+        Problem::BadPrompt => (
+            R::AuthorizationParamInvalid,
+            "invalid_request",
+            "The prompt parameter is invalid.",
+        ),
+        Problem::ResponseModeUnsupported => (
+            R::AuthorizationParamInvalid,
+            "invalid_request",
+            "The response_mode is not supported.",
+        ),
+        Problem::StateTooLong => (
+            R::AuthorizationParamInvalid,
+            "invalid_request",
+            "The state parameter is too long.",
+        ),
+        Problem::StateMalformed => (
+            R::AuthorizationParamInvalid,
+            "invalid_request",
+            "The state parameter has characters other than printable ASCII.",
+        ),
     }
 }
 
@@ -133,7 +237,10 @@ pub fn issued(result: Result<CodeIssued, TicketError>) -> TicketResponse {
         },
         Err(error) => ticket_failure("authorization_issue", &error),
     };
-    count("authorization_issue", response.action.unwrap_or(Action::InternalServerError));
+    count(
+        "authorization_issue",
+        response.action.unwrap_or(Action::InternalServerError),
+    );
     response
 }
 
@@ -148,7 +255,10 @@ pub fn failed(result: Result<String, TicketError>) -> TicketResponse {
         },
         Err(error) => ticket_failure("authorization_fail", &error),
     };
-    count("authorization_fail", response.action.unwrap_or(Action::InternalServerError));
+    count(
+        "authorization_fail",
+        response.action.unwrap_or(Action::InternalServerError),
+    );
     response
 }
 
@@ -159,11 +269,19 @@ fn ticket_failure(api: &'static str, error: &TicketError) -> TicketResponse {
         TicketError::Invalid => (Action::BadRequest, R::TicketInvalid, "invalid_request"),
         TicketError::Expired => (Action::BadRequest, R::TicketExpired, "invalid_request"),
         TicketError::Used => (Action::BadRequest, R::TicketUsed, "invalid_request"),
-        TicketError::ScopeNotAllowed => (Action::BadRequest, R::TicketScopeNotAllowed, "invalid_request"),
+        TicketError::ScopeNotAllowed => (
+            Action::BadRequest,
+            R::TicketScopeNotAllowed,
+            "invalid_request",
+        ),
         TicketError::SubjectMissing | TicketError::BadDescription | TicketError::TooLarge => {
             (Action::BadRequest, R::TicketFieldInvalid, "invalid_request")
         }
-        TicketError::StoreUnavailable | TicketError::Sealing => (Action::InternalServerError, R::TicketServerError, "server_error"),
+        TicketError::StoreUnavailable | TicketError::Sealing => (
+            Action::InternalServerError,
+            R::TicketServerError,
+            "server_error",
+        ),
     };
     TicketResponse {
         action: Some(action),
@@ -199,26 +317,67 @@ pub fn pushed(outcome: ParOutcome) -> Result<ParResponse, ApiError> {
         }
     };
     response.dpop_nonce = outcome.dpop_nonce;
-    count("par", response.action.unwrap_or(Action::InternalServerError));
+    count(
+        "par",
+        response.action.unwrap_or(Action::InternalServerError),
+    );
     Ok(response)
 }
 
 fn par_failure(error: &ParError) -> (Action, Mapped) {
     use Action::*;
     match error {
-        ParError::Params(_) => (BadRequest, (R::AuthorizationParamsMalformed, "invalid_request", "The request parameters are malformed or repeated.")),
-        ParError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch) => {
-            (BadRequest, (R::ParClientAuthAmbiguous, "invalid_request", "The client authenticated ambiguously."))
-        }
-        ParError::Client(_) => (Unauthorized, (R::ParClientAuthFailed, "invalid_client", "Client authentication failed.")),
+        ParError::Params(_) => (
+            BadRequest,
+            (
+                R::AuthorizationParamsMalformed,
+                "invalid_request",
+                "The request parameters are malformed or repeated.",
+            ),
+        ),
+        ParError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch) => (
+            BadRequest,
+            (
+                R::ParClientAuthAmbiguous,
+                "invalid_request",
+                "The client authenticated ambiguously.",
+            ),
+        ),
+        ParError::Client(_) => (
+            Unauthorized,
+            (
+                R::ParClientAuthFailed,
+                "invalid_client",
+                "Client authentication failed.",
+            ),
+        ),
         ParError::Request(Refusal::Untrusted(u)) => (BadRequest, untrusted(u)),
         ParError::Request(Refusal::Problem { problem: p, .. }) => (BadRequest, problem(p)),
-        ParError::DpopJktMismatch => (BadRequest, (R::ParDpopJktMismatch, "invalid_request", "The dpop_jkt parameter does not match the DPoP proof.")),
+        ParError::DpopJktMismatch => (
+            BadRequest,
+            (
+                R::ParDpopJktMismatch,
+                "invalid_request",
+                "The dpop_jkt parameter does not match the DPoP proof.",
+            ),
+        ),
         ParError::Dpop(e) => dpop_failure(e),
-        ParError::TooLarge => (BadRequest, (R::AuthorizationRequestTooLarge, "invalid_request", REQUEST_TOO_LARGE)),
-        ParError::StoreUnavailable | ParError::Sealing | ParError::Caller(_) => {
-            (InternalServerError, (R::ParServerError, "server_error", "The server could not process the request."))
-        }
+        ParError::TooLarge => (
+            BadRequest,
+            (
+                R::AuthorizationRequestTooLarge,
+                "invalid_request",
+                REQUEST_TOO_LARGE,
+            ),
+        ),
+        ParError::StoreUnavailable | ParError::Sealing | ParError::Caller(_) => (
+            InternalServerError,
+            (
+                R::ParServerError,
+                "server_error",
+                "The server could not process the request.",
+            ),
+        ),
     }
 }
 
@@ -231,7 +390,9 @@ fn dpop_failure(e: &crate::dpop::proof::DpopError) -> (Action, Mapped) {
 pub fn created(outcome: CreateOutcome) -> Result<TokenCreateResponse, ApiError> {
     let mut response = match outcome.result {
         Ok(issued) => token_created(issued),
-        Err(CreateError::Caller(problem)) => return Err(ApiError::with_detail(R::InvalidField, problem)),
+        Err(CreateError::Caller(problem)) => {
+            return Err(ApiError::with_detail(R::InvalidField, problem))
+        }
         Err(error) => {
             let (action, (code, oauth_error, text)) = create_failure(&error);
             TokenCreateResponse {
@@ -244,7 +405,10 @@ pub fn created(outcome: CreateOutcome) -> Result<TokenCreateResponse, ApiError> 
         }
     };
     response.dpop_nonce = outcome.dpop_nonce;
-    count("token_create", response.action.unwrap_or(Action::InternalServerError));
+    count(
+        "token_create",
+        response.action.unwrap_or(Action::InternalServerError),
+    );
     Ok(response)
 }
 
@@ -275,20 +439,95 @@ fn token_created(issued: Issued) -> TokenCreateResponse {
 fn create_failure(error: &CreateError) -> (Action, Mapped) {
     use Action::*;
     match error {
-        CreateError::GrantTypeUnsupported => (BadRequest, (R::TokenCreateGrantTypeUnsupported, "unsupported_grant_type", "The grant type is not supported.")),
-        CreateError::UnknownClient => (BadRequest, (R::TokenCreateClientUnknown, "invalid_client", "The client is unknown.")),
-        CreateError::SubjectMissing => (BadRequest, (R::TokenCreateSubjectMissing, "invalid_request", "The subject is missing.")),
-        CreateError::BadScope => (BadRequest, (R::TokenCreateScopeMalformed, "invalid_scope", "A scope is malformed.")),
-        CreateError::BadThumbprint => (BadRequest, (R::TokenCreateThumbprintInvalid, "invalid_request", "The DPoP key thumbprint is malformed.")),
-        CreateError::ThumbprintMismatch => (BadRequest, (R::TokenCreateThumbprintMismatch, "invalid_request", "The DPoP key thumbprint does not match the DPoP proof.")),
-        CreateError::DpopRequired => (BadRequest, (R::TokenCreateDpopRequired, "invalid_request", "DPoP proof required.")),
-        CreateError::GrantNotAllowed(_) => (Forbidden, (R::TokenCreateGrantNotAllowed, "unauthorized_client", "The client is not allowed to use this grant type.")),
-        CreateError::ScopeNotAllowed => (Forbidden, (R::TokenCreateScopeNotAllowed, "invalid_scope", "The requested scope is not allowed.")),
+        CreateError::GrantTypeUnsupported => (
+            BadRequest,
+            (
+                R::TokenCreateGrantTypeUnsupported,
+                "unsupported_grant_type",
+                "The grant type is not supported.",
+            ),
+        ),
+        CreateError::UnknownClient => (
+            BadRequest,
+            (
+                R::TokenCreateClientUnknown,
+                "invalid_client",
+                "The client is unknown.",
+            ),
+        ),
+        CreateError::SubjectMissing => (
+            BadRequest,
+            (
+                R::TokenCreateSubjectMissing,
+                "invalid_request",
+                "The subject is missing.",
+            ),
+        ),
+        CreateError::BadScope => (
+            BadRequest,
+            (
+                R::TokenCreateScopeMalformed,
+                "invalid_scope",
+                "A scope is malformed.",
+            ),
+        ),
+        CreateError::BadThumbprint => (
+            BadRequest,
+            (
+                R::TokenCreateThumbprintInvalid,
+                "invalid_request",
+                "The DPoP key thumbprint is malformed.",
+            ),
+        ),
+        CreateError::ThumbprintMismatch => (
+            BadRequest,
+            (
+                R::TokenCreateThumbprintMismatch,
+                "invalid_request",
+                "The DPoP key thumbprint does not match the DPoP proof.",
+            ),
+        ),
+        CreateError::DpopRequired => (
+            BadRequest,
+            (
+                R::TokenCreateDpopRequired,
+                "invalid_request",
+                "DPoP proof required.",
+            ),
+        ),
+        CreateError::GrantNotAllowed(_) => (
+            Forbidden,
+            (
+                R::TokenCreateGrantNotAllowed,
+                "unauthorized_client",
+                "The client is not allowed to use this grant type.",
+            ),
+        ),
+        CreateError::ScopeNotAllowed => (
+            Forbidden,
+            (
+                R::TokenCreateScopeNotAllowed,
+                "invalid_scope",
+                "The requested scope is not allowed.",
+            ),
+        ),
         CreateError::Dpop(e) => dpop_failure(e),
-        CreateError::TooLarge => (BadRequest, (R::TokenCreateTooLarge, "invalid_request", "The tokens would be too large to issue.")),
-        CreateError::StoreUnavailable | CreateError::Signing | CreateError::Caller(_) => {
-            (InternalServerError, (R::TokenCreateServerError, "server_error", "The server could not process the request."))
-        }
+        CreateError::TooLarge => (
+            BadRequest,
+            (
+                R::TokenCreateTooLarge,
+                "invalid_request",
+                "The tokens would be too large to issue.",
+            ),
+        ),
+        CreateError::StoreUnavailable | CreateError::Signing | CreateError::Caller(_) => (
+            InternalServerError,
+            (
+                R::TokenCreateServerError,
+                "server_error",
+                "The server could not process the request.",
+            ),
+        ),
     }
 }
 
@@ -299,22 +538,45 @@ mod tests {
 
     /// RFC 6749 §4.1.2.1: `error_description` travels in the redirect the client sees.
     fn is_description(text: &str) -> bool {
-        text.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+        text.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
     }
 
     #[test]
     fn redirected_errors_use_only_rfc_6749_characters() {
         let problems = [
-            Problem::ResponseTypeMissing, Problem::ResponseTypeUnsupported, Problem::UnauthorizedClient,
-            Problem::BadScope, Problem::ScopeNotAllowed, Problem::Pkce(PkceError::Required),
-            Problem::Pkce(PkceError::PlainRefused), Problem::Pkce(PkceError::BadChallenge), Problem::BadDpopJkt,
-            Problem::ParRequired, Problem::RequestUriNotAllowed, Problem::RequestObjectUnsupported,
-            Problem::BadPrompt, Problem::ResponseModeUnsupported, Problem::StateTooLong, Problem::StateMalformed,
+            Problem::ResponseTypeMissing,
+            Problem::ResponseTypeUnsupported,
+            Problem::UnauthorizedClient,
+            Problem::BadScope,
+            Problem::ScopeNotAllowed,
+            Problem::Pkce(PkceError::Required),
+            Problem::Pkce(PkceError::PlainRefused),
+            Problem::Pkce(PkceError::BadChallenge),
+            Problem::BadDpopJkt,
+            Problem::ParRequired,
+            Problem::RequestUriNotAllowed,
+            Problem::RequestObjectUnsupported,
+            Problem::BadPrompt,
+            Problem::ResponseModeUnsupported,
+            Problem::StateTooLong,
+            Problem::StateMalformed,
         ];
-        let untrusted = [Untrusted::MissingClientId, Untrusted::RedirectUriMismatch, Untrusted::RequestUri(RequestUriProblem::Used)];
-        let mapped = problems.iter().map(problem).chain(untrusted.iter().map(self::untrusted));
+        let untrusted = [
+            Untrusted::MissingClientId,
+            Untrusted::RedirectUriMismatch,
+            Untrusted::RequestUri(RequestUriProblem::Used),
+        ];
+        let mapped = problems
+            .iter()
+            .map(problem)
+            .chain(untrusted.iter().map(self::untrusted));
         for (code, error, text) in mapped {
-            assert!(is_description(text) && error.bytes().all(|b| b == b'_' || b.is_ascii_lowercase()), "{}", code.code());
+            assert!(
+                is_description(text) && error.bytes().all(|b| b == b'_' || b.is_ascii_lowercase()),
+                "{}",
+                code.code()
+            );
         }
     }
 }

@@ -4,8 +4,8 @@
 use super::result_code::ResultCode;
 use super::ApiError;
 use crate::config::{CallerSettings, ConfigError};
-use crate::oauth::clients::{parse_hex32, sha256};
 use crate::jose::ct_eq;
+use crate::oauth::clients::{parse_hex32, sha256};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;
@@ -32,12 +32,29 @@ impl Callers {
         for (i, c) in list.iter().enumerate() {
             let secret_sha256 = match (&c.secret, &c.secret_sha256) {
                 (Some(s), _) => sha256(s.expose().as_bytes()),
-                (None, Some(hex)) => parse_hex32(hex)
-                    .ok_or_else(|| ConfigError::invalid(format!("callers[{i}].secret_sha256"), "must be 64 hex digits"))?,
-                (None, None) => return Err(ConfigError::invalid(format!("callers[{i}]"), "needs secret or secret_sha256")),
+                (None, Some(hex)) => parse_hex32(hex).ok_or_else(|| {
+                    ConfigError::invalid(
+                        format!("callers[{i}].secret_sha256"),
+                        "must be 64 hex digits",
+                    )
+                })?,
+                (None, None) => {
+                    return Err(ConfigError::invalid(
+                        format!("callers[{i}]"),
+                        "needs secret or secret_sha256",
+                    ))
+                }
             };
-            let roles = c.roles.iter().map(|r| if r == "as" { Role::As } else { Role::Rs }).collect();
-            entries.push(CallerEntry { key: c.key.clone(), secret_sha256, roles });
+            let roles = c
+                .roles
+                .iter()
+                .map(|r| if r == "as" { Role::As } else { Role::Rs })
+                .collect();
+            entries.push(CallerEntry {
+                key: c.key.clone(),
+                secret_sha256,
+                roles,
+            });
         }
         Ok(Callers(entries))
     }
@@ -46,7 +63,9 @@ impl Callers {
     fn authenticate(&self, authorization: &str) -> Option<&[Role]> {
         let (scheme, value) = authorization.split_once(' ')?;
         if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(value.trim())
+                .ok()?;
             let text = String::from_utf8(decoded).ok()?;
             let (key, secret) = text.split_once(':')?;
             let given = sha256(secret.as_bytes());
@@ -101,13 +120,18 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<actix_web::web::Data<crate::startup::AppState>>();
-        let header = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+        let header = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
         let outcome = match (state, header) {
             (None, _) => Err(ApiError::new(ResultCode::InternalError)),
             (_, None) => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
             (Some(state), Some(h)) => match state.callers.authenticate(h) {
                 None => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
-                Some(roles) if !roles.contains(&R::ROLE) => Err(ApiError::new(ResultCode::CallerForbidden)),
+                Some(roles) if !roles.contains(&R::ROLE) => {
+                    Err(ApiError::new(ResultCode::CallerForbidden))
+                }
                 Some(_) => Ok(Authorized(PhantomData)),
             },
         };
@@ -128,7 +152,10 @@ mod tests {
     }
 
     fn basic(key: &str, secret: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}")))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+        )
     }
 
     /// Caller secrets, right or wrong, are compared with `ct_eq`; Bearer compares every entry.
@@ -139,10 +166,19 @@ mod tests {
         let right = basic(DEMO_CALLER_KEY, DEMO_CALLER_SECRET);
         assert_eq!(during(|| callers.authenticate(&right).is_some()), (true, 1));
         let wrong = basic(DEMO_CALLER_KEY, "wrong");
-        assert_eq!(during(|| callers.authenticate(&wrong).is_some()), (false, 1));
+        assert_eq!(
+            during(|| callers.authenticate(&wrong).is_some()),
+            (false, 1)
+        );
         let bearer = format!("Bearer {DEMO_CALLER_SECRET}");
-        assert_eq!(during(|| callers.authenticate(&bearer).is_some()), (true, entries));
-        assert_eq!(during(|| callers.authenticate("Bearer wrong").is_some()), (false, entries));
+        assert_eq!(
+            during(|| callers.authenticate(&bearer).is_some()),
+            (true, entries)
+        );
+        assert_eq!(
+            during(|| callers.authenticate("Bearer wrong").is_some()),
+            (false, entries)
+        );
     }
 
     /// An unknown Basic key is refused after the same comparison as a wrong secret, so the
@@ -152,13 +188,23 @@ mod tests {
     fn an_unknown_caller_key_is_compared_like_a_wrong_secret() {
         let callers = callers();
         let cases = [
-            ("wrong secret of a known key", basic(DEMO_CALLER_KEY, "wrong")),
+            (
+                "wrong secret of a known key",
+                basic(DEMO_CALLER_KEY, "wrong"),
+            ),
             ("unknown key", basic("no-such-caller", "wrong")),
-            ("unknown key with a known key's secret", basic("no-such-caller", DEMO_CALLER_SECRET)),
+            (
+                "unknown key with a known key's secret",
+                basic("no-such-caller", DEMO_CALLER_SECRET),
+            ),
             ("empty key", basic("", "wrong")),
         ];
         for (what, header) in cases {
-            assert_eq!(during(|| callers.authenticate(&header).is_some()), (false, 1), "{what}");
+            assert_eq!(
+                during(|| callers.authenticate(&header).is_some()),
+                (false, 1),
+                "{what}"
+            );
         }
     }
 }

@@ -2,10 +2,10 @@
 //! forwards the access token, its `DPoP` header, method and URL and what the resource requires;
 //! dpopd answers with the `action` and, on a refusal, the `WWW-Authenticate` value to send
 //! (SPEC §4, RFC 6750 §3, RFC 9449 §7).
-use super::caller::RsCaller;
-use super::rs_wire::{self, RsApi};
 use super::action::Action;
+use super::caller::RsCaller;
 use super::result_code::ResultCode as R;
+use super::rs_wire::{self, RsApi};
 use super::ApiError;
 use crate::oauth::introspection::{self, IntrospectionCall};
 use crate::oauth::tokens::TokenType;
@@ -66,13 +66,17 @@ pub struct IntrospectionResponse {
 pub fn token_scheme(name: Option<&str>) -> Result<Option<TokenType>, ApiError> {
     match name.filter(|n| !n.is_empty()) {
         None => Ok(None),
-        Some(n) => introspection::parse_scheme(n)
-            .map(Some)
-            .ok_or_else(|| ApiError::with_detail(R::InvalidField, "tokenScheme must be DPoP or Bearer")),
+        Some(n) => introspection::parse_scheme(n).map(Some).ok_or_else(|| {
+            ApiError::with_detail(R::InvalidField, "tokenScheme must be DPoP or Bearer")
+        }),
     }
 }
 
-pub async fn introspect(_caller: RsCaller, state: web::Data<AppState>, body: web::Json<IntrospectionRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn introspect(
+    _caller: RsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<IntrospectionRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let scopes = req.scopes.unwrap_or_default();
     let resources = req.resources.unwrap_or_default();

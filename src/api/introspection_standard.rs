@@ -29,24 +29,58 @@ pub struct StandardIntrospectionResponse {
     pub response_content: String,
 }
 
-pub async fn standard(_caller: RsCaller, state: web::Data<AppState>, body: web::Json<StandardIntrospectionRequest>) -> HttpResponse {
+pub async fn standard(
+    _caller: RsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<StandardIntrospectionRequest>,
+) -> HttpResponse {
     let result = token_info::token_info(&state.core, &body.parameters, UnixTime::now()).await;
     HttpResponse::Ok().json(answer(result, &state.core.issuer))
 }
 
 /// The one place standard-introspection outcomes become wire answers.
-fn answer(result: Result<TokenInfo, TokenInfoError>, issuer: &str) -> StandardIntrospectionResponse {
+fn answer(
+    result: Result<TokenInfo, TokenInfoError>,
+    issuer: &str,
+) -> StandardIntrospectionResponse {
     let (action, code, content, detail) = match result {
         Ok(TokenInfo::Access(access)) => (Action::Ok, R::TokenActive, access_json(&access), None),
-        Ok(TokenInfo::Refresh(record)) => (Action::Ok, R::TokenActive, refresh_json(&record, issuer), None),
-        Ok(TokenInfo::Inactive(why)) => (Action::Ok, R::TokenInactive, json!({ "active": false }), Some(why.to_string())),
+        Ok(TokenInfo::Refresh(record)) => (
+            Action::Ok,
+            R::TokenActive,
+            refresh_json(&record, issuer),
+            None,
+        ),
+        Ok(TokenInfo::Inactive(why)) => (
+            Action::Ok,
+            R::TokenInactive,
+            json!({ "active": false }),
+            Some(why.to_string()),
+        ),
         Err(e) => {
             let (action, code, error) = match &e {
-                TokenInfoError::Params(_) => (Action::BadRequest, R::StandardIntrospectionParamsMalformed, "invalid_request"),
-                TokenInfoError::MissingToken => (Action::BadRequest, R::StandardIntrospectionTokenMissing, "invalid_request"),
-                TokenInfoError::StoreUnavailable => (Action::InternalServerError, R::StandardIntrospectionStoreUnavailable, "server_error"),
+                TokenInfoError::Params(_) => (
+                    Action::BadRequest,
+                    R::StandardIntrospectionParamsMalformed,
+                    "invalid_request",
+                ),
+                TokenInfoError::MissingToken => (
+                    Action::BadRequest,
+                    R::StandardIntrospectionTokenMissing,
+                    "invalid_request",
+                ),
+                TokenInfoError::StoreUnavailable => (
+                    Action::InternalServerError,
+                    R::StandardIntrospectionStoreUnavailable,
+                    "server_error",
+                ),
             };
-            (action, code, json!({ "error": error, "error_description": code.text() }), Some(e.to_string()))
+            (
+                action,
+                code,
+                json!({ "error": error, "error_description": code.text() }),
+                Some(e.to_string()),
+            )
         }
     };
     metrics::counter!("dpopd_requests_total", "api" => "introspection_standard", "action" => action.name()).increment(1);
@@ -54,7 +88,12 @@ fn answer(result: Result<TokenInfo, TokenInfoError>, issuer: &str) -> StandardIn
         Some(detail) => code.message_with(&super::truncate(detail, 512)),
         None => code.message(),
     };
-    StandardIntrospectionResponse { action, result_code: code.code(), result_message, response_content: content.to_string() }
+    StandardIntrospectionResponse {
+        action,
+        result_code: code.code(),
+        result_message,
+        response_content: content.to_string(),
+    }
 }
 
 /// RFC 7662 §2.2 for an access token, with RFC 9449 §6.2's `cnf.jkt` and `token_type`.
@@ -82,7 +121,10 @@ fn refresh_json(record: &RefreshRecord, issuer: &str) -> Value {
     body
 }
 
-pub const PATHS: &[&str] = &["/auth/introspection/standard", "/api/auth/introspection/standard"];
+pub const PATHS: &[&str] = &[
+    "/auth/introspection/standard",
+    "/api/auth/introspection/standard",
+];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {

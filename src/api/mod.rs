@@ -26,7 +26,22 @@ use result_code::ResultCode;
 
 /// Every path dpopd serves; `openapi.yaml` must describe each (a contract test checks).
 pub fn all_paths() -> Vec<&'static str> {
-    [token::PATHS, token_create::PATHS, authorization::PATHS, authorization::ISSUE_PATHS, authorization::FAIL_PATHS, par::PATHS, revocation::PATHS, introspection::PATHS, introspection_standard::PATHS, userinfo::PATHS, service::JWKS_PATHS, service::CONFIGURATION_PATHS, service::OPERATIONS_PATHS].concat()
+    [
+        token::PATHS,
+        token_create::PATHS,
+        authorization::PATHS,
+        authorization::ISSUE_PATHS,
+        authorization::FAIL_PATHS,
+        par::PATHS,
+        revocation::PATHS,
+        introspection::PATHS,
+        introspection_standard::PATHS,
+        userinfo::PATHS,
+        service::JWKS_PATHS,
+        service::CONFIGURATION_PATHS,
+        service::OPERATIONS_PATHS,
+    ]
+    .concat()
 }
 
 /// A problem with the API call itself: answered with a non-200 status and
@@ -44,7 +59,10 @@ impl ApiError {
     }
 
     pub fn with_detail(code: ResultCode, detail: impl Into<String>) -> ApiError {
-        ApiError { code, detail: Some(detail.into()) }
+        ApiError {
+            code,
+            detail: Some(detail.into()),
+        }
     }
 }
 
@@ -66,9 +84,13 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status_code());
         if self.code == ResultCode::CallerUnauthenticated {
-            response.insert_header(("WWW-Authenticate", "Basic realm=\"dpopd\", Bearer realm=\"dpopd\""));
+            response.insert_header((
+                "WWW-Authenticate",
+                "Basic realm=\"dpopd\", Bearer realm=\"dpopd\"",
+            ));
         }
-        response.json(serde_json::json!({ "resultCode": self.code.code(), "resultMessage": message }))
+        response
+            .json(serde_json::json!({ "resultCode": self.code.code(), "resultMessage": message }))
     }
 }
 
@@ -80,10 +102,14 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
         .content_type_required(false)
         .error_handler(|err, _req| {
             let api = match &err {
-                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::new(ResultCode::BodyTooLarge)
                 }
-                JsonPayloadError::Deserialize(e) => ApiError::with_detail(ResultCode::MalformedRequest, truncate(&e.to_string(), 200)),
+                JsonPayloadError::Deserialize(e) => ApiError::with_detail(
+                    ResultCode::MalformedRequest,
+                    truncate(&e.to_string(), 200),
+                ),
                 _ => ApiError::new(ResultCode::MalformedRequest),
             };
             api.into()
@@ -100,7 +126,9 @@ pub fn truncate(text: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -121,8 +149,16 @@ mod tests {
             ("0123456789x", 10, "0123456789…"),
             ("ééé", 2, "éé…"),
             ("GET\r\n[A052001] forged", 100, "GET\\r\\n[A052001] forged"),
-            ("a\u{0}b\u{1b}[31mc\u{7f}", 100, "a\\u{0}b\\u{1b}[31mc\\u{7f}"),
-            ("line\u{2028}sep \u{202e}evil", 100, "line\\u{2028}sep \\u{202e}evil"),
+            (
+                "a\u{0}b\u{1b}[31mc\u{7f}",
+                100,
+                "a\\u{0}b\\u{1b}[31mc\\u{7f}",
+            ),
+            (
+                "line\u{2028}sep \u{202e}evil",
+                100,
+                "line\\u{2028}sep \\u{202e}evil",
+            ),
             ("\n\n\n", 2, "\\n\\n…"),
         ];
         for (text, max, want) in cases {

@@ -40,7 +40,11 @@ pub struct ParResponse {
     pub dpop_nonce: Option<String>,
 }
 
-pub async fn pushed_auth_req(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<ParRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn pushed_auth_req(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<ParRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let call = ParCall {
         parameters: &req.parameters,

@@ -20,7 +20,12 @@ pub async fn middleware(
         .headers()
         .get(&HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= MAX_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= MAX_LEN
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
         .map(str::to_owned)
         .unwrap_or_else(new_id);
     let span = tracing::info_span!("request", request_id = %id, path = %req.path());
@@ -35,6 +40,7 @@ pub async fn middleware(
 fn new_id() -> String {
     static PREFIX: OnceLock<String> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<6>()));
+    let prefix =
+        PREFIX.get_or_init(|| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<6>()));
     format!("{prefix}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

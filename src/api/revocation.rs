@@ -30,7 +30,11 @@ pub struct RevocationResponse {
     pub response_content: Option<String>,
 }
 
-pub async fn revoke(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<RevocationRequest>) -> HttpResponse {
+pub async fn revoke(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<RevocationRequest>,
+) -> HttpResponse {
     let req = body.into_inner();
     let call = RevocationCall {
         parameters: &req.parameters,
@@ -46,23 +50,54 @@ fn answer(result: Result<Revoked, RevocationError>) -> RevocationResponse {
     let (action, code, error) = match &result {
         Ok(Revoked::AccessToken) => (Action::Ok, R::AccessTokenRevocationDone, None),
         Ok(Revoked::RefreshFamily) => (Action::Ok, R::RefreshFamilyRevocationDone, None),
-        Ok(Revoked::Nothing(NotRevoked::OtherClient)) => (Action::Ok, R::RevocationOtherClient, None),
-        Ok(Revoked::Nothing(NotRevoked::Unknown | NotRevoked::Expired)) => (Action::Ok, R::NothingToRevoke, None),
-        Err(RevocationError::Params(_)) => (Action::BadRequest, R::RevocationParamsMalformed, Some("invalid_request")),
-        Err(RevocationError::MissingToken) => (Action::BadRequest, R::RevocationTokenMissing, Some("invalid_request")),
-        Err(RevocationError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch)) => {
-            (Action::BadRequest, R::RevocationClientAuthAmbiguous, Some("invalid_request"))
+        Ok(Revoked::Nothing(NotRevoked::OtherClient)) => {
+            (Action::Ok, R::RevocationOtherClient, None)
         }
-        Err(RevocationError::Client(_)) => (Action::InvalidClient, R::RevocationClientAuthFailed, Some("invalid_client")),
-        Err(RevocationError::StoreUnavailable) => (Action::InternalServerError, R::RevocationStoreUnavailable, Some("server_error")),
+        Ok(Revoked::Nothing(NotRevoked::Unknown | NotRevoked::Expired)) => {
+            (Action::Ok, R::NothingToRevoke, None)
+        }
+        Err(RevocationError::Params(_)) => (
+            Action::BadRequest,
+            R::RevocationParamsMalformed,
+            Some("invalid_request"),
+        ),
+        Err(RevocationError::MissingToken) => (
+            Action::BadRequest,
+            R::RevocationTokenMissing,
+            Some("invalid_request"),
+        ),
+        Err(RevocationError::Client(
+            ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch,
+        )) => (
+            Action::BadRequest,
+            R::RevocationClientAuthAmbiguous,
+            Some("invalid_request"),
+        ),
+        Err(RevocationError::Client(_)) => (
+            Action::InvalidClient,
+            R::RevocationClientAuthFailed,
+            Some("invalid_client"),
+        ),
+        Err(RevocationError::StoreUnavailable) => (
+            Action::InternalServerError,
+            R::RevocationStoreUnavailable,
+            Some("server_error"),
+        ),
     };
-    metrics::counter!("dpopd_requests_total", "api" => "revocation", "action" => action.name()).increment(1);
+    metrics::counter!("dpopd_requests_total", "api" => "revocation", "action" => action.name())
+        .increment(1);
     let result_message = match &result {
         Err(e) => code.message_with(&super::truncate(&e.to_string(), 512)),
         Ok(_) => code.message(),
     };
-    let response_content = error.map(|e| serde_json::json!({ "error": e, "error_description": code.text() }).to_string());
-    RevocationResponse { action, result_code: code.code(), result_message, response_content }
+    let response_content = error
+        .map(|e| serde_json::json!({ "error": e, "error_description": code.text() }).to_string());
+    RevocationResponse {
+        action,
+        result_code: code.code(),
+        result_message,
+        response_content,
+    }
 }
 
 pub const PATHS: &[&str] = &["/auth/revocation", "/api/auth/revocation"];

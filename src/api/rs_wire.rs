@@ -40,7 +40,11 @@ struct Refusal {
     description: &'static str,
 }
 
-pub fn answer(outcome: IntrospectionOutcome, api: RsApi, algs: AlgSet) -> Result<IntrospectionResponse, ApiError> {
+pub fn answer(
+    outcome: IntrospectionOutcome,
+    api: RsApi,
+    algs: AlgSet,
+) -> Result<IntrospectionResponse, ApiError> {
     let mut response = IntrospectionResponse::default();
     if let Some(access) = &outcome.access {
         response.client_id = Some(access.claims.client_id.clone());
@@ -58,7 +62,9 @@ pub fn answer(outcome: IntrospectionOutcome, api: RsApi, algs: AlgSet) -> Result
         Ok(ok) => {
             let code = match (api, &ok.proof) {
                 (RsApi::UserInfo, _) => R::UserInfoOk,
-                (RsApi::Introspection, Some(_)) if ok.access.jkt.is_none() => R::IntrospectionOkUnboundDpop,
+                (RsApi::Introspection, Some(_)) if ok.access.jkt.is_none() => {
+                    R::IntrospectionOkUnboundDpop
+                }
                 (RsApi::Introspection, _) => R::IntrospectionOk,
             };
             if let Some(proof) = &ok.proof {
@@ -69,23 +75,33 @@ pub fn answer(outcome: IntrospectionOutcome, api: RsApi, algs: AlgSet) -> Result
             response.result_code = code.code();
             response.result_message = code.message();
         }
-        Err(IntrospectionError::Caller(problem)) => return Err(ApiError::with_detail(R::InvalidField, problem)),
+        Err(IntrospectionError::Caller(problem)) => {
+            return Err(ApiError::with_detail(R::InvalidField, problem))
+        }
         Err(error) => refuse(&mut response, &error, outcome.challenge, api, algs),
     }
     if let Some(action) = response.action {
-        metrics::counter!("dpopd_requests_total", "api" => api.label(), "action" => action.name()).increment(1);
+        metrics::counter!("dpopd_requests_total", "api" => api.label(), "action" => action.name())
+            .increment(1);
     }
     Ok(response)
 }
 
-fn refuse(response: &mut IntrospectionResponse, error: &IntrospectionError, scheme: TokenType, api: RsApi, algs: AlgSet) {
+fn refuse(
+    response: &mut IntrospectionResponse,
+    error: &IntrospectionError,
+    scheme: TokenType,
+    api: RsApi,
+    algs: AlgSet,
+) {
     let refusal = classify(error, api);
     if let IntrospectionError::Dpop(e) = error {
         metrics::counter!("dpopd_dpop_failures_total", "check" => e.check()).increment(1);
     }
     let detail = truncate(&error.to_string(), 512);
     tracing::info!(api = api.label(), result = refusal.code.code(), detail = %detail, "resource request refused");
-    if let IntrospectionError::InvalidToken(AccessError::Expired | AccessError::NotYetValid) = error {
+    if let IntrospectionError::InvalidToken(AccessError::Expired | AccessError::NotYetValid) = error
+    {
         response.existent = true;
     }
     response.action = Some(refusal.action);
@@ -112,33 +128,93 @@ fn classify(error: &IntrospectionError, api: RsApi) -> Refusal {
         IntrospectionError::InvalidToken(e) => {
             let (code, text) = match e {
                 AccessError::Expired => (R::AccessTokenExpired, "The access token has expired."),
-                AccessError::NotYetValid => (R::AccessTokenNotYetValid, "The access token is not yet valid."),
-                AccessError::Revoked => (R::AccessTokenRevoked, "The access token has been revoked."),
+                AccessError::NotYetValid => (
+                    R::AccessTokenNotYetValid,
+                    "The access token is not yet valid.",
+                ),
+                AccessError::Revoked => {
+                    (R::AccessTokenRevoked, "The access token has been revoked.")
+                }
                 _ => (R::AccessTokenInvalid, "The access token is invalid."),
             };
             (Unauthorized, code, Some("invalid_token"), text)
         }
-        IntrospectionError::Downgrade => (Unauthorized, R::DpopBoundTokenAsBearer, Some("invalid_token"), "The access token is DPoP-bound and must be presented with the DPoP scheme."),
-        IntrospectionError::ProofMissing => (Unauthorized, R::ResourceDpopProofMissing, Some("invalid_dpop_proof"), "A DPoP proof is required."),
+        IntrospectionError::Downgrade => (
+            Unauthorized,
+            R::DpopBoundTokenAsBearer,
+            Some("invalid_token"),
+            "The access token is DPoP-bound and must be presented with the DPoP scheme.",
+        ),
+        IntrospectionError::ProofMissing => (
+            Unauthorized,
+            R::ResourceDpopProofMissing,
+            Some("invalid_dpop_proof"),
+            "A DPoP proof is required.",
+        ),
         IntrospectionError::Dpop(e) => dpop(e),
         IntrospectionError::InsufficientScope { .. } => {
-            let code = if api == RsApi::UserInfo { R::UserInfoOpenidMissing } else { R::InsufficientScope };
-            (Forbidden, code, Some("insufficient_scope"), "The access token does not grant the required scope.")
+            let code = if api == RsApi::UserInfo {
+                R::UserInfoOpenidMissing
+            } else {
+                R::InsufficientScope
+            };
+            (
+                Forbidden,
+                code,
+                Some("insufficient_scope"),
+                "The access token does not grant the required scope.",
+            )
         }
-        IntrospectionError::SubjectMismatch => (Forbidden, R::SubjectMismatch, Some("insufficient_scope"), "The access token was not issued for this resource owner."),
-        IntrospectionError::ResourceNotInAudience => (Forbidden, R::ResourceNotInAudience, Some("insufficient_scope"), "The access token is not intended for this resource."),
-        IntrospectionError::StoreUnavailable | IntrospectionError::Caller(_) => (InternalServerError, R::IntrospectionStoreUnavailable, None, ""),
+        IntrospectionError::SubjectMismatch => (
+            Forbidden,
+            R::SubjectMismatch,
+            Some("insufficient_scope"),
+            "The access token was not issued for this resource owner.",
+        ),
+        IntrospectionError::ResourceNotInAudience => (
+            Forbidden,
+            R::ResourceNotInAudience,
+            Some("insufficient_scope"),
+            "The access token is not intended for this resource.",
+        ),
+        IntrospectionError::StoreUnavailable | IntrospectionError::Caller(_) => (
+            InternalServerError,
+            R::IntrospectionStoreUnavailable,
+            None,
+            "",
+        ),
     };
-    Refusal { action, code, error, description }
+    Refusal {
+        action,
+        code,
+        error,
+        description,
+    }
 }
 
 fn dpop(e: &DpopError) -> (Action, R, Option<&'static str>, &'static str) {
     let (code, error, description) = match e {
-        DpopError::UseNonce(_) => (R::ResourceDpopNonceRequired, "use_dpop_nonce", "Resource server requires nonce in DPoP proof."),
+        DpopError::UseNonce(_) => (
+            R::ResourceDpopNonceRequired,
+            "use_dpop_nonce",
+            "Resource server requires nonce in DPoP proof.",
+        ),
         // RFC 9449 §7.1: a proof by another key than the token's is a token problem.
-        DpopError::KeyMismatch => (R::ResourceDpopKeyMismatch, "invalid_token", "The DPoP proof key does not match the token binding."),
-        DpopError::Replayed => (R::ResourceDpopProofReplayed, "invalid_dpop_proof", dpop_description(e)),
-        _ => (R::ResourceDpopProofInvalid, "invalid_dpop_proof", dpop_description(e)),
+        DpopError::KeyMismatch => (
+            R::ResourceDpopKeyMismatch,
+            "invalid_token",
+            "The DPoP proof key does not match the token binding.",
+        ),
+        DpopError::Replayed => (
+            R::ResourceDpopProofReplayed,
+            "invalid_dpop_proof",
+            dpop_description(e),
+        ),
+        _ => (
+            R::ResourceDpopProofInvalid,
+            "invalid_dpop_proof",
+            dpop_description(e),
+        ),
     };
     (Action::Unauthorized, code, Some(error), description)
 }
@@ -148,7 +224,11 @@ fn challenge(scheme: TokenType, params: &[(&str, &str)], algs: AlgSet) -> String
     let mut out = String::from(scheme.name());
     let names = algs.names().join(" ");
     let algs_param = [("algs", names.as_str())];
-    let extra: &[(&str, &str)] = if scheme == TokenType::DPoP { &algs_param } else { &[] };
+    let extra: &[(&str, &str)] = if scheme == TokenType::DPoP {
+        &algs_param
+    } else {
+        &[]
+    };
     for (i, (name, value)) in params.iter().chain(extra).enumerate() {
         out.push_str(if i == 0 { " " } else { ", " });
         out.push_str(name);
@@ -183,10 +263,22 @@ mod tests {
     #[test]
     fn challenges_are_rfc9110_auth_params() {
         let algs = AlgSet::of([Alg::ES256, Alg::EdDSA]);
-        let params = [("error", "invalid_token"), ("error_description", "The access token is invalid.")];
-        assert_eq!(challenge(TokenType::DPoP, &params, algs), r#"DPoP error="invalid_token", error_description="The access token is invalid.", algs="ES256 EdDSA""#);
-        assert_eq!(challenge(TokenType::Bearer, &params, algs), r#"Bearer error="invalid_token", error_description="The access token is invalid.""#);
-        assert_eq!(challenge(TokenType::DPoP, &[], algs), r#"DPoP algs="ES256 EdDSA""#);
+        let params = [
+            ("error", "invalid_token"),
+            ("error_description", "The access token is invalid."),
+        ];
+        assert_eq!(
+            challenge(TokenType::DPoP, &params, algs),
+            r#"DPoP error="invalid_token", error_description="The access token is invalid.", algs="ES256 EdDSA""#
+        );
+        assert_eq!(
+            challenge(TokenType::Bearer, &params, algs),
+            r#"Bearer error="invalid_token", error_description="The access token is invalid.""#
+        );
+        assert_eq!(
+            challenge(TokenType::DPoP, &[], algs),
+            r#"DPoP algs="ES256 EdDSA""#
+        );
     }
 
     #[test]
@@ -201,7 +293,10 @@ mod tests {
         let response = answer(outcome, RsApi::Introspection, AlgSet::of([Alg::ES256])).unwrap();
         assert_eq!(response.action, Some(Action::InternalServerError));
         assert_eq!(response.result_code, "A056101");
-        assert_eq!(response.response_content, None, "no WWW-Authenticate on a dpopd failure");
+        assert_eq!(
+            response.response_content, None,
+            "no WWW-Authenticate on a dpopd failure"
+        );
     }
 
     #[test]

@@ -17,7 +17,10 @@ pub async fn configuration(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The metadata a caller merges into its own discovery document.
-pub fn configuration_document(state_core: &crate::oauth::Core, settings: &crate::config::Settings) -> serde_json::Value {
+pub fn configuration_document(
+    state_core: &crate::oauth::Core,
+    settings: &crate::config::Settings,
+) -> serde_json::Value {
     serde_json::json!({
         "issuer": settings.service.issuer,
         "token_endpoint": settings.service.token_endpoint,
@@ -41,7 +44,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.core.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
-        Err(e) => HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "not ready", "reason": e.to_string() })),
+        Err(e) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "not ready", "reason": e.to_string() })),
     }
 }
 
@@ -57,10 +61,18 @@ pub const OPERATIONS_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in JWKS_PATHS {
-        cfg.service(web::resource(*path).route(web::get().to(jwks)).route(web::post().to(jwks)));
+        cfg.service(
+            web::resource(*path)
+                .route(web::get().to(jwks))
+                .route(web::post().to(jwks)),
+        );
     }
     for path in CONFIGURATION_PATHS {
-        cfg.service(web::resource(*path).route(web::get().to(configuration)).route(web::post().to(configuration)));
+        cfg.service(
+            web::resource(*path)
+                .route(web::get().to(configuration))
+                .route(web::post().to(configuration)),
+        );
     }
     cfg.service(web::resource(OPERATIONS_PATHS[0]).route(web::get().to(healthz)))
         .service(web::resource(OPERATIONS_PATHS[1]).route(web::get().to(readyz)))

@@ -5,10 +5,10 @@ use super::action::Action;
 use super::caller::AsCaller;
 use super::token_wire;
 use super::ApiError;
+use crate::json::JsonObject;
 use crate::oauth::grants::{self, TokenCall};
 use crate::oauth::Property;
 use crate::startup::AppState;
-use crate::json::JsonObject;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,10 @@ pub struct TokenResponse {
 impl TokenResponse {
     /// The JSON text `serde_json::to_string(self)` gives, members in the same order.
     pub fn to_json(&self) -> String {
-        let mut json = JsonObject::with_capacity(512 + 2 * self.response_content.len() + self.access_token.as_ref().map_or(0, String::len));
+        let mut json = JsonObject::with_capacity(
+            512 + 2 * self.response_content.len()
+                + self.access_token.as_ref().map_or(0, String::len),
+        );
         json.serialized("action", &self.action)
             .str("resultCode", self.result_code)
             .str("resultMessage", &self.result_message)
@@ -97,7 +100,11 @@ impl TokenResponse {
     }
 }
 
-pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<TokenRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn token(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let jwt_at_claims = token_wire::parse_jwt_at_claims(req.jwt_at_claims.as_deref())?;
     let call = TokenCall {
@@ -117,7 +124,9 @@ pub async fn token(_caller: AsCaller, state: web::Data<AppState>, body: web::Jso
     };
     let outcome = grants::token(&state.core, call).await;
     let response = token_wire::answer(outcome)?;
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(response.to_json()))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(response.to_json()))
 }
 
 pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
@@ -137,11 +146,30 @@ mod tests {
     fn response() -> impl Strategy<Value = TokenResponse> {
         let text = || any::<Option<String>>();
         let number = || any::<Option<i64>>();
-        let property = (any::<String>(), any::<String>(), any::<bool>()).prop_map(|(key, value, hidden)| Property { key, value, hidden });
+        let property = (any::<String>(), any::<String>(), any::<bool>())
+            .prop_map(|(key, value, hidden)| Property { key, value, hidden });
         (
-            (any::<bool>(), any::<String>(), any::<String>(), text(), text(), number(), number(), text()),
-            (number(), any::<bool>(), text(), text(), proptest::option::of(proptest::collection::vec(any::<String>(), 0..3))),
-            (proptest::option::of(proptest::collection::vec(property, 0..3)), text()),
+            (
+                any::<bool>(),
+                any::<String>(),
+                any::<String>(),
+                text(),
+                text(),
+                number(),
+                number(),
+                text(),
+            ),
+            (
+                number(),
+                any::<bool>(),
+                text(),
+                text(),
+                proptest::option::of(proptest::collection::vec(any::<String>(), 0..3)),
+            ),
+            (
+                proptest::option::of(proptest::collection::vec(property, 0..3)),
+                text(),
+            ),
         )
             .prop_map(|(a, b, c)| TokenResponse {
                 action: a.0.then_some(Action::Ok),

@@ -77,7 +77,11 @@ pub struct TokenCreateResponse {
     pub jkt: Option<String>,
 }
 
-pub async fn token_create(_caller: AsCaller, state: web::Data<AppState>, body: web::Json<TokenCreateRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn token_create(
+    _caller: AsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<TokenCreateRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let client_id = match req.client_id {
         ClientIdField::Text(text) => text,

@@ -13,12 +13,15 @@ use crate::oauth::tokens::RESERVED_CLAIMS;
 pub fn answer(outcome: TokenOutcome) -> Result<TokenResponse, ApiError> {
     let mut response = match outcome.result {
         Ok(issued) => success(issued),
-        Err(TokenError::Caller(problem)) => return Err(ApiError::with_detail(R::InvalidField, problem)),
+        Err(TokenError::Caller(problem)) => {
+            return Err(ApiError::with_detail(R::InvalidField, problem))
+        }
         Err(error) => failure(&error),
     };
     response.dpop_nonce = outcome.dpop_nonce;
     if let Some(action) = response.action {
-        metrics::counter!("dpopd_requests_total", "api" => "token", "action" => action.name()).increment(1);
+        metrics::counter!("dpopd_requests_total", "api" => "token", "action" => action.name())
+            .increment(1);
     }
     Ok(response)
 }
@@ -60,21 +63,88 @@ fn success(issued: Issued) -> TokenResponse {
 fn classify(error: &TokenError) -> (Action, R, &'static str, &'static str) {
     use Action::*;
     match error {
-        TokenError::InvalidRequest(RequestProblem::Params(_)) => (BadRequest, R::TokenParamsMalformed, "invalid_request", "The request parameters are malformed or repeated."),
-        TokenError::InvalidRequest(RequestProblem::MissingGrantType) => (BadRequest, R::GrantTypeMissing, "invalid_request", "The grant_type parameter is missing."),
-        TokenError::InvalidRequest(RequestProblem::Missing(_)) => (BadRequest, R::TokenParamMissing, "invalid_request", "A required parameter is missing."),
-        TokenError::InvalidRequest(RequestProblem::BadScope) => (BadRequest, R::ScopeMalformed, "invalid_scope", "The scope parameter is malformed."),
-        TokenError::UnsupportedGrantType => (BadRequest, R::GrantTypeUnsupported, "unsupported_grant_type", "The grant type is not supported."),
-        TokenError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch) => (BadRequest, R::ClientAuthAmbiguous, "invalid_request", "The client authenticated ambiguously."),
-        TokenError::Client(_) => (InvalidClient, R::ClientAuthFailed, "invalid_client", "Client authentication failed."),
-        TokenError::UnauthorizedClient(_) => (BadRequest, R::GrantNotAllowed, "unauthorized_client", "The client is not allowed to use this grant type."),
-        TokenError::InvalidScope => (BadRequest, R::ScopeNotAllowed, "invalid_scope", "The requested scope is not allowed."),
-        TokenError::DpopRequired => (BadRequest, R::DpopProofRequired, "invalid_request", "DPoP proof required."),
+        TokenError::InvalidRequest(RequestProblem::Params(_)) => (
+            BadRequest,
+            R::TokenParamsMalformed,
+            "invalid_request",
+            "The request parameters are malformed or repeated.",
+        ),
+        TokenError::InvalidRequest(RequestProblem::MissingGrantType) => (
+            BadRequest,
+            R::GrantTypeMissing,
+            "invalid_request",
+            "The grant_type parameter is missing.",
+        ),
+        TokenError::InvalidRequest(RequestProblem::Missing(_)) => (
+            BadRequest,
+            R::TokenParamMissing,
+            "invalid_request",
+            "A required parameter is missing.",
+        ),
+        TokenError::InvalidRequest(RequestProblem::BadScope) => (
+            BadRequest,
+            R::ScopeMalformed,
+            "invalid_scope",
+            "The scope parameter is malformed.",
+        ),
+        TokenError::UnsupportedGrantType => (
+            BadRequest,
+            R::GrantTypeUnsupported,
+            "unsupported_grant_type",
+            "The grant type is not supported.",
+        ),
+        TokenError::Client(
+            ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch,
+        ) => (
+            BadRequest,
+            R::ClientAuthAmbiguous,
+            "invalid_request",
+            "The client authenticated ambiguously.",
+        ),
+        TokenError::Client(_) => (
+            InvalidClient,
+            R::ClientAuthFailed,
+            "invalid_client",
+            "Client authentication failed.",
+        ),
+        TokenError::UnauthorizedClient(_) => (
+            BadRequest,
+            R::GrantNotAllowed,
+            "unauthorized_client",
+            "The client is not allowed to use this grant type.",
+        ),
+        TokenError::InvalidScope => (
+            BadRequest,
+            R::ScopeNotAllowed,
+            "invalid_scope",
+            "The requested scope is not allowed.",
+        ),
+        TokenError::DpopRequired => (
+            BadRequest,
+            R::DpopProofRequired,
+            "invalid_request",
+            "DPoP proof required.",
+        ),
         TokenError::Dpop(e) => dpop(e),
         TokenError::InvalidGrant(p) => grant(p),
-        TokenError::TooLarge => (BadRequest, R::TokenTooLarge, "invalid_request", "The tokens would be too large to issue."),
-        TokenError::StoreUnavailable => (InternalServerError, R::StoreUnavailable, "server_error", "The server could not process the request."),
-        TokenError::Signing | TokenError::Caller(_) => (InternalServerError, R::SigningFailed, "server_error", "The server could not process the request."),
+        TokenError::TooLarge => (
+            BadRequest,
+            R::TokenTooLarge,
+            "invalid_request",
+            "The tokens would be too large to issue.",
+        ),
+        TokenError::StoreUnavailable => (
+            InternalServerError,
+            R::StoreUnavailable,
+            "server_error",
+            "The server could not process the request.",
+        ),
+        TokenError::Signing | TokenError::Caller(_) => (
+            InternalServerError,
+            R::SigningFailed,
+            "server_error",
+            "The server could not process the request.",
+        ),
     }
 }
 
@@ -109,18 +179,48 @@ pub fn dpop_description(e: &DpopError) -> &'static str {
 
 fn grant(p: &GrantProblem) -> (Action, R, &'static str, &'static str) {
     let (code, text) = match p {
-        GrantProblem::RefreshInvalid | GrantProblem::RefreshExpired => (R::RefreshTokenInvalid, "The refresh token is invalid or expired."),
-        GrantProblem::RefreshOtherClient => (R::RefreshTokenOtherClient, "The refresh token was issued to another client."),
-        GrantProblem::RefreshKeyMismatch => (R::RefreshTokenKeyMismatch, "The refresh token is bound to another DPoP key."),
-        GrantProblem::RefreshReused => (R::RefreshTokenReused, "The refresh token has already been used."),
-        GrantProblem::RefreshRevoked => (R::RefreshTokenRevoked, "The refresh token has been revoked."),
+        GrantProblem::RefreshInvalid | GrantProblem::RefreshExpired => (
+            R::RefreshTokenInvalid,
+            "The refresh token is invalid or expired.",
+        ),
+        GrantProblem::RefreshOtherClient => (
+            R::RefreshTokenOtherClient,
+            "The refresh token was issued to another client.",
+        ),
+        GrantProblem::RefreshKeyMismatch => (
+            R::RefreshTokenKeyMismatch,
+            "The refresh token is bound to another DPoP key.",
+        ),
+        GrantProblem::RefreshReused => (
+            R::RefreshTokenReused,
+            "The refresh token has already been used.",
+        ),
+        GrantProblem::RefreshRevoked => (
+            R::RefreshTokenRevoked,
+            "The refresh token has been revoked.",
+        ),
         GrantProblem::CodeInvalid => (R::CodeInvalid, "The authorization code is invalid."),
         GrantProblem::CodeExpired => (R::CodeExpired, "The authorization code has expired."),
-        GrantProblem::CodeOtherClient => (R::CodeOtherClient, "The authorization code was issued to another client."),
-        GrantProblem::CodeRedirectUriMismatch => (R::CodeRedirectUriMismatch, "The redirect_uri does not match the authorization request."),
-        GrantProblem::Pkce(_) => (R::PkceVerifierInvalid, "The code_verifier is missing or does not match the code_challenge."),
-        GrantProblem::CodeKeyMismatch => (R::CodeKeyMismatch, "The authorization code is bound to another DPoP key."),
-        GrantProblem::CodeReused => (R::CodeReused, "The authorization code has already been used."),
+        GrantProblem::CodeOtherClient => (
+            R::CodeOtherClient,
+            "The authorization code was issued to another client.",
+        ),
+        GrantProblem::CodeRedirectUriMismatch => (
+            R::CodeRedirectUriMismatch,
+            "The redirect_uri does not match the authorization request.",
+        ),
+        GrantProblem::Pkce(_) => (
+            R::PkceVerifierInvalid,
+            "The code_verifier is missing or does not match the code_challenge.",
+        ),
+        GrantProblem::CodeKeyMismatch => (
+            R::CodeKeyMismatch,
+            "The authorization code is bound to another DPoP key.",
+        ),
+        GrantProblem::CodeReused => (
+            R::CodeReused,
+            "The authorization code has already been used.",
+        ),
     };
     (Action::BadRequest, code, "invalid_grant", text)
 }
@@ -136,23 +236,33 @@ fn failure(error: &TokenError) -> TokenResponse {
         action: Some(action),
         result_code: code.code(),
         result_message: code.message_with(&detail),
-        response_content: serde_json::json!({ "error": oauth_error, "error_description": description }).to_string(),
+        response_content:
+            serde_json::json!({ "error": oauth_error, "error_description": description })
+                .to_string(),
         ..TokenResponse::default()
     }
 }
 
 /// `jwtAtClaims`: a JSON object as text; dpopd's own claims cannot be overridden.
-pub fn parse_jwt_at_claims(text: Option<&str>) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+pub fn parse_jwt_at_claims(
+    text: Option<&str>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
         return Ok(serde_json::Map::new());
     };
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| ApiError::with_detail(R::InvalidField, "jwtAtClaims is not valid JSON"))?;
     let serde_json::Value::Object(map) = value else {
-        return Err(ApiError::with_detail(R::InvalidField, "jwtAtClaims is not a JSON object"));
+        return Err(ApiError::with_detail(
+            R::InvalidField,
+            "jwtAtClaims is not a JSON object",
+        ));
     };
     if let Some(reserved) = map.keys().find(|k| RESERVED_CLAIMS.contains(&k.as_str())) {
-        return Err(ApiError::with_detail(R::InvalidField, format!("jwtAtClaims may not set {}", truncate(reserved, 40))));
+        return Err(ApiError::with_detail(
+            R::InvalidField,
+            format!("jwtAtClaims may not set {}", truncate(reserved, 40)),
+        ));
     }
     Ok(map)
 }

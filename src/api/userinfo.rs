@@ -23,7 +23,11 @@ pub struct UserInfoRequest {
     pub token_scheme: Option<String>,
 }
 
-pub async fn userinfo(_caller: RsCaller, state: web::Data<AppState>, body: web::Json<UserInfoRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn userinfo(
+    _caller: RsCaller,
+    state: web::Data<AppState>,
+    body: web::Json<UserInfoRequest>,
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let call = IntrospectionCall {
         token: req.token.as_deref(),

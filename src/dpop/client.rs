@@ -23,8 +23,16 @@ pub fn proof_header(key: &SigningKey) -> Map<String, Value> {
 }
 
 /// The claims of a well-formed proof.
-pub fn proof_claims(htm: &str, htu: &str, iat: UnixTime, extra: &ProofClaims<'_>) -> Map<String, Value> {
-    let jti = extra.jti.map(str::to_owned).unwrap_or_else(crate::oauth::random_id);
+pub fn proof_claims(
+    htm: &str,
+    htu: &str,
+    iat: UnixTime,
+    extra: &ProofClaims<'_>,
+) -> Map<String, Value> {
+    let jti = extra
+        .jti
+        .map(str::to_owned)
+        .unwrap_or_else(crate::oauth::random_id);
     let mut map = Map::new();
     map.insert("jti".into(), jti.into());
     map.insert("htm".into(), htm.into());
@@ -40,13 +48,27 @@ pub fn proof_claims(htm: &str, htu: &str, iat: UnixTime, extra: &ProofClaims<'_>
 }
 
 /// A proof for `htm` `htu` at `iat`, with a fresh random `jti` unless one is given.
-pub fn mint(key: &SigningKey, htm: &str, htu: &str, iat: UnixTime, extra: &ProofClaims<'_>) -> Result<String, KeyError> {
-    sign_parts(key, &Value::Object(proof_header(key)), &Value::Object(proof_claims(htm, htu, iat, extra)))
+pub fn mint(
+    key: &SigningKey,
+    htm: &str,
+    htu: &str,
+    iat: UnixTime,
+    extra: &ProofClaims<'_>,
+) -> Result<String, KeyError> {
+    sign_parts(
+        key,
+        &Value::Object(proof_header(key)),
+        &Value::Object(proof_claims(htm, htu, iat, extra)),
+    )
 }
 
 /// Signs any header and payload JSON as a compact JWS: for tests that forge malformed proofs.
 pub fn sign_parts(key: &SigningKey, header: &Value, payload: &Value) -> Result<String, KeyError> {
-    sign_bytes(key, header.to_string().as_bytes(), payload.to_string().as_bytes())
+    sign_bytes(
+        key,
+        header.to_string().as_bytes(),
+        payload.to_string().as_bytes(),
+    )
 }
 
 /// Signs raw header and payload bytes (which need not be JSON) as a compact JWS.

@@ -48,7 +48,11 @@ impl AlgSet {
 
     /// Space-separated names, in the order of [`Alg::ALL`] (for `algs="..."` challenges).
     pub fn names(self) -> Vec<&'static str> {
-        Alg::ALL.into_iter().filter(|a| self.contains(*a)).map(Alg::name).collect()
+        Alg::ALL
+            .into_iter()
+            .filter(|a| self.contains(*a))
+            .map(Alg::name)
+            .collect()
     }
 }
 
@@ -243,7 +247,9 @@ struct ProofHeader<'a> {
     crit: Option<serde::de::IgnoredAny>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<serde::de::IgnoredAny>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<serde::de::IgnoredAny>, D::Error> {
     serde::de::IgnoredAny::deserialize(de).map(Some)
 }
 
@@ -304,12 +310,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for Claim<'a> {
             fn visit_bool<E>(self, _: bool) -> Result<Claim<'a>, E> {
                 Ok(Claim::Other)
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Claim<'a>, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Claim<'a>, A::Error> {
                 while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                 Ok(Claim::Other)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Claim<'a>, A::Error> {
-                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Claim<'a>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(Claim::Other)
             }
         }
@@ -355,7 +370,9 @@ impl Validator {
             return Err(DpopError::MultipleProofs);
         }
         if proof.len() > self.policy.max_proof_bytes {
-            return Err(DpopError::TooLarge { limit: self.policy.max_proof_bytes });
+            return Err(DpopError::TooLarge {
+                limit: self.policy.max_proof_bytes,
+            });
         }
         let jws = CompactJws::parse(proof).map_err(DpopError::Malformed)?;
         let header: ProofHeader<'_> = jws.header_borrowed().map_err(DpopError::Malformed)?;
@@ -396,7 +413,9 @@ impl Validator {
         let htu = required_str(claims.htu, "htu")?;
         let iat = match claims.iat {
             None => return Err(DpopError::MissingClaim("iat")),
-            Some(Claim::Int(i)) => numeric_date(i as f64, Some(i)).ok_or(DpopError::InvalidClaim("iat"))?,
+            Some(Claim::Int(i)) => {
+                numeric_date(i as f64, Some(i)).ok_or(DpopError::InvalidClaim("iat"))?
+            }
             Some(Claim::Float(f)) => numeric_date(f, None).ok_or(DpopError::InvalidClaim("iat"))?,
             Some(_) => return Err(DpopError::InvalidClaim("iat")),
         };
@@ -410,7 +429,10 @@ impl Validator {
 
         // (6) htm, exactly.
         if htm != expect.htm {
-            return Err(DpopError::HtmMismatch { expected: expect.htm.to_owned(), received: htm.into_owned() });
+            return Err(DpopError::HtmMismatch {
+                expected: expect.htm.to_owned(),
+                received: htm.into_owned(),
+            });
         }
         // (7) htu, both sides normalised. A claim that is already the expected normal form
         // equals it without parsing: normalisation is idempotent (see `htu`).
@@ -427,8 +449,12 @@ impl Validator {
         // (9) nonce, then (8) time: a valid server nonce dates the proof.
         let nonce_time = match nonce.as_deref().map(|n| self.nonces.check(n, expect.now)) {
             Some(Ok(issued)) => Some(issued),
-            Some(Err(e)) if expect.nonce_required => return Err(DpopError::UseNonce(NonceProblem::Invalid(e))),
-            None if expect.nonce_required => return Err(DpopError::UseNonce(NonceProblem::Missing)),
+            Some(Err(e)) if expect.nonce_required => {
+                return Err(DpopError::UseNonce(NonceProblem::Invalid(e)))
+            }
+            None if expect.nonce_required => {
+                return Err(DpopError::UseNonce(NonceProblem::Missing))
+            }
             // Not required: a stale nonce from an earlier policy is ignored, `iat` decides.
             _ => None,
         };
@@ -457,15 +483,27 @@ impl Validator {
         }
 
         Ok(CheckedProof {
-            proof: VerifiedProof { jkt, jti: jti.into_owned(), iat: UnixTime(iat), nonce_time, alg },
+            proof: VerifiedProof {
+                jkt,
+                jti: jti.into_owned(),
+                iat: UnixTime(iat),
+                nonce_time,
+                alg,
+            },
             replay_ttl: self.replay_ttl(),
         })
     }
 
     /// (11) Records `(jkt, jti)` atomically; a second use is a replay. Fails closed.
-    pub async fn record(checked: CheckedProof, store: &dyn SeenStore) -> Result<VerifiedProof, DpopError> {
+    pub async fn record(
+        checked: CheckedProof,
+        store: &dyn SeenStore,
+    ) -> Result<VerifiedProof, DpopError> {
         let key = replay_key(&checked.proof.jkt, &checked.proof.jti);
-        match store.insert_if_absent(Namespace::DpopJti, &key, checked.replay_ttl).await {
+        match store
+            .insert_if_absent(Namespace::DpopJti, &key, checked.replay_ttl)
+            .await
+        {
             Ok(Inserted::New) => Ok(checked.proof),
             Ok(Inserted::AlreadyPresent) => Err(DpopError::Replayed),
             Err(StoreError::Unavailable(_)) => Err(DpopError::StoreUnavailable),
@@ -491,12 +529,18 @@ fn is_dpop_typ(typ: &str) -> bool {
 }
 
 /// A claim that must be a string; `null` counts as absent.
-fn required_str<'a>(value: Option<Claim<'a>>, name: &'static str) -> Result<Cow<'a, str>, DpopError> {
+fn required_str<'a>(
+    value: Option<Claim<'a>>,
+    name: &'static str,
+) -> Result<Cow<'a, str>, DpopError> {
     optional_str(value, name)?.ok_or(DpopError::MissingClaim(name))
 }
 
 /// A claim that may be absent (or `null`, which serde reads as absent) and is a string.
-fn optional_str<'a>(value: Option<Claim<'a>>, name: &'static str) -> Result<Option<Cow<'a, str>>, DpopError> {
+fn optional_str<'a>(
+    value: Option<Claim<'a>>,
+    name: &'static str,
+) -> Result<Option<Cow<'a, str>>, DpopError> {
     match value {
         None => Ok(None),
         Some(Claim::Str(s)) => Ok(Some(s)),
@@ -511,7 +555,9 @@ fn numeric_date(float: f64, int: Option<i64>) -> Option<i64> {
     if let Some(i) = int {
         return (0..=MAX as i64).contains(&i).then_some(i);
     }
-    Some(float).filter(|f| f.is_finite() && *f >= 0.0 && *f <= MAX).map(|f| f as i64)
+    Some(float)
+        .filter(|f| f.is_finite() && *f >= 0.0 && *f <= MAX)
+        .map(|f| f as i64)
 }
 
 /// base64url(SHA-256(token)): the `ath` of RFC 9449 §4.2.
@@ -526,7 +572,6 @@ fn replay_key(jkt: &Jkt, jti: &str) -> Vec<u8> {
     key.extend_from_slice(jti.as_bytes());
     key
 }
-
 
 #[cfg(test)]
 mod tests;

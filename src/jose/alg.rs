@@ -25,8 +25,15 @@ pub enum KeyFamily {
 
 impl Alg {
     pub const ALL: [Alg; 9] = [
-        Alg::ES256, Alg::ES384, Alg::RS256, Alg::RS384, Alg::RS512,
-        Alg::PS256, Alg::PS384, Alg::PS512, Alg::EdDSA,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::RS256,
+        Alg::RS384,
+        Alg::RS512,
+        Alg::PS256,
+        Alg::PS384,
+        Alg::PS512,
+        Alg::EdDSA,
     ];
 
     /// Exact, case-sensitive match (RFC 7515 §4.1.1). `none` and `HS*` are never an `Alg`.

@@ -294,7 +294,13 @@ impl PublicJwk {
     /// saves encoding 256 octets of `n` and a buffer.)
     pub fn thumbprint_of_members(&self, m: &JwkMembers) -> Jkt {
         let mut ctx = digest::Context::new(&digest::SHA256);
-        let parts: [&str; 5] = match (self, m.x.as_deref(), m.y.as_deref(), m.n.as_deref(), m.e.as_deref()) {
+        let parts: [&str; 5] = match (
+            self,
+            m.x.as_deref(),
+            m.y.as_deref(),
+            m.n.as_deref(),
+            m.e.as_deref(),
+        ) {
             (PublicJwk::Ec { curve, .. }, Some(x), Some(y), _, _) => {
                 let crv = match curve {
                     EcCurve::P256 => "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"",
@@ -302,8 +308,16 @@ impl PublicJwk {
                 };
                 [crv, x, "\",\"y\":\"", y, "\"}"]
             }
-            (PublicJwk::Rsa { .. }, _, _, Some(n), Some(e)) => ["{\"e\":\"", e, "\",\"kty\":\"RSA\",\"n\":\"", n, "\"}"],
-            (PublicJwk::Ed25519 { .. }, Some(x), _, _, _) => ["{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"", x, "\"}", "", ""],
+            (PublicJwk::Rsa { .. }, _, _, Some(n), Some(e)) => {
+                ["{\"e\":\"", e, "\",\"kty\":\"RSA\",\"n\":\"", n, "\"}"]
+            }
+            (PublicJwk::Ed25519 { .. }, Some(x), _, _, _) => [
+                "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"",
+                x,
+                "\"}",
+                "",
+                "",
+            ],
             // Not the members this key came from: hash the key itself.
             _ => return self.thumbprint(),
         };
@@ -311,7 +325,11 @@ impl PublicJwk {
             ctx.update(part.as_bytes());
         }
         let jkt = Jkt::from_sha256(ctx.finish().as_ref());
-        debug_assert_eq!(jkt, self.thumbprint(), "members are not the ones the key was parsed from");
+        debug_assert_eq!(
+            jkt,
+            self.thumbprint(),
+            "members are not the ones the key was parsed from"
+        );
         jkt
     }
 
@@ -361,14 +379,19 @@ impl PublicJwk {
 /// with the sign bit of x cleared; the blocklist libsodium applies to public keys.
 const ED25519_SMALL_ORDER: [[u8; 32]; 7] = [
     [0; 32],
-    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     [
-        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
-        0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
     ],
     [
-        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
-        0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
     ],
     small_order_high(0xec),
     small_order_high(0xed),
@@ -598,15 +621,23 @@ pub(crate) mod tests {
             for sign in [0, 0x80] {
                 let mut x = point;
                 x[31] |= sign;
-                let json = format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, b64::encode(&x));
+                let json = format!(
+                    r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#,
+                    b64::encode(&x)
+                );
                 assert_eq!(parse(&json), Err(JwkError::InvalidKey), "{json}");
             }
         }
         // The identity point "verifies" R = identity, S = 0 over any message.
-        let identity = PublicJwk::Ed25519 { x: ED25519_SMALL_ORDER[1] };
+        let identity = PublicJwk::Ed25519 {
+            x: ED25519_SMALL_ORDER[1],
+        };
         let mut forged = ED25519_SMALL_ORDER[1].to_vec();
         forged.extend_from_slice(&[0; 32]);
-        assert_eq!(identity.verify(crate::jose::Alg::EdDSA, b"any message", &forged), Ok(()));
+        assert_eq!(
+            identity.verify(crate::jose::Alg::EdDSA, b"any message", &forged),
+            Ok(())
+        );
     }
 
     #[test]

@@ -83,7 +83,10 @@ const MAX_NESTING: usize = 32;
 /// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
 /// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
 /// refuses duplicated known members and serde_json trailing data and invalid UTF-8.
-fn json_object<'de, T: Deserialize<'de>>(part: &'static str, bytes: &'de [u8]) -> Result<T, JwsError> {
+fn json_object<'de, T: Deserialize<'de>>(
+    part: &'static str,
+    bytes: &'de [u8],
+) -> Result<T, JwsError> {
     let first = bytes
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
@@ -229,11 +232,23 @@ mod tests {
         let cases: Vec<(String, Option<JwsError>)> = vec![
             // The header object is level 1.
             (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(31)), None),
-            (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(32)), Some(too_deep.clone())),
-            (format!(r#"{{"alg":"ES256","x":{}}}"#, nested(200)), Some(too_deep.clone())),
-            (format!(r#"{{"alg":"ES256","x":{{"y":{}}}}}"#, nested(40)), Some(too_deep)),
+            (
+                format!(r#"{{"alg":"ES256","x":{}}}"#, nested(32)),
+                Some(too_deep.clone()),
+            ),
+            (
+                format!(r#"{{"alg":"ES256","x":{}}}"#, nested(200)),
+                Some(too_deep.clone()),
+            ),
+            (
+                format!(r#"{{"alg":"ES256","x":{{"y":{}}}}}"#, nested(40)),
+                Some(too_deep),
+            ),
             // Brackets in strings, escaped quotes included, are not nesting.
-            (format!(r#"{{"alg":"ES256","x":"\"{}"}}"#, "[".repeat(200)), None),
+            (
+                format!(r#"{{"alg":"ES256","x":"\"{}"}}"#, "[".repeat(200)),
+                None,
+            ),
         ];
         for (header, want) in cases {
             let token = format!("{}.e30.AA", enc(&header));

@@ -92,7 +92,12 @@ struct Cached {
 struct CachedExpiry;
 
 impl Expiry<[u8; 32], Cached> for CachedExpiry {
-    fn expire_after_create(&self, _key: &[u8; 32], value: &Cached, _created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        value: &Cached,
+        _created_at: Instant,
+    ) -> Option<Duration> {
         Some(value.ttl)
     }
 }
@@ -101,7 +106,10 @@ impl AccessCache {
     /// `max_entries == 0` disables caching: every call verifies the signature.
     pub fn new(max_entries: u64) -> AccessCache {
         AccessCache {
-            cache: Cache::builder().max_capacity(max_entries).expire_after(CachedExpiry).build(),
+            cache: Cache::builder()
+                .max_capacity(max_entries)
+                .expire_after(CachedExpiry)
+                .build(),
         }
     }
 
@@ -116,7 +124,13 @@ impl AccessCache {
 
     fn put(&self, key: [u8; 32], access: Arc<VerifiedAccess>, now: UnixTime) {
         let secs = (access.claims.exp - now.secs()).clamp(1, MAX_CACHED_SECS);
-        self.cache.insert(key, Cached { access, ttl: Duration::from_secs(secs as u64) });
+        self.cache.insert(
+            key,
+            Cached {
+                access,
+                ttl: Duration::from_secs(secs as u64),
+            },
+        );
     }
 }
 
@@ -126,7 +140,11 @@ fn cache_key(token: &str) -> [u8; 32] {
 
 /// Every check of the token that needs no store: the signature (on a cache miss only), then
 /// the time claims at `now` (always).
-pub fn verify_signed(core: &Core, token: &str, now: UnixTime) -> Result<Arc<VerifiedAccess>, AccessError> {
+pub fn verify_signed(
+    core: &Core,
+    token: &str,
+    now: UnixTime,
+) -> Result<Arc<VerifiedAccess>, AccessError> {
     let key = cache_key(token);
     let skew = core.dpop.policy().clock_skew_secs;
     if let Some(hit) = core.verified_access.get(&key) {
@@ -143,7 +161,11 @@ pub fn verify_signed(core: &Core, token: &str, now: UnixTime) -> Result<Arc<Veri
 
 /// The deny list (RFC 7009 §2): read on every call, cached token or not.
 async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
-    match core.store.contains(Namespace::RevokedToken, access.claims.jti.as_bytes()).await {
+    match core
+        .store
+        .contains(Namespace::RevokedToken, access.claims.jti.as_bytes())
+        .await
+    {
         Ok(false) => Ok(()),
         Ok(true) => Err(AccessError::Revoked),
         Err(_) => Err(AccessError::StoreUnavailable),
@@ -151,7 +173,11 @@ async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), A
 }
 
 /// [`verify_signed`] and [`check_not_revoked`]: a token that may be used now.
-pub async fn verify(core: &Core, token: &str, now: UnixTime) -> Result<Arc<VerifiedAccess>, AccessError> {
+pub async fn verify(
+    core: &Core,
+    token: &str,
+    now: UnixTime,
+) -> Result<Arc<VerifiedAccess>, AccessError> {
     let access = verify_signed(core, token, now)?;
     check_not_revoked(core, &access).await?;
     Ok(access)
@@ -170,7 +196,8 @@ fn verify_uncached(core: &Core, token: &str) -> Result<VerifiedAccess, AccessErr
     if !jwt.typ.as_deref().is_some_and(|t| typ_is(t, AT_TYP)) {
         return Err(AccessError::WrongType);
     }
-    let claims: AccessClaims = serde_json::from_slice(&jwt.payload).map_err(|_| AccessError::Claims)?;
+    let claims: AccessClaims =
+        serde_json::from_slice(&jwt.payload).map_err(|_| AccessError::Claims)?;
     if claims.iss != core.issuer {
         return Err(AccessError::WrongIssuer);
     }
@@ -180,13 +207,26 @@ fn verify_uncached(core: &Core, token: &str) -> Result<VerifiedAccess, AccessErr
     };
     let properties = match &claims.prp {
         Some(sealed) => {
-            let json = core.sealer.open("prp", sealed).map_err(|_| AccessError::Claims)?;
+            let json = core
+                .sealer
+                .open("prp", sealed)
+                .map_err(|_| AccessError::Claims)?;
             serde_json::from_slice(&json).map_err(|_| AccessError::Claims)?
         }
         None => Vec::new(),
     };
-    let scopes = claims.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    Ok(VerifiedAccess { claims, scopes, jkt, properties })
+    let scopes = claims
+        .scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(VerifiedAccess {
+        claims,
+        scopes,
+        jkt,
+        properties,
+    })
 }
 
 /// RFC 7519 §4.1.4–4.1.6 at `now`, allowing `skew` seconds for `nbf` and `iat`.

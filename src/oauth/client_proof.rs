@@ -57,14 +57,29 @@ pub fn check_sent(
     nonce_required: bool,
     now: UnixTime,
 ) -> Result<Option<CheckedProof>, SentProofError> {
-    let Some(proof) = sent.dpop else { return Ok(None) };
+    let Some(proof) = sent.dpop else {
+        return Ok(None);
+    };
     let htu = htu_or(sent.htu, default_htu).map_err(|_| SentProofError::BadHtu)?;
-    let input = ClientProof { proof, header_count: 1, htm: sent.htm, htu: &htu, nonce_required };
-    check(core, client, input, now).map(Some).map_err(SentProofError::Dpop)
+    let input = ClientProof {
+        proof,
+        header_count: 1,
+        htm: sent.htm,
+        htu: &htu,
+        nonce_required,
+    };
+    check(core, client, input, now)
+        .map(Some)
+        .map_err(SentProofError::Dpop)
 }
 
 /// RFC 9449 §4.3 checks 1–9 for `client`'s proof.
-pub fn check(core: &Core, client: &Client, input: ClientProof<'_>, now: UnixTime) -> Result<CheckedProof, DpopError> {
+pub fn check(
+    core: &Core,
+    client: &Client,
+    input: ClientProof<'_>,
+    now: UnixTime,
+) -> Result<CheckedProof, DpopError> {
     let expect = Expectation {
         header_count: input.header_count.max(1),
         htm: input.htm.unwrap_or("POST"),

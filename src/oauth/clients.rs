@@ -25,9 +25,13 @@ impl AuthMethod {
     }
 
     fn parse(name: &str) -> Option<AuthMethod> {
-        [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::None]
-            .into_iter()
-            .find(|m| m.name() == name)
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name)
     }
 }
 
@@ -48,9 +52,13 @@ impl GrantType {
     }
 
     pub fn parse(name: &str) -> Option<GrantType> {
-        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken]
-            .into_iter()
-            .find(|g| g.name() == name)
+        [
+            GrantType::AuthorizationCode,
+            GrantType::ClientCredentials,
+            GrantType::RefreshToken,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name)
     }
 
     /// The Authlete-style enum value (`CLIENT_CREDENTIALS`).
@@ -100,7 +108,10 @@ pub enum ClientAuthError {
     #[error("client authentication failed")]
     BadSecret,
     #[error("client used {used} but is registered for {registered}")]
-    WrongMethod { used: &'static str, registered: &'static str },
+    WrongMethod {
+        used: &'static str,
+        registered: &'static str,
+    },
     /// RFC 6749 §2.3: a client must not use more than one authentication method.
     #[error("more than one client authentication method")]
     MultipleMethods,
@@ -121,55 +132,96 @@ pub struct ClientRegistry {
 }
 
 impl ClientRegistry {
-    pub fn from_settings(list: &[ClientSettings], service_algs: AlgSet) -> Result<ClientRegistry, ConfigError> {
+    pub fn from_settings(
+        list: &[ClientSettings],
+        service_algs: AlgSet,
+    ) -> Result<ClientRegistry, ConfigError> {
         let mut clients = HashMap::new();
         for (i, c) in list.iter().enumerate() {
             let key = |field: &str| format!("clients[{i}].{field}");
-            let auth_method = AuthMethod::parse(&c.auth_method)
-                .ok_or_else(|| ConfigError::invalid(key("auth_method"), format!("unknown method {:?}", c.auth_method)))?;
+            let auth_method = AuthMethod::parse(&c.auth_method).ok_or_else(|| {
+                ConfigError::invalid(
+                    key("auth_method"),
+                    format!("unknown method {:?}", c.auth_method),
+                )
+            })?;
             let secret_sha256 = match (&c.client_secret, &c.client_secret_sha256) {
                 (Some(s), None) => Some(sha256(s.expose().as_bytes())),
-                (None, Some(hex)) => Some(parse_hex32(hex).ok_or_else(|| ConfigError::invalid(key("client_secret_sha256"), "must be 64 hex digits"))?),
+                (None, Some(hex)) => Some(parse_hex32(hex).ok_or_else(|| {
+                    ConfigError::invalid(key("client_secret_sha256"), "must be 64 hex digits")
+                })?),
                 (None, None) => None,
-                (Some(_), Some(_)) => return Err(ConfigError::invalid(key("client_secret"), "set only one of client_secret, client_secret_sha256")),
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::invalid(
+                        key("client_secret"),
+                        "set only one of client_secret, client_secret_sha256",
+                    ))
+                }
             };
             if (auth_method == AuthMethod::None) != secret_sha256.is_none() {
-                return Err(ConfigError::invalid(key("client_secret"), "required for confidential clients and forbidden for auth_method none"));
+                return Err(ConfigError::invalid(
+                    key("client_secret"),
+                    "required for confidential clients and forbidden for auth_method none",
+                ));
             }
-            let grant_types = c.grant_types.iter()
-                .map(|g| GrantType::parse(g).ok_or_else(|| ConfigError::invalid(key("grant_types"), format!("unknown grant {g:?}"))))
+            let grant_types = c
+                .grant_types
+                .iter()
+                .map(|g| {
+                    GrantType::parse(g).ok_or_else(|| {
+                        ConfigError::invalid(key("grant_types"), format!("unknown grant {g:?}"))
+                    })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let dpop_algs = if c.dpop_algs.is_empty() {
                 None
             } else {
-                let algs = c.dpop_algs.iter()
-                    .map(|a| Alg::from_name(a).ok_or_else(|| ConfigError::invalid(key("dpop_algs"), format!("unknown alg {a:?}"))))
+                let algs = c
+                    .dpop_algs
+                    .iter()
+                    .map(|a| {
+                        Alg::from_name(a).ok_or_else(|| {
+                            ConfigError::invalid(key("dpop_algs"), format!("unknown alg {a:?}"))
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 let set = AlgSet::of(algs).intersect(service_algs);
                 if set.is_empty() {
-                    return Err(ConfigError::invalid(key("dpop_algs"), "allows no alg of dpop.algs"));
+                    return Err(ConfigError::invalid(
+                        key("dpop_algs"),
+                        "allows no alg of dpop.algs",
+                    ));
                 }
                 Some(set)
             };
             if clients.contains_key(&c.client_id) || c.client_id.is_empty() {
-                return Err(ConfigError::invalid(key("client_id"), "must be non-empty and unique"));
+                return Err(ConfigError::invalid(
+                    key("client_id"),
+                    "must be non-empty and unique",
+                ));
             }
             if let Some(bad) = c.redirect_uris.iter().find(|u| !is_redirect_uri(u)) {
-                return Err(ConfigError::invalid(key("redirect_uris"), format!("{bad:?} is not an absolute URI without fragment")));
+                return Err(ConfigError::invalid(
+                    key("redirect_uris"),
+                    format!("{bad:?} is not an absolute URI without fragment"),
+                ));
             }
-            clients.insert(c.client_id.clone(), Client {
-                id: c.client_id.clone(),
-                secret_sha256,
-                auth_method,
-                grant_types,
-                scopes: c.scopes.clone(),
-                redirect_uris: c.redirect_uris.clone(),
-                dpop_bound_access_tokens: c.dpop_bound_access_tokens,
-                dpop_algs,
-                dpop_nonce_required: c.dpop_nonce_required,
-                require_par: c.require_par,
-                audience: c.audience.clone(),
-            });
+            clients.insert(
+                c.client_id.clone(),
+                Client {
+                    id: c.client_id.clone(),
+                    secret_sha256,
+                    auth_method,
+                    grant_types,
+                    scopes: c.scopes.clone(),
+                    redirect_uris: c.redirect_uris.clone(),
+                    dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+                    dpop_algs,
+                    dpop_nonce_required: c.dpop_nonce_required,
+                    require_par: c.require_par,
+                    audience: c.audience.clone(),
+                },
+            );
         }
         Ok(ClientRegistry { clients })
     }
@@ -179,7 +231,11 @@ impl ClientRegistry {
     }
 
     /// RFC 6749 §2.3: identifies and authenticates the client of a token-endpoint request.
-    pub fn authenticate(&self, presented: Presented<'_>, params: &Params) -> Result<&Client, ClientAuthError> {
+    pub fn authenticate(
+        &self,
+        presented: Presented<'_>,
+        params: &Params,
+    ) -> Result<&Client, ClientAuthError> {
         let post_secret = params.get("client_secret");
         let body_id = params.get("client_id");
         // RFC 7617 §2: Basic credentials are an id and a secret. A secret alone would be
@@ -197,21 +253,34 @@ impl ClientRegistry {
                 }
                 (id, presented.basic_secret, AuthMethod::ClientSecretBasic)
             }
-            (None, Some(secret)) => (body_id.ok_or(ClientAuthError::MissingClientId)?, Some(secret), AuthMethod::ClientSecretPost),
-            (None, None) => (body_id.ok_or(ClientAuthError::MissingClientId)?, None, AuthMethod::None),
+            (None, Some(secret)) => (
+                body_id.ok_or(ClientAuthError::MissingClientId)?,
+                Some(secret),
+                AuthMethod::ClientSecretPost,
+            ),
+            (None, None) => (
+                body_id.ok_or(ClientAuthError::MissingClientId)?,
+                None,
+                AuthMethod::None,
+            ),
         };
         let client = self.clients.get(id);
         // Every identified request hashes what it presented and compares it, an unknown or
         // public client against a stand-in digest, before anything is decided: the time taken
         // tells neither which clients exist nor how they authenticate.
-        let expected = client.and_then(|c| c.secret_sha256.as_ref()).unwrap_or(&crate::jose::STAND_IN_SHA256);
+        let expected = client
+            .and_then(|c| c.secret_sha256.as_ref())
+            .unwrap_or(&crate::jose::STAND_IN_SHA256);
         let given = sha256(secret.unwrap_or("").as_bytes());
         match (client, crate::jose::ct_eq(&given, expected)) {
             (None, _) => Err(ClientAuthError::UnknownClient),
-            (Some(client), _) if used != client.auth_method => {
-                Err(ClientAuthError::WrongMethod { used: used.name(), registered: client.auth_method.name() })
+            (Some(client), _) if used != client.auth_method => Err(ClientAuthError::WrongMethod {
+                used: used.name(),
+                registered: client.auth_method.name(),
+            }),
+            (Some(client), false) if client.secret_sha256.is_some() => {
+                Err(ClientAuthError::BadSecret)
             }
-            (Some(client), false) if client.secret_sha256.is_some() => Err(ClientAuthError::BadSecret),
             (Some(client), _) => Ok(client),
         }
     }
@@ -224,7 +293,9 @@ fn is_redirect_uri(uri: &str) -> bool {
     let scheme_ok = uri.split_once(':').is_some_and(|(scheme, rest)| {
         !rest.is_empty()
             && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
     scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
 }
@@ -267,44 +338,116 @@ mod tests {
             require_par: false,
             audience: vec![],
         };
-        let post = ClientSettings { client_id: "post".into(), auth_method: "client_secret_post".into(), ..confidential.clone() };
-        let public = ClientSettings { client_id: "pub".into(), client_secret: None, auth_method: "none".into(), ..confidential.clone() };
+        let post = ClientSettings {
+            client_id: "post".into(),
+            auth_method: "client_secret_post".into(),
+            ..confidential.clone()
+        };
+        let public = ClientSettings {
+            client_id: "pub".into(),
+            client_secret: None,
+            auth_method: "none".into(),
+            ..confidential.clone()
+        };
         ClientRegistry::from_settings(&[confidential, post, public], AlgSet::of(Alg::ALL)).unwrap()
     }
 
     fn basic<'a>(id: &'a str, secret: &'a str) -> Presented<'a> {
-        Presented { basic_id: Some(id), basic_secret: Some(secret) }
+        Presented {
+            basic_id: Some(id),
+            basic_secret: Some(secret),
+        }
     }
 
     #[test]
     fn each_method_authenticates_its_client() {
         let r = registry();
         let none = Params::default();
-        assert_eq!(r.authenticate(basic("conf", "s3cret"), &none).unwrap().id, "conf");
+        assert_eq!(
+            r.authenticate(basic("conf", "s3cret"), &none).unwrap().id,
+            "conf"
+        );
         let post = Params::parse("client_id=post&client_secret=s3cret").unwrap();
-        assert_eq!(r.authenticate(Presented::default(), &post).unwrap().id, "post");
+        assert_eq!(
+            r.authenticate(Presented::default(), &post).unwrap().id,
+            "post"
+        );
         let public = Params::parse("client_id=pub").unwrap();
-        assert_eq!(r.authenticate(Presented::default(), &public).unwrap().id, "pub");
+        assert_eq!(
+            r.authenticate(Presented::default(), &public).unwrap().id,
+            "pub"
+        );
     }
 
     #[test]
     fn refusals_are_specific() {
         let r = registry();
         let cases: Vec<(&str, Presented, &str, ClientAuthError)> = vec![
-            ("wrong secret", basic("conf", "nope"), "", ClientAuthError::BadSecret),
-            ("unknown client", basic("who", "x"), "", ClientAuthError::UnknownClient),
-            ("no client id at all", Presented::default(), "", ClientAuthError::MissingClientId),
-            ("basic and post together", basic("conf", "s3cret"), "client_secret=s3cret", ClientAuthError::MultipleMethods),
-            ("body client_id differs", basic("conf", "s3cret"), "client_id=pub", ClientAuthError::ClientIdMismatch),
-            ("Basic secret without Basic id", Presented { basic_id: None, basic_secret: Some("x") }, "client_id=pub", ClientAuthError::MissingClientId),
-            ("basic client posting its secret", Presented::default(), "client_id=conf&client_secret=s3cret",
-                ClientAuthError::WrongMethod { used: "client_secret_post", registered: "client_secret_basic" }),
-            ("confidential client without secret", Presented::default(), "client_id=conf",
-                ClientAuthError::WrongMethod { used: "none", registered: "client_secret_basic" }),
+            (
+                "wrong secret",
+                basic("conf", "nope"),
+                "",
+                ClientAuthError::BadSecret,
+            ),
+            (
+                "unknown client",
+                basic("who", "x"),
+                "",
+                ClientAuthError::UnknownClient,
+            ),
+            (
+                "no client id at all",
+                Presented::default(),
+                "",
+                ClientAuthError::MissingClientId,
+            ),
+            (
+                "basic and post together",
+                basic("conf", "s3cret"),
+                "client_secret=s3cret",
+                ClientAuthError::MultipleMethods,
+            ),
+            (
+                "body client_id differs",
+                basic("conf", "s3cret"),
+                "client_id=pub",
+                ClientAuthError::ClientIdMismatch,
+            ),
+            (
+                "Basic secret without Basic id",
+                Presented {
+                    basic_id: None,
+                    basic_secret: Some("x"),
+                },
+                "client_id=pub",
+                ClientAuthError::MissingClientId,
+            ),
+            (
+                "basic client posting its secret",
+                Presented::default(),
+                "client_id=conf&client_secret=s3cret",
+                ClientAuthError::WrongMethod {
+                    used: "client_secret_post",
+                    registered: "client_secret_basic",
+                },
+            ),
+            (
+                "confidential client without secret",
+                Presented::default(),
+                "client_id=conf",
+                ClientAuthError::WrongMethod {
+                    used: "none",
+                    registered: "client_secret_basic",
+                },
+            ),
         ];
         for (why, presented, body, expected) in cases {
             let params = Params::parse(body).unwrap();
-            assert_eq!(r.authenticate(presented, &params).unwrap_err(), expected, "{why}");
+            assert_eq!(
+                r.authenticate(presented, &params).unwrap_err(),
+                expected,
+                "{why}"
+            );
         }
     }
 
@@ -316,18 +459,56 @@ mod tests {
         let r = registry();
         let cases: Vec<(&str, Presented, &str, Result<&str, ClientAuthError>)> = vec![
             ("right secret", basic("conf", "s3cret"), "", Ok("conf")),
-            ("wrong secret", basic("conf", "nope"), "", Err(ClientAuthError::BadSecret)),
-            ("unknown client", basic("who", "nope"), "", Err(ClientAuthError::UnknownClient)),
-            ("unknown client with a known client's secret", basic("who", "s3cret"), "", Err(ClientAuthError::UnknownClient)),
-            ("unknown client posting a secret", Presented::default(), "client_id=who&client_secret=nope", Err(ClientAuthError::UnknownClient)),
-            ("unknown client without a secret", Presented::default(), "client_id=who", Err(ClientAuthError::UnknownClient)),
-            ("public client", Presented::default(), "client_id=pub", Ok("pub")),
-            ("basic client posting its secret", Presented::default(), "client_id=conf&client_secret=s3cret",
-                Err(ClientAuthError::WrongMethod { used: "client_secret_post", registered: "client_secret_basic" })),
+            (
+                "wrong secret",
+                basic("conf", "nope"),
+                "",
+                Err(ClientAuthError::BadSecret),
+            ),
+            (
+                "unknown client",
+                basic("who", "nope"),
+                "",
+                Err(ClientAuthError::UnknownClient),
+            ),
+            (
+                "unknown client with a known client's secret",
+                basic("who", "s3cret"),
+                "",
+                Err(ClientAuthError::UnknownClient),
+            ),
+            (
+                "unknown client posting a secret",
+                Presented::default(),
+                "client_id=who&client_secret=nope",
+                Err(ClientAuthError::UnknownClient),
+            ),
+            (
+                "unknown client without a secret",
+                Presented::default(),
+                "client_id=who",
+                Err(ClientAuthError::UnknownClient),
+            ),
+            (
+                "public client",
+                Presented::default(),
+                "client_id=pub",
+                Ok("pub"),
+            ),
+            (
+                "basic client posting its secret",
+                Presented::default(),
+                "client_id=conf&client_secret=s3cret",
+                Err(ClientAuthError::WrongMethod {
+                    used: "client_secret_post",
+                    registered: "client_secret_basic",
+                }),
+            ),
         ];
         for (why, presented, body, expected) in cases {
             let params = Params::parse(body).unwrap();
-            let (result, calls) = during(|| r.authenticate(presented, &params).map(|c| c.id.as_str()));
+            let (result, calls) =
+                during(|| r.authenticate(presented, &params).map(|c| c.id.as_str()));
             assert_eq!((result, calls), (expected, 1), "{why}");
         }
     }

@@ -58,7 +58,9 @@ impl CodeRecord {
     }
 
     pub fn open(sealer: &Sealer, code: &str, now: UnixTime) -> Result<CodeRecord, CodeError> {
-        let record: CodeRecord = sealer.open_json(PURPOSE, code).map_err(CodeError::Invalid)?;
+        let record: CodeRecord = sealer
+            .open_json(PURPOSE, code)
+            .map_err(CodeError::Invalid)?;
         if now.secs() >= record.exp {
             return Err(CodeError::Expired);
         }
@@ -95,9 +97,18 @@ mod tests {
 
     fn record() -> CodeRecord {
         CodeRecord {
-            id: "code-1".into(), cid: "c".into(), sub: "alice".into(), scp: vec!["read".into()],
-            ru: "https://app.example.com/cb".into(), rg: true, cc: None, jkt: None,
-            iat: 100, exp: 160, prp: vec![], ext: Default::default(),
+            id: "code-1".into(),
+            cid: "c".into(),
+            sub: "alice".into(),
+            scp: vec!["read".into()],
+            ru: "https://app.example.com/cb".into(),
+            rg: true,
+            cc: None,
+            jkt: None,
+            iat: 100,
+            exp: 160,
+            prp: vec![],
+            ext: Default::default(),
         }
     }
 
@@ -105,16 +116,28 @@ mod tests {
     fn opens_until_expiry_only_and_not_as_another_purpose() {
         let sealer = Sealer::new(&[("k".into(), [3; 32])]).unwrap();
         let code = record().seal(&sealer).unwrap();
-        assert_eq!(CodeRecord::open(&sealer, &code, UnixTime(159)).unwrap(), record());
-        assert_eq!(CodeRecord::open(&sealer, &code, UnixTime(160)), Err(CodeError::Expired));
+        assert_eq!(
+            CodeRecord::open(&sealer, &code, UnixTime(159)).unwrap(),
+            record()
+        );
+        assert_eq!(
+            CodeRecord::open(&sealer, &code, UnixTime(160)),
+            Err(CodeError::Expired)
+        );
         let ticket = sealer.seal_json("ticket", &record()).unwrap();
-        assert_eq!(CodeRecord::open(&sealer, &ticket, UnixTime(150)), Err(CodeError::Invalid(SealError::Forged)));
+        assert_eq!(
+            CodeRecord::open(&sealer, &ticket, UnixTime(150)),
+            Err(CodeError::Invalid(SealError::Forged))
+        );
     }
 
     #[test]
     fn the_names_of_a_codes_tokens_are_stable_distinct_and_hide_the_id() {
         let a = record();
-        let b = CodeRecord { id: "code-2".into(), ..record() };
+        let b = CodeRecord {
+            id: "code-2".into(),
+            ..record()
+        };
         assert_eq!(a.access_token_jti(), record().access_token_jti());
         assert_ne!(a.access_token_jti(), a.refresh_family());
         assert_ne!(a.access_token_jti(), b.access_token_jti());

@@ -39,7 +39,10 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn from_settings(settings: &Settings, store: Arc<dyn SeenStore>) -> Result<Core, ConfigError> {
+    pub fn from_settings(
+        settings: &Settings,
+        store: Arc<dyn SeenStore>,
+    ) -> Result<Core, ConfigError> {
         let d = &settings.dpop;
         let algs: Vec<Alg> = d.algs.iter().filter_map(|a| Alg::from_name(a)).collect();
         let service_algs = AlgSet::of(algs);
@@ -119,10 +122,15 @@ fn load_keys(settings: &Settings) -> Result<KeySet, ConfigError> {
         .signing
         .iter()
         .enumerate()
-        .map(|(i, k)| load_signing_key(k).map_err(|e| ConfigError::invalid(format!("keys.signing[{i}]"), e)))
+        .map(|(i, k)| {
+            load_signing_key(k).map_err(|e| ConfigError::invalid(format!("keys.signing[{i}]"), e))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if loaded.is_empty() {
-        return Err(ConfigError::invalid("keys.signing", "at least one signing key is required"));
+        return Err(ConfigError::invalid(
+            "keys.signing",
+            "at least one signing key is required",
+        ));
     }
     let active = loaded.remove(0);
     let verify_only = loaded
@@ -137,11 +145,14 @@ fn load_signing_key(k: &SigningKeySettings) -> Result<SigningKey, String> {
         Some(name) => Some(Alg::from_name(name).ok_or_else(|| format!("unknown alg {name:?}"))?),
         None => None,
     };
-    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
+    let read =
+        |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
     let key = match (&k.jwk, &k.jwk_file, &k.pem_file) {
         (Some(jwk), None, None) => from_jwk_text(jwk.expose(), k)?,
         (None, Some(path), None) => from_jwk_text(&read(path)?, k)?,
-        (None, None, Some(path)) => SigningKey::from_pem(&read(path)?, alg, k.kid.clone()).map_err(|e| e.to_string())?,
+        (None, None, Some(path)) => {
+            SigningKey::from_pem(&read(path)?, alg, k.kid.clone()).map_err(|e| e.to_string())?
+        }
         _ => return Err("set exactly one of jwk, jwk_file, pem_file".into()),
     };
     if alg.is_some_and(|a| a != key.alg()) {
@@ -151,7 +162,8 @@ fn load_signing_key(k: &SigningKeySettings) -> Result<SigningKey, String> {
 }
 
 fn from_jwk_text(text: &str, k: &SigningKeySettings) -> Result<SigningKey, String> {
-    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("jwk is not JSON: {e}"))?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("jwk is not JSON: {e}"))?;
     if let (Some(kid), Some(obj)) = (&k.kid, value.as_object_mut()) {
         obj.insert("kid".into(), kid.clone().into());
     }
@@ -167,14 +179,20 @@ fn load_sealer(settings: &Settings) -> Result<Sealer, ConfigError> {
         let bytes = decode_secret(&format!("keys.sealing[{i}].key"), k.key.expose(), 32)?;
         let mut key = [0u8; 32];
         if bytes.len() != 32 {
-            return Err(ConfigError::invalid(format!("keys.sealing[{i}].key"), "must be exactly 32 octets"));
+            return Err(ConfigError::invalid(
+                format!("keys.sealing[{i}].key"),
+                "must be exactly 32 octets",
+            ));
         }
         key.copy_from_slice(&bytes);
         keys.push((k.kid.clone(), key));
     }
     if keys.is_empty() {
         if !settings.development {
-            return Err(ConfigError::invalid("keys.sealing", "at least one sealing key is required"));
+            return Err(ConfigError::invalid(
+                "keys.sealing",
+                "at least one sealing key is required",
+            ));
         }
         keys.push(("ephemeral".to_owned(), random_bytes::<32>()));
     }
@@ -182,9 +200,13 @@ fn load_sealer(settings: &Settings) -> Result<Sealer, ConfigError> {
 }
 
 fn decode_secret(key: &str, text: &str, min_len: usize) -> Result<Vec<u8>, ConfigError> {
-    let bytes = crate::jose::b64::decode(text).map_err(|_| ConfigError::invalid(key, "must be base64url without padding"))?;
+    let bytes = crate::jose::b64::decode(text)
+        .map_err(|_| ConfigError::invalid(key, "must be base64url without padding"))?;
     if bytes.len() < min_len {
-        return Err(ConfigError::invalid(key, format!("must be at least {min_len} octets")));
+        return Err(ConfigError::invalid(
+            key,
+            format!("must be at least {min_len} octets"),
+        ));
     }
     Ok(bytes)
 }
@@ -228,7 +250,11 @@ mod tests {
             };
             let (result, nonce) = core.with_dpop_nonce(Some(NOW), caller, step).await;
             assert_eq!(result, Err((NOW, caller || configured)), "{why}");
-            assert_eq!(nonce, returned.then(|| core.dpop.nonces().current(NOW)), "{why}");
+            assert_eq!(
+                nonce,
+                returned.then(|| core.dpop.nonces().current(NOW)),
+                "{why}"
+            );
         }
     }
 }

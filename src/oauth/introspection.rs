@@ -99,7 +99,9 @@ pub const USERINFO_SCOPE: &str = "openid";
 
 /// `Authorization` schemes compare case-insensitively (RFC 9110 §11.1).
 pub fn parse_scheme(name: &str) -> Option<TokenType> {
-    [TokenType::DPoP, TokenType::Bearer].into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+    [TokenType::DPoP, TokenType::Bearer]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(name))
 }
 
 pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
@@ -109,7 +111,11 @@ pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> Introspect
         result: Err(IntrospectionError::NoToken),
         access: None,
         sufficient: false,
-        challenge: if presented_as_dpop(call) { TokenType::DPoP } else { TokenType::Bearer },
+        challenge: if presented_as_dpop(call) {
+            TokenType::DPoP
+        } else {
+            TokenType::Bearer
+        },
         dpop_nonce: nonce_required.then(|| core.dpop.nonces().current(now)),
     };
     outcome.result = run(core, call, now, nonce_required, &mut outcome).await;
@@ -119,7 +125,12 @@ pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> Introspect
 /// OIDC Core §5.3.1: userinfo needs a token granting `openid`; otherwise as [`introspect`].
 pub async fn userinfo(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
     let openid = [String::from(USERINFO_SCOPE)];
-    let call = IntrospectionCall { scopes: &openid, subject: None, resources: &[], ..call.clone() };
+    let call = IntrospectionCall {
+        scopes: &openid,
+        subject: None,
+        resources: &[],
+        ..call.clone()
+    };
     introspect(core, &call).await
 }
 
@@ -138,13 +149,24 @@ async fn run(
     nonce_required: bool,
     outcome: &mut IntrospectionOutcome,
 ) -> Result<Introspected, IntrospectionError> {
-    let token = call.token.filter(|t| !t.is_empty()).ok_or(IntrospectionError::NoToken)?;
-    if !call.scopes.iter().all(|s| scope::parse(s).is_ok_and(|p| p.len() == 1 && p[0] == *s)) {
-        return Err(IntrospectionError::Caller("scopes must be scope tokens (RFC 6749 §3.3)"));
+    let token = call
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or(IntrospectionError::NoToken)?;
+    if !call
+        .scopes
+        .iter()
+        .all(|s| scope::parse(s).is_ok_and(|p| p.len() == 1 && p[0] == *s))
+    {
+        return Err(IntrospectionError::Caller(
+            "scopes must be scope tokens (RFC 6749 §3.3)",
+        ));
     }
     // The token is judged completely, deny list included, before its presentation, so a
     // refusal for the proof still says truthfully whether the token exists.
-    let access = access::verify(core, token, now).await.map_err(invalid_token)?;
+    let access = access::verify(core, token, now)
+        .await
+        .map_err(invalid_token)?;
     outcome.access = Some(Arc::clone(&access));
     outcome.sufficient = scope::all_within(call.scopes, &access.scopes);
     if access.jkt.is_some() {
@@ -153,7 +175,11 @@ async fn run(
     let checked = check_proof(core, call, token, &access, nonce_required, now)?;
     check_grants(call, &access, outcome.sufficient)?;
     let proof = match checked {
-        Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
+        Some(c) => Some(
+            Validator::record(c, core.store.as_ref())
+                .await
+                .map_err(dpop_error)?,
+        ),
         None => None,
     };
     Ok(Introspected { access, proof })
@@ -182,9 +208,15 @@ fn check_proof(
         return Err(IntrospectionError::Dpop(DpopError::MultipleProofs));
     }
     let proof = call.dpop.ok_or(IntrospectionError::ProofMissing)?;
-    let htu = call.htu.ok_or(IntrospectionError::Caller("htu is required to check a DPoP proof"))?;
-    let htu = Htu::parse(htu).map_err(|_| IntrospectionError::Caller("htu is not a valid http(s) URL"))?;
-    let client_algs = core.clients.get(&access.claims.client_id).and_then(|c| c.dpop_algs);
+    let htu = call.htu.ok_or(IntrospectionError::Caller(
+        "htu is required to check a DPoP proof",
+    ))?;
+    let htu = Htu::parse(htu)
+        .map_err(|_| IntrospectionError::Caller("htu is not a valid http(s) URL"))?;
+    let client_algs = core
+        .clients
+        .get(&access.claims.client_id)
+        .and_then(|c| c.dpop_algs);
     let expect = Expectation {
         header_count: call.dpop_header_count.max(1),
         htm: call.htm.unwrap_or("GET"),
@@ -195,13 +227,22 @@ fn check_proof(
         algs: client_algs.unwrap_or(core.service_algs),
         now,
     };
-    core.dpop.check(proof, &expect).map(Some).map_err(dpop_error)
+    core.dpop
+        .check(proof, &expect)
+        .map(Some)
+        .map_err(dpop_error)
 }
 
 /// What the token grants against what the resource requires: 403s, decided after every 401.
-fn check_grants(call: &IntrospectionCall<'_>, access: &VerifiedAccess, sufficient: bool) -> Result<(), IntrospectionError> {
+fn check_grants(
+    call: &IntrospectionCall<'_>,
+    access: &VerifiedAccess,
+    sufficient: bool,
+) -> Result<(), IntrospectionError> {
     if !sufficient {
-        return Err(IntrospectionError::InsufficientScope { required: scope::join(call.scopes) });
+        return Err(IntrospectionError::InsufficientScope {
+            required: scope::join(call.scopes),
+        });
     }
     if call.subject.is_some_and(|s| s != access.claims.sub) {
         return Err(IntrospectionError::SubjectMismatch);

@@ -5,7 +5,9 @@
 //! sealed, validated request itself, so no database holds it; it is used once.
 use crate::clock::UnixTime;
 use crate::dpop::proof::{DpopError, Validator};
-use crate::oauth::authorization::{validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted};
+use crate::oauth::authorization::{
+    validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted,
+};
 use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::{Client, ClientAuthError, Presented};
 use crate::oauth::params::{Params, ParamsError};
@@ -71,34 +73,58 @@ pub enum ParError {
 
 pub async fn push(core: &Core, call: ParCall<'_>) -> ParOutcome {
     let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
-    let (result, dpop_nonce) = core.with_dpop_nonce(call.now, call.dpop_nonce_required, step).await;
+    let (result, dpop_nonce) = core
+        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .await;
     ParOutcome { result, dpop_nonce }
 }
 
-async fn run(core: &Core, call: &ParCall<'_>, now: UnixTime, nonce_required: &mut bool) -> Result<Pushed, ParError> {
+async fn run(
+    core: &Core,
+    call: &ParCall<'_>,
+    now: UnixTime,
+    nonce_required: &mut bool,
+) -> Result<Pushed, ParError> {
     let params = Params::parse(call.parameters).map_err(ParError::Params)?;
-    let presented = Presented { basic_id: call.client_id, basic_secret: call.client_secret };
-    let client = core.clients.authenticate(presented, &params).map_err(ParError::Client)?;
+    let presented = Presented {
+        basic_id: call.client_id,
+        basic_secret: call.client_secret,
+    };
+    let client = core
+        .clients
+        .authenticate(presented, &params)
+        .map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
-    let sent = SentProof { dpop: call.dpop, htm: call.htm, htu: call.htu };
-    let checked = client_proof::check_sent(core, client, sent, &core.par_htu, *nonce_required, now).map_err(|e| match e {
-        SentProofError::BadHtu => ParError::Caller(client_proof::BAD_HTU),
-        SentProofError::Dpop(e) => dpop_error(e),
-    })?;
+    let sent = SentProof {
+        dpop: call.dpop,
+        htm: call.htm,
+        htu: call.htu,
+    };
+    let checked = client_proof::check_sent(core, client, sent, &core.par_htu, *nonce_required, now)
+        .map_err(|e| match e {
+            SentProofError::BadHtu => ParError::Caller(client_proof::BAD_HTU),
+            SentProofError::Dpop(e) => dpop_error(e),
+        })?;
     if let Some(checked) = &checked {
         let jkt = checked.jkt().as_str();
         match &request.dpop_jkt {
-            Some(explicit) if !crate::jose::ct_eq(explicit.as_bytes(), jkt.as_bytes()) => return Err(ParError::DpopJktMismatch),
+            Some(explicit) if !crate::jose::ct_eq(explicit.as_bytes(), jkt.as_bytes()) => {
+                return Err(ParError::DpopJktMismatch)
+            }
             _ => request.dpop_jkt = Some(jkt.to_owned()),
         }
     }
     if let Some(checked) = checked {
-        Validator::record(checked, core.store.as_ref()).await.map_err(dpop_error)?;
+        Validator::record(checked, core.store.as_ref())
+            .await
+            .map_err(dpop_error)?;
     }
     let lifetime = core.request_uri_lifetime_secs;
     let pending = Pending::new(request, now, lifetime);
-    let sealed = pending.seal(&core.sealer, Kind::RequestUri).map_err(|e| e.too_large_or(ParError::TooLarge, ParError::Sealing))?;
+    let sealed = pending
+        .seal(&core.sealer, Kind::RequestUri)
+        .map_err(|e| e.too_large_or(ParError::TooLarge, ParError::Sealing))?;
     Ok(Pushed {
         request_uri: format!("{REQUEST_URI_PREFIX}{sealed}"),
         expires_in: lifetime,
@@ -116,13 +142,21 @@ fn dpop_error(e: DpopError) -> ParError {
 
 /// RFC 9126 §4: the pushed request behind `uri`, if `client` pushed it and it is still
 /// valid. Spending it is the caller's last step.
-pub fn open_request_uri(core: &Core, client: &Client, uri: &str, now: UnixTime) -> Result<Pending, Untrusted> {
+pub fn open_request_uri(
+    core: &Core,
+    client: &Client,
+    uri: &str,
+    now: UnixTime,
+) -> Result<Pending, Untrusted> {
     let problem = |p| Untrusted::RequestUri(p);
-    let sealed = uri.strip_prefix(REQUEST_URI_PREFIX).ok_or(problem(RequestUriProblem::Invalid))?;
-    let pending = Pending::open(&core.sealer, Kind::RequestUri, sealed, now).map_err(|e| match e {
-        PendingError::Expired => problem(RequestUriProblem::Expired),
-        _ => problem(RequestUriProblem::Invalid),
-    })?;
+    let sealed = uri
+        .strip_prefix(REQUEST_URI_PREFIX)
+        .ok_or(problem(RequestUriProblem::Invalid))?;
+    let pending =
+        Pending::open(&core.sealer, Kind::RequestUri, sealed, now).map_err(|e| match e {
+            PendingError::Expired => problem(RequestUriProblem::Expired),
+            _ => problem(RequestUriProblem::Invalid),
+        })?;
     if pending.req.client_id != client.id {
         return Err(problem(RequestUriProblem::OtherClient));
     }

@@ -49,14 +49,19 @@ pub enum VerifierError {
 
 impl CodeChallenge {
     /// The challenge of an authorization request, if any.
-    pub fn from_request(challenge: Option<&str>, method: Option<&str>) -> Result<Option<CodeChallenge>, PkceError> {
+    pub fn from_request(
+        challenge: Option<&str>,
+        method: Option<&str>,
+    ) -> Result<Option<CodeChallenge>, PkceError> {
         match (challenge, method) {
             (None, None) => Ok(None),
             (None, Some(_)) => Err(PkceError::MethodWithoutChallenge),
             (Some(_), None | Some("plain")) => Err(PkceError::PlainRefused),
             (Some(_), Some(m)) if m != "S256" => Err(PkceError::UnknownMethod),
             (Some(c), Some(_)) => match b64::decode(c) {
-                Ok(digest) if c.len() == 43 && digest.len() == 32 => Ok(Some(CodeChallenge(c.to_owned()))),
+                Ok(digest) if c.len() == 43 && digest.len() == 32 => {
+                    Ok(Some(CodeChallenge(c.to_owned())))
+                }
                 _ => Err(PkceError::BadChallenge),
             },
         }
@@ -69,7 +74,9 @@ impl CodeChallenge {
     /// RFC 7636 §4.6: `BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge`.
     pub fn verify(&self, verifier: &str) -> Result<(), VerifierError> {
         let well_formed = (43..=128).contains(&verifier.len())
-            && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            && verifier
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
         if !well_formed {
             return Err(VerifierError::Malformed);
         }
@@ -85,7 +92,10 @@ impl CodeChallenge {
 
 /// The token request's side: a code issued with a challenge needs the matching verifier; a
 /// code issued without one accepts no verifier.
-pub fn check(challenge: Option<&CodeChallenge>, verifier: Option<&str>) -> Result<(), VerifierError> {
+pub fn check(
+    challenge: Option<&CodeChallenge>,
+    verifier: Option<&str>,
+) -> Result<(), VerifierError> {
     match (challenge, verifier) {
         (Some(c), Some(v)) => c.verify(v),
         (Some(_), None) => Err(VerifierError::Missing),
@@ -104,7 +114,9 @@ mod tests {
 
     #[test]
     fn rfc7636_appendix_b_s256_verifier_matches_its_challenge() {
-        let challenge = CodeChallenge::from_request(Some(CHALLENGE), Some("S256")).unwrap().unwrap();
+        let challenge = CodeChallenge::from_request(Some(CHALLENGE), Some("S256"))
+            .unwrap()
+            .unwrap();
         assert_eq!(challenge.verify(VERIFIER), Ok(()));
         assert_eq!(check(Some(&challenge), Some(VERIFIER)), Ok(()));
     }
@@ -112,29 +124,90 @@ mod tests {
     #[test]
     fn authorization_request_refusals() {
         let cases: &[(&str, Option<&str>, Option<&str>, PkceError)] = &[
-            ("plain named explicitly", Some(CHALLENGE), Some("plain"), PkceError::PlainRefused),
-            ("no method means plain (RFC 7636 §4.3)", Some(CHALLENGE), None, PkceError::PlainRefused),
-            ("unknown method", Some(CHALLENGE), Some("S512"), PkceError::UnknownMethod),
-            ("method alone", None, Some("S256"), PkceError::MethodWithoutChallenge),
-            ("challenge too short", Some("abc"), Some("S256"), PkceError::BadChallenge),
-            ("challenge not base64url", Some(&"+".repeat(43)), Some("S256"), PkceError::BadChallenge),
+            (
+                "plain named explicitly",
+                Some(CHALLENGE),
+                Some("plain"),
+                PkceError::PlainRefused,
+            ),
+            (
+                "no method means plain (RFC 7636 §4.3)",
+                Some(CHALLENGE),
+                None,
+                PkceError::PlainRefused,
+            ),
+            (
+                "unknown method",
+                Some(CHALLENGE),
+                Some("S512"),
+                PkceError::UnknownMethod,
+            ),
+            (
+                "method alone",
+                None,
+                Some("S256"),
+                PkceError::MethodWithoutChallenge,
+            ),
+            (
+                "challenge too short",
+                Some("abc"),
+                Some("S256"),
+                PkceError::BadChallenge,
+            ),
+            (
+                "challenge not base64url",
+                Some(&"+".repeat(43)),
+                Some("S256"),
+                PkceError::BadChallenge,
+            ),
         ];
         for (why, challenge, method, expected) in cases {
-            assert_eq!(CodeChallenge::from_request(*challenge, *method), Err(*expected), "{why}");
+            assert_eq!(
+                CodeChallenge::from_request(*challenge, *method),
+                Err(*expected),
+                "{why}"
+            );
         }
         assert_eq!(CodeChallenge::from_request(None, None), Ok(None));
     }
 
     #[test]
     fn token_request_refusals() {
-        let challenge = CodeChallenge::from_request(Some(CHALLENGE), Some("S256")).unwrap().unwrap();
+        let challenge = CodeChallenge::from_request(Some(CHALLENGE), Some("S256"))
+            .unwrap()
+            .unwrap();
         let other = "x".repeat(43);
         let cases: &[(&str, Option<&CodeChallenge>, Option<&str>, VerifierError)] = &[
-            ("wrong verifier", Some(&challenge), Some(&other), VerifierError::Mismatch),
-            ("no verifier", Some(&challenge), None, VerifierError::Missing),
-            ("verifier too short", Some(&challenge), Some("short"), VerifierError::Malformed),
-            ("verifier with a forbidden character", Some(&challenge), Some(&"a+".repeat(22)), VerifierError::Malformed),
-            ("verifier for a code without challenge", None, Some(VERIFIER), VerifierError::Unexpected),
+            (
+                "wrong verifier",
+                Some(&challenge),
+                Some(&other),
+                VerifierError::Mismatch,
+            ),
+            (
+                "no verifier",
+                Some(&challenge),
+                None,
+                VerifierError::Missing,
+            ),
+            (
+                "verifier too short",
+                Some(&challenge),
+                Some("short"),
+                VerifierError::Malformed,
+            ),
+            (
+                "verifier with a forbidden character",
+                Some(&challenge),
+                Some(&"a+".repeat(22)),
+                VerifierError::Malformed,
+            ),
+            (
+                "verifier for a code without challenge",
+                None,
+                Some(VERIFIER),
+                VerifierError::Unexpected,
+            ),
         ];
         for (why, challenge, verifier, expected) in cases {
             assert_eq!(check(*challenge, *verifier), Err(*expected), "{why}");

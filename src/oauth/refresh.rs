@@ -41,8 +41,14 @@ impl RefreshRecord {
         sealer.seal_json(PURPOSE, self)
     }
 
-    pub fn open(sealer: &Sealer, token: &str, now: UnixTime) -> Result<RefreshRecord, RefreshError> {
-        let record: RefreshRecord = sealer.open_json(PURPOSE, token).map_err(RefreshError::Invalid)?;
+    pub fn open(
+        sealer: &Sealer,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<RefreshRecord, RefreshError> {
+        let record: RefreshRecord = sealer
+            .open_json(PURPOSE, token)
+            .map_err(RefreshError::Invalid)?;
         if now.secs() >= record.exp {
             return Err(RefreshError::Expired);
         }
@@ -60,8 +66,16 @@ mod tests {
 
     fn record() -> RefreshRecord {
         RefreshRecord {
-            jti: "j".into(), fam: "f".into(), cid: "c".into(), sub: "s".into(),
-            scp: vec!["read".into()], iat: 100, exp: 200, jkt: None, prp: vec![], ext: Default::default(),
+            jti: "j".into(),
+            fam: "f".into(),
+            cid: "c".into(),
+            sub: "s".into(),
+            scp: vec!["read".into()],
+            iat: 100,
+            exp: 200,
+            jkt: None,
+            prp: vec![],
+            ext: Default::default(),
         }
     }
 
@@ -69,14 +83,25 @@ mod tests {
     fn opens_until_expiry_only() {
         let sealer = Sealer::new(&[("k".into(), [7; 32])]).unwrap();
         let token = record().seal(&sealer).unwrap();
-        assert_eq!(RefreshRecord::open(&sealer, &token, UnixTime(199)).unwrap(), record());
-        assert_eq!(RefreshRecord::open(&sealer, &token, UnixTime(200)), Err(RefreshError::Expired));
+        assert_eq!(
+            RefreshRecord::open(&sealer, &token, UnixTime(199)).unwrap(),
+            record()
+        );
+        assert_eq!(
+            RefreshRecord::open(&sealer, &token, UnixTime(200)),
+            Err(RefreshError::Expired)
+        );
     }
 
     #[test]
     fn a_value_sealed_for_another_purpose_is_not_a_refresh_token() {
         let sealer = Sealer::new(&[("k".into(), [7; 32])]).unwrap();
-        let other = sealer.seal("code", &serde_json::to_vec(&record()).unwrap()).unwrap();
-        assert_eq!(RefreshRecord::open(&sealer, &other, UnixTime(150)), Err(RefreshError::Invalid(SealError::Forged)));
+        let other = sealer
+            .seal("code", &serde_json::to_vec(&record()).unwrap())
+            .unwrap();
+        assert_eq!(
+            RefreshRecord::open(&sealer, &other, UnixTime(150)),
+            Err(RefreshError::Invalid(SealError::Forged))
+        );
     }
 }

@@ -64,8 +64,14 @@ pub enum RevocationError {
 pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, RevocationError> {
     let now = call.now.unwrap_or_else(UnixTime::now);
     let params = Params::parse(call.parameters).map_err(RevocationError::Params)?;
-    let presented = Presented { basic_id: call.client_id, basic_secret: call.client_secret };
-    let client = core.clients.authenticate(presented, &params).map_err(RevocationError::Client)?;
+    let presented = Presented {
+        basic_id: call.client_id,
+        basic_secret: call.client_secret,
+    };
+    let client = core
+        .clients
+        .authenticate(presented, &params)
+        .map_err(RevocationError::Client)?;
     let token = params.get("token").ok_or(RevocationError::MissingToken)?;
     if access::has_access_token_form(token) {
         let access = match access::verify_signed(core, token, now) {
@@ -92,6 +98,8 @@ pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, R
     if record.cid != client.id {
         return Ok(Revoked::Nothing(NotRevoked::OtherClient));
     }
-    revoke_family(core, &record.fam).await.map_err(|_| RevocationError::StoreUnavailable)?;
+    revoke_family(core, &record.fam)
+        .await
+        .map_err(|_| RevocationError::StoreUnavailable)?;
     Ok(Revoked::RefreshFamily)
 }

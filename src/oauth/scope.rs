@@ -9,7 +9,10 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadScope> {
     let mut out: Vec<String> = Vec::new();
     for token in text.split(' ').filter(|t| !t.is_empty()) {
         // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-        if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b)) {
+        if !token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        {
             return Err(BadScope);
         }
         if !out.iter().any(|s| s == token) {
@@ -60,7 +63,10 @@ mod tests {
     #[test]
     fn list_entries_are_single_scope_tokens() {
         let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_list(&list(&["read", "write", "read"])).unwrap(), vec!["read", "write"]);
+        assert_eq!(
+            parse_list(&list(&["read", "write", "read"])).unwrap(),
+            vec!["read", "write"]
+        );
         assert_eq!(parse_list(&list(&["read write"])), Err(BadScope));
         assert_eq!(parse_list(&list(&[""])), Err(BadScope));
         assert_eq!(parse_list(&list(&[" read"])), Err(BadScope));

@@ -71,11 +71,17 @@ impl Sealer {
                 let mut tag = [0u8; KEY_TAG_LEN];
                 tag.copy_from_slice(&digest.as_ref()[..KEY_TAG_LEN]);
                 UnboundKey::new(&AES_256_GCM, bytes)
-                    .map(|k| SealKey { tag, key: LessSafeKey::new(k) })
+                    .map(|k| SealKey {
+                        tag,
+                        key: LessSafeKey::new(k),
+                    })
                     .map_err(|_| SealError::SealFailed)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Sealer { keys, rng: SystemRandom::new() })
+        Ok(Sealer {
+            keys,
+            rng: SystemRandom::new(),
+        })
     }
 
     /// The sealed value of `plaintext` for `purpose`, at most [`MAX_SEALED_CHARS`] long;
@@ -86,7 +92,9 @@ impl Sealer {
         }
         let active = &self.keys[0];
         let mut nonce = [0u8; NONCE_LEN];
-        self.rng.fill(&mut nonce).map_err(|_| SealError::SealFailed)?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| SealError::SealFailed)?;
         let mut buf = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
         buf.push(VERSION);
         buf.extend_from_slice(&active.tag);
@@ -94,7 +102,11 @@ impl Sealer {
         let mut body = plaintext.to_vec();
         active
             .key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut body)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.as_bytes()),
+                &mut body,
+            )
             .map_err(|_| SealError::SealFailed)?;
         buf.extend_from_slice(&body);
         Ok(crate::jose::b64::encode(&buf))
@@ -109,38 +121,56 @@ impl Sealer {
             return Err(SealError::Malformed);
         }
         let tag = &raw[1..1 + KEY_TAG_LEN];
-        let key = self.keys.iter().find(|k| k.tag == tag).ok_or(SealError::UnknownKey)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.tag == tag)
+            .ok_or(SealError::UnknownKey)?;
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&raw[1 + KEY_TAG_LEN..HEADER_LEN]);
         let mut body = raw[HEADER_LEN..].to_vec();
         let plain = key
             .key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.as_bytes()), &mut body)
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(purpose.as_bytes()),
+                &mut body,
+            )
             .map_err(|_| SealError::Forged)?;
         Ok(plain.to_vec())
     }
 
     /// Seals a record as JSON: tickets, codes and `request_uri`s are such records.
     /// [`SealError::TooLarge`] when its JSON is longer than [`MAX_PLAINTEXT_OCTETS`].
-    pub fn seal_json<T: serde::Serialize>(&self, purpose: &str, record: &T) -> Result<String, SealError> {
+    pub fn seal_json<T: serde::Serialize>(
+        &self,
+        purpose: &str,
+        record: &T,
+    ) -> Result<String, SealError> {
         let json = serde_json::to_vec(record).map_err(|_| SealError::SealFailed)?;
         self.seal(purpose, &json)
     }
 
     /// Opens a record sealed by [`Sealer::seal_json`] for the same purpose.
-    pub fn open_json<T: serde::de::DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Result<T, SealError> {
+    pub fn open_json<T: serde::de::DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<T, SealError> {
         let json = self.open(purpose, sealed)?;
         serde_json::from_slice(&json).map_err(|_| SealError::Malformed)
     }
 }
-
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sealer(kids: &[(&str, u8)]) -> Sealer {
-        let keys: Vec<(String, [u8; 32])> = kids.iter().map(|(k, b)| (k.to_string(), [*b; 32])).collect();
+        let keys: Vec<(String, [u8; 32])> = kids
+            .iter()
+            .map(|(k, b)| (k.to_string(), [*b; 32]))
+            .collect();
         Sealer::new(&keys).unwrap()
     }
 
@@ -171,13 +201,22 @@ mod tests {
         let mut raw = crate::jose::b64::decode(&sealed).unwrap();
         let last = raw.len() - 1;
         raw[last] ^= 1;
-        assert_eq!(s.open("rt", &crate::jose::b64::encode(&raw)), Err(SealError::Forged));
+        assert_eq!(
+            s.open("rt", &crate::jose::b64::encode(&raw)),
+            Err(SealError::Forged)
+        );
         assert_eq!(s.open("rt", "not base64!"), Err(SealError::Malformed));
         assert_eq!(s.open("rt", "AQ"), Err(SealError::Malformed));
-        assert_eq!(s.open("rt", &"A".repeat(MAX_SEALED_CHARS + 1)), Err(SealError::Malformed));
+        assert_eq!(
+            s.open("rt", &"A".repeat(MAX_SEALED_CHARS + 1)),
+            Err(SealError::Malformed)
+        );
         // a key with the same tag but other bytes cannot forge
         let same_kid_other_key = sealer(&[("k1", 9)]);
-        assert_eq!(same_kid_other_key.open("rt", &sealed), Err(SealError::Forged));
+        assert_eq!(
+            same_kid_other_key.open("rt", &sealed),
+            Err(SealError::Forged)
+        );
     }
 
     #[test]
@@ -191,11 +230,27 @@ mod tests {
     #[test]
     fn the_largest_plaintext_that_seals_round_trips() {
         let s = sealer(&[("k1", 1)]);
-        for len in [0, 1, 2, 3, MAX_PLAINTEXT_OCTETS - 2, MAX_PLAINTEXT_OCTETS - 1, MAX_PLAINTEXT_OCTETS] {
+        for len in [
+            0,
+            1,
+            2,
+            3,
+            MAX_PLAINTEXT_OCTETS - 2,
+            MAX_PLAINTEXT_OCTETS - 1,
+            MAX_PLAINTEXT_OCTETS,
+        ] {
             let plaintext = vec![0xa5; len];
             let sealed = s.seal("rt", &plaintext).unwrap();
-            assert!(sealed.len() <= MAX_SEALED_CHARS, "{len} octets sealed to {} characters", sealed.len());
-            assert_eq!(s.open("rt", &sealed).as_deref(), Ok(&plaintext[..]), "{len} octets");
+            assert!(
+                sealed.len() <= MAX_SEALED_CHARS,
+                "{len} octets sealed to {} characters",
+                sealed.len()
+            );
+            assert_eq!(
+                s.open("rt", &sealed).as_deref(),
+                Ok(&plaintext[..]),
+                "{len} octets"
+            );
         }
         let largest = s.seal("rt", &vec![0; MAX_PLAINTEXT_OCTETS]).unwrap();
         assert_eq!(largest.len(), MAX_SEALED_CHARS);
@@ -206,10 +261,21 @@ mod tests {
     #[test]
     fn one_octet_more_is_refused_at_seal_time() {
         let s = sealer(&[("k1", 1)]);
-        assert_eq!(s.seal("rt", &vec![0; MAX_PLAINTEXT_OCTETS + 1]), Err(SealError::TooLarge));
-        assert_eq!(s.seal("rt", &vec![0; 10 * MAX_PLAINTEXT_OCTETS]), Err(SealError::TooLarge));
+        assert_eq!(
+            s.seal("rt", &vec![0; MAX_PLAINTEXT_OCTETS + 1]),
+            Err(SealError::TooLarge)
+        );
+        assert_eq!(
+            s.seal("rt", &vec![0; 10 * MAX_PLAINTEXT_OCTETS]),
+            Err(SealError::TooLarge)
+        );
         // A JSON string of n octets is n + 2 with its quotes.
-        assert!(s.seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 2)).is_ok());
-        assert_eq!(s.seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 1)), Err(SealError::TooLarge));
+        assert!(s
+            .seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 2))
+            .is_ok());
+        assert_eq!(
+            s.seal_json("rt", &"x".repeat(MAX_PLAINTEXT_OCTETS - 1)),
+            Err(SealError::TooLarge)
+        );
     }
 }

@@ -79,13 +79,23 @@ pub enum CreateError {
 
 pub async fn create(core: &Core, call: CreateCall<'_>) -> CreateOutcome {
     let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
-    let (result, dpop_nonce) = core.with_dpop_nonce(call.now, call.dpop_nonce_required, step).await;
+    let (result, dpop_nonce) = core
+        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .await;
     CreateOutcome { result, dpop_nonce }
 }
 
-async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: &mut bool) -> Result<Issued, CreateError> {
+async fn run(
+    core: &Core,
+    call: &CreateCall<'_>,
+    now: UnixTime,
+    nonce_required: &mut bool,
+) -> Result<Issued, CreateError> {
     let grant = parse_grant(call.grant_type).ok_or(CreateError::GrantTypeUnsupported)?;
-    let client = core.clients.get(call.client_id).ok_or(CreateError::UnknownClient)?;
+    let client = core
+        .clients
+        .get(call.client_id)
+        .ok_or(CreateError::UnknownClient)?;
     *nonce_required |= client.dpop_nonce_required;
     // RFC 6749 §4.4: client credentials are for confidential clients only, as at /auth/token.
     if !client.may_use(grant) || (grant == GrantType::ClientCredentials && client.is_public()) {
@@ -104,11 +114,17 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
         Some(text) => Some(Jkt::parse(text).map_err(|_| CreateError::BadThumbprint)?),
         None => None,
     };
-    let sent = SentProof { dpop: call.dpop, htm: call.htm, htu: call.htu };
-    let checked = client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now).map_err(|e| match e {
-        SentProofError::BadHtu => CreateError::Caller(client_proof::BAD_HTU),
-        SentProofError::Dpop(e) => dpop_error(e),
-    })?;
+    let sent = SentProof {
+        dpop: call.dpop,
+        htm: call.htm,
+        htu: call.htu,
+    };
+    let checked =
+        client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now)
+            .map_err(|e| match e {
+                SentProofError::BadHtu => CreateError::Caller(client_proof::BAD_HTU),
+                SentProofError::Dpop(e) => dpop_error(e),
+            })?;
     if let (Some(checked), Some(thumbprint)) = (&checked, &thumbprint) {
         if !checked.jkt().ct_eq(thumbprint) {
             return Err(CreateError::ThumbprintMismatch);
@@ -118,8 +134,15 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
         return Err(CreateError::DpopRequired);
     }
     let binding = match checked {
-        Some(checked) => Binding::of(Some(&Validator::record(checked, core.store.as_ref()).await.map_err(dpop_error)?)),
-        None => Binding { jkt: thumbprint, proof_iat: None },
+        Some(checked) => Binding::of(Some(
+            &Validator::record(checked, core.store.as_ref())
+                .await
+                .map_err(dpop_error)?,
+        )),
+        None => Binding {
+            jkt: thumbprint,
+            proof_iat: None,
+        },
     };
     let prepared = Prepared {
         grant,
@@ -130,7 +153,10 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
         refresh: None,
         code: None,
     };
-    let lifetimes = Lifetimes { access: call.access_token_duration, refresh: call.refresh_token_duration };
+    let lifetimes = Lifetimes {
+        access: call.access_token_duration,
+        refresh: call.refresh_token_duration,
+    };
     grants::issue(core, client, lifetimes, prepared, binding, now).map_err(|e| match e {
         TokenError::StoreUnavailable => CreateError::StoreUnavailable,
         TokenError::TooLarge => CreateError::TooLarge,
@@ -140,7 +166,8 @@ async fn run(core: &Core, call: &CreateCall<'_>, now: UnixTime, nonce_required: 
 
 /// Authlete's enum names, or the RFC 6749 `grant_type` values.
 fn parse_grant(name: &str) -> Option<GrantType> {
-    GrantType::parse(name).or_else(|| GrantType::parse(&name.to_ascii_lowercase()).filter(|g| g.api_name() == name))
+    GrantType::parse(name)
+        .or_else(|| GrantType::parse(&name.to_ascii_lowercase()).filter(|g| g.api_name() == name))
 }
 
 fn dpop_error(e: DpopError) -> CreateError {

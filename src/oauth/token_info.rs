@@ -48,7 +48,11 @@ pub enum TokenInfoError {
 }
 
 /// `parameters` is the RFC 7662 §2.1 form body (`token`, optional `token_type_hint`).
-pub async fn token_info(core: &Core, parameters: &str, now: UnixTime) -> Result<TokenInfo, TokenInfoError> {
+pub async fn token_info(
+    core: &Core,
+    parameters: &str,
+    now: UnixTime,
+) -> Result<TokenInfo, TokenInfoError> {
     let params = Params::parse(parameters).map_err(TokenInfoError::Params)?;
     let token = params.get("token").ok_or(TokenInfoError::MissingToken)?;
     if access::has_access_token_form(token) {
@@ -64,10 +68,18 @@ pub async fn token_info(core: &Core, parameters: &str, now: UnixTime) -> Result<
     };
     let store = core.store.as_ref();
     let unavailable = |_| TokenInfoError::StoreUnavailable;
-    if store.contains(Namespace::RefreshFamilyRevoked, record.fam.as_bytes()).await.map_err(unavailable)? {
+    if store
+        .contains(Namespace::RefreshFamilyRevoked, record.fam.as_bytes())
+        .await
+        .map_err(unavailable)?
+    {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRevoked));
     }
-    if store.contains(Namespace::RefreshRotated, record.jti.as_bytes()).await.map_err(unavailable)? {
+    if store
+        .contains(Namespace::RefreshRotated, record.jti.as_bytes())
+        .await
+        .map_err(unavailable)?
+    {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRotated));
     }
     Ok(TokenInfo::Refresh(record))

@@ -9,8 +9,19 @@ use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
 /// Claims dpopd sets itself; `jwtAtClaims` may not override them.
-pub const RESERVED_CLAIMS: &[&str] =
-    &["iss", "sub", "aud", "client_id", "scope", "iat", "exp", "nbf", "jti", "cnf", "prp"];
+pub const RESERVED_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "client_id",
+    "scope",
+    "iat",
+    "exp",
+    "nbf",
+    "jti",
+    "cnf",
+    "prp",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TokenType {
@@ -132,8 +143,11 @@ pub fn mint_named(
     let prp = if grant.properties.is_empty() {
         None
     } else {
-        let json = serde_json::to_vec(grant.properties).map_err(|e| KeyError::Invalid(e.to_string()))?;
-        Some(sealer.seal("prp", &json).map_err(|e| e.too_large_or(MintError::TooLarge, MintError::Key(KeyError::SignFailed)))?)
+        let json =
+            serde_json::to_vec(grant.properties).map_err(|e| KeyError::Invalid(e.to_string()))?;
+        Some(sealer.seal("prp", &json).map_err(|e| {
+            e.too_large_or(MintError::TooLarge, MintError::Key(KeyError::SignFailed))
+        })?)
     };
     let claims = AccessClaims {
         iss: issuer.to_owned(),
@@ -144,13 +158,19 @@ pub fn mint_named(
         iat: now.secs(),
         exp: expires_at.secs(),
         jti: jti.clone(),
-        cnf: grant.jkt.map(|j| Cnf { jkt: j.as_str().to_owned() }),
+        cnf: grant.jkt.map(|j| Cnf {
+            jkt: j.as_str().to_owned(),
+        }),
         prp,
         extra: grant.extra,
     };
     let payload = serde_json::to_vec(&claims).map_err(|e| KeyError::Invalid(e.to_string()))?;
     let token = keys.active().sign_compact("at+jwt", &payload)?;
-    Ok(Minted { token, jti, expires_at })
+    Ok(Minted {
+        token,
+        jti,
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -173,24 +193,44 @@ mod tests {
 
     #[test]
     fn minted_tokens_carry_the_binding_and_seal_properties() {
-        let key = crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
+        let key =
+            crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
         let keys = KeySet::new(key, vec![]);
         let sealer = Sealer::new(&[("s".into(), [3; 32])]).unwrap();
         let jkt = Jkt::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap();
-        let props = [Property { key: "tier".into(), value: "gold".into(), hidden: true }];
+        let props = [Property {
+            key: "tier".into(),
+            value: "gold".into(),
+            hidden: true,
+        }];
         let grant = AccessGrant {
-            subject: "alice", client_id: "c", scopes: &["read".into()], audience: vec!["https://api".into()],
-            jkt: Some(&jkt), lifetime_secs: 60, properties: &props, extra: Default::default(),
+            subject: "alice",
+            client_id: "c",
+            scopes: &["read".into()],
+            audience: vec!["https://api".into()],
+            jkt: Some(&jkt),
+            lifetime_secs: 60,
+            properties: &props,
+            extra: Default::default(),
         };
         let minted = mint(&keys, &sealer, "https://as", grant, UnixTime(1000)).unwrap();
         let verified = keys.verify(&minted.token).unwrap();
         assert_eq!(verified.typ.as_deref(), Some("at+jwt"));
         let claims: AccessClaims = serde_json::from_slice(&verified.payload).unwrap();
-        assert_eq!((claims.exp, claims.iat, claims.jti.as_str()), (1060, 1000, minted.jti.as_str()));
+        assert_eq!(
+            (claims.exp, claims.iat, claims.jti.as_str()),
+            (1060, 1000, minted.jti.as_str())
+        );
         assert_eq!(claims.cnf.unwrap().jkt, jkt.as_str());
         assert_eq!(claims.aud, Audience::One("https://api".into()));
         let opened = sealer.open("prp", &claims.prp.unwrap()).unwrap();
-        assert!(!String::from_utf8_lossy(&verified.payload).contains("gold"), "hidden property not in clear");
-        assert_eq!(serde_json::from_slice::<Vec<Property>>(&opened).unwrap(), props);
+        assert!(
+            !String::from_utf8_lossy(&verified.payload).contains("gold"),
+            "hidden property not in clear"
+        );
+        assert_eq!(
+            serde_json::from_slice::<Vec<Property>>(&opened).unwrap(),
+            props
+        );
     }
 }

@@ -89,7 +89,11 @@ impl MemoryStore {
         let max = usize::try_from(max_entries).unwrap_or(usize::MAX).max(1);
         // Up to 64 shards, and never so many that a shard holds fewer than 4096 entries.
         let shards = (max / 4096).clamp(1, 64).next_power_of_two().min(64);
-        let shards = if shards * 4096 > max && shards > 1 { shards / 2 } else { shards };
+        let shards = if shards * 4096 > max && shards > 1 {
+            shards / 2
+        } else {
+            shards
+        };
         let mut salt = [0u8; 32];
         // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
         let _ = ring::rand::SystemRandom::new().fill(&mut salt);
@@ -110,11 +114,14 @@ impl MemoryStore {
     /// Live entries, after dropping expired ones.
     pub fn entry_count(&self) -> u64 {
         let now = self.now();
-        self.shards.iter().map(|s| {
-            let mut shard = lock(s);
-            shard.purge(now);
-            shard.live.len() as u64
-        }).sum()
+        self.shards
+            .iter()
+            .map(|s| {
+                let mut shard = lock(s);
+                shard.purge(now);
+                shard.live.len() as u64
+            })
+            .sum()
     }
 
     /// Drops expired entries now (inserts otherwise do it as they pass by).
@@ -148,7 +155,9 @@ impl MemoryStore {
 
 /// A panic while a shard was locked leaves it consistent (each step is one map or heap call).
 fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
-    shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    shard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn record(op: &'static str, started: Instant) {
@@ -165,7 +174,9 @@ impl SeenStore for MemoryStore {
         let started = Instant::now();
         let digest = self.digest(ns, key);
         let now = self.now();
-        let expiry = now.saturating_add(ttl.as_millis().try_into().unwrap_or(Millis::MAX)).max(now + 1);
+        let expiry = now
+            .saturating_add(ttl.as_millis().try_into().unwrap_or(Millis::MAX))
+            .max(now + 1);
         // One atomic step: the lookup and the insert happen under the shard's lock, so two
         // racing callers cannot both see New.
         let (inserted, evicted_live) = {
@@ -195,7 +206,10 @@ impl SeenStore for MemoryStore {
         let digest = self.digest(ns, key);
         let now = self.now();
         // An entry whose TTL has passed is absent even before it is purged.
-        let present = lock(self.shard(&digest)).live.get(&digest).is_some_and(|&expiry| expiry > now);
+        let present = lock(self.shard(&digest))
+            .live
+            .get(&digest)
+            .is_some_and(|&expiry| expiry > now);
         record("contains", started);
         Box::pin(std::future::ready(Ok(present)))
     }
@@ -238,7 +252,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_inserts_yield_one_new() {
-        contract::concurrent_inserts_of_one_key_yield_one_new(Arc::new(MemoryStore::new(100))).await;
+        contract::concurrent_inserts_of_one_key_yield_one_new(Arc::new(MemoryStore::new(100)))
+            .await;
     }
 
     #[tokio::test]
@@ -263,8 +278,15 @@ mod tests {
     #[tokio::test]
     async fn a_full_store_evicts_the_entry_expiring_soonest() {
         let store = MemoryStore::new(2);
-        for (key, ttl) in [(&b"a"[..], HOUR), (b"b", Duration::from_secs(10)), (b"c", HOUR)] {
-            assert_eq!(store.insert_if_absent(Namespace::DpopJti, key, ttl).await, Ok(Inserted::New));
+        for (key, ttl) in [
+            (&b"a"[..], HOUR),
+            (b"b", Duration::from_secs(10)),
+            (b"c", HOUR),
+        ] {
+            assert_eq!(
+                store.insert_if_absent(Namespace::DpopJti, key, ttl).await,
+                Ok(Inserted::New)
+            );
         }
         assert!(store.contains(Namespace::DpopJti, b"a").await.unwrap());
         assert!(!store.contains(Namespace::DpopJti, b"b").await.unwrap());

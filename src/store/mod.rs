@@ -56,7 +56,12 @@ pub enum Inserted {
 
 pub trait SeenStore: Send + Sync {
     /// Records `key` for `ttl` if absent, atomically (`SET NX PX` in Redis, one shard lock in memory).
-    fn insert_if_absent<'a>(&'a self, ns: Namespace, key: &'a [u8], ttl: Duration) -> StoreFuture<'a, Inserted>;
+    fn insert_if_absent<'a>(
+        &'a self,
+        ns: Namespace,
+        key: &'a [u8],
+        ttl: Duration,
+    ) -> StoreFuture<'a, Inserted>;
 
     /// Whether `key` is recorded and not expired.
     fn contains<'a>(&'a self, ns: Namespace, key: &'a [u8]) -> StoreFuture<'a, bool>;

@@ -223,15 +223,23 @@ mod tests {
     }
 
     fn skip<T>(test: &str, why: &str) -> Option<T> {
-        assert!(std::env::var("DPOPD_REQUIRE_REDIS").is_err(), "{test}: {why} (DPOPD_REQUIRE_REDIS is set)");
+        assert!(
+            std::env::var("DPOPD_REQUIRE_REDIS").is_err(),
+            "{test}: {why} (DPOPD_REQUIRE_REDIS is set)"
+        );
         eprintln!("SKIPPED {test}: {why}");
         None
     }
 
     async fn own_server() -> Option<(String, Server)> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).ok()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
         let server = spawn_server(port)?;
-        wait_listening(port).await.then(|| (format!("redis://127.0.0.1:{port}"), server))
+        wait_listening(port)
+            .await
+            .then(|| (format!("redis://127.0.0.1:{port}"), server))
     }
 
     async fn keys(store: &RedisStore) -> Vec<String> {
@@ -299,7 +307,10 @@ mod tests {
             return;
         };
         let ttl = Duration::from_millis(150);
-        assert_eq!(store.insert_if_absent(Namespace::Ticket, b"t", ttl).await, Ok(Inserted::New));
+        assert_eq!(
+            store.insert_if_absent(Namespace::Ticket, b"t", ttl).await,
+            Ok(Inserted::New)
+        );
         let mut conn = store.conn.clone();
         let pttl: i64 = redis::cmd("PTTL")
             .arg(store.redis_key(Namespace::Ticket, b"t"))

@@ -34,21 +34,33 @@ pub fn public_request(extra: &[(&str, &str)]) -> String {
 /// The query parameters of a redirect.
 pub fn redirect_params(location: &str) -> HashMap<String, String> {
     let (_, query) = location.split_once('?').expect("a query");
-    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 pub fn claims(token: &str) -> Value {
-    CompactJws::parse(token).expect("a JWS").payload_as().expect("JSON claims")
+    CompactJws::parse(token)
+        .expect("a JWS")
+        .payload_as()
+        .expect("JSON claims")
 }
 
 pub async fn authorize(app: &TestApp, parameters: &str) -> Value {
-    let (status, answer) = app.post("/auth/authorization", &json!({ "parameters": parameters })).await;
+    let (status, answer) = app
+        .post("/auth/authorization", &json!({ "parameters": parameters }))
+        .await;
     assert_eq!(status, 200, "{answer}");
     answer
 }
 
 pub async fn issue(app: &TestApp, ticket: &str) -> Value {
-    let (status, answer) = app.post("/auth/authorization/issue", &json!({ "ticket": ticket, "subject": "alice" })).await;
+    let (status, answer) = app
+        .post(
+            "/auth/authorization/issue",
+            &json!({ "ticket": ticket, "subject": "alice" }),
+        )
+        .await;
     assert_eq!(status, 200, "{answer}");
     answer
 }
@@ -63,13 +75,32 @@ pub async fn code_for(app: &TestApp, parameters: &str) -> String {
 }
 
 pub async fn redeem(app: &TestApp, code: &str, verifier: &str, dpop: Option<&str>) -> Value {
-    let parameters = form(&[("grant_type", "authorization_code"), ("code", code), ("code_verifier", verifier), ("client_id", PUBLIC)]);
-    let (status, answer) = app.post("/auth/token", &json!({ "parameters": parameters, "dpop": dpop })).await;
+    let parameters = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("code_verifier", verifier),
+        ("client_id", PUBLIC),
+    ]);
+    let (status, answer) = app
+        .post(
+            "/auth/token",
+            &json!({ "parameters": parameters, "dpop": dpop }),
+        )
+        .await;
     assert_eq!(status, 200, "{answer}");
     answer
 }
 
 pub async fn refresh(app: &TestApp, rt: &str, key: &TestKey) -> Value {
-    let parameters = form(&[("grant_type", "refresh_token"), ("refresh_token", rt), ("client_id", PUBLIC)]);
-    app.post("/auth/token", &json!({ "parameters": parameters, "dpop": key.token_proof() })).await.1
+    let parameters = form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt),
+        ("client_id", PUBLIC),
+    ]);
+    app.post(
+        "/auth/token",
+        &json!({ "parameters": parameters, "dpop": key.token_proof() }),
+    )
+    .await
+    .1
 }

@@ -33,7 +33,10 @@ fn code_tokens(text: &str) -> BTreeSet<String> {
         if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
             continue;
         }
-        let digits = bytes[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        let digits = bytes[i + 1..]
+            .iter()
+            .take_while(|d| d.is_ascii_digit())
+            .count();
         if digits >= 6 {
             found.insert(text[i..i + 1 + digits].to_owned());
         }
@@ -55,7 +58,9 @@ fn openapi_paths(yaml: &str) -> Vec<String> {
         }
         if let Some(key) = line.strip_prefix("  /") {
             let key = key.trim_end();
-            let key = key.strip_suffix(':').unwrap_or_else(|| panic!("path line without colon: {line:?}"));
+            let key = key
+                .strip_suffix(':')
+                .unwrap_or_else(|| panic!("path line without colon: {line:?}"));
             paths.push(format!("/{key}"));
         }
     }
@@ -64,10 +69,15 @@ fn openapi_paths(yaml: &str) -> Vec<String> {
 
 /// The HTTP methods listed under one path key (lines `    get:` etc. below `  /path:`).
 fn openapi_methods(yaml: &str, path: &str) -> BTreeSet<String> {
-    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     let header = format!("  {path}:");
     let mut lines = yaml.lines().skip_while(|l| l.trim_end() != header);
-    assert!(lines.next().is_some(), "openapi.yaml has no path key {path}");
+    assert!(
+        lines.next().is_some(),
+        "openapi.yaml has no path key {path}"
+    );
     let mut methods = BTreeSet::new();
     for line in lines {
         if line.trim().is_empty() {
@@ -92,11 +102,18 @@ fn openapi_action_enum(yaml: &str) -> Vec<String> {
     let mut lines = yaml.lines().skip_while(|l| l.trim_end() != "    Action:");
     assert!(lines.next().is_some(), "openapi.yaml has no Action schema");
     let mut lines = lines.take_while(|l| l.trim().is_empty() || l.starts_with("      "));
-    assert!(lines.any(|l| l.trim() == "enum:"), "the Action schema has no multi-line enum");
+    assert!(
+        lines.any(|l| l.trim() == "enum:"),
+        "the Action schema has no multi-line enum"
+    );
     lines
         .map(str::trim)
         .take_while(|l| l.starts_with("- "))
-        .map(|l| l.trim_start_matches("- ").trim_matches(|c| c == '\'' || c == '"').to_owned())
+        .map(|l| {
+            l.trim_start_matches("- ")
+                .trim_matches(|c| c == '\'' || c == '"')
+                .to_owned()
+        })
         .collect()
 }
 
@@ -113,7 +130,11 @@ fn default_config_keys() -> Vec<String> {
             section = name.trim().to_owned();
         } else if let Some((key, _)) = line.split_once('=') {
             let key = key.trim();
-            keys.push(if section.is_empty() { key.to_owned() } else { format!("{section}.{key}") });
+            keys.push(if section.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{section}.{key}")
+            });
         }
     }
     keys
@@ -126,15 +147,26 @@ fn struct_fields(source: &str, name: &str) -> Vec<String> {
     assert!(lines.next().is_some(), "src/config.rs has no `{header}`");
     lines
         .take_while(|l| l.trim() != "}")
-        .filter_map(|l| l.trim().strip_prefix("pub ")?.split_once(':').map(|(f, _)| f.trim().to_owned()))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("pub ")?
+                .split_once(':')
+                .map(|(f, _)| f.trim().to_owned())
+        })
         .collect()
 }
 
 #[test]
 fn every_result_code_is_documented_in_openapi_and_docs() {
-    for (path, text) in [(OPENAPI, read(OPENAPI)), (RESULT_CODES_DOC, read(RESULT_CODES_DOC))] {
+    for (path, text) in [
+        (OPENAPI, read(OPENAPI)),
+        (RESULT_CODES_DOC, read(RESULT_CODES_DOC)),
+    ] {
         let documented = code_tokens(&text);
-        let missing: Vec<_> = real_codes().into_iter().filter(|c| !documented.contains(*c)).collect();
+        let missing: Vec<_> = real_codes()
+            .into_iter()
+            .filter(|c| !documented.contains(*c))
+            .collect();
         assert!(missing.is_empty(), "{path} does not list {missing:?}");
     }
 }
@@ -142,9 +174,18 @@ fn every_result_code_is_documented_in_openapi_and_docs() {
 #[test]
 fn docs_and_openapi_list_no_code_that_does_not_exist() {
     let real = real_codes();
-    for (path, text) in [(OPENAPI, read(OPENAPI)), (RESULT_CODES_DOC, read(RESULT_CODES_DOC))] {
-        let stale: Vec<_> = code_tokens(&text).into_iter().filter(|t| !real.contains(t.as_str())).collect();
-        assert!(stale.is_empty(), "{path} lists codes that do not exist: {stale:?}");
+    for (path, text) in [
+        (OPENAPI, read(OPENAPI)),
+        (RESULT_CODES_DOC, read(RESULT_CODES_DOC)),
+    ] {
+        let stale: Vec<_> = code_tokens(&text)
+            .into_iter()
+            .filter(|t| !real.contains(t.as_str()))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "{path} lists codes that do not exist: {stale:?}"
+        );
     }
 }
 
@@ -159,10 +200,22 @@ fn code_scanner_finds_codes_and_skips_base64() {
 fn every_result_code_has_one_row_in_the_result_code_table() {
     let doc = read(RESULT_CODES_DOC);
     for rc in ResultCode::ALL {
-        let rows: Vec<_> = doc.lines().filter(|l| l.starts_with(&format!("| `{}` |", rc.code()))).collect();
-        assert_eq!(rows.len(), 1, "docs/result-codes.md needs exactly one table row for {}", rc.code());
+        let rows: Vec<_> = doc
+            .lines()
+            .filter(|l| l.starts_with(&format!("| `{}` |", rc.code())))
+            .collect();
+        assert_eq!(
+            rows.len(),
+            1,
+            "docs/result-codes.md needs exactly one table row for {}",
+            rc.code()
+        );
         let name = format!("{rc:?}");
-        assert!(rows[0].contains(&format!("| `{name}` |")), "the row of {} does not name {name}", rc.code());
+        assert!(
+            rows[0].contains(&format!("| `{name}` |")),
+            "the row of {} does not name {name}",
+            rc.code()
+        );
     }
 }
 
@@ -170,11 +223,20 @@ fn every_result_code_has_one_row_in_the_result_code_table() {
 fn openapi_paths_are_exactly_the_served_paths() {
     let yaml = read(OPENAPI);
     let documented: BTreeSet<String> = openapi_paths(&yaml).into_iter().collect();
-    let served: BTreeSet<String> = dpopd::api::all_paths().into_iter().map(String::from).collect();
+    let served: BTreeSet<String> = dpopd::api::all_paths()
+        .into_iter()
+        .map(String::from)
+        .collect();
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let not_served: Vec<_> = documented.difference(&served).collect();
-    assert!(undocumented.is_empty(), "openapi.yaml does not describe {undocumented:?}");
-    assert!(not_served.is_empty(), "openapi.yaml describes paths dpopd does not serve: {not_served:?}");
+    assert!(
+        undocumented.is_empty(),
+        "openapi.yaml does not describe {undocumented:?}"
+    );
+    assert!(
+        not_served.is_empty(),
+        "openapi.yaml describes paths dpopd does not serve: {not_served:?}"
+    );
 }
 
 /// Starts the real application (development settings, port 0) and checks that each path
@@ -185,7 +247,9 @@ async fn openapi_methods_are_exactly_the_served_methods() {
     let mut settings = dpopd::config::Settings::development();
     settings.server.port = 0;
     settings.server.workers = 1;
-    let app = dpopd::startup::Application::build(settings).await.expect("application starts");
+    let app = dpopd::startup::Application::build(settings)
+        .await
+        .expect("application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let yaml = read(OPENAPI);
@@ -193,13 +257,24 @@ async fn openapi_methods_are_exactly_the_served_methods() {
     let mut problems = Vec::new();
     for path in openapi_paths(&yaml) {
         let listed = openapi_methods(&yaml, &path);
-        assert!(!listed.is_empty(), "openapi.yaml lists no method for {path}");
+        assert!(
+            !listed.is_empty(),
+            "openapi.yaml lists no method for {path}"
+        );
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
             let request = http.request(method.parse().unwrap(), format!("{base}{path}"));
-            let status = request.body("{}").send().await.expect("request is answered").status().as_u16();
+            let status = request
+                .body("{}")
+                .send()
+                .await
+                .expect("request is answered")
+                .status()
+                .as_u16();
             let served = status != 404 && status != 405;
             if served != listed.contains(method) {
-                problems.push(format!("{method} {path}: answered {status}, openapi.yaml lists {listed:?}"));
+                problems.push(format!(
+                    "{method} {path}: answered {status}, openapi.yaml lists {listed:?}"
+                ));
             }
         }
     }
@@ -236,42 +311,87 @@ fn every_action_is_in_the_openapi_action_enum() {
         Action::Created,
     ];
     let names: Vec<&str> = ALL.iter().map(|a| wire_name(*a)).collect();
-    assert_eq!(names, ["OK", "BAD_REQUEST", "INVALID_CLIENT", "UNAUTHORIZED", "FORBIDDEN", "INTERNAL_SERVER_ERROR", "INTERACTION", "LOCATION", "CREATED"]);
+    assert_eq!(
+        names,
+        [
+            "OK",
+            "BAD_REQUEST",
+            "INVALID_CLIENT",
+            "UNAUTHORIZED",
+            "FORBIDDEN",
+            "INTERNAL_SERVER_ERROR",
+            "INTERACTION",
+            "LOCATION",
+            "CREATED"
+        ]
+    );
     for action in ALL {
         let serialized = serde_json::to_value(action).expect("Action serializes");
-        assert_eq!(serialized, serde_json::Value::from(wire_name(action)), "serde name of {action:?}");
-        assert_eq!(action.name(), wire_name(action), "Action::name of {action:?}");
+        assert_eq!(
+            serialized,
+            serde_json::Value::from(wire_name(action)),
+            "serde name of {action:?}"
+        );
+        assert_eq!(
+            action.name(),
+            wire_name(action),
+            "Action::name of {action:?}"
+        );
     }
     let documented = openapi_action_enum(&read(OPENAPI));
     assert_eq!(documented, names, "the Action enum of openapi.yaml");
     let doc = read(RESULT_CODES_DOC);
     for action in ALL {
         let row = format!("| `{}` | {} |", wire_name(action), action.http_status());
-        assert!(doc.contains(&row), "docs/result-codes.md lacks the action row {row:?}");
+        assert!(
+            doc.contains(&row),
+            "docs/result-codes.md lacks the action row {row:?}"
+        );
     }
 }
 
 #[test]
 fn every_default_configuration_key_is_documented() {
     let keys = default_config_keys();
-    assert!(keys.len() > 30 && keys.contains(&"server.port".to_owned()), "parsed {keys:?}");
+    assert!(
+        keys.len() > 30 && keys.contains(&"server.port".to_owned()),
+        "parsed {keys:?}"
+    );
     let doc = read(CONFIGURATION_DOC);
-    let missing: Vec<_> = keys.iter().filter(|k| !doc.contains(&format!("| `{k}` |"))).collect();
-    assert!(missing.is_empty(), "docs/configuration.md has no table row for {missing:?}");
+    let missing: Vec<_> = keys
+        .iter()
+        .filter(|k| !doc.contains(&format!("| `{k}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/configuration.md has no table row for {missing:?}"
+    );
 }
 
 #[test]
 fn every_documented_configuration_key_exists() {
     let keys = default_config_keys();
     let doc = read(CONFIGURATION_DOC);
-    let sections: BTreeSet<&str> = keys.iter().filter_map(|k| k.split_once('.').map(|(s, _)| s)).collect();
+    let sections: BTreeSet<&str> = keys
+        .iter()
+        .filter_map(|k| k.split_once('.').map(|(s, _)| s))
+        .collect();
     for line in doc.lines() {
-        let Some(key) = line.strip_prefix("| `").and_then(|l| l.split_once("` |")).map(|(k, _)| k) else {
+        let Some(key) = line
+            .strip_prefix("| `")
+            .and_then(|l| l.split_once("` |"))
+            .map(|(k, _)| k)
+        else {
             continue;
         };
-        let dotted = key.split_once('.').is_some_and(|(s, _)| sections.contains(s));
+        let dotted = key
+            .split_once('.')
+            .is_some_and(|(s, _)| sections.contains(s));
         if dotted {
-            assert!(keys.iter().any(|k| k == key), "docs/configuration.md documents {key}, which config/defaults.toml lacks");
+            assert!(
+                keys.iter().any(|k| k == key),
+                "docs/configuration.md documents {key}, which config/defaults.toml lacks"
+            );
         }
     }
 }
@@ -292,12 +412,23 @@ fn every_per_entry_configuration_key_is_documented() {
             .lines()
             .position(|l| l.starts_with("### ") && l.contains(table))
             .unwrap_or_else(|| panic!("docs/configuration.md has no section for {table}"));
-        let section: Vec<&str> = doc.lines().skip(start + 1).take_while(|l| !l.starts_with('#')).collect();
+        let section: Vec<&str> = doc
+            .lines()
+            .skip(start + 1)
+            .take_while(|l| !l.starts_with('#'))
+            .collect();
         let rows: BTreeSet<String> = section
             .iter()
-            .filter_map(|l| l.strip_prefix("| `")?.split_once("` |").map(|(k, _)| k.to_owned()))
+            .filter_map(|l| {
+                l.strip_prefix("| `")?
+                    .split_once("` |")
+                    .map(|(k, _)| k.to_owned())
+            })
             .collect();
         let expected: BTreeSet<String> = fields.into_iter().collect();
-        assert_eq!(rows, expected, "the {table} table of docs/configuration.md vs {strukt} in src/config.rs");
+        assert_eq!(
+            rows, expected,
+            "the {table} table of docs/configuration.md vs {strukt} in src/config.rs"
+        );
     }
 }

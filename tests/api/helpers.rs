@@ -2,7 +2,9 @@
 //! `TestKey` mints DPoP proofs the way a client would.
 use base64::Engine;
 use dpopd::clock::UnixTime;
-use dpopd::config::{CallerSettings, ClientSettings, SealingKeySettings, Secret, Settings, SigningKeySettings};
+use dpopd::config::{
+    CallerSettings, ClientSettings, SealingKeySettings, Secret, Settings, SigningKeySettings,
+};
 use dpopd::dpop::client::{self, ProofClaims};
 use dpopd::jose::{Alg, SigningKey};
 use dpopd::startup::Application;
@@ -19,7 +21,8 @@ pub const PAR_HTU: &str = "https://as.example.com/par";
 pub const REDIRECT_URI: &str = "https://app.example.com/cb";
 /// A confidential code-flow client with two redirect URIs that must use PAR.
 pub const WEB: (&str, &str) = ("web-client", "web-secret");
-pub const WEB_REDIRECT_URIS: [&str; 2] = ["https://web.example.com/cb", "https://web.example.com/cb2"];
+pub const WEB_REDIRECT_URIS: [&str; 2] =
+    ["https://web.example.com/cb", "https://web.example.com/cb2"];
 
 pub struct TestApp {
     pub address: String,
@@ -37,10 +40,19 @@ pub fn test_settings() -> Settings {
     s.service.par_endpoint = PAR_HTU.into();
     s.service.issuer = "https://as.example.com".into();
     let signing = SigningKey::generate(Alg::ES256, Some("test-key-1".into())).expect("key");
-    s.keys.signing = vec![SigningKeySettings { jwk: Some(Secret::new(signing.private_jwk().to_string())), ..Default::default() }];
-    s.keys.sealing = vec![SealingKeySettings { kid: "seal-1".into(), key: Secret::new(random_b64(32)) }];
+    s.keys.signing = vec![SigningKeySettings {
+        jwk: Some(Secret::new(signing.private_jwk().to_string())),
+        ..Default::default()
+    }];
+    s.keys.sealing = vec![SealingKeySettings {
+        kid: "seal-1".into(),
+        key: Secret::new(random_b64(32)),
+    }];
     s.dpop.nonce_secret = Secret::new(random_b64(32));
-    s.callers = vec![caller(CALLER, &["as", "rs"]), caller(RS_ONLY_CALLER, &["rs"])];
+    s.callers = vec![
+        caller(CALLER, &["as", "rs"]),
+        caller(RS_ONLY_CALLER, &["rs"]),
+    ];
     s.clients = vec![
         client(CONFIDENTIAL.0, Some(CONFIDENTIAL.1), "client_secret_basic"),
         client(POST_CLIENT.0, Some(POST_CLIENT.1), "client_secret_post"),
@@ -55,13 +67,21 @@ pub fn test_settings() -> Settings {
             require_par: true,
             ..client(WEB.0, Some(WEB.1), "client_secret_basic")
         },
-        ClientSettings { dpop_bound_access_tokens: true, ..client(DPOP_BOUND.0, Some(DPOP_BOUND.1), "client_secret_basic") },
+        ClientSettings {
+            dpop_bound_access_tokens: true,
+            ..client(DPOP_BOUND.0, Some(DPOP_BOUND.1), "client_secret_basic")
+        },
     ];
     s
 }
 
 fn caller((key, secret): (&str, &str), roles: &[&str]) -> CallerSettings {
-    CallerSettings { key: key.into(), secret: Some(Secret::new(secret)), secret_sha256: None, roles: roles.iter().map(|r| r.to_string()).collect() }
+    CallerSettings {
+        key: key.into(),
+        secret: Some(Secret::new(secret)),
+        secret_sha256: None,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+    }
 }
 
 fn client(id: &str, secret: Option<&str>, method: &str) -> ClientSettings {
@@ -84,7 +104,9 @@ fn client(id: &str, secret: Option<&str>, method: &str) -> ClientSettings {
 pub fn random_b64(len: usize) -> String {
     use ring::rand::SecureRandom;
     let mut bytes = vec![0u8; len];
-    ring::rand::SystemRandom::new().fill(&mut bytes).expect("rng");
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("rng");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -93,11 +115,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let app = Application::build(settings.clone()).await.expect("application builds");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, http: reqwest::Client::new(), state }
+    TestApp {
+        address,
+        http: reqwest::Client::new(),
+        state,
+    }
 }
 
 impl TestApp {
@@ -106,28 +134,52 @@ impl TestApp {
         self.post_as(path, body, Some(CALLER)).await
     }
 
-    pub async fn post_as(&self, path: &str, body: &Value, caller: Option<(&str, &str)>) -> (u16, Value) {
-        let mut request = self.http.post(format!("{}{}", self.address, path)).json(body);
+    pub async fn post_as(
+        &self,
+        path: &str,
+        body: &Value,
+        caller: Option<(&str, &str)>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}{}", self.address, path))
+            .json(body);
         if let Some((key, secret)) = caller {
             request = request.basic_auth(key, Some(secret));
         }
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.http.get(format!("{}{}", self.address, path)).send().await.expect("request sent");
-        (response.status().as_u16(), response.text().await.expect("body"))
+        let response = self
+            .http
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .expect("request sent");
+        (
+            response.status().as_u16(),
+            response.text().await.expect("body"),
+        )
     }
 
     /// A client_credentials call by the confidential client, with an optional proof.
     pub async fn client_credentials(&self, dpop: Option<&str>) -> Value {
-        let (status, body) = self.post("/auth/token", &json!({
-            "parameters": "grant_type=client_credentials&scope=read",
-            "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1, "dpop": dpop,
-        })).await;
+        let (status, body) = self
+            .post(
+                "/auth/token",
+                &json!({
+                    "parameters": "grant_type=client_credentials&scope=read",
+                    "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1, "dpop": dpop,
+                }),
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -143,7 +195,10 @@ impl TestKey {
 
     /// An RSA key for RS*/PS* proofs (ring cannot generate RSA keys).
     pub fn rsa(alg: Alg) -> TestKey {
-        TestKey(SigningKey::from_pem(include_str!("../keys/rsa2048.pem"), Some(alg), None).expect("rsa key"))
+        TestKey(
+            SigningKey::from_pem(include_str!("../keys/rsa2048.pem"), Some(alg), None)
+                .expect("rsa key"),
+        )
     }
 
     pub fn jkt(&self) -> String {
@@ -154,7 +209,13 @@ impl TestKey {
         self.proof_with(htm, htu, UnixTime::now(), &ProofClaims::default())
     }
 
-    pub fn proof_with(&self, htm: &str, htu: &str, iat: UnixTime, extra: &ProofClaims<'_>) -> String {
+    pub fn proof_with(
+        &self,
+        htm: &str,
+        htu: &str,
+        iat: UnixTime,
+        extra: &ProofClaims<'_>,
+    ) -> String {
         client::mint(&self.0, htm, htu, iat, extra).expect("proof")
     }
 
@@ -165,5 +226,6 @@ impl TestKey {
 
 /// The OAuth error body the caller would relay.
 pub fn content(answer: &Value) -> Value {
-    serde_json::from_str(answer["responseContent"].as_str().expect("responseContent")).expect("JSON content")
+    serde_json::from_str(answer["responseContent"].as_str().expect("responseContent"))
+        .expect("JSON content")
 }

@@ -20,7 +20,16 @@ struct RedisServer {
 impl RedisServer {
     fn start(port: u16) -> Option<RedisServer> {
         let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -52,14 +61,20 @@ impl Drop for RedisServer {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A private Redis for one test, or `None` (skip) when redis-server is not installed.
 fn redis_or_skip(test: &str) -> Option<RedisServer> {
     let server = RedisServer::start(free_port());
     if server.is_none() {
-        assert!(std::env::var("DPOPD_REQUIRE_REDIS").is_err(), "{test}: redis-server is required (DPOPD_REQUIRE_REDIS)");
+        assert!(
+            std::env::var("DPOPD_REQUIRE_REDIS").is_err(),
+            "{test}: redis-server is required (DPOPD_REQUIRE_REDIS)"
+        );
         eprintln!("SKIPPED {test}: no redis-server binary");
     }
     server
@@ -75,9 +90,14 @@ fn redis_settings(redis: &RedisServer) -> Settings {
 
 #[tokio::test]
 async fn a_proof_accepted_by_one_replica_is_a_replay_on_the_other() {
-    let Some(redis) = redis_or_skip("replay across replicas") else { return };
+    let Some(redis) = redis_or_skip("replay across replicas") else {
+        return;
+    };
     let settings = redis_settings(&redis);
-    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let (a, b) = (
+        spawn_app_with(settings.clone()).await,
+        spawn_app_with(settings).await,
+    );
     let proof = TestKey::new(Alg::ES256).token_proof();
     assert_eq!(a.client_credentials(Some(&proof)).await["action"], "OK");
     let replay = b.client_credentials(Some(&proof)).await;
@@ -86,27 +106,53 @@ async fn a_proof_accepted_by_one_replica_is_a_replay_on_the_other() {
 
 #[tokio::test]
 async fn a_nonce_issued_by_one_replica_is_accepted_by_the_other() {
-    let Some(redis) = redis_or_skip("nonce across replicas") else { return };
+    let Some(redis) = redis_or_skip("nonce across replicas") else {
+        return;
+    };
     let mut settings = redis_settings(&redis);
     settings.dpop.nonce_required = true;
-    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let (a, b) = (
+        spawn_app_with(settings.clone()).await,
+        spawn_app_with(settings).await,
+    );
     let key = TestKey::new(Alg::ES256);
     let challenge = a.client_credentials(Some(&key.token_proof())).await;
     let nonce = challenge["dpopNonce"].as_str().expect("nonce").to_owned();
-    let proof = key.proof_with("POST", TOKEN_HTU, UnixTime::now(), &ProofClaims { nonce: Some(&nonce), ..Default::default() });
+    let proof = key.proof_with(
+        "POST",
+        TOKEN_HTU,
+        UnixTime::now(),
+        &ProofClaims {
+            nonce: Some(&nonce),
+            ..Default::default()
+        },
+    );
     assert_eq!(b.client_credentials(Some(&proof)).await["action"], "OK");
 }
 
 #[tokio::test]
 async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
-    let Some(redis) = redis_or_skip("refresh rotation across replicas") else { return };
+    let Some(redis) = redis_or_skip("refresh rotation across replicas") else {
+        return;
+    };
     let settings = redis_settings(&redis);
-    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let (a, b) = (
+        spawn_app_with(settings.clone()).await,
+        spawn_app_with(settings).await,
+    );
     let key = TestKey::new(Alg::ES256);
     let now = UnixTime::now();
     let rt = RefreshRecord {
-        jti: "rt-r".into(), fam: "fam-r".into(), cid: PUBLIC.into(), sub: "bob".into(), scp: vec!["read".into()],
-        iat: now.secs(), exp: now.plus(600).secs(), jkt: Some(key.jkt()), prp: vec![], ext: Default::default(),
+        jti: "rt-r".into(),
+        fam: "fam-r".into(),
+        cid: PUBLIC.into(),
+        sub: "bob".into(),
+        scp: vec!["read".into()],
+        iat: now.secs(),
+        exp: now.plus(600).secs(),
+        jkt: Some(key.jkt()),
+        prp: vec![],
+        ext: Default::default(),
     }
     .seal(&a.state.core.sealer)
     .unwrap();
@@ -119,31 +165,54 @@ async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
 
 #[tokio::test]
 async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
-    let Some(mut redis) = redis_or_skip("fail closed") else { return };
+    let Some(mut redis) = redis_or_skip("fail closed") else {
+        return;
+    };
     let port = redis.port;
     let app = spawn_app_with(redis_settings(&redis)).await;
     let key = TestKey::new(Alg::ES256);
-    assert_eq!(app.client_credentials(Some(&key.token_proof())).await["action"], "OK");
+    assert_eq!(
+        app.client_credentials(Some(&key.token_proof())).await["action"],
+        "OK"
+    );
     assert_eq!(app.get("/readyz").await.0, 200);
 
-    let bound = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
+    let bound = app.client_credentials(Some(&key.token_proof())).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     redis.stop();
     let started = std::time::Instant::now();
     let down = app.client_credentials(Some(&key.token_proof())).await;
     assert_eq!(down["action"], "INTERNAL_SERVER_ERROR", "{down}");
     assert_eq!(down["resultCode"], "A051101");
-    assert!(started.elapsed() < Duration::from_secs(3), "bounded by the store timeout, not a hang");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the store timeout, not a hang"
+    );
     assert_eq!(app.get("/readyz").await.0, 503);
     let proof = crate::resource::resource_proof(&key, &bound);
-    let rs = crate::resource::introspect(&app, &crate::resource::introspection(&bound, "DPoP", Some(&proof))).await;
-    assert_eq!(rs["action"], "INTERNAL_SERVER_ERROR", "introspection fails closed: {rs}");
-    assert!(rs["responseContent"].as_str().unwrap_or("").is_empty(), "no WWW-Authenticate challenge on a store failure: {rs}");
+    let rs = crate::resource::introspect(
+        &app,
+        &crate::resource::introspection(&bound, "DPoP", Some(&proof)),
+    )
+    .await;
+    assert_eq!(
+        rs["action"], "INTERNAL_SERVER_ERROR",
+        "introspection fails closed: {rs}"
+    );
+    assert!(
+        rs["responseContent"].as_str().unwrap_or("").is_empty(),
+        "no WWW-Authenticate challenge on a store failure: {rs}"
+    );
 
     let _restarted = RedisServer::start(port).expect("redis restarts on the same port");
     let mut recovered = false;
     for _ in 0..50 {
-        if app.get("/readyz").await.0 == 200 && app.client_credentials(Some(&key.token_proof())).await["action"] == "OK" {
+        if app.get("/readyz").await.0 == 200
+            && app.client_credentials(Some(&key.token_proof())).await["action"] == "OK"
+        {
             recovered = true;
             break;
         }
@@ -154,7 +223,11 @@ async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
 
 /// The value of a Prometheus counter line, 0 when absent.
 fn counter(metrics: &str, series: &str) -> f64 {
-    metrics.lines().find_map(|l| l.strip_prefix(series)).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0)
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 #[tokio::test]
@@ -163,7 +236,10 @@ async fn metrics_count_a_rejected_proof_under_its_check() {
     let series = "dpopd_dpop_failures_total{check=\"htm\"}";
     let before = counter(&app.get("/metrics").await.1, series);
     let proof = TestKey::new(Alg::ES256).proof("PUT", TOKEN_HTU);
-    assert_eq!(content(&app.client_credentials(Some(&proof)).await)["error"], "invalid_dpop_proof");
+    assert_eq!(
+        content(&app.client_credentials(Some(&proof)).await)["error"],
+        "invalid_dpop_proof"
+    );
     let (status, text) = app.get("/metrics").await;
     assert_eq!(status, 200);
     assert!(counter(&text, series) >= before + 1.0, "{series} counted");
@@ -173,9 +249,14 @@ async fn metrics_count_a_rejected_proof_under_its_check() {
 #[tokio::test]
 async fn a_code_redeemed_on_one_replica_cannot_be_redeemed_on_the_other() {
     use crate::code_flow::{code_for, public_request, redeem, VERIFIER};
-    let Some(redis) = redis_or_skip("code across replicas") else { return };
+    let Some(redis) = redis_or_skip("code across replicas") else {
+        return;
+    };
     let settings = redis_settings(&redis);
-    let (a, b) = (spawn_app_with(settings.clone()).await, spawn_app_with(settings).await);
+    let (a, b) = (
+        spawn_app_with(settings.clone()).await,
+        spawn_app_with(settings).await,
+    );
     let code = code_for(&a, &public_request(&[("scope", "read")])).await;
     let first = redeem(&a, &code, VERIFIER, None).await;
     assert_eq!(first["action"], "OK", "{first}");
@@ -190,24 +271,45 @@ async fn a_retired_but_listed_key_still_verifies_and_a_removed_key_does_not() {
     use crate::resource::{introspect, introspection};
     let old = test_settings();
     let signer = spawn_app_with(old.clone()).await;
-    let token = signer.client_credentials(None).await["accessToken"].as_str().unwrap().to_owned();
+    let token = signer.client_credentials(None).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let new_key = dpopd::jose::SigningKey::generate(Alg::ES256, Some("test-key-2".into())).unwrap();
-    let new_entry = dpopd::config::SigningKeySettings { jwk: Some(Secret::new(new_key.private_jwk().to_string())), ..Default::default() };
+    let new_entry = dpopd::config::SigningKeySettings {
+        jwk: Some(Secret::new(new_key.private_jwk().to_string())),
+        ..Default::default()
+    };
     let mut rotated = old.clone();
     rotated.keys.signing = vec![new_entry.clone(), old.keys.signing[0].clone()];
     let rotated = spawn_app_with(rotated).await;
     let answer = introspect(&rotated, &introspection(&token, "Bearer", None)).await;
     assert_eq!(answer["action"], "OK", "retired key still listed: {answer}");
-    let issued = rotated.client_credentials(None).await["accessToken"].as_str().unwrap().to_owned();
-    assert_eq!(crate::code_flow::claims(&issued)["iss"], "https://as.example.com");
+    let issued = rotated.client_credentials(None).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        crate::code_flow::claims(&issued)["iss"],
+        "https://as.example.com"
+    );
     let (_, jwks) = rotated.get("/service/jwks").await;
-    assert!(jwks.contains("test-key-1") && jwks.contains("test-key-2"), "both keys published: {jwks}");
+    assert!(
+        jwks.contains("test-key-1") && jwks.contains("test-key-2"),
+        "both keys published: {jwks}"
+    );
 
     let mut removed = old;
     removed.keys.signing = vec![new_entry];
     let removed = spawn_app_with(removed).await;
     let answer = introspect(&removed, &introspection(&token, "Bearer", None)).await;
     assert_eq!(answer["action"], "UNAUTHORIZED", "{answer}");
-    assert!(answer["responseContent"].as_str().unwrap().contains("invalid_token"), "{answer}");
+    assert!(
+        answer["responseContent"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_token"),
+        "{answer}"
+    );
 }

@@ -24,7 +24,14 @@ pub struct Mint<'a> {
 
 impl Default for Mint<'_> {
     fn default() -> Self {
-        Mint { scopes: &["read"], jkt: None, subject: "alice", client_id: CONFIDENTIAL.0, iat: UnixTime::now(), lifetime: 3600 }
+        Mint {
+            scopes: &["read"],
+            jkt: None,
+            subject: "alice",
+            client_id: CONFIDENTIAL.0,
+            iat: UnixTime::now(),
+            lifetime: 3600,
+        }
     }
 }
 
@@ -42,12 +49,22 @@ pub fn mint(app: &TestApp, spec: Mint<'_>) -> String {
         properties: &[],
         extra: Default::default(),
     };
-    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, spec.iat).expect("token").token
+    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, spec.iat)
+        .expect("token")
+        .token
 }
 
 /// A proof for `GET RS_URL` bound to `token` with `ath`.
 pub fn resource_proof(key: &TestKey, token: &str) -> String {
-    key.proof_with("GET", RS_URL, UnixTime::now(), &ProofClaims { access_token: Some(token), ..Default::default() })
+    key.proof_with(
+        "GET",
+        RS_URL,
+        UnixTime::now(),
+        &ProofClaims {
+            access_token: Some(token),
+            ..Default::default()
+        },
+    )
 }
 
 /// An introspection body for `token` presented with `scheme` and `dpop`, requiring `read`.
@@ -75,9 +92,17 @@ pub fn parse_challenges(text: &str) -> Result<Vec<Challenge>, String> {
         while *i < chars.len() && is_tchar(chars[*i]) {
             *i += 1;
         }
-        if *i == start { Err(format!("token expected at {start} in {text}")) } else { Ok(chars[start..*i].iter().collect()) }
+        if *i == start {
+            Err(format!("token expected at {start} in {text}"))
+        } else {
+            Ok(chars[start..*i].iter().collect())
+        }
     };
-    let skip_ws = |i: &mut usize| while *i < chars.len() && chars[*i] == ' ' { *i += 1 };
+    let skip_ws = |i: &mut usize| {
+        while *i < chars.len() && chars[*i] == ' ' {
+            *i += 1
+        }
+    };
     let mut out: Vec<Challenge> = Vec::new();
     // After `scheme 1*SP` the first auth-param follows without a comma.
     let mut after_scheme = false;
@@ -138,7 +163,12 @@ pub fn parse_challenges(text: &str) -> Result<Vec<Challenge>, String> {
 
 /// Asserts the answer's `action`, that `responseContent` is one valid challenge of `scheme`
 /// naming `error`, and, for `DPoP`, that it lists the service's algs. Returns the params.
-pub fn assert_challenge(answer: &Value, action: &str, scheme: &str, error: &str) -> Vec<(String, String)> {
+pub fn assert_challenge(
+    answer: &Value,
+    action: &str,
+    scheme: &str,
+    error: &str,
+) -> Vec<(String, String)> {
     assert_eq!(answer["action"], action, "{answer}");
     let text = answer["responseContent"].as_str().expect("responseContent");
     let challenges = parse_challenges(text).unwrap_or_else(|e| panic!("not RFC 9110: {e}"));
@@ -147,17 +177,35 @@ pub fn assert_challenge(answer: &Value, action: &str, scheme: &str, error: &str)
     assert_eq!(name, scheme, "{text}");
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     assert_eq!(get("error"), Some(error), "{text}");
-    assert!(get("error_description").is_some_and(|d| !d.is_empty()), "{text}");
-    assert_eq!(get("algs"), (scheme == "DPoP").then_some(ALGS), "algs only and always on DPoP: {text}");
+    assert!(
+        get("error_description").is_some_and(|d| !d.is_empty()),
+        "{text}"
+    );
+    assert_eq!(
+        get("algs"),
+        (scheme == "DPoP").then_some(ALGS),
+        "algs only and always on DPoP: {text}"
+    );
     params
 }
 
 #[test]
 fn the_challenge_parser_follows_rfc9110_and_rfc6750() {
-    let parsed = parse_challenges(r#"Bearer, DPoP algs="ES256 PS256", Basic realm="a\"b", x=y"#).unwrap();
+    let parsed =
+        parse_challenges(r#"Bearer, DPoP algs="ES256 PS256", Basic realm="a\"b", x=y"#).unwrap();
     assert_eq!(parsed.len(), 3);
-    assert_eq!(parsed[2].1, vec![("realm".into(), "a\"b".into()), ("x".into(), "y".into())]);
-    for bad in [r#"DPoP Bearer"#, r#"DPoP error="a"b""#, "DPoP error=\"a\nb\"", r#"DPoP error="open"#, "=x", r#"DPoP error="é""#] {
+    assert_eq!(
+        parsed[2].1,
+        vec![("realm".into(), "a\"b".into()), ("x".into(), "y".into())]
+    );
+    for bad in [
+        r#"DPoP Bearer"#,
+        r#"DPoP error="a"b""#,
+        "DPoP error=\"a\nb\"",
+        r#"DPoP error="open"#,
+        "=x",
+        r#"DPoP error="é""#,
+    ] {
         assert!(parse_challenges(bad).is_err(), "{bad}");
     }
 }

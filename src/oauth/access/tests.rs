@@ -18,7 +18,11 @@ pub(crate) fn core() -> Core {
 /// A token of `core` for subject `alice` with scopes `read write`, living an hour from `iat`.
 pub(crate) fn mint(core: &Core, jkt: Option<&Jkt>, iat: UnixTime) -> String {
     let scopes = ["read".to_owned(), "write".to_owned()];
-    let properties = [Property { key: "tier".into(), value: "gold".into(), hidden: true }];
+    let properties = [Property {
+        key: "tier".into(),
+        value: "gold".into(),
+        hidden: true,
+    }];
     let grant = AccessGrant {
         subject: "alice",
         client_id: "client-1",
@@ -29,16 +33,24 @@ pub(crate) fn mint(core: &Core, jkt: Option<&Jkt>, iat: UnixTime) -> String {
         properties: &properties,
         extra: Default::default(),
     };
-    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, iat).unwrap().token
+    tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, iat)
+        .unwrap()
+        .token
 }
 
 pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 /// `claims` signed by the core's own key with header type `typ`.
 fn signed(core: &Core, typ: &str, claims: serde_json::Value) -> String {
-    core.keys.active().sign_compact(typ, claims.to_string().as_bytes()).unwrap()
+    core.keys
+        .active()
+        .sign_compact(typ, claims.to_string().as_bytes())
+        .unwrap()
 }
 
 fn claims(core: &Core) -> serde_json::Value {
@@ -55,7 +67,10 @@ fn an_own_token_verifies_with_its_sealed_properties() {
     assert_eq!(access.scopes, ["read", "write"]);
     assert_eq!(access.jkt.as_ref(), Some(&jkt));
     assert_eq!(access.token_type(), TokenType::DPoP);
-    assert_eq!(access.properties[0].value, "gold", "prp opens with the core's sealer");
+    assert_eq!(
+        access.properties[0].value, "gold",
+        "prp opens with the core's sealer"
+    );
     assert_eq!(access.expires_at(), NOW.plus(3600));
 }
 
@@ -65,10 +80,24 @@ fn every_refusal_names_its_reason() {
     let good = mint(&core, None, NOW);
     let (input, sig) = good.rsplit_once('.').unwrap();
     let (header, _) = input.split_once('.').unwrap();
-    let stranger = SigningKey::generate(Alg::ES256, Some(core.keys.active().kid().to_owned())).unwrap();
-    let foreign = stranger.sign_compact("at+jwt", claims(&core).to_string().as_bytes()).unwrap();
-    let none_header = b64::encode(format!(r#"{{"alg":"none","typ":"at+jwt","kid":"{}"}}"#, core.keys.active().kid()).as_bytes());
-    let tampered_payload = b64::encode(claims(&core).to_string().replace("alice", "mallory").as_bytes());
+    let stranger =
+        SigningKey::generate(Alg::ES256, Some(core.keys.active().kid().to_owned())).unwrap();
+    let foreign = stranger
+        .sign_compact("at+jwt", claims(&core).to_string().as_bytes())
+        .unwrap();
+    let none_header = b64::encode(
+        format!(
+            r#"{{"alg":"none","typ":"at+jwt","kid":"{}"}}"#,
+            core.keys.active().kid()
+        )
+        .as_bytes(),
+    );
+    let tampered_payload = b64::encode(
+        claims(&core)
+            .to_string()
+            .replace("alice", "mallory")
+            .as_bytes(),
+    );
     let mut other_iss = claims(&core);
     other_iss["iss"] = "https://evil.example.com".into();
     let mut bad_cnf = claims(&core);
@@ -78,31 +107,90 @@ fn every_refusal_names_its_reason() {
     let mut nbf = claims(&core);
     nbf["nbf"] = (NOW.secs() + 100).into();
     let cases: Vec<(&str, String, AccessError)> = vec![
-        ("not a JWS", "abc".into(), AccessError::Unverified(VerifyError::Jws(crate::jose::JwsError::NotCompact))),
-        ("signed by a key of another service", foreign, AccessError::Unverified(VerifyError::BadSignature)),
-        ("alg none", format!("{none_header}.{}.{sig}", input.split_once('.').unwrap().1), AccessError::Unverified(VerifyError::AlgMismatch)),
-        ("tampered payload", format!("{header}.{tampered_payload}.{sig}"), AccessError::Unverified(VerifyError::BadSignature)),
-        ("typ JWT", signed(&core, "JWT", claims(&core)), AccessError::WrongType),
-        ("typ dpop+jwt", signed(&core, "dpop+jwt", claims(&core)), AccessError::WrongType),
-        ("no sub", signed(&core, "at+jwt", json!({ "iss": core.issuer, "exp": NOW.secs() + 60 })), AccessError::Claims),
-        ("cnf.jkt not a thumbprint", signed(&core, "at+jwt", bad_cnf), AccessError::Claims),
-        ("another issuer", signed(&core, "at+jwt", other_iss), AccessError::WrongIssuer),
-        ("iat beyond the skew", signed(&core, "at+jwt", future), AccessError::NotYetValid),
-        ("nbf in the future", signed(&core, "at+jwt", nbf), AccessError::NotYetValid),
+        (
+            "not a JWS",
+            "abc".into(),
+            AccessError::Unverified(VerifyError::Jws(crate::jose::JwsError::NotCompact)),
+        ),
+        (
+            "signed by a key of another service",
+            foreign,
+            AccessError::Unverified(VerifyError::BadSignature),
+        ),
+        (
+            "alg none",
+            format!("{none_header}.{}.{sig}", input.split_once('.').unwrap().1),
+            AccessError::Unverified(VerifyError::AlgMismatch),
+        ),
+        (
+            "tampered payload",
+            format!("{header}.{tampered_payload}.{sig}"),
+            AccessError::Unverified(VerifyError::BadSignature),
+        ),
+        (
+            "typ JWT",
+            signed(&core, "JWT", claims(&core)),
+            AccessError::WrongType,
+        ),
+        (
+            "typ dpop+jwt",
+            signed(&core, "dpop+jwt", claims(&core)),
+            AccessError::WrongType,
+        ),
+        (
+            "no sub",
+            signed(
+                &core,
+                "at+jwt",
+                json!({ "iss": core.issuer, "exp": NOW.secs() + 60 }),
+            ),
+            AccessError::Claims,
+        ),
+        (
+            "cnf.jkt not a thumbprint",
+            signed(&core, "at+jwt", bad_cnf),
+            AccessError::Claims,
+        ),
+        (
+            "another issuer",
+            signed(&core, "at+jwt", other_iss),
+            AccessError::WrongIssuer,
+        ),
+        (
+            "iat beyond the skew",
+            signed(&core, "at+jwt", future),
+            AccessError::NotYetValid,
+        ),
+        (
+            "nbf in the future",
+            signed(&core, "at+jwt", nbf),
+            AccessError::NotYetValid,
+        ),
     ];
     for (why, token, expected) in cases {
-        assert_eq!(block_on(verify(&core, &token, NOW)).unwrap_err(), expected, "{why}");
+        assert_eq!(
+            block_on(verify(&core, &token, NOW)).unwrap_err(),
+            expected,
+            "{why}"
+        );
     }
     let expiring = signed(&core, "at+jwt", claims(&core));
     assert!(verify_signed(&core, &expiring, NOW.plus(59)).is_ok());
-    assert_eq!(verify_signed(&core, &expiring, NOW.plus(60)).unwrap_err(), AccessError::Expired, "exp itself is past");
+    assert_eq!(
+        verify_signed(&core, &expiring, NOW.plus(60)).unwrap_err(),
+        AccessError::Expired,
+        "exp itself is past"
+    );
 }
 
 #[test]
 fn typ_compares_as_a_media_type() {
     let core = core();
     for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
-        assert!(verify_signed(&core, &signed(&core, typ, claims(&core)), NOW).is_ok(), "{typ}");
+        assert!(
+            verify_signed(&core, &signed(&core, typ, claims(&core)), NOW).is_ok(),
+            "{typ}"
+        );
     }
 }
 
@@ -115,11 +203,27 @@ fn a_cached_token_skips_the_signature_but_not_the_clock() {
     // With the signing key gone, only a cache hit can still verify a token.
     let other = SigningKey::generate(Alg::ES256, Some("other".into())).unwrap();
     core.keys = KeySet::new(other, Vec::new());
-    assert!(verify_signed(&core, &cached, NOW.plus(1)).is_ok(), "served from the cache");
-    assert!(matches!(verify_signed(&core, &uncached, NOW), Err(AccessError::Unverified(_))));
-    assert_eq!(verify_signed(&core, &cached, NOW.plus(3600)).unwrap_err(), AccessError::Expired, "the cache never outlives exp");
+    assert!(
+        verify_signed(&core, &cached, NOW.plus(1)).is_ok(),
+        "served from the cache"
+    );
+    assert!(matches!(
+        verify_signed(&core, &uncached, NOW),
+        Err(AccessError::Unverified(_))
+    ));
+    assert_eq!(
+        verify_signed(&core, &cached, NOW.plus(3600)).unwrap_err(),
+        AccessError::Expired,
+        "the cache never outlives exp"
+    );
     core.verified_access.forget(&cached);
-    assert!(matches!(verify_signed(&core, &cached, NOW.plus(1)), Err(AccessError::Unverified(_))), "forgotten");
+    assert!(
+        matches!(
+            verify_signed(&core, &cached, NOW.plus(1)),
+            Err(AccessError::Unverified(_))
+        ),
+        "forgotten"
+    );
 }
 
 #[test]
@@ -127,19 +231,40 @@ fn a_revoked_jti_is_refused_even_when_cached() {
     let core = core();
     let token = mint(&core, None, NOW);
     let access = block_on(verify(&core, &token, NOW)).unwrap();
-    block_on(core.store.insert_if_absent(Namespace::RevokedToken, access.claims.jti.as_bytes(), Duration::from_secs(60))).unwrap();
-    assert_eq!(block_on(verify(&core, &token, NOW)).unwrap_err(), AccessError::Revoked);
+    block_on(core.store.insert_if_absent(
+        Namespace::RevokedToken,
+        access.claims.jti.as_bytes(),
+        Duration::from_secs(60),
+    ))
+    .unwrap();
+    assert_eq!(
+        block_on(verify(&core, &token, NOW)).unwrap_err(),
+        AccessError::Revoked
+    );
 }
 
 #[test]
 fn an_unreachable_deny_list_fails_closed() {
     struct Down;
     impl crate::store::SeenStore for Down {
-        fn insert_if_absent<'a>(&'a self, _: Namespace, _: &'a [u8], _: Duration) -> crate::store::StoreFuture<'a, crate::store::Inserted> {
-            Box::pin(std::future::ready(Err(crate::store::StoreError::Unavailable("down".into()))))
+        fn insert_if_absent<'a>(
+            &'a self,
+            _: Namespace,
+            _: &'a [u8],
+            _: Duration,
+        ) -> crate::store::StoreFuture<'a, crate::store::Inserted> {
+            Box::pin(std::future::ready(Err(
+                crate::store::StoreError::Unavailable("down".into()),
+            )))
         }
-        fn contains<'a>(&'a self, _: Namespace, _: &'a [u8]) -> crate::store::StoreFuture<'a, bool> {
-            Box::pin(std::future::ready(Err(crate::store::StoreError::Unavailable("down".into()))))
+        fn contains<'a>(
+            &'a self,
+            _: Namespace,
+            _: &'a [u8],
+        ) -> crate::store::StoreFuture<'a, bool> {
+            Box::pin(std::future::ready(Err(
+                crate::store::StoreError::Unavailable("down".into()),
+            )))
         }
         fn ping(&self) -> crate::store::StoreFuture<'_, ()> {
             Box::pin(std::future::ready(Ok(())))
@@ -148,7 +273,10 @@ fn an_unreachable_deny_list_fails_closed() {
     let mut core = core();
     core.store = Arc::new(Down);
     let token = mint(&core, None, NOW);
-    assert_eq!(block_on(verify(&core, &token, NOW)).unwrap_err(), AccessError::StoreUnavailable);
+    assert_eq!(
+        block_on(verify(&core, &token, NOW)).unwrap_err(),
+        AccessError::StoreUnavailable
+    );
 }
 
 #[test]
@@ -161,6 +289,10 @@ fn cache_entries_live_at_most_until_exp_and_the_cap() {
         cache.put([0; 32], Arc::clone(&access), now);
         cache.cache.get(&[0; 32]).unwrap().ttl.as_secs()
     };
-    assert_eq!(ttl(NOW), MAX_CACHED_SECS as u64, "an hour-long token is capped");
+    assert_eq!(
+        ttl(NOW),
+        MAX_CACHED_SECS as u64,
+        "an hour-long token is capped"
+    );
     assert_eq!(ttl(NOW.plus(3590)), 10, "ten seconds before exp");
 }

@@ -8,8 +8,8 @@ mod request;
 mod ticket;
 
 pub use request::{
-    redirect_location, validate, AuthRequest, Endpoint, ErrorTarget, Problem, Prompt, Refusal, RequestUriProblem,
-    Untrusted, MAX_STATE_CHARS,
+    redirect_location, validate, AuthRequest, Endpoint, ErrorTarget, Problem, Prompt, Refusal,
+    RequestUriProblem, Untrusted, MAX_STATE_CHARS,
 };
 pub use ticket::{fail, issue, CodeIssued, FailCall, FailReason, IssueCall, TicketError};
 
@@ -68,15 +68,26 @@ pub enum PendingError {
 
 impl Pending {
     pub fn new(req: AuthRequest, now: UnixTime, lifetime_secs: i64) -> Pending {
-        Pending { id: crate::oauth::random_id(), exp: now.plus(lifetime_secs).secs(), req }
+        Pending {
+            id: crate::oauth::random_id(),
+            exp: now.plus(lifetime_secs).secs(),
+            req,
+        }
     }
 
     pub fn seal(&self, sealer: &Sealer, kind: Kind) -> Result<String, SealError> {
         sealer.seal_json(kind.purpose(), self)
     }
 
-    pub fn open(sealer: &Sealer, kind: Kind, sealed: &str, now: UnixTime) -> Result<Pending, PendingError> {
-        let pending: Pending = sealer.open_json(kind.purpose(), sealed).map_err(|_| PendingError::Invalid)?;
+    pub fn open(
+        sealer: &Sealer,
+        kind: Kind,
+        sealed: &str,
+        now: UnixTime,
+    ) -> Result<Pending, PendingError> {
+        let pending: Pending = sealer
+            .open_json(kind.purpose(), sealed)
+            .map_err(|_| PendingError::Invalid)?;
         if now.secs() >= pending.exp {
             return Err(PendingError::Expired);
         }
@@ -85,9 +96,17 @@ impl Pending {
 
     /// Spends the request: a second use is [`PendingError::Used`]. Run last, after every
     /// stateless check, so a refused call consumes nothing.
-    pub async fn consume(&self, store: &dyn SeenStore, kind: Kind, now: UnixTime) -> Result<(), PendingError> {
+    pub async fn consume(
+        &self,
+        store: &dyn SeenStore,
+        kind: Kind,
+        now: UnixTime,
+    ) -> Result<(), PendingError> {
         let ttl = Duration::from_secs((self.exp - now.secs()).max(1) as u64);
-        match store.insert_if_absent(kind.namespace(), self.id.as_bytes(), ttl).await {
+        match store
+            .insert_if_absent(kind.namespace(), self.id.as_bytes(), ttl)
+            .await
+        {
             Ok(Inserted::New) => Ok(()),
             Ok(Inserted::AlreadyPresent) => Err(PendingError::Used),
             Err(_) => Err(PendingError::StoreUnavailable),
@@ -133,11 +152,17 @@ impl From<Untrusted> for AuthorizationError {
     }
 }
 
-pub async fn authorize(core: &Core, call: AuthorizationCall<'_>) -> Result<Interaction, AuthorizationError> {
+pub async fn authorize(
+    core: &Core,
+    call: AuthorizationCall<'_>,
+) -> Result<Interaction, AuthorizationError> {
     let now = call.now.unwrap_or_else(UnixTime::now);
     let params = Params::parse(call.parameters).map_err(Untrusted::Params)?;
     let client_id = params.get("client_id").ok_or(Untrusted::MissingClientId)?;
-    let client = core.clients.get(client_id).ok_or(Untrusted::UnknownClient)?;
+    let client = core
+        .clients
+        .get(client_id)
+        .ok_or(Untrusted::UnknownClient)?;
     let pushed = match params.get("request_uri") {
         Some(uri) => Some(crate::oauth::par::open_request_uri(core, client, uri, now)?),
         None => None,
@@ -145,15 +170,25 @@ pub async fn authorize(core: &Core, call: AuthorizationCall<'_>) -> Result<Inter
     let request = match &pushed {
         // RFC 9101 §6.3 (which RFC 9126 §4 follows): only the pushed parameters count.
         Some(pending) => pending.req.clone(),
-        None => validate(client, &params, Endpoint::Authorization).map_err(AuthorizationError::Refused)?,
+        None => validate(client, &params, Endpoint::Authorization)
+            .map_err(AuthorizationError::Refused)?,
     };
     let ticket = Pending::new(request, now, core.ticket_lifetime_secs);
-    let sealed = ticket.seal(&core.sealer, Kind::Ticket).map_err(|e| e.too_large_or(AuthorizationError::TooLarge, AuthorizationError::Sealing))?;
+    let sealed = ticket
+        .seal(&core.sealer, Kind::Ticket)
+        .map_err(|e| e.too_large_or(AuthorizationError::TooLarge, AuthorizationError::Sealing))?;
     if let Some(pending) = &pushed {
-        pending.consume(core.store.as_ref(), Kind::RequestUri, now).await.map_err(|e| match e {
-            PendingError::StoreUnavailable => AuthorizationError::StoreUnavailable,
-            _ => Untrusted::RequestUri(RequestUriProblem::Used).into(),
-        })?;
+        pending
+            .consume(core.store.as_ref(), Kind::RequestUri, now)
+            .await
+            .map_err(|e| match e {
+                PendingError::StoreUnavailable => AuthorizationError::StoreUnavailable,
+                _ => Untrusted::RequestUri(RequestUriProblem::Used).into(),
+            })?;
     }
-    Ok(Interaction { ticket: sealed, request: ticket.req, pushed: pushed.is_some() })
+    Ok(Interaction {
+        ticket: sealed,
+        request: ticket.req,
+        pushed: pushed.is_some(),
+    })
 }

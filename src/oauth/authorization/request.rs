@@ -25,7 +25,13 @@ pub enum Prompt {
 }
 
 impl Prompt {
-    const ALL: [Prompt; 5] = [Prompt::None, Prompt::Login, Prompt::Consent, Prompt::SelectAccount, Prompt::Create];
+    const ALL: [Prompt; 5] = [
+        Prompt::None,
+        Prompt::Login,
+        Prompt::Consent,
+        Prompt::SelectAccount,
+        Prompt::Create,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -175,8 +181,13 @@ pub enum Refusal {
 }
 
 /// Validates the request of `client` (already identified) at `endpoint`.
-pub fn validate(client: &Client, params: &Params, endpoint: Endpoint) -> Result<AuthRequest, Refusal> {
-    let (redirect_uri, redirect_uri_given) = redirect_uri(client, params).map_err(Refusal::Untrusted)?;
+pub fn validate(
+    client: &Client,
+    params: &Params,
+    endpoint: Endpoint,
+) -> Result<AuthRequest, Refusal> {
+    let (redirect_uri, redirect_uri_given) =
+        redirect_uri(client, params).map_err(Refusal::Untrusted)?;
     let state = params.get("state");
     let state_problem = state.and_then(|s| check_state(s).err());
     let to = ErrorTarget {
@@ -184,7 +195,10 @@ pub fn validate(client: &Client, params: &Params, endpoint: Endpoint) -> Result<
         // A refused state is not echoed: the redirect carries only a state RFC 6749 allows.
         state: state.filter(|_| state_problem.is_none()).map(str::to_owned),
     };
-    let refuse = |problem| Refusal::Problem { problem, to: to.clone() };
+    let refuse = |problem| Refusal::Problem {
+        problem,
+        to: to.clone(),
+    };
     let checked = check(client, params, endpoint).map_err(refuse)?;
     if let Some(problem) = state_problem {
         return Err(refuse(problem));
@@ -205,7 +219,9 @@ pub fn validate(client: &Client, params: &Params, endpoint: Endpoint) -> Result<
 /// one of its URIs, compared as strings.
 fn redirect_uri(client: &Client, params: &Params) -> Result<(String, bool), Untrusted> {
     match (params.get("redirect_uri"), client.redirect_uris.as_slice()) {
-        (Some(given), registered) if registered.iter().any(|r| r == given) => Ok((given.to_owned(), true)),
+        (Some(given), registered) if registered.iter().any(|r| r == given) => {
+            Ok((given.to_owned(), true))
+        }
         (Some(_), _) => Err(Untrusted::RedirectUriMismatch),
         (None, [only]) => Ok((only.clone(), false)),
         (None, _) => Err(Untrusted::RedirectUriMissing),
@@ -234,7 +250,9 @@ struct Checked {
 fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked, Problem> {
     match endpoint {
         Endpoint::Authorization if client.require_par => return Err(Problem::ParRequired),
-        Endpoint::Pushed if params.contains("request_uri") => return Err(Problem::RequestUriNotAllowed),
+        Endpoint::Pushed if params.contains("request_uri") => {
+            return Err(Problem::RequestUriNotAllowed)
+        }
         _ => {}
     }
     if params.contains("request") {
@@ -259,24 +277,40 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
     if !scope::all_within(&scopes, &client.scopes) {
         return Err(Problem::ScopeNotAllowed);
     }
-    let code_challenge = CodeChallenge::from_request(params.get("code_challenge"), params.get("code_challenge_method"))
-        .map_err(Problem::Pkce)?;
+    let code_challenge = CodeChallenge::from_request(
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    )
+    .map_err(Problem::Pkce)?;
     if code_challenge.is_none() && client.is_public() {
         return Err(Problem::Pkce(PkceError::Required));
     }
     let dpop_jkt = match params.get("dpop_jkt") {
-        Some(text) => Some(Jkt::parse(text).map_err(|_| Problem::BadDpopJkt)?.as_str().to_owned()),
+        Some(text) => Some(
+            Jkt::parse(text)
+                .map_err(|_| Problem::BadDpopJkt)?
+                .as_str()
+                .to_owned(),
+        ),
         None => None,
     };
     let prompts = prompts(params.get("prompt"))?;
-    Ok(Checked { scopes, code_challenge, dpop_jkt, prompts })
+    Ok(Checked {
+        scopes,
+        code_challenge,
+        dpop_jkt,
+        prompts,
+    })
 }
 
 /// OpenID Connect Core §3.1.2.1: space-separated values; `none` stands alone.
 fn prompts(text: Option<&str>) -> Result<Vec<Prompt>, Problem> {
     let mut out: Vec<Prompt> = Vec::new();
     for value in text.unwrap_or("").split(' ').filter(|v| !v.is_empty()) {
-        let prompt = Prompt::ALL.into_iter().find(|p| p.name() == value).ok_or(Problem::BadPrompt)?;
+        let prompt = Prompt::ALL
+            .into_iter()
+            .find(|p| p.name() == value)
+            .ok_or(Problem::BadPrompt)?;
         if !out.contains(&prompt) {
             out.push(prompt);
         }

@@ -30,8 +30,16 @@ fn registry() -> ClientRegistry {
         redirect_uris: vec![CB.into(), "https://app.example.com/other?x=1".into()],
         ..public.clone()
     };
-    let par_only = ClientSettings { client_id: "par".into(), require_par: true, ..public.clone() };
-    let cc_only = ClientSettings { client_id: "cc".into(), grant_types: vec!["client_credentials".into()], ..web.clone() };
+    let par_only = ClientSettings {
+        client_id: "par".into(),
+        require_par: true,
+        ..public.clone()
+    };
+    let cc_only = ClientSettings {
+        client_id: "cc".into(),
+        grant_types: vec!["client_credentials".into()],
+        ..web.clone()
+    };
     ClientRegistry::from_settings(&[public, web, par_only, cc_only], AlgSet::of(Alg::ALL)).unwrap()
 }
 
@@ -47,12 +55,20 @@ fn pkce() -> String {
 
 #[test]
 fn a_minimal_public_request_defaults_redirect_uri_and_scopes() {
-    let request = run("pub", &format!("{}&state=xyz&dpop_jkt={JKT}&prompt=login+consent", pkce()), Endpoint::Authorization).unwrap();
+    let request = run(
+        "pub",
+        &format!("{}&state=xyz&dpop_jkt={JKT}&prompt=login+consent", pkce()),
+        Endpoint::Authorization,
+    )
+    .unwrap();
     assert_eq!(request.redirect_uri, CB);
     assert!(!request.redirect_uri_given);
     assert_eq!(request.scopes, vec!["read", "write"]);
     assert_eq!(request.state.as_deref(), Some("xyz"));
-    assert_eq!(request.code_challenge.as_ref().map(CodeChallenge::as_str), Some(CHALLENGE));
+    assert_eq!(
+        request.code_challenge.as_ref().map(CodeChallenge::as_str),
+        Some(CHALLENGE)
+    );
     assert_eq!(request.dpop_jkt.as_deref(), Some(JKT));
     assert_eq!(request.prompts, vec![Prompt::Login, Prompt::Consent]);
 }
@@ -60,34 +76,142 @@ fn a_minimal_public_request_defaults_redirect_uri_and_scopes() {
 #[test]
 fn untrusted_redirect_uris_are_not_redirected() {
     let cases = [
-        ("not registered", "pub", format!("{}&redirect_uri=https://evil.example.com/cb", pkce()), Untrusted::RedirectUriMismatch),
-        ("a trailing slash is another URI", "pub", format!("{}&redirect_uri={CB}/", pkce()), Untrusted::RedirectUriMismatch),
-        ("several registered, none sent", "web", "response_type=code".to_owned(), Untrusted::RedirectUriMissing),
+        (
+            "not registered",
+            "pub",
+            format!("{}&redirect_uri=https://evil.example.com/cb", pkce()),
+            Untrusted::RedirectUriMismatch,
+        ),
+        (
+            "a trailing slash is another URI",
+            "pub",
+            format!("{}&redirect_uri={CB}/", pkce()),
+            Untrusted::RedirectUriMismatch,
+        ),
+        (
+            "several registered, none sent",
+            "web",
+            "response_type=code".to_owned(),
+            Untrusted::RedirectUriMissing,
+        ),
     ];
     for (why, client, query, expected) in cases {
-        assert_eq!(run(client, &query, Endpoint::Authorization), Err(Refusal::Untrusted(expected)), "{why}");
+        assert_eq!(
+            run(client, &query, Endpoint::Authorization),
+            Err(Refusal::Untrusted(expected)),
+            "{why}"
+        );
     }
-    let chosen = run("web", "response_type=code&redirect_uri=https://app.example.com/other?x=1", Endpoint::Authorization).unwrap();
+    let chosen = run(
+        "web",
+        "response_type=code&redirect_uri=https://app.example.com/other?x=1",
+        Endpoint::Authorization,
+    )
+    .unwrap();
     assert!(chosen.redirect_uri_given);
 }
 
 #[test]
 fn problems_with_a_trusted_request_name_their_parameter() {
     let cases: Vec<(&str, &str, String, Endpoint, Problem)> = vec![
-        ("no response_type", "pub", "state=s".into(), Endpoint::Authorization, Problem::ResponseTypeMissing),
-        ("implicit flow", "pub", "response_type=token".into(), Endpoint::Authorization, Problem::ResponseTypeUnsupported),
-        ("client without the grant", "cc", format!("response_type=code&redirect_uri={CB}"), Endpoint::Authorization, Problem::UnauthorizedClient),
-        ("scope beyond the client's", "pub", format!("{}&scope=admin", pkce()), Endpoint::Authorization, Problem::ScopeNotAllowed),
-        ("malformed scope", "pub", format!("{}&scope=a%22b", pkce()), Endpoint::Authorization, Problem::BadScope),
-        ("public client without PKCE", "pub", "response_type=code".into(), Endpoint::Authorization, Problem::Pkce(PkceError::Required)),
-        ("plain PKCE", "pub", format!("response_type=code&code_challenge={CHALLENGE}&code_challenge_method=plain"), Endpoint::Authorization, Problem::Pkce(PkceError::PlainRefused)),
-        ("short dpop_jkt", "pub", format!("{}&dpop_jkt=abc", pkce()), Endpoint::Authorization, Problem::BadDpopJkt),
-        ("client must push", "par", pkce(), Endpoint::Authorization, Problem::ParRequired),
-        ("request_uri inside PAR", "pub", format!("{}&request_uri=urn:x", pkce()), Endpoint::Pushed, Problem::RequestUriNotAllowed),
-        ("request object", "pub", format!("{}&request=eyJ", pkce()), Endpoint::Authorization, Problem::RequestObjectUnsupported),
-        ("prompt none with login", "pub", format!("{}&prompt=none+login", pkce()), Endpoint::Authorization, Problem::BadPrompt),
-        ("unknown prompt", "pub", format!("{}&prompt=maybe", pkce()), Endpoint::Authorization, Problem::BadPrompt),
-        ("fragment response mode", "pub", format!("{}&response_mode=fragment", pkce()), Endpoint::Authorization, Problem::ResponseModeUnsupported),
+        (
+            "no response_type",
+            "pub",
+            "state=s".into(),
+            Endpoint::Authorization,
+            Problem::ResponseTypeMissing,
+        ),
+        (
+            "implicit flow",
+            "pub",
+            "response_type=token".into(),
+            Endpoint::Authorization,
+            Problem::ResponseTypeUnsupported,
+        ),
+        (
+            "client without the grant",
+            "cc",
+            format!("response_type=code&redirect_uri={CB}"),
+            Endpoint::Authorization,
+            Problem::UnauthorizedClient,
+        ),
+        (
+            "scope beyond the client's",
+            "pub",
+            format!("{}&scope=admin", pkce()),
+            Endpoint::Authorization,
+            Problem::ScopeNotAllowed,
+        ),
+        (
+            "malformed scope",
+            "pub",
+            format!("{}&scope=a%22b", pkce()),
+            Endpoint::Authorization,
+            Problem::BadScope,
+        ),
+        (
+            "public client without PKCE",
+            "pub",
+            "response_type=code".into(),
+            Endpoint::Authorization,
+            Problem::Pkce(PkceError::Required),
+        ),
+        (
+            "plain PKCE",
+            "pub",
+            format!("response_type=code&code_challenge={CHALLENGE}&code_challenge_method=plain"),
+            Endpoint::Authorization,
+            Problem::Pkce(PkceError::PlainRefused),
+        ),
+        (
+            "short dpop_jkt",
+            "pub",
+            format!("{}&dpop_jkt=abc", pkce()),
+            Endpoint::Authorization,
+            Problem::BadDpopJkt,
+        ),
+        (
+            "client must push",
+            "par",
+            pkce(),
+            Endpoint::Authorization,
+            Problem::ParRequired,
+        ),
+        (
+            "request_uri inside PAR",
+            "pub",
+            format!("{}&request_uri=urn:x", pkce()),
+            Endpoint::Pushed,
+            Problem::RequestUriNotAllowed,
+        ),
+        (
+            "request object",
+            "pub",
+            format!("{}&request=eyJ", pkce()),
+            Endpoint::Authorization,
+            Problem::RequestObjectUnsupported,
+        ),
+        (
+            "prompt none with login",
+            "pub",
+            format!("{}&prompt=none+login", pkce()),
+            Endpoint::Authorization,
+            Problem::BadPrompt,
+        ),
+        (
+            "unknown prompt",
+            "pub",
+            format!("{}&prompt=maybe", pkce()),
+            Endpoint::Authorization,
+            Problem::BadPrompt,
+        ),
+        (
+            "fragment response mode",
+            "pub",
+            format!("{}&response_mode=fragment", pkce()),
+            Endpoint::Authorization,
+            Problem::ResponseModeUnsupported,
+        ),
     ];
     for (why, client, query, endpoint, expected) in cases {
         match run(client, &query, endpoint) {
@@ -98,14 +222,20 @@ fn problems_with_a_trusted_request_name_their_parameter() {
             other => panic!("{why}: {other:?}"),
         }
     }
-    assert!(run("par", &pkce(), Endpoint::Pushed).is_ok(), "a PAR-only client may push");
+    assert!(
+        run("par", &pkce(), Endpoint::Pushed).is_ok(),
+        "a PAR-only client may push"
+    );
 }
 
 #[test]
 fn an_overlong_state_is_refused_without_being_echoed() {
     let query = format!("{}&state={}", pkce(), "s".repeat(MAX_STATE_CHARS + 1));
     match run("pub", &query, Endpoint::Authorization) {
-        Err(Refusal::Problem { problem: Problem::StateTooLong, to }) => assert_eq!(to.state, None),
+        Err(Refusal::Problem {
+            problem: Problem::StateTooLong,
+            to,
+        }) => assert_eq!(to.state, None),
         other => panic!("{other:?}"),
     }
 }
@@ -120,8 +250,15 @@ fn a_state_outside_printable_ascii_is_refused_without_being_echoed() {
         ("a non-ASCII character", "caf%C3%A9"),
     ];
     for (why, state) in cases {
-        match run("pub", &format!("{}&state={state}", pkce()), Endpoint::Authorization) {
-            Err(Refusal::Problem { problem: Problem::StateMalformed, to }) => {
+        match run(
+            "pub",
+            &format!("{}&state={state}", pkce()),
+            Endpoint::Authorization,
+        ) {
+            Err(Refusal::Problem {
+                problem: Problem::StateMalformed,
+                to,
+            }) => {
                 assert_eq!(to.state, None, "{why}");
                 assert_eq!(to.redirect_uri, CB, "{why}");
             }
@@ -134,17 +271,31 @@ fn a_state_outside_printable_ascii_is_refused_without_being_echoed() {
 fn a_state_of_every_printable_ascii_character_is_accepted_unchanged() {
     let state: String = (0x20..=0x7E_u8).map(char::from).collect();
     let encoded: String = form_urlencoded::byte_serialize(state.as_bytes()).collect();
-    let request = run("pub", &format!("{}&state={encoded}", pkce()), Endpoint::Authorization).unwrap();
+    let request = run(
+        "pub",
+        &format!("{}&state={encoded}", pkce()),
+        Endpoint::Authorization,
+    )
+    .unwrap();
     assert_eq!(request.state.as_deref(), Some(state.as_str()));
 }
 
 #[test]
 fn error_redirects_carry_state_and_iss_and_keep_the_query() {
-    let to = ErrorTarget { redirect_uri: "https://app.example.com/cb?x=1".into(), state: Some("a b&c".into()) };
+    let to = ErrorTarget {
+        redirect_uri: "https://app.example.com/cb?x=1".into(),
+        state: Some("a b&c".into()),
+    };
     assert_eq!(
         to.location("https://as.example.com", "access_denied", "The user denied."),
         "https://app.example.com/cb?x=1&error=access_denied&error_description=The+user+denied.&state=a+b%26c&iss=https%3A%2F%2Fas.example.com"
     );
-    assert_eq!(redirect_location("https://a.example/cb?", &[("code", "c")]), "https://a.example/cb?code=c");
-    assert_eq!(redirect_location("https://a.example/cb", &[("code", "c")]), "https://a.example/cb?code=c");
+    assert_eq!(
+        redirect_location("https://a.example/cb?", &[("code", "c")]),
+        "https://a.example/cb?code=c"
+    );
+    assert_eq!(
+        redirect_location("https://a.example/cb", &[("code", "c")]),
+        "https://a.example/cb?code=c"
+    );
 }

@@ -59,14 +59,31 @@ impl FailReason {
         match self {
             Denied => ("access_denied", "The resource owner denied the request."),
             NotLoggedIn | NotAuthenticated => ("login_required", "The end-user is not logged in."),
-            MaxAgeNotSupported | ExceedsMaxAge => ("login_required", "The end-user must authenticate again."),
-            DifferentSubject => ("login_required", "The end-user is not the requested subject."),
-            AcrNotSatisfied => ("login_required", "The requested authentication context could not be met."),
-            AccountSelectionRequired => ("account_selection_required", "The end-user must select an account."),
+            MaxAgeNotSupported | ExceedsMaxAge => {
+                ("login_required", "The end-user must authenticate again.")
+            }
+            DifferentSubject => (
+                "login_required",
+                "The end-user is not the requested subject.",
+            ),
+            AcrNotSatisfied => (
+                "login_required",
+                "The requested authentication context could not be met.",
+            ),
+            AccountSelectionRequired => (
+                "account_selection_required",
+                "The end-user must select an account.",
+            ),
             ConsentRequired => ("consent_required", "The end-user must consent."),
-            InteractionRequired => ("interaction_required", "The end-user must interact with the server."),
+            InteractionRequired => (
+                "interaction_required",
+                "The end-user must interact with the server.",
+            ),
             InvalidTarget => ("invalid_target", "The requested resource is invalid."),
-            TemporarilyUnavailable => ("temporarily_unavailable", "The server is temporarily unavailable."),
+            TemporarilyUnavailable => (
+                "temporarily_unavailable",
+                "The server is temporarily unavailable.",
+            ),
             Unknown | ServerError => ("server_error", "The server could not process the request."),
         }
     }
@@ -115,7 +132,10 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
     }
     let ticket = open(core, call.ticket, now)?;
     let req = &ticket.req;
-    let client = core.clients.get(&req.client_id).ok_or(TicketError::Invalid)?;
+    let client = core
+        .clients
+        .get(&req.client_id)
+        .ok_or(TicketError::Invalid)?;
     let scopes = match call.scopes {
         Some(list) => {
             let parsed = scope::parse_list(&list).map_err(|_| TicketError::ScopeNotAllowed)?;
@@ -140,7 +160,9 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
         prp: call.properties,
         ext: call.jwt_at_claims,
     };
-    let code = record.seal(&core.sealer).map_err(|e| e.too_large_or(TicketError::TooLarge, TicketError::Sealing))?;
+    let code = record
+        .seal(&core.sealer)
+        .map_err(|e| e.too_large_or(TicketError::TooLarge, TicketError::Sealing))?;
     spend(core, &ticket, now).await?;
     let mut pairs = vec![("code", code.as_str())];
     if let Some(state) = &req.state {
@@ -148,7 +170,13 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
     }
     pairs.push(("iss", &core.issuer));
     let location = redirect_location(&req.redirect_uri, &pairs);
-    Ok(CodeIssued { location, code, client_id: record.cid, subject: record.sub, scopes: record.scp })
+    Ok(CodeIssued {
+        location,
+        code,
+        client_id: record.cid,
+        subject: record.sub,
+        scopes: record.scp,
+    })
 }
 
 /// The error redirect for `call.reason`.
@@ -162,7 +190,10 @@ pub async fn fail(core: &Core, call: FailCall<'_>) -> Result<String, TicketError
     };
     let ticket = open(core, call.ticket, now)?;
     spend(core, &ticket, now).await?;
-    let to = ErrorTarget { redirect_uri: ticket.req.redirect_uri, state: ticket.req.state };
+    let to = ErrorTarget {
+        redirect_uri: ticket.req.redirect_uri,
+        state: ticket.req.state,
+    };
     Ok(to.location(&core.issuer, error, description))
 }
 
@@ -171,7 +202,10 @@ fn open(core: &Core, ticket: &str, now: UnixTime) -> Result<Pending, TicketError
 }
 
 async fn spend(core: &Core, ticket: &Pending, now: UnixTime) -> Result<(), TicketError> {
-    ticket.consume(core.store.as_ref(), Kind::Ticket, now).await.map_err(ticket_error)
+    ticket
+        .consume(core.store.as_ref(), Kind::Ticket, now)
+        .await
+        .map_err(ticket_error)
 }
 
 fn ticket_error(e: PendingError) -> TicketError {
@@ -186,7 +220,9 @@ fn ticket_error(e: PendingError) -> TicketError {
 fn is_description(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= MAX_DESCRIPTION_CHARS
-        && text.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+        && text
+            .bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 #[cfg(test)]
@@ -204,7 +240,10 @@ mod tests {
         for reason in reasons {
             let (error, description) = reason.error();
             assert!(is_description(description), "{reason:?}");
-            assert!(error.bytes().all(|b| b == b'_' || b.is_ascii_lowercase()), "{reason:?}");
+            assert!(
+                error.bytes().all(|b| b == b'_' || b.is_ascii_lowercase()),
+                "{reason:?}"
+            );
         }
         assert_eq!(FailReason::Denied.error().0, "access_denied");
         assert_eq!(FailReason::NotLoggedIn.error().0, "login_required");

@@ -20,9 +20,16 @@ pub(crate) struct Presented {
     pub record: CodeRecord,
 }
 
-pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTime) -> Result<Prepared, TokenError> {
+pub(super) fn prepare(
+    core: &Core,
+    client: &Client,
+    params: &Params,
+    now: UnixTime,
+) -> Result<Prepared, TokenError> {
     let invalid = |p| TokenError::InvalidGrant(p);
-    let text = params.get("code").ok_or(TokenError::InvalidRequest(RequestProblem::Missing("code")))?;
+    let text = params
+        .get("code")
+        .ok_or(TokenError::InvalidRequest(RequestProblem::Missing("code")))?;
     let record = CodeRecord::open(&core.sealer, text, now).map_err(|e| match e {
         CodeError::Expired => invalid(GrantProblem::CodeExpired),
         CodeError::Invalid(_) => invalid(GrantProblem::CodeInvalid),
@@ -39,7 +46,8 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
     if !redirect_ok {
         return Err(invalid(GrantProblem::CodeRedirectUriMismatch));
     }
-    pkce::check(record.cc.as_ref(), params.get("code_verifier")).map_err(|e| invalid(GrantProblem::Pkce(e)))?;
+    pkce::check(record.cc.as_ref(), params.get("code_verifier"))
+        .map_err(|e| invalid(GrantProblem::Pkce(e)))?;
     Ok(Prepared {
         grant: GrantType::AuthorizationCode,
         subject: record.sub.clone(),
@@ -68,15 +76,26 @@ impl Presented {
         let unavailable = |_| TokenError::StoreUnavailable;
         // Remembered until the code expires: from then on it is refused as expired in prepare.
         let remaining = Duration::from_secs((self.record.exp - now.secs()).max(1) as u64);
-        match store.insert_if_absent(Namespace::Code, self.record.id.as_bytes(), remaining).await.map_err(unavailable)? {
+        match store
+            .insert_if_absent(Namespace::Code, self.record.id.as_bytes(), remaining)
+            .await
+            .map_err(unavailable)?
+        {
             Inserted::New => Ok(()),
             Inserted::AlreadyPresent => {
                 revoke_family(core, &self.record.refresh_family()).await?;
                 // The first access token lives at most this long after the code expired.
-                let longest = core.access_lifetime_secs.max(core.max_lifetime_override_secs);
-                let ttl = Duration::from_secs((self.record.exp - now.secs()).max(0) as u64 + longest.max(1) as u64);
+                let longest = core
+                    .access_lifetime_secs
+                    .max(core.max_lifetime_override_secs);
+                let ttl = Duration::from_secs(
+                    (self.record.exp - now.secs()).max(0) as u64 + longest.max(1) as u64,
+                );
                 let jti = self.record.access_token_jti();
-                store.insert_if_absent(Namespace::RevokedToken, jti.as_bytes(), ttl).await.map_err(unavailable)?;
+                store
+                    .insert_if_absent(Namespace::RevokedToken, jti.as_bytes(), ttl)
+                    .await
+                    .map_err(unavailable)?;
                 Err(TokenError::InvalidGrant(GrantProblem::CodeReused))
             }
         }

@@ -5,13 +5,19 @@ use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::Params;
 use crate::oauth::scope;
 
-pub(super) fn prepare(client: &Client, params: &Params, call: &TokenCall<'_>) -> Result<Prepared, TokenError> {
+pub(super) fn prepare(
+    client: &Client,
+    params: &Params,
+    call: &TokenCall<'_>,
+) -> Result<Prepared, TokenError> {
     // RFC 6749 §4.4: "MUST only be used by confidential clients".
     if client.is_public() {
         return Err(TokenError::UnauthorizedClient(GrantType::ClientCredentials));
     }
     let scopes = match params.get("scope") {
-        Some(text) => scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?,
+        Some(text) => {
+            scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?
+        }
         None => client.scopes.clone(),
     };
     if !scope::all_within(&scopes, &client.scopes) {

@@ -47,7 +47,10 @@ pub(crate) struct Binding {
 
 impl Binding {
     pub fn of(proof: Option<&VerifiedProof>) -> Binding {
-        Binding { jkt: proof.map(|p| p.jkt().clone()), proof_iat: proof.map(VerifiedProof::iat) }
+        Binding {
+            jkt: proof.map(|p| p.jkt().clone()),
+            proof_iat: proof.map(VerifiedProof::iat),
+        }
     }
 }
 
@@ -61,9 +64,16 @@ pub(crate) fn issue(
 ) -> Result<Issued, TokenError> {
     let jkt = binding.jkt;
     let access_duration = lifetime(core, lifetimes.access, core.access_lifetime_secs);
-    let audience = if client.audience.is_empty() { core.default_audience.clone() } else { client.audience.clone() };
+    let audience = if client.audience.is_empty() {
+        core.default_audience.clone()
+    } else {
+        client.audience.clone()
+    };
     // RFC 6749 §4.1.2: a code's token is named after the code, so a reused code can revoke it.
-    let jti = prepared.code.as_ref().map_or_else(crate::oauth::random_id, |c| c.record.access_token_jti());
+    let jti = prepared
+        .code
+        .as_ref()
+        .map_or_else(crate::oauth::random_id, |c| c.record.access_token_jti());
     let minted = tokens::mint_named(
         &core.keys,
         &core.sealer,
@@ -85,7 +95,8 @@ pub(crate) fn issue(
         MintError::TooLarge => TokenError::TooLarge,
         MintError::Key(_) => TokenError::Signing,
     })?;
-    let (refresh_token, refresh_expires_at) = refresh_token(core, client, lifetimes, &prepared, jkt.as_ref(), now)?;
+    let (refresh_token, refresh_expires_at) =
+        refresh_token(core, client, lifetimes, &prepared, jkt.as_ref(), now)?;
     Ok(Issued {
         grant: prepared.grant,
         client_id: client.id.clone(),
@@ -125,25 +136,47 @@ fn refresh_token(
 ) -> Result<(Option<String>, Option<UnixTime>), TokenError> {
     let record = match &prepared.refresh {
         Some(presented) if !client.is_public() => {
-            return Ok((Some(presented.text.clone()), Some(presented.record.expires_at())));
+            return Ok((
+                Some(presented.text.clone()),
+                Some(presented.record.expires_at()),
+            ));
         }
-        Some(presented) => RefreshRecord { jti: crate::oauth::random_id(), iat: now.secs(), ..presented.record.clone() },
+        Some(presented) => RefreshRecord {
+            jti: crate::oauth::random_id(),
+            iat: now.secs(),
+            ..presented.record.clone()
+        },
         None if client.may_use(GrantType::RefreshToken) => RefreshRecord {
             jti: crate::oauth::random_id(),
-            fam: prepared.code.as_ref().map_or_else(crate::oauth::random_id, |c| c.record.refresh_family()),
+            fam: prepared
+                .code
+                .as_ref()
+                .map_or_else(crate::oauth::random_id, |c| c.record.refresh_family()),
             cid: client.id.clone(),
             sub: prepared.subject.clone(),
             scp: prepared.scopes.clone(),
             iat: now.secs(),
-            exp: now.plus(lifetime(core, lifetimes.refresh, core.refresh_lifetime_secs)).secs(),
+            exp: now
+                .plus(lifetime(
+                    core,
+                    lifetimes.refresh,
+                    core.refresh_lifetime_secs,
+                ))
+                .secs(),
             // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
-            jkt: if client.is_public() { jkt.map(|j| j.as_str().to_owned()) } else { None },
+            jkt: if client.is_public() {
+                jkt.map(|j| j.as_str().to_owned())
+            } else {
+                None
+            },
             prp: prepared.properties.clone(),
             ext: prepared.extra.clone(),
         },
         None => return Ok((None, None)),
     };
-    let sealed = record.seal(&core.sealer).map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))?;
+    let sealed = record
+        .seal(&core.sealer)
+        .map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))?;
     Ok((Some(sealed), Some(record.expires_at())))
 }
 
@@ -153,7 +186,9 @@ impl Issued {
         // Without visible properties the members are fixed: one pass, no map, no copies, in
         // the order `serde_json::Map` keeps them below (sorted by name).
         if self.properties.iter().all(|p| p.hidden) {
-            let mut body = JsonObject::with_capacity(128 + self.access_token.len() + self.refresh_token.as_ref().map_or(0, String::len));
+            let mut body = JsonObject::with_capacity(
+                128 + self.access_token.len() + self.refresh_token.as_ref().map_or(0, String::len),
+            );
             body.str("access_token", &self.access_token)
                 .int("expires_in", self.access_duration)
                 .opt_str("refresh_token", self.refresh_token.as_deref());
@@ -174,7 +209,8 @@ impl Issued {
             body.insert("refresh_token".into(), rt.clone().into());
         }
         for p in self.properties.iter().filter(|p| !p.hidden) {
-            body.entry(p.key.clone()).or_insert_with(|| p.value.clone().into());
+            body.entry(p.key.clone())
+                .or_insert_with(|| p.value.clone().into());
         }
         serde_json::Value::Object(body).to_string()
     }
@@ -204,14 +240,29 @@ mod tests {
 
     #[test]
     fn the_one_pass_body_is_the_map_built_body() {
-        let hidden = || vec![Property { key: "k".into(), value: "v".into(), hidden: true }];
-        let cases = [issued(&[], None, vec![]), issued(&["read", "write"], Some("rt"), hidden()), issued(&["read"], None, hidden())];
+        let hidden = || {
+            vec![Property {
+                key: "k".into(),
+                value: "v".into(),
+                hidden: true,
+            }]
+        };
+        let cases = [
+            issued(&[], None, vec![]),
+            issued(&["read", "write"], Some("rt"), hidden()),
+            issued(&["read"], None, hidden()),
+        ];
         for case in cases {
             // With one visible property the body is built through serde_json::Map; without it,
             // the one-pass writer must give the same members in the same order.
             let mut visible = case.clone();
-            visible.properties.push(Property { key: "x".into(), value: "y".into(), hidden: false });
-            let mut expected: serde_json::Value = serde_json::from_str(&visible.response_body()).unwrap();
+            visible.properties.push(Property {
+                key: "x".into(),
+                value: "y".into(),
+                hidden: false,
+            });
+            let mut expected: serde_json::Value =
+                serde_json::from_str(&visible.response_body()).unwrap();
             expected.as_object_mut().unwrap().remove("x");
             assert_eq!(case.response_body(), expected.to_string(), "{case:?}");
         }

@@ -4,8 +4,8 @@
 //! A failed call consumes nothing.
 mod authorization_code;
 mod client_credentials;
-mod refresh_token;
 mod issue;
+mod refresh_token;
 
 use crate::clock::UnixTime;
 use crate::dpop::htu::Htu;
@@ -18,8 +18,8 @@ use crate::oauth::tokens::TokenType;
 use crate::oauth::{Core, Property};
 
 pub use issue::Issued;
-pub use refresh_token::revoke_family;
 pub(crate) use issue::{issue, Binding, Lifetimes};
+pub use refresh_token::revoke_family;
 
 /// One call of the token endpoint, as the caller forwarded it.
 #[derive(Debug, Clone, Default)]
@@ -141,12 +141,20 @@ pub(crate) struct Prepared {
 
 pub async fn token(core: &Core, call: TokenCall<'_>) -> TokenOutcome {
     let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
-    let (result, dpop_nonce) = core.with_dpop_nonce(call.now, call.dpop_nonce_required, step).await;
+    let (result, dpop_nonce) = core
+        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .await;
     TokenOutcome { result, dpop_nonce }
 }
 
-async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &mut bool) -> Result<Issued, TokenError> {
-    let params = Params::parse(call.parameters).map_err(|e| TokenError::InvalidRequest(RequestProblem::Params(e)))?;
+async fn run(
+    core: &Core,
+    call: &TokenCall<'_>,
+    now: UnixTime,
+    nonce_required: &mut bool,
+) -> Result<Issued, TokenError> {
+    let params = Params::parse(call.parameters)
+        .map_err(|e| TokenError::InvalidRequest(RequestProblem::Params(e)))?;
     let grant = match params.get("grant_type") {
         None => return Err(TokenError::InvalidRequest(RequestProblem::MissingGrantType)),
         Some(name) => match GrantType::parse(name) {
@@ -154,8 +162,14 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
             Some(g) => g,
         },
     };
-    let presented = Presented { basic_id: call.client_id, basic_secret: call.client_secret };
-    let client = core.clients.authenticate(presented, &params).map_err(TokenError::Client)?;
+    let presented = Presented {
+        basic_id: call.client_id,
+        basic_secret: call.client_secret,
+    };
+    let client = core
+        .clients
+        .authenticate(presented, &params)
+        .map_err(TokenError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     if !client.may_use(grant) {
         return Err(TokenError::UnauthorizedClient(grant));
@@ -174,7 +188,11 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
         code.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
     }
     let proof = match checked {
-        Some(c) => Some(Validator::record(c, core.store.as_ref()).await.map_err(dpop_error)?),
+        Some(c) => Some(
+            Validator::record(c, core.store.as_ref())
+                .await
+                .map_err(dpop_error)?,
+        ),
         None => None,
     };
     if let Some(rt) = &prepared.refresh {
@@ -183,8 +201,18 @@ async fn run(core: &Core, call: &TokenCall<'_>, now: UnixTime, nonce_required: &
     if let Some(code) = &prepared.code {
         code.consume(core, now).await?;
     }
-    let lifetimes = Lifetimes { access: call.access_token_duration, refresh: call.refresh_token_duration };
-    issue::issue(core, client, lifetimes, prepared, Binding::of(proof.as_ref()), now)
+    let lifetimes = Lifetimes {
+        access: call.access_token_duration,
+        refresh: call.refresh_token_duration,
+    };
+    issue::issue(
+        core,
+        client,
+        lifetimes,
+        prepared,
+        Binding::of(proof.as_ref()),
+        now,
+    )
 }
 
 /// RFC 9449 §5: a proof, when present, must pass every stateless check; without one the
@@ -206,8 +234,16 @@ fn check_proof(
         }
         return Ok(None);
     };
-    let input = ClientProof { proof, header_count: call.dpop_header_count, htm: call.htm, htu, nonce_required };
-    client_proof::check(core, client, input, now).map(Some).map_err(dpop_error)
+    let input = ClientProof {
+        proof,
+        header_count: call.dpop_header_count,
+        htm: call.htm,
+        htu,
+        nonce_required,
+    };
+    client_proof::check(core, client, input, now)
+        .map(Some)
+        .map_err(dpop_error)
 }
 
 /// RFC 9449 §5, §10: a refresh token or code bound to a key needs a proof made with that key.

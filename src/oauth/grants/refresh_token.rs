@@ -17,8 +17,17 @@ pub(crate) struct Presented {
     pub text: String,
 }
 
-pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTime) -> Result<Prepared, TokenError> {
-    let text = params.get("refresh_token").ok_or(TokenError::InvalidRequest(RequestProblem::Missing("refresh_token")))?;
+pub(super) fn prepare(
+    core: &Core,
+    client: &Client,
+    params: &Params,
+    now: UnixTime,
+) -> Result<Prepared, TokenError> {
+    let text = params
+        .get("refresh_token")
+        .ok_or(TokenError::InvalidRequest(RequestProblem::Missing(
+            "refresh_token",
+        )))?;
     let record = RefreshRecord::open(&core.sealer, text, now).map_err(|e| match e {
         RefreshError::Expired => TokenError::InvalidGrant(GrantProblem::RefreshExpired),
         RefreshError::Invalid(_) => TokenError::InvalidGrant(GrantProblem::RefreshInvalid),
@@ -28,7 +37,9 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
     }
     // RFC 6749 §6: a narrower scope may be requested, never a wider one.
     let scopes = match params.get("scope") {
-        Some(text) => scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?,
+        Some(text) => {
+            scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?
+        }
         None => record.scp.clone(),
     };
     if !scope::all_within(&scopes, &record.scp) {
@@ -40,7 +51,10 @@ pub(super) fn prepare(core: &Core, client: &Client, params: &Params, now: UnixTi
         scopes,
         properties: record.prp.clone(),
         extra: record.ext.clone(),
-        refresh: Some(Presented { record, text: text.to_owned() }),
+        refresh: Some(Presented {
+            record,
+            text: text.to_owned(),
+        }),
         code: None,
     })
 }
@@ -57,17 +71,34 @@ impl Presented {
 
     /// The stateful part, run last: the family must not be revoked, and a public client's
     /// token is spent (a second use revokes the family).
-    pub async fn consume(&self, core: &Core, client: &Client, now: UnixTime) -> Result<(), TokenError> {
+    pub async fn consume(
+        &self,
+        core: &Core,
+        client: &Client,
+        now: UnixTime,
+    ) -> Result<(), TokenError> {
         let store = core.store.as_ref();
         let unavailable = |_| TokenError::StoreUnavailable;
-        if store.contains(Namespace::RefreshFamilyRevoked, self.record.fam.as_bytes()).await.map_err(unavailable)? {
+        if store
+            .contains(Namespace::RefreshFamilyRevoked, self.record.fam.as_bytes())
+            .await
+            .map_err(unavailable)?
+        {
             return Err(TokenError::InvalidGrant(GrantProblem::RefreshRevoked));
         }
         if !client.is_public() {
             return Ok(());
         }
         let remaining = Duration::from_secs((self.record.exp - now.secs()).max(1) as u64);
-        match store.insert_if_absent(Namespace::RefreshRotated, self.record.jti.as_bytes(), remaining).await.map_err(unavailable)? {
+        match store
+            .insert_if_absent(
+                Namespace::RefreshRotated,
+                self.record.jti.as_bytes(),
+                remaining,
+            )
+            .await
+            .map_err(unavailable)?
+        {
             Inserted::New => Ok(()),
             Inserted::AlreadyPresent => {
                 revoke_family(core, &self.record.fam).await?;
@@ -79,7 +110,11 @@ impl Presented {
 
 /// Revokes every refresh token of a family for as long as any of them could live.
 pub async fn revoke_family(core: &Core, family: &str) -> Result<(), TokenError> {
-    let ttl = Duration::from_secs(core.refresh_lifetime_secs.max(core.max_lifetime_override_secs).max(1) as u64);
+    let ttl = Duration::from_secs(
+        core.refresh_lifetime_secs
+            .max(core.max_lifetime_override_secs)
+            .max(1) as u64,
+    );
     core.store
         .insert_if_absent(Namespace::RefreshFamilyRevoked, family.as_bytes(), ttl)
         .await

@@ -27,11 +27,18 @@ fn fig13_access() -> VerifiedAccess {
         iat: FIG14_NOW.secs(),
         exp: FIG14_NOW.secs() + 60,
         jti: "fig13".into(),
-        cnf: Some(Cnf { jkt: FIG14_JKT.into() }),
+        cnf: Some(Cnf {
+            jkt: FIG14_JKT.into(),
+        }),
         prp: None,
         extra: Default::default(),
     };
-    VerifiedAccess { claims, scopes: vec![], jkt: Some(Jkt::parse(FIG14_JKT).unwrap()), properties: vec![] }
+    VerifiedAccess {
+        claims,
+        scopes: vec![],
+        jkt: Some(Jkt::parse(FIG14_JKT).unwrap()),
+        properties: vec![],
+    }
 }
 
 #[test]
@@ -46,22 +53,45 @@ fn rfc9449_figure_14_proof_and_ath_pass_the_resource_proof_check() {
         scheme: Some(TokenType::DPoP),
         ..Default::default()
     };
-    let checked = check_proof(&core, &call, FIG13_TOKEN, &access, false, FIG14_NOW).unwrap().expect("a proof");
+    let checked = check_proof(&core, &call, FIG13_TOKEN, &access, false, FIG14_NOW)
+        .unwrap()
+        .expect("a proof");
     assert_eq!(checked.jkt().as_str(), FIG14_JKT);
     let proof = block_on(Validator::record(checked, core.store.as_ref())).unwrap();
     assert_eq!(proof.iat(), FIG14_NOW);
 
     let refusals = [
-        ("another token: ath", FIG13_TOKEN.replace('K', "k"), FIG14_NOW, DpopError::AthMismatch),
-        ("a day later: iat", FIG13_TOKEN.to_owned(), FIG14_NOW.plus(86_400), DpopError::IatTooOld { iat: FIG14_NOW.secs(), now: FIG14_NOW.secs() + 86_400 }),
+        (
+            "another token: ath",
+            FIG13_TOKEN.replace('K', "k"),
+            FIG14_NOW,
+            DpopError::AthMismatch,
+        ),
+        (
+            "a day later: iat",
+            FIG13_TOKEN.to_owned(),
+            FIG14_NOW.plus(86_400),
+            DpopError::IatTooOld {
+                iat: FIG14_NOW.secs(),
+                now: FIG14_NOW.secs() + 86_400,
+            },
+        ),
     ];
     for (why, token, now, expected) in refusals {
-        let call = IntrospectionCall { token: Some(&token), ..call.clone() };
+        let call = IntrospectionCall {
+            token: Some(&token),
+            ..call.clone()
+        };
         let err = check_proof(&core, &call, &token, &access, false, now).unwrap_err();
         assert_eq!(err, IntrospectionError::Dpop(expected), "{why}");
     }
     let mut other_key = fig13_access();
-    other_key.jkt = Some(SigningKey::generate(Alg::ES256, None).unwrap().public().thumbprint());
+    other_key.jkt = Some(
+        SigningKey::generate(Alg::ES256, None)
+            .unwrap()
+            .public()
+            .thumbprint(),
+    );
     let err = check_proof(&core, &call, FIG13_TOKEN, &other_key, false, FIG14_NOW).unwrap_err();
     assert_eq!(err, IntrospectionError::Dpop(DpopError::KeyMismatch));
 }
@@ -72,7 +102,17 @@ fn a_bound_token_with_its_proof_introspects_at_a_pinned_clock() {
     let key = SigningKey::generate(Alg::ES256, None).unwrap();
     let jkt = key.public().thumbprint();
     let token = mint(&core, Some(&jkt), NOW);
-    let proof = client::mint(&key, "GET", RS, NOW.plus(5), &ProofClaims { access_token: Some(&token), ..Default::default() }).unwrap();
+    let proof = client::mint(
+        &key,
+        "GET",
+        RS,
+        NOW.plus(5),
+        &ProofClaims {
+            access_token: Some(&token),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let scopes = ["read".to_owned()];
     let resources = ["https://rs.example.com".to_owned()];
     let call = IntrospectionCall {
@@ -94,7 +134,10 @@ fn a_bound_token_with_its_proof_introspects_at_a_pinned_clock() {
     assert!(outcome.dpop_nonce.is_none(), "no nonce unless required");
 
     let replay = block_on(introspect(&core, &call));
-    assert_eq!(replay.result.unwrap_err(), IntrospectionError::Dpop(DpopError::Replayed));
+    assert_eq!(
+        replay.result.unwrap_err(),
+        IntrospectionError::Dpop(DpopError::Replayed)
+    );
 }
 
 #[test]
@@ -104,46 +147,203 @@ fn each_rule_refuses_with_its_own_error() {
     let jkt = key.public().thumbprint();
     let bound = mint(&core, Some(&jkt), NOW);
     let bearer = mint(&core, None, NOW);
-    let proof_for = |token: &str| client::mint(&key, "GET", RS, NOW, &ProofClaims { access_token: Some(token), ..Default::default() }).unwrap();
+    let proof_for = |token: &str| {
+        client::mint(
+            &key,
+            "GET",
+            RS,
+            NOW,
+            &ProofClaims {
+                access_token: Some(token),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
     let (bound_proof, bearer_proof) = (proof_for(&bound), proof_for(&bearer));
     let admin = ["admin".to_owned()];
     let elsewhere = ["https://other.example.com".to_owned()];
-    let base = IntrospectionCall { htu: Some(RS), now: Some(NOW), ..Default::default() };
+    let base = IntrospectionCall {
+        htu: Some(RS),
+        now: Some(NOW),
+        ..Default::default()
+    };
     let cases: Vec<(&str, IntrospectionCall, IntrospectionError, TokenType)> = vec![
-        ("no token", IntrospectionCall { token: Some(""), ..base.clone() }, IntrospectionError::NoToken, TokenType::Bearer),
-        ("garbage as Bearer", IntrospectionCall { token: Some("x.y.z"), ..base.clone() },
-            IntrospectionError::InvalidToken(AccessError::Unverified(crate::jose::VerifyError::Jws(crate::jose::JwsError::BadBase64("header")))), TokenType::Bearer),
-        ("bound token as Bearer", IntrospectionCall { token: Some(&bound), scheme: Some(TokenType::Bearer), ..base.clone() }, IntrospectionError::Downgrade, TokenType::DPoP),
-        ("bound token without proof", IntrospectionCall { token: Some(&bound), ..base.clone() }, IntrospectionError::ProofMissing, TokenType::DPoP),
-        ("unbound token as DPoP without proof", IntrospectionCall { token: Some(&bearer), scheme: Some(TokenType::DPoP), ..base.clone() }, IntrospectionError::ProofMissing, TokenType::DPoP),
-        ("proof for the other token", IntrospectionCall { token: Some(&bound), dpop: Some(&bearer_proof), ..base.clone() }, IntrospectionError::Dpop(DpopError::AthMismatch), TokenType::DPoP),
-        ("proof for POST", IntrospectionCall { token: Some(&bound), dpop: Some(&bound_proof), htm: Some("POST"), ..base.clone() },
-            IntrospectionError::Dpop(DpopError::HtmMismatch { expected: "POST".into(), received: "GET".into() }), TokenType::DPoP),
-        ("no htu from the caller", IntrospectionCall { token: Some(&bound), dpop: Some(&bound_proof), htu: None, ..base.clone() }, IntrospectionError::Caller("htu is required to check a DPoP proof"), TokenType::DPoP),
-        ("nonce required", IntrospectionCall { token: Some(&bound), dpop: Some(&bound_proof), dpop_nonce_required: true, ..base.clone() },
-            IntrospectionError::Dpop(DpopError::UseNonce(crate::dpop::proof::NonceProblem::Missing)), TokenType::DPoP),
-        ("scope", IntrospectionCall { token: Some(&bearer), scopes: &admin, ..base.clone() }, IntrospectionError::InsufficientScope { required: "admin".into() }, TokenType::Bearer),
-        ("subject", IntrospectionCall { token: Some(&bearer), subject: Some("bob"), ..base.clone() }, IntrospectionError::SubjectMismatch, TokenType::Bearer),
-        ("resource", IntrospectionCall { token: Some(&bearer), resources: &elsewhere, ..base.clone() }, IntrospectionError::ResourceNotInAudience, TokenType::Bearer),
-        ("expired", IntrospectionCall { token: Some(&bearer), now: Some(NOW.plus(3600)), ..base.clone() }, IntrospectionError::InvalidToken(AccessError::Expired), TokenType::Bearer),
+        (
+            "no token",
+            IntrospectionCall {
+                token: Some(""),
+                ..base.clone()
+            },
+            IntrospectionError::NoToken,
+            TokenType::Bearer,
+        ),
+        (
+            "garbage as Bearer",
+            IntrospectionCall {
+                token: Some("x.y.z"),
+                ..base.clone()
+            },
+            IntrospectionError::InvalidToken(AccessError::Unverified(
+                crate::jose::VerifyError::Jws(crate::jose::JwsError::BadBase64("header")),
+            )),
+            TokenType::Bearer,
+        ),
+        (
+            "bound token as Bearer",
+            IntrospectionCall {
+                token: Some(&bound),
+                scheme: Some(TokenType::Bearer),
+                ..base.clone()
+            },
+            IntrospectionError::Downgrade,
+            TokenType::DPoP,
+        ),
+        (
+            "bound token without proof",
+            IntrospectionCall {
+                token: Some(&bound),
+                ..base.clone()
+            },
+            IntrospectionError::ProofMissing,
+            TokenType::DPoP,
+        ),
+        (
+            "unbound token as DPoP without proof",
+            IntrospectionCall {
+                token: Some(&bearer),
+                scheme: Some(TokenType::DPoP),
+                ..base.clone()
+            },
+            IntrospectionError::ProofMissing,
+            TokenType::DPoP,
+        ),
+        (
+            "proof for the other token",
+            IntrospectionCall {
+                token: Some(&bound),
+                dpop: Some(&bearer_proof),
+                ..base.clone()
+            },
+            IntrospectionError::Dpop(DpopError::AthMismatch),
+            TokenType::DPoP,
+        ),
+        (
+            "proof for POST",
+            IntrospectionCall {
+                token: Some(&bound),
+                dpop: Some(&bound_proof),
+                htm: Some("POST"),
+                ..base.clone()
+            },
+            IntrospectionError::Dpop(DpopError::HtmMismatch {
+                expected: "POST".into(),
+                received: "GET".into(),
+            }),
+            TokenType::DPoP,
+        ),
+        (
+            "no htu from the caller",
+            IntrospectionCall {
+                token: Some(&bound),
+                dpop: Some(&bound_proof),
+                htu: None,
+                ..base.clone()
+            },
+            IntrospectionError::Caller("htu is required to check a DPoP proof"),
+            TokenType::DPoP,
+        ),
+        (
+            "nonce required",
+            IntrospectionCall {
+                token: Some(&bound),
+                dpop: Some(&bound_proof),
+                dpop_nonce_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::Dpop(DpopError::UseNonce(
+                crate::dpop::proof::NonceProblem::Missing,
+            )),
+            TokenType::DPoP,
+        ),
+        (
+            "scope",
+            IntrospectionCall {
+                token: Some(&bearer),
+                scopes: &admin,
+                ..base.clone()
+            },
+            IntrospectionError::InsufficientScope {
+                required: "admin".into(),
+            },
+            TokenType::Bearer,
+        ),
+        (
+            "subject",
+            IntrospectionCall {
+                token: Some(&bearer),
+                subject: Some("bob"),
+                ..base.clone()
+            },
+            IntrospectionError::SubjectMismatch,
+            TokenType::Bearer,
+        ),
+        (
+            "resource",
+            IntrospectionCall {
+                token: Some(&bearer),
+                resources: &elsewhere,
+                ..base.clone()
+            },
+            IntrospectionError::ResourceNotInAudience,
+            TokenType::Bearer,
+        ),
+        (
+            "expired",
+            IntrospectionCall {
+                token: Some(&bearer),
+                now: Some(NOW.plus(3600)),
+                ..base.clone()
+            },
+            IntrospectionError::InvalidToken(AccessError::Expired),
+            TokenType::Bearer,
+        ),
     ];
     for (why, call, expected, challenge) in cases {
         let outcome = block_on(introspect(&core, &call));
         assert_eq!(outcome.result.unwrap_err(), expected, "{why}");
         assert_eq!(outcome.challenge, challenge, "{why}: challenge scheme");
     }
-    let accepted = IntrospectionCall { token: Some(&bearer), dpop: Some(&bearer_proof), scheme: Some(TokenType::DPoP), ..base.clone() };
+    let accepted = IntrospectionCall {
+        token: Some(&bearer),
+        dpop: Some(&bearer_proof),
+        scheme: Some(TokenType::DPoP),
+        ..base.clone()
+    };
     let ok = block_on(introspect(&core, &accepted)).result.unwrap();
-    assert_eq!(ok.proof.unwrap().jkt(), &jkt, "an unbound token presented as DPoP: its proof is reported");
+    assert_eq!(
+        ok.proof.unwrap().jkt(),
+        &jkt,
+        "an unbound token presented as DPoP: its proof is reported"
+    );
 }
 
 #[test]
 fn userinfo_requires_openid() {
     let core = core();
     let token = mint(&core, None, NOW);
-    let call = IntrospectionCall { token: Some(&token), now: Some(NOW), ..Default::default() };
+    let call = IntrospectionCall {
+        token: Some(&token),
+        now: Some(NOW),
+        ..Default::default()
+    };
     let outcome = block_on(userinfo(&core, &call));
-    assert_eq!(outcome.result.unwrap_err(), IntrospectionError::InsufficientScope { required: "openid".into() });
+    assert_eq!(
+        outcome.result.unwrap_err(),
+        IntrospectionError::InsufficientScope {
+            required: "openid".into()
+        }
+    );
 }
 
 #[test]

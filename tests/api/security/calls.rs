@@ -12,13 +12,27 @@ use serde_json::{json, Value};
 async fn a_json_body_over_64_kib_is_413_before_any_proof_is_read() {
     let app = spawn_app().await;
     let key = TestKey::new(Alg::ES256);
-    let target = Target { key: &key, htm: "POST", htu: TOKEN_HTU, token: None };
+    let target = Target {
+        key: &key,
+        htm: "POST",
+        htu: TOKEN_HTU,
+        token: None,
+    };
     let mut body = cc(&target.proof());
     body["padding"] = "x".repeat(66_000).into();
     let (status, answer) = app.post("/auth/token", &body).await;
-    assert_eq!((status, answer["resultCode"].as_str()), (413, Some("A001204")), "{answer}");
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (413, Some("A001204")),
+        "{answer}"
+    );
     // The proof was never checked, let alone recorded: it is still good.
-    let answer = token_call(&app, "the same proof afterwards", &cc(body["dpop"].as_str().unwrap())).await;
+    let answer = token_call(
+        &app,
+        "the same proof afterwards",
+        &cc(body["dpop"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(answer["action"], "OK", "{answer}");
 }
 
@@ -26,30 +40,73 @@ async fn a_json_body_over_64_kib_is_413_before_any_proof_is_read() {
 async fn deeply_nested_json_in_the_call_is_ignored_or_refused_never_a_crash() {
     let app = spawn_app().await;
     // An unknown member is skipped (SPEC §1: unknown fields are ignored), however deep.
-    let text = format!(r#"{{"parameters":"grant_type=client_credentials","clientId":"{}","clientSecret":"{}","x":{}}}"#, CONFIDENTIAL.0, CONFIDENTIAL.1, nested(20_000));
-    let response = app.http.post(format!("{}/auth/token", app.address)).basic_auth(CALLER.0, Some(CALLER.1))
-        .header("content-type", "application/json").body(text).send().await.expect("sent");
+    let text = format!(
+        r#"{{"parameters":"grant_type=client_credentials","clientId":"{}","clientSecret":"{}","x":{}}}"#,
+        CONFIDENTIAL.0,
+        CONFIDENTIAL.1,
+        nested(20_000)
+    );
+    let response = app
+        .http
+        .post(format!("{}/auth/token", app.address))
+        .basic_auth(CALLER.0, Some(CALLER.1))
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .expect("sent");
     let status = response.status().as_u16();
     let answer: Value = response.json().await.expect("a JSON answer");
-    assert_eq!((status, answer["resultCode"].as_str()), (200, Some("A052001")), "{answer}");
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (200, Some("A052001")),
+        "{answer}"
+    );
     // jwtAtClaims is parsed as JSON text: past serde_json's recursion limit it is the caller's 400.
     let body = json!({ "parameters": "grant_type=client_credentials", "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1,
         "jwtAtClaims": format!(r#"{{"x":{}}}"#, nested(5000)) });
     let (status, answer) = app.post("/auth/token", &body).await;
-    assert_eq!((status, answer["resultCode"].as_str()), (400, Some("A001205")), "{answer}");
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (400, Some("A001205")),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
 async fn a_call_relaying_dpop_twice_in_its_json_is_a_caller_error() {
     let app = spawn_app().await;
     let key = TestKey::new(Alg::ES256);
-    let text = format!(r#"{{"parameters":"grant_type=client_credentials","clientId":"{}","clientSecret":"{}","dpop":"{}","dpop":"{}"}}"#, CONFIDENTIAL.0, CONFIDENTIAL.1, key.token_proof(), key.token_proof());
-    let response = app.http.post(format!("{}/auth/token", app.address)).basic_auth(CALLER.0, Some(CALLER.1))
-        .header("content-type", "application/json").body(text).send().await.expect("sent");
+    let text = format!(
+        r#"{{"parameters":"grant_type=client_credentials","clientId":"{}","clientSecret":"{}","dpop":"{}","dpop":"{}"}}"#,
+        CONFIDENTIAL.0,
+        CONFIDENTIAL.1,
+        key.token_proof(),
+        key.token_proof()
+    );
+    let response = app
+        .http
+        .post(format!("{}/auth/token", app.address))
+        .basic_auth(CALLER.0, Some(CALLER.1))
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .expect("sent");
     let status = response.status().as_u16();
     let answer: Value = response.json().await.expect("a JSON answer");
-    assert_eq!((status, answer["resultCode"].as_str()), (400, Some("A001203")), "{answer}");
-    assert!(answer["resultMessage"].as_str().unwrap().contains("duplicate field `dpop`"), "{answer}");
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (400, Some("A001203")),
+        "{answer}"
+    );
+    assert!(
+        answer["resultMessage"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate field `dpop`"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -59,46 +116,116 @@ async fn two_dpop_headers_are_refused_at_both_endpoints() {
     let mut body = cc(&key.token_proof());
     body["dpopHeaderCount"] = 2.into();
     let answer = token_call(&app, "two DPoP headers at the token endpoint", &body).await;
-    assert_refused("two DPoP headers at the token endpoint", &answer, &bad_proof("more than one DPoP proof"));
+    assert_refused(
+        "two DPoP headers at the token endpoint",
+        &answer,
+        &bad_proof("more than one DPoP proof"),
+    );
 
-    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
-    let mut body = introspection(&token, "DPoP", Some(&crate::resource::resource_proof(&key, &token)));
+    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut body = introspection(
+        &token,
+        "DPoP",
+        Some(&crate::resource::resource_proof(&key, &token)),
+    );
     body["dpopHeaderCount"] = 2.into();
     let answer = introspect(&app, &body).await;
-    assert_challenged("two DPoP headers at introspection", &answer, &bad_resource_proof("more than one DPoP proof"));
+    assert_challenged(
+        "two DPoP headers at introspection",
+        &answer,
+        &bad_resource_proof("more than one DPoP proof"),
+    );
 }
 
 #[tokio::test]
 async fn client_text_in_the_operator_message_cannot_forge_a_log_line() {
     let app = spawn_app().await;
     let key = TestKey::new(Alg::ES256);
-    let t = Target { key: &key, htm: "POST", htu: TOKEN_HTU, token: None };
+    let t = Target {
+        key: &key,
+        htm: "POST",
+        htu: TOKEN_HTU,
+        token: None,
+    };
     let forged = "\r\n[A052001] The client credentials grant succeeded.";
     let rows = [
-        ("CR LF in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", format!("POST{forged}").into()))), "htm mismatch"),
-        ("LF in alg", cc(&t.sign(&with(t.header(), "alg", format!("x{forged}").into()), &t.claims())), "is not allowed"),
-        ("U+2028 line separator in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", "POST\u{2028}x".into()))), "htm mismatch"),
-        ("an ANSI escape in htm", cc(&t.sign(&t.header(), &with(t.claims(), "htm", "\u{1b}[2J".into()))), "htm mismatch"),
-        ("LF in a repeated parameter's name", json!({ "parameters": "grant_type=client_credentials&a%0D%0Ab=1&a%0D%0Ab=2", "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 }), "is repeated"),
+        (
+            "CR LF in htm",
+            cc(&t.sign(
+                &t.header(),
+                &with(t.claims(), "htm", format!("POST{forged}").into()),
+            )),
+            "htm mismatch",
+        ),
+        (
+            "LF in alg",
+            cc(&t.sign(
+                &with(t.header(), "alg", format!("x{forged}").into()),
+                &t.claims(),
+            )),
+            "is not allowed",
+        ),
+        (
+            "U+2028 line separator in htm",
+            cc(&t.sign(
+                &t.header(),
+                &with(t.claims(), "htm", "POST\u{2028}x".into()),
+            )),
+            "htm mismatch",
+        ),
+        (
+            "an ANSI escape in htm",
+            cc(&t.sign(&t.header(), &with(t.claims(), "htm", "\u{1b}[2J".into()))),
+            "htm mismatch",
+        ),
+        (
+            "LF in a repeated parameter's name",
+            json!({ "parameters": "grant_type=client_credentials&a%0D%0Ab=1&a%0D%0Ab=2", "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 }),
+            "is repeated",
+        ),
     ];
     let clean = |message: &str| !message.chars().any(|c| c.is_control() || c == '\u{2028}');
     let mut table = Rows::default();
     for (name, body, detail) in &rows {
         let answer = token_call(&app, name, body).await;
-        let message = answer["resultMessage"].as_str().unwrap_or_default().to_owned();
+        let message = answer["resultMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         table.check(name, || {
             assert_eq!(answer["action"], "BAD_REQUEST", "{name}: {answer}");
             assert!(message.contains(detail), "{name}: {message}");
             assert!(clean(&message), "{name}: {message:?}");
         });
     }
-    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
-    let rs = Target { key: &key, htm: "GET", htu: RS_URL, token: Some(&token) };
-    let proof = rs.sign(&rs.header(), &with(rs.claims(), "htm", format!("GET{forged}").into()));
+    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rs = Target {
+        key: &key,
+        htm: "GET",
+        htu: RS_URL,
+        token: Some(&token),
+    };
+    let proof = rs.sign(
+        &rs.header(),
+        &with(rs.claims(), "htm", format!("GET{forged}").into()),
+    );
     let answer = introspect(&app, &introspection(&token, "DPoP", Some(&proof))).await;
-    let message = answer["resultMessage"].as_str().unwrap_or_default().to_owned();
+    let message = answer["resultMessage"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     table.check("CR LF in htm at introspection", || {
-        assert_challenged("CR LF in htm at introspection", &answer, &bad_resource_proof("htm mismatch"));
+        assert_challenged(
+            "CR LF in htm at introspection",
+            &answer,
+            &bad_resource_proof("htm mismatch"),
+        );
         assert!(clean(&message), "{message:?}");
     });
     table.finish();

@@ -30,21 +30,44 @@ pub struct Refusal {
 
 /// An invalid proof at the token endpoint (A254301), naming `detail`.
 pub fn bad_proof(detail: &'static str) -> Refusal {
-    Refusal { action: "BAD_REQUEST", error: "invalid_dpop_proof", code: "A254301", detail }
+    Refusal {
+        action: "BAD_REQUEST",
+        error: "invalid_dpop_proof",
+        code: "A254301",
+        detail,
+    }
 }
 
 /// Asserts a token-endpoint answer is exactly `want`, with the row's `name` on any failure.
 pub fn assert_refused(name: &str, answer: &Value, want: &Refusal) {
     assert_eq!(answer["action"], want.action, "{name}: {answer}");
     assert_eq!(answer["resultCode"], want.code, "{name}: {answer}");
-    let text = answer["responseContent"].as_str().unwrap_or_else(|| panic!("{name}: no responseContent: {answer}"));
-    let body: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: responseContent is not JSON ({e}): {text}"));
+    let text = answer["responseContent"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: no responseContent: {answer}"));
+    let body: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{name}: responseContent is not JSON ({e}): {text}"));
     assert_eq!(body["error"], want.error, "{name}: {body}");
-    assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{name}: {body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{name}: {body}"
+    );
     let message = answer["resultMessage"].as_str().unwrap_or_default();
-    assert!(message.starts_with(&format!("[{}] ", want.code)), "{name}: {message}");
-    assert!(message.contains(want.detail), "{name}: resultMessage should name {:?}: {message}", want.detail);
-    assert!(answer.get("accessToken").is_none(), "{name}: a refusal carries no token");
+    assert!(
+        message.starts_with(&format!("[{}] ", want.code)),
+        "{name}: {message}"
+    );
+    assert!(
+        message.contains(want.detail),
+        "{name}: resultMessage should name {:?}: {message}",
+        want.detail
+    );
+    assert!(
+        answer.get("accessToken").is_none(),
+        "{name}: a refusal carries no token"
+    );
 }
 
 /// How a resource call must be refused: the answer's action and code, and the one challenge.
@@ -59,7 +82,13 @@ pub struct Challenged {
 
 /// An invalid proof at introspection (A056308), naming `detail`.
 pub fn bad_resource_proof(detail: &'static str) -> Challenged {
-    Challenged { action: "UNAUTHORIZED", scheme: "DPoP", error: "invalid_dpop_proof", code: "A056308", detail }
+    Challenged {
+        action: "UNAUTHORIZED",
+        scheme: "DPoP",
+        error: "invalid_dpop_proof",
+        code: "A056308",
+        detail,
+    }
 }
 
 /// Asserts an introspection answer is exactly `want`: one RFC 9110 challenge of `scheme`
@@ -67,18 +96,34 @@ pub fn bad_resource_proof(detail: &'static str) -> Challenged {
 pub fn assert_challenged(name: &str, answer: &Value, want: &Challenged) {
     assert_eq!(answer["action"], want.action, "{name}: {answer}");
     assert_eq!(answer["resultCode"], want.code, "{name}: {answer}");
-    let text = answer["responseContent"].as_str().unwrap_or_else(|| panic!("{name}: no challenge: {answer}"));
+    let text = answer["responseContent"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: no challenge: {answer}"));
     let challenges = parse_challenges(text).unwrap_or_else(|e| panic!("{name}: not RFC 9110: {e}"));
     assert_eq!(challenges.len(), 1, "{name}: {text}");
     let (scheme, params) = &challenges[0];
     assert_eq!(scheme, want.scheme, "{name}: {text}");
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     assert_eq!(get("error"), Some(want.error), "{name}: {text}");
-    assert!(get("error_description").is_some_and(|d| !d.is_empty()), "{name}: {text}");
-    assert_eq!(get("algs"), (want.scheme == "DPoP").then_some(ALGS), "{name}: {text}");
+    assert!(
+        get("error_description").is_some_and(|d| !d.is_empty()),
+        "{name}: {text}"
+    );
+    assert_eq!(
+        get("algs"),
+        (want.scheme == "DPoP").then_some(ALGS),
+        "{name}: {text}"
+    );
     let message = answer["resultMessage"].as_str().unwrap_or_default();
-    assert!(message.starts_with(&format!("[{}] ", want.code)), "{name}: {message}");
-    assert!(message.contains(want.detail), "{name}: resultMessage should name {:?}: {message}", want.detail);
+    assert!(
+        message.starts_with(&format!("[{}] ", want.code)),
+        "{name}: {message}"
+    );
+    assert!(
+        message.contains(want.detail),
+        "{name}: resultMessage should name {:?}: {message}",
+        want.detail
+    );
 }
 
 /// Asserts `answer` does not carry `secret` (a proof or token) back, whole or its signature:
@@ -88,7 +133,10 @@ pub fn assert_not_echoed(name: &str, answer: &Value, secret: &str) {
     let signature = secret.rsplit('.').next().unwrap_or_default();
     for part in [secret, signature] {
         if part.len() >= 16 {
-            assert!(!text.contains(part), "{name}: the answer echoes the input: {text}");
+            assert!(
+                !text.contains(part),
+                "{name}: the answer echoes the input: {text}"
+            );
         }
     }
 }
@@ -111,7 +159,13 @@ impl Rows {
 
     /// Fails if any row failed, naming each; returns how many rows were checked.
     pub fn finish(self) -> usize {
-        assert!(self.failed.is_empty(), "{} of {} rows failed: {:#?}", self.failed.len(), self.checked, self.failed);
+        assert!(
+            self.failed.is_empty(),
+            "{} of {} rows failed: {:#?}",
+            self.failed.len(),
+            self.checked,
+            self.failed
+        );
         self.checked
     }
 }
@@ -137,7 +191,10 @@ impl Target<'_> {
     }
 
     pub fn claims_at(&self, iat: UnixTime) -> Value {
-        let extra = ProofClaims { access_token: self.token, ..ProofClaims::default() };
+        let extra = ProofClaims {
+            access_token: self.token,
+            ..ProofClaims::default()
+        };
         Value::Object(client::proof_claims(self.htm, self.htu, iat, &extra))
     }
 
@@ -159,7 +216,10 @@ impl Target<'_> {
 
 /// `value` with member `name` set to `member`.
 pub fn with(mut value: Value, name: &str, member: Value) -> Value {
-    value.as_object_mut().expect("an object").insert(name.into(), member);
+    value
+        .as_object_mut()
+        .expect("an object")
+        .insert(name.into(), member);
     value
 }
 

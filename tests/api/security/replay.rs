@@ -20,7 +20,12 @@ fn cc(dpop: &str) -> Value {
 }
 
 fn replayed() -> Refusal {
-    Refusal { action: "BAD_REQUEST", error: "invalid_dpop_proof", code: "A254302", detail: "proof has been used before" }
+    Refusal {
+        action: "BAD_REQUEST",
+        error: "invalid_dpop_proof",
+        code: "A254302",
+        detail: "proof has been used before",
+    }
 }
 
 #[tokio::test]
@@ -34,26 +39,40 @@ async fn a_proof_used_at_the_token_endpoint_is_a_replay_for_any_client_and_at_an
     let (_, other_client) = app.post("/auth/token", &json!({
         "parameters": format!("{CC}&client_id={}&client_secret={}", POST_CLIENT.0, POST_CLIENT.1), "dpop": proof,
     })).await;
-    assert_refused("the same proof by another client", &other_client, &replayed());
+    assert_refused(
+        "the same proof by another client",
+        &other_client,
+        &replayed(),
+    );
 }
 
 #[tokio::test]
 async fn a_proof_used_at_introspection_is_a_replay_there() {
     let app = spawn_app().await;
     let key = TestKey::new(Alg::ES256);
-    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
+    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let body = introspection(&token, "DPoP", Some(&resource_proof(&key, &token)));
     assert_eq!(introspect(&app, &body).await["action"], "OK");
     let again = introspect(&app, &body).await;
-    let want = Challenged { action: "UNAUTHORIZED", scheme: "DPoP", error: "invalid_dpop_proof", code: "A056309", detail: "proof has been used before" };
+    let want = Challenged {
+        action: "UNAUTHORIZED",
+        scheme: "DPoP",
+        error: "invalid_dpop_proof",
+        code: "A056309",
+        detail: "proof has been used before",
+    };
     assert_challenged("the same resource proof again", &again, &want);
 }
 
 /// `n − s` for big-endian 32-octet integers with `s < n`.
 fn order_minus(s: &[u8]) -> Vec<u8> {
     const N: [u8; 32] = [
-        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
     ];
     let mut out = vec![0u8; 32];
     let mut borrow = 0i16;
@@ -76,7 +95,11 @@ async fn a_malleated_signature_does_not_make_a_used_proof_new() {
     let twin = resigned(&proof, &[&sig[..32], &order_minus(&sig[32..])[..]].concat());
     assert_ne!(twin, proof);
     assert_eq!(app.client_credentials(Some(&proof)).await["action"], "OK");
-    assert_refused("the (r, n − s) twin of a used proof", &app.client_credentials(Some(&twin)).await, &replayed());
+    assert_refused(
+        "the (r, n − s) twin of a used proof",
+        &app.client_credentials(Some(&twin)).await,
+        &replayed(),
+    );
 }
 
 #[tokio::test]
@@ -86,9 +109,19 @@ async fn a_proof_raced_sixteen_times_is_accepted_once() {
     let proof = key.token_proof();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..16 {
-        let (http, url, body) = (app.http.clone(), format!("{}/auth/token", app.address), cc(&proof));
+        let (http, url, body) = (
+            app.http.clone(),
+            format!("{}/auth/token", app.address),
+            cc(&proof),
+        );
         calls.spawn(async move {
-            let response = http.post(url).basic_auth(CALLER.0, Some(CALLER.1)).json(&body).send().await.expect("sent");
+            let response = http
+                .post(url)
+                .basic_auth(CALLER.0, Some(CALLER.1))
+                .json(&body)
+                .send()
+                .await
+                .expect("sent");
             response.json::<Value>().await.expect("a JSON answer")
         });
     }
@@ -113,7 +146,10 @@ async fn token_at(app: &TestApp, proof: &str, now: UnixTime) -> Result<(), Token
         now: Some(now),
         ..TokenCall::default()
     };
-    grants::token(&app.state.core, call).await.result.map(|_| ())
+    grants::token(&app.state.core, call)
+        .await
+        .result
+        .map(|_| ())
 }
 
 #[tokio::test]
@@ -124,9 +160,23 @@ async fn the_window_edges_at_a_pinned_clock() {
     let at = |iat: i64| key.proof_with("POST", TOKEN_HTU, t.plus(iat), &ProofClaims::default());
     let cases: [(&str, String, Result<(), TokenError>); 4] = [
         ("oldest accepted: iat = now − 60 − 15", at(-75), Ok(())),
-        ("one second older", at(-76), Err(TokenError::Dpop(DpopError::IatTooOld { iat: t.secs() - 76, now: t.secs() }))),
+        (
+            "one second older",
+            at(-76),
+            Err(TokenError::Dpop(DpopError::IatTooOld {
+                iat: t.secs() - 76,
+                now: t.secs(),
+            })),
+        ),
         ("newest accepted: iat = now + 15", at(15), Ok(())),
-        ("one second newer", at(16), Err(TokenError::Dpop(DpopError::IatInFuture { iat: t.secs() + 16, now: t.secs() }))),
+        (
+            "one second newer",
+            at(16),
+            Err(TokenError::Dpop(DpopError::IatInFuture {
+                iat: t.secs() + 16,
+                now: t.secs(),
+            })),
+        ),
     ];
     for (name, proof, want) in cases {
         assert_eq!(token_at(&app, &proof, t).await, want, "{name}");
@@ -142,18 +192,55 @@ async fn a_used_proof_is_a_replay_until_its_window_closes_and_too_old_after() {
     let key = TestKey::new(Alg::ES256);
     let t = UnixTime(1_900_000_000);
     let replay = Err(TokenError::Dpop(DpopError::Replayed));
-    let too_old = |iat: UnixTime, now: UnixTime| Err(TokenError::Dpop(DpopError::IatTooOld { iat: iat.secs(), now: now.secs() }));
+    let too_old = |iat: UnixTime, now: UnixTime| {
+        Err(TokenError::Dpop(DpopError::IatTooOld {
+            iat: iat.secs(),
+            now: now.secs(),
+        }))
+    };
     // (iat of the proof, later presentations and what each must answer)
     let cases = [
-        ("minted now", t, vec![(74, replay.clone()), (75, replay.clone()), (80, too_old(t, t.plus(80)))]),
-        ("minted 70 s ago", t.plus(-70), vec![(4, replay.clone()), (5, replay.clone()), (6, too_old(t.plus(-70), t.plus(6)))]),
-        ("minted 15 s ahead", t.plus(15), vec![(89, replay.clone()), (90, replay.clone()), (91, too_old(t.plus(15), t.plus(91)))]),
+        (
+            "minted now",
+            t,
+            vec![
+                (74, replay.clone()),
+                (75, replay.clone()),
+                (80, too_old(t, t.plus(80))),
+            ],
+        ),
+        (
+            "minted 70 s ago",
+            t.plus(-70),
+            vec![
+                (4, replay.clone()),
+                (5, replay.clone()),
+                (6, too_old(t.plus(-70), t.plus(6))),
+            ],
+        ),
+        (
+            "minted 15 s ahead",
+            t.plus(15),
+            vec![
+                (89, replay.clone()),
+                (90, replay.clone()),
+                (91, too_old(t.plus(15), t.plus(91))),
+            ],
+        ),
     ];
     for (name, iat, later) in cases {
         let proof = key.proof_with("POST", TOKEN_HTU, iat, &ProofClaims::default());
-        assert_eq!(token_at(&app, &proof, t).await, Ok(()), "{name}: first use at now");
+        assert_eq!(
+            token_at(&app, &proof, t).await,
+            Ok(()),
+            "{name}: first use at now"
+        );
         for (after, want) in later {
-            assert_eq!(token_at(&app, &proof, t.plus(after)).await, want, "{name}: again {after} s later");
+            assert_eq!(
+                token_at(&app, &proof, t.plus(after)).await,
+                want,
+                "{name}: again {after} s later"
+            );
         }
     }
     // The record itself (a real-time TTL in the store) outlasts that whole window.
@@ -175,15 +262,32 @@ async fn a_proof_stays_a_replay_through_the_last_second_of_its_window() {
     settings.dpop.nonce_lifetime_secs = 1;
     let app = spawn_app_with(settings).await;
     let key = TestKey::new(Alg::ES256);
-    let since_second = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_millis() as u64;
+    let since_second = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_millis() as u64
+    };
     tokio::time::sleep(Duration::from_millis(1020 - since_second())).await;
     let t = UnixTime::now();
     let proof = key.proof_with("POST", TOKEN_HTU, t, &ProofClaims::default());
-    assert_eq!(app.client_credentials(Some(&proof)).await["action"], "OK", "first use early in second T");
+    assert_eq!(
+        app.client_credentials(Some(&proof)).await["action"],
+        "OK",
+        "first use early in second T"
+    );
     tokio::time::sleep(Duration::from_millis(1500 - since_second().min(400))).await;
-    assert_eq!(UnixTime::now(), t.plus(1), "the replay comes in second T + 1, where iat = T still passes");
+    assert_eq!(
+        UnixTime::now(),
+        t.plus(1),
+        "the replay comes in second T + 1, where iat = T still passes"
+    );
     let again = app.client_credentials(Some(&proof)).await;
-    assert_refused("the same proof in the last second of its window", &again, &replayed());
+    assert_refused(
+        "the same proof in the last second of its window",
+        &again,
+        &replayed(),
+    );
 }
 
 #[tokio::test]
@@ -202,35 +306,77 @@ async fn a_missing_or_bad_nonce_is_use_dpop_nonce_with_a_fresh_one_never_invalid
     let last = forged.len() - 1;
     forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
     let with_nonce = |nonce: Value| {
-        let target = Target { key: &key, htm: "POST", htu: TOKEN_HTU, token: None };
+        let target = Target {
+            key: &key,
+            htm: "POST",
+            htu: TOKEN_HTU,
+            token: None,
+        };
         target.sign(&target.header(), &with(target.claims(), "nonce", nonce))
     };
     let rows: Vec<(&str, String)> = vec![
         ("no nonce", key.token_proof()),
-        ("a forged tag", with_nonce(String::from_utf8(forged).unwrap().into())),
+        (
+            "a forged tag",
+            with_nonce(String::from_utf8(forged).unwrap().into()),
+        ),
         ("garbage", with_nonce("garbage".into())),
         ("an empty nonce", with_nonce("".into())),
-        ("the current nonce with padding", with_nonce(format!("{current}=").into())),
-        ("expired: issued an hour ago", with_nonce(nonces.current(now.plus(-3600)).into())),
-        ("issued under another secret", with_nonce(foreign.state.core.dpop.nonces().current(now).into())),
-        ("from two steps in the future", with_nonce(nonces.current(now.plus(180)).into())),
+        (
+            "the current nonce with padding",
+            with_nonce(format!("{current}=").into()),
+        ),
+        (
+            "expired: issued an hour ago",
+            with_nonce(nonces.current(now.plus(-3600)).into()),
+        ),
+        (
+            "issued under another secret",
+            with_nonce(foreign.state.core.dpop.nonces().current(now).into()),
+        ),
+        (
+            "from two steps in the future",
+            with_nonce(nonces.current(now.plus(180)).into()),
+        ),
         ("a number", with_nonce(12345.into())),
         ("an object", with_nonce(json!({ "nonce": current }))),
     ];
-    let want = Refusal { action: "BAD_REQUEST", error: "use_dpop_nonce", code: "A254307", detail: "a valid server nonce is required" };
+    let want = Refusal {
+        action: "BAD_REQUEST",
+        error: "use_dpop_nonce",
+        code: "A254307",
+        detail: "a valid server nonce is required",
+    };
     let mut table = Rows::default();
     for (name, proof) in &rows {
         let answer = app.client_credentials(Some(proof)).await;
         table.check(name, || {
             assert_refused(name, &answer, &want);
-            let fresh = answer["dpopNonce"].as_str().unwrap_or_else(|| panic!("{name}: dpopNonce with the challenge"));
-            assert!(nonces.check(fresh, UnixTime::now()).is_ok(), "{name}: a nonce that works");
+            let fresh = answer["dpopNonce"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: dpopNonce with the challenge"));
+            assert!(
+                nonces.check(fresh, UnixTime::now()).is_ok(),
+                "{name}: a nonce that works"
+            );
         });
     }
     table.finish();
-    let good = key.proof_with("POST", TOKEN_HTU, now, &ProofClaims { nonce: Some(&current), ..Default::default() });
+    let good = key.proof_with(
+        "POST",
+        TOKEN_HTU,
+        now,
+        &ProofClaims {
+            nonce: Some(&current),
+            ..Default::default()
+        },
+    );
     assert_eq!(app.client_credentials(Some(&good)).await["action"], "OK");
-    assert_refused("a used proof with a valid nonce", &app.client_credentials(Some(&good)).await, &replayed());
+    assert_refused(
+        "a used proof with a valid nonce",
+        &app.client_credentials(Some(&good)).await,
+        &replayed(),
+    );
 }
 
 #[tokio::test]
@@ -239,12 +385,38 @@ async fn a_resource_nonce_challenge_is_use_dpop_nonce_in_a_dpop_challenge() {
     settings.dpop.rs_nonce_required = true;
     let app = spawn_app_with(settings).await;
     let key = TestKey::new(Alg::ES256);
-    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"].as_str().unwrap().to_owned();
-    let stale = app.state.core.dpop.nonces().current(UnixTime::now().plus(-3600));
-    let want = Challenged { action: "UNAUTHORIZED", scheme: "DPoP", error: "use_dpop_nonce", code: "A056310", detail: "a valid server nonce is required" };
+    let token = app.client_credentials(Some(&key.token_proof())).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stale = app
+        .state
+        .core
+        .dpop
+        .nonces()
+        .current(UnixTime::now().plus(-3600));
+    let want = Challenged {
+        action: "UNAUTHORIZED",
+        scheme: "DPoP",
+        error: "use_dpop_nonce",
+        code: "A056310",
+        detail: "a valid server nonce is required",
+    };
     let rows = [
         ("no nonce at the resource", resource_proof(&key, &token)),
-        ("an expired nonce at the resource", key.proof_with("GET", RS_URL, UnixTime::now(), &ProofClaims { access_token: Some(&token), nonce: Some(&stale), ..Default::default() })),
+        (
+            "an expired nonce at the resource",
+            key.proof_with(
+                "GET",
+                RS_URL,
+                UnixTime::now(),
+                &ProofClaims {
+                    access_token: Some(&token),
+                    nonce: Some(&stale),
+                    ..Default::default()
+                },
+            ),
+        ),
     ];
     for (name, proof) in rows {
         let answer = introspect(&app, &introspection(&token, "DPoP", Some(&proof))).await;
