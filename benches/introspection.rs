@@ -50,6 +50,7 @@ fn bound_token(core: &Core, key: &SigningKey) -> String {
         lifetime_secs: 3600,
         properties: &[],
         extra: Default::default(),
+        grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, NOW)
         .expect("token")

@@ -114,6 +114,7 @@ pub enum StoreKind {
 pub struct StoreSettings {
     pub kind: StoreKind,
     pub max_entries: u64,
+    pub max_entries_per_owner: u64,
     pub redis_url: Secret,
     pub redis_prefix: String,
     pub timeout_ms: u64,
@@ -323,6 +324,10 @@ impl Settings {
         )?;
         positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
         positive("store.max_entries", self.store.max_entries)?;
+        positive(
+            "store.max_entries_per_owner",
+            self.store.max_entries_per_owner,
+        )?;
         positive("store.timeout_ms", self.store.timeout_ms)?;
         for (i, caller) in self.callers.iter().enumerate() {
             let key = format!("callers[{i}]");

@@ -84,7 +84,10 @@ impl Application {
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
     let s = &settings.store;
     Ok(match s.kind {
-        StoreKind::Memory => Arc::new(MemoryStore::new(s.max_entries)),
+        StoreKind::Memory => Arc::new(MemoryStore::with_owner_cap(
+            s.max_entries,
+            s.max_entries_per_owner,
+        )),
         StoreKind::Redis => {
             let timeout = Duration::from_millis(s.timeout_ms);
             let store = RedisStore::connect(s.redis_url.expose(), &s.redis_prefix, timeout)

@@ -91,13 +91,13 @@ result_codes! {
     ScopeNotAllowed = "A051308", "The requested scope is not allowed for the client.";
     DpopProofRequired = "A051309", "The client must present a DPoP proof.";
     ScopeMalformed = "A051310", "The scope parameter is malformed.";
-    StoreUnavailable = "A051101", "The replay store is unavailable; the request was refused.";
+    StoreUnavailable = "A051101", "The store is unavailable or full; the request was refused.";
     SigningFailed = "A051102", "Token signing or sealing failed.";
     // 053: refresh token errors
     RefreshTokenInvalid = "A053301", "The refresh token is invalid or has expired.";
     RefreshTokenOtherClient = "A053302", "The refresh token was issued to another client.";
     RefreshTokenKeyMismatch = "A053303", "The refresh token is bound to another DPoP key.";
-    RefreshTokenReused = "A053304", "A rotated refresh token was used again; its family is revoked.";
+    RefreshTokenReused = "A053304", "A rotated refresh token was used again; its grant is revoked.";
     RefreshTokenRevoked = "A053305", "The refresh token has been revoked.";
     // 050: authorization code errors
     CodeInvalid = "A050301", "The authorization code is not one dpopd issued, or was tampered with.";
@@ -136,7 +136,7 @@ result_codes! {
     UserInfoOpenidMissing = "A058301", "The access token does not grant the openid scope.";
     // 059: RFC 7009 revocation
     AccessTokenRevocationDone = "A059001", "The access token has been revoked.";
-    RefreshFamilyRevocationDone = "A059002", "The refresh token and its rotation family have been revoked.";
+    RefreshFamilyRevocationDone = "A059002", "The refresh token's grant has been revoked: its rotation family and every access token issued with it.";
     NothingToRevoke = "A059003", "The token is unknown or expired; nothing was revoked.";
     RevocationOtherClient = "A059004", "The token was issued to another client; nothing was revoked.";
     RevocationStoreUnavailable = "A059101", "The store is unavailable; nothing was revoked.";

@@ -8,7 +8,7 @@ use crate::clock::UnixTime;
 use crate::jose::alg::Alg;
 use crate::jose::jwk::{Jkt, JwkError, JwkMembers, PublicJwk, SignatureError};
 use crate::jose::jws::{CompactJws, JwsError};
-use crate::store::{Inserted, Namespace, SeenStore, StoreError};
+use crate::store::{Inserted, Namespace, SeenStore};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::time::Duration;
@@ -505,8 +505,8 @@ impl Validator {
             .await
         {
             Ok(Inserted::New) => Ok(checked.proof),
-            Ok(Inserted::AlreadyPresent) => Err(DpopError::Replayed),
-            Err(StoreError::Unavailable(_)) => Err(DpopError::StoreUnavailable),
+            Ok(Inserted::AlreadyPresent(_)) => Err(DpopError::Replayed),
+            Err(_) => Err(DpopError::StoreUnavailable),
         }
     }
 

@@ -68,7 +68,7 @@ pub enum AccessError {
     /// RFC 7519 §4.1.5/§4.1.6: `nbf` or `iat` lies beyond the clock skew in the future.
     #[error("token is not yet valid")]
     NotYetValid,
-    /// RFC 7009 §2: the token's `jti` is on the deny list.
+    /// RFC 7009 §2: the token's `jti`, or the grant it belongs to, is on the deny list.
     #[error("token has been revoked")]
     Revoked,
     /// The deny list could not be read: fail closed.
@@ -159,15 +159,21 @@ pub fn verify_signed(
     Ok(access)
 }
 
-/// The deny list (RFC 7009 §2): read on every call, cached token or not.
+/// The deny lists (RFC 7009 §2): the token's own `jti`, and the grant it belongs to (revoked
+/// with its refresh token, on refresh-token reuse or on code reuse); read on every call,
+/// cached token or not, in one round trip.
 async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
-    match core
-        .store
-        .contains(Namespace::RevokedToken, access.claims.jti.as_bytes())
-        .await
-    {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(AccessError::Revoked),
+    let jti = (Namespace::RevokedToken, access.claims.jti.as_bytes());
+    let found = match &access.claims.gid {
+        Some(gid) => {
+            let keys = [jti, (Namespace::GrantRevoked, gid.as_bytes())];
+            core.store.lookup(&keys).await
+        }
+        None => core.store.lookup(&[jti]).await,
+    };
+    match found {
+        Ok(values) if values.iter().all(Option::is_none) => Ok(()),
+        Ok(_) => Err(AccessError::Revoked),
         Err(_) => Err(AccessError::StoreUnavailable),
     }
 }

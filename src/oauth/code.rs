@@ -5,12 +5,12 @@
 //!
 //! Revocation on reuse (RFC 6749 §4.1.2: "the authorization server ... SHOULD revoke (when
 //! possible) all tokens previously issued based on that authorization code") needs no stored
-//! value: the tokens a code yields are named after it. The access token's `jti` and the refresh
-//! token family are derived from the code's id ([`CodeRecord::access_token_jti`],
-//! [`CodeRecord::refresh_family`]), so a second redemption can put that `jti` on the revoked
-//! list and revoke the family — every refresh token rotated from the first redemption — with
-//! nothing but the code in hand. Access tokens minted later by refreshing that family expire on
-//! their own; their family can no longer be refreshed.
+//! token: the grant a code starts is named after it. Its refresh family, which is also the
+//! grant id (`gid`) of every access token of the grant, is derived from the code's id
+//! ([`CodeRecord::refresh_family`]), and the code's single-use record holds the grant's end.
+//! A second redemption revokes that grant until then — the first access token, every refresh
+//! token rotated from it and every access token those refreshes minted — with nothing but the
+//! code in hand.
 use crate::clock::UnixTime;
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::sealed::{SealError, Sealer};

@@ -12,8 +12,14 @@ const PURPOSE: &str = "refresh_token";
 pub struct RefreshRecord {
     /// Unique per token: the rotation record's key.
     pub jti: String,
-    /// Shared by every token rotated from the same grant.
+    /// Shared by every token rotated from the same grant: the grant id (`gid`) of its access
+    /// tokens.
     pub fam: String,
+    /// The rotation generation: 0 for the grant's first refresh token, one more for each
+    /// rotation. A public client's token is accepted only while the store's generation of the
+    /// family is this one (RFC 9700 §4.14.2).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gen: u32,
     pub cid: String,
     pub sub: String,
     pub scp: Vec<String>,
@@ -34,6 +40,10 @@ pub enum RefreshError {
     Invalid(SealError),
     #[error("refresh token has expired")]
     Expired,
+}
+
+fn is_zero(gen: &u32) -> bool {
+    *gen == 0
 }
 
 impl RefreshRecord {
@@ -68,6 +78,7 @@ mod tests {
         RefreshRecord {
             jti: "j".into(),
             fam: "f".into(),
+            gen: 0,
             cid: "c".into(),
             sub: "s".into(),
             scp: vec!["read".into()],

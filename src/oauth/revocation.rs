@@ -1,16 +1,17 @@
 //! Token revocation (RFC 7009) as one domain call: the client authenticates exactly as at the
 //! token endpoint (RFC 7009 §2.1, RFC 6749 §2.3); an access token's `jti` goes on the store's
-//! deny list until the token's `exp`, and a refresh token revokes its whole rotation family.
+//! deny list until the token's `exp`, and a refresh token revokes its whole grant (RFC 7009
+//! §2.1, RFC 9700 §4.14.2): its rotation family and every access token issued with it.
 //! Tokens that are unknown, expired or issued to another client are left alone and the answer
 //! is still success (RFC 7009 §2.2): the client learns nothing about tokens that are not its own.
 use crate::clock::UnixTime;
 use crate::oauth::access::{self, AccessError};
 use crate::oauth::clients::{ClientAuthError, Presented};
-use crate::oauth::grants::revoke_family;
+use crate::oauth::grants::revoke_grant;
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
 use crate::oauth::Core;
-use crate::store::Namespace;
+use crate::store::{Entry, Namespace, Owner};
 use std::time::Duration;
 
 /// One revocation call, as the authorization server forwarded it.
@@ -29,7 +30,8 @@ pub struct RevocationCall<'a> {
 pub enum Revoked {
     /// The access token's `jti` is on the deny list until its `exp`.
     AccessToken,
-    /// The refresh token's rotation family is revoked.
+    /// The refresh token's grant is revoked: its rotation family and every access token
+    /// issued with it.
     RefreshFamily,
     /// Nothing to revoke (RFC 7009 §2.2).
     Nothing(NotRevoked),
@@ -83,8 +85,11 @@ pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, R
             return Ok(Revoked::Nothing(NotRevoked::OtherClient));
         }
         let ttl = Duration::from_secs((access.claims.exp - now.secs()).max(1) as u64);
+        let owner = Owner::of(&access.claims.client_id, &access.claims.sub);
+        let entry =
+            Entry::new(Namespace::RevokedToken, access.claims.jti.as_bytes(), ttl).owner(owner);
         core.store
-            .insert_if_absent(Namespace::RevokedToken, access.claims.jti.as_bytes(), ttl)
+            .insert(entry)
             .await
             .map_err(|_| RevocationError::StoreUnavailable)?;
         core.verified_access.forget(token);
@@ -98,7 +103,8 @@ pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, R
     if record.cid != client.id {
         return Ok(Revoked::Nothing(NotRevoked::OtherClient));
     }
-    revoke_family(core, &record.fam)
+    let owner = Owner::of(&record.cid, &record.sub);
+    revoke_grant(core, &record.fam, owner, record.exp, now)
         .await
         .map_err(|_| RevocationError::StoreUnavailable)?;
     Ok(Revoked::RefreshFamily)

@@ -9,7 +9,7 @@ use crate::dpop::proof::{DpopError, Validator};
 use crate::jose::jwk::Jkt;
 use crate::oauth::client_proof::{self, SentProof, SentProofError};
 use crate::oauth::clients::GrantType;
-use crate::oauth::grants::{self, Binding, Issued, Lifetimes, Prepared, TokenError};
+use crate::oauth::grants::{self, Binding, Issued, Lifetimes, Plan, Prepared, TokenError};
 use crate::oauth::{scope, Core, Property};
 
 /// One delegated issuance, as the caller forwarded it.
@@ -157,7 +157,8 @@ async fn run(
         access: call.access_token_duration,
         refresh: call.refresh_token_duration,
     };
-    grants::issue(core, client, lifetimes, prepared, binding, now).map_err(|e| match e {
+    let plan = Plan::new(core, client, lifetimes, &prepared, now);
+    grants::issue(core, client, plan, prepared, binding, now).map_err(|e| match e {
         TokenError::StoreUnavailable => CreateError::StoreUnavailable,
         TokenError::TooLarge => CreateError::TooLarge,
         _ => CreateError::Signing,

@@ -26,8 +26,8 @@ pub enum Inactive {
     Access(AccessError),
     #[error("refresh token: {0}")]
     Refresh(RefreshError),
-    /// The refresh token's rotation family was revoked (reuse detected, or RFC 7009).
-    #[error("refresh token family has been revoked")]
+    /// The refresh token's grant was revoked (reuse detected, or RFC 7009).
+    #[error("refresh token's grant has been revoked")]
     RefreshRevoked,
     /// A public client's refresh token that was already exchanged (RFC 9700 §4.14.2).
     #[error("refresh token has been rotated")]
@@ -66,19 +66,26 @@ pub async fn token_info(
         Ok(record) => record,
         Err(e) => return Ok(TokenInfo::Inactive(Inactive::Refresh(e))),
     };
-    let store = core.store.as_ref();
-    let unavailable = |_| TokenInfoError::StoreUnavailable;
-    if store
-        .contains(Namespace::RefreshFamilyRevoked, record.fam.as_bytes())
+    let family = record.fam.as_bytes();
+    let keys = [
+        (Namespace::GrantRevoked, family),
+        (Namespace::RefreshGeneration, family),
+    ];
+    let found = core
+        .store
+        .lookup(&keys)
         .await
-        .map_err(unavailable)?
-    {
+        .map_err(|_| TokenInfoError::StoreUnavailable)?;
+    if found.first().is_some_and(Option::is_some) {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRevoked));
     }
-    if store
-        .contains(Namespace::RefreshRotated, record.jti.as_bytes())
-        .await
-        .map_err(unavailable)?
+    // A public client's family moves to the next generation at every refresh: a token of an
+    // earlier one has been exchanged already.
+    if found
+        .get(1)
+        .copied()
+        .flatten()
+        .is_some_and(|current| current > i64::from(record.gen))
     {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRotated));
     }

@@ -21,6 +21,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "jti",
     "cnf",
     "prp",
+    "gid",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +60,11 @@ pub struct AccessClaims {
     pub cnf: Option<Cnf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prp: Option<String>,
+    /// The grant the token belongs to (its refresh family): revoking the grant (RFC 7009 §2.1,
+    /// RFC 9700 §4.14.2, RFC 6749 §4.1.2 code reuse) refuses every token that carries it.
+    /// Opaque to clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
     /// `jwtAtClaims` from the caller.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -100,6 +106,8 @@ pub struct AccessGrant<'a> {
     pub lifetime_secs: i64,
     pub properties: &'a [Property],
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The grant id (`gid`), when the token belongs to a grant that can be revoked as a whole.
+    pub grant_id: Option<&'a str>,
 }
 
 /// Why no access token was minted.
@@ -162,6 +170,7 @@ pub fn mint_named(
             jkt: j.as_str().to_owned(),
         }),
         prp,
+        gid: grant.grant_id.map(str::to_owned),
         extra: grant.extra,
     };
     let payload = serde_json::to_vec(&claims).map_err(|e| KeyError::Invalid(e.to_string()))?;
@@ -212,6 +221,7 @@ mod tests {
             lifetime_secs: 60,
             properties: &props,
             extra: Default::default(),
+            grant_id: Some("family-1"),
         };
         let minted = mint(&keys, &sealer, "https://as", grant, UnixTime(1000)).unwrap();
         let verified = keys.verify(&minted.token).unwrap();
@@ -223,6 +233,7 @@ mod tests {
         );
         assert_eq!(claims.cnf.unwrap().jkt, jkt.as_str());
         assert_eq!(claims.aud, Audience::One("https://api".into()));
+        assert_eq!(claims.gid.as_deref(), Some("family-1"));
         let opened = sealer.open("prp", &claims.prp.unwrap()).unwrap();
         assert!(
             !String::from_utf8_lossy(&verified.payload).contains("gold"),

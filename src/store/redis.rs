@@ -1,10 +1,11 @@
-//! Redis store for several replicas: `SET key 1 NX PX ttl` through an async `ConnectionManager`,
-//! keys namespaced and hashed, every call bounded by a timeout so a dead Redis fails closed.
+//! Redis store for several replicas: `SET key value NX GET PX ttl` (Redis 7), `MGET` and one Lua
+//! compare-and-set script through an async `ConnectionManager`, keys namespaced and hashed,
+//! every call bounded by a timeout so a dead Redis fails closed.
 //!
 //! The `ConnectionManager` reconnects by itself after an I/O error: while Redis is down every
 //! call returns `Unavailable` within the timeout, and once it is back calls succeed again
 //! without restarting dpopd.
-use super::{Inserted, Namespace, SeenStore, StoreError, StoreFuture};
+use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -138,41 +139,86 @@ fn ttl_millis(ttl: Duration) -> u64 {
         .max(1)
 }
 
+/// Compare-and-set: the value moves from `ARGV[1]` (or from nothing) to `ARGV[2]`
+/// with a new `PX` of `ARGV[3]`; any other value is returned unchanged. One script, so the
+/// read and the write are one step on the server.
+const ADVANCE: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return false
+end
+return v
+";
+
+fn parse_value(op: &str, text: &str) -> Result<i64, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Unavailable(format!("redis {op}: a value is not a number")))
+}
+
 impl SeenStore for RedisStore {
-    fn insert_if_absent<'a>(
-        &'a self,
-        ns: Namespace,
-        key: &'a [u8],
-        ttl: Duration,
-    ) -> StoreFuture<'a, Inserted> {
+    fn insert<'a>(&'a self, entry: Entry<'a>) -> StoreFuture<'a, Inserted> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.redis_key(ns, key))
-            .arg(1)
+        cmd.arg(self.redis_key(entry.ns, entry.key))
+            .arg(entry.value)
             .arg("NX")
+            .arg("GET")
             .arg("PX")
-            .arg(ttl_millis(ttl));
+            .arg(ttl_millis(entry.ttl));
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            // SET NX is atomic on the server: exactly one caller across all replicas gets OK.
-            let reply: redis::Value = self.call("insert", cmd.query_async(&mut conn)).await?;
-            match reply {
-                redis::Value::Okay => Ok(Inserted::New),
-                redis::Value::SimpleString(s) if s == "OK" => Ok(Inserted::New),
-                redis::Value::Nil => Ok(Inserted::AlreadyPresent),
-                other => Err(StoreError::Unavailable(format!(
-                    "redis insert: unexpected reply {other:?}"
-                ))),
+            // SET NX is atomic on the server: exactly one caller across all replicas gets the
+            // key; with GET (Redis 7) the others learn its value in the same round trip.
+            let previous: Option<String> = self.call("insert", cmd.query_async(&mut conn)).await?;
+            match previous {
+                None => Ok(Inserted::New),
+                Some(text) => Ok(Inserted::AlreadyPresent(parse_value("insert", &text)?)),
             }
         })
     }
 
-    fn contains<'a>(&'a self, ns: Namespace, key: &'a [u8]) -> StoreFuture<'a, bool> {
-        let mut cmd = redis::cmd("EXISTS");
-        cmd.arg(self.redis_key(ns, key));
+    fn advance<'a>(&'a self, entry: Entry<'a>, expected: i64) -> StoreFuture<'a, Advanced> {
+        let key = self.redis_key(entry.ns, entry.key);
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let count: u64 = self.call("contains", cmd.query_async(&mut conn)).await?;
-            Ok(count > 0)
+            let script = redis::Script::new(ADVANCE);
+            let mut invocation = script.key(key);
+            invocation
+                .arg(expected)
+                .arg(entry.value)
+                .arg(ttl_millis(entry.ttl));
+            let current: Option<String> = self
+                .call("advance", invocation.invoke_async(&mut conn))
+                .await?;
+            match current {
+                None => Ok(Advanced::Done),
+                Some(text) => Ok(Advanced::Conflict(parse_value("advance", &text)?)),
+            }
+        })
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        keys: &'a [(Namespace, &'a [u8])],
+    ) -> StoreFuture<'a, Vec<Option<i64>>> {
+        let mut cmd = redis::cmd("MGET");
+        for (ns, key) in keys {
+            cmd.arg(self.redis_key(*ns, key));
+        }
+        Box::pin(async move {
+            if keys.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut conn = self.conn.clone();
+            let values: Vec<Option<String>> =
+                self.call("lookup", cmd.query_async(&mut conn)).await?;
+            if values.len() != keys.len() {
+                return Err(StoreError::Unavailable("redis lookup: short reply".into()));
+            }
+            values
+                .into_iter()
+                .map(|v| v.map(|text| parse_value("lookup", &text)).transpose())
+                .collect()
         })
     }
 
@@ -287,6 +333,25 @@ mod tests {
             return;
         };
         contract::entries_expire_after_their_own_ttl(&store).await;
+        cleanup(&store).await;
+    }
+
+    #[tokio::test]
+    async fn values_are_kept_and_advanced_atomically() {
+        let Some((store, _server)) = store_or_skip("values").await else {
+            return;
+        };
+        contract::values_are_kept_and_advanced_atomically(&store).await;
+        cleanup(&store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_advances_yield_one_done() {
+        let Some((store, _server)) = store_or_skip("advances").await else {
+            return;
+        };
+        let store = std::sync::Arc::new(store);
+        contract::concurrent_advances_of_one_key_yield_one_done(store.clone()).await;
         cleanup(&store).await;
     }
 
@@ -478,7 +543,7 @@ mod tests {
         );
         assert_eq!(
             store.insert_if_absent(Namespace::DpopJti, b"a", HOUR).await,
-            Ok(Inserted::AlreadyPresent)
+            Ok(Inserted::AlreadyPresent(1))
         );
     }
 }

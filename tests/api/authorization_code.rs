@@ -9,7 +9,7 @@ use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
 use dpopd::jose::Alg;
 use dpopd::oauth::grants::{self, GrantProblem, TokenCall, TokenError};
-use dpopd::store::Namespace;
+use dpopd::store::{contains, Namespace};
 use serde_json::json;
 
 #[tokio::test]
@@ -159,12 +159,13 @@ async fn a_reused_code_fails_and_revokes_the_tokens_it_produced() {
     let first = redeem(&app, &code, VERIFIER, Some(&key.token_proof())).await;
     assert_eq!(first["action"], "OK", "{first}");
     let access_token = first["accessToken"].as_str().unwrap().to_owned();
-    let jti = claims(&access_token)["jti"].as_str().unwrap().to_owned();
+    let gid = claims(&access_token)["gid"].as_str().unwrap().to_owned();
     let store = app.state.core.store.clone();
-    assert!(!store
-        .contains(Namespace::RevokedToken, jti.as_bytes())
-        .await
-        .unwrap());
+    assert!(
+        !contains(store.as_ref(), Namespace::GrantRevoked, gid.as_bytes())
+            .await
+            .unwrap()
+    );
     let at_resource = || {
         introspection(
             &access_token,
@@ -178,11 +179,10 @@ async fn a_reused_code_fails_and_revokes_the_tokens_it_produced() {
     assert_eq!(content(&second)["error"], "invalid_grant");
     assert_eq!(second["resultCode"], "A050307");
     assert!(
-        store
-            .contains(Namespace::RevokedToken, jti.as_bytes())
+        contains(store.as_ref(), Namespace::GrantRevoked, gid.as_bytes())
             .await
             .unwrap(),
-        "the first access token is revoked"
+        "the grant of the first redemption is revoked"
     );
     assert_eq!(
         introspect(&app, &at_resource()).await["resultCode"],

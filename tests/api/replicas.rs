@@ -145,6 +145,7 @@ async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
     let rt = RefreshRecord {
         jti: "rt-r".into(),
         fam: "fam-r".into(),
+        gen: 0,
         cid: PUBLIC.into(),
         sub: "bob".into(),
         scp: vec!["read".into()],
@@ -311,5 +312,70 @@ async fn a_retired_but_listed_key_still_verifies_and_a_removed_key_does_not() {
             .unwrap()
             .contains("invalid_token"),
         "{answer}"
+    );
+}
+
+/// Revoking a refresh token on one replica refuses the grant's access tokens on the other, and
+/// the record lives as long as the grant, not a configured maximum.
+#[tokio::test]
+async fn a_grant_revoked_on_one_replica_is_refused_on_the_other_for_its_remaining_life() {
+    let Some(redis) = redis_or_skip("grant revocation across replicas") else {
+        return;
+    };
+    let settings = redis_settings(&redis);
+    let lifetime = settings.tokens.refresh_token_lifetime_secs as i64;
+    let (a, b) = (
+        spawn_app_with(settings.clone()).await,
+        spawn_app_with(settings).await,
+    );
+    let key = TestKey::new(Alg::ES256);
+    let (_, issued) = a
+        .post(
+            "/auth/token",
+            &json!({
+                "parameters": "grant_type=client_credentials&scope=read",
+                "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1, "dpop": key.token_proof(),
+            }),
+        )
+        .await;
+    let at = issued["accessToken"].as_str().unwrap().to_owned();
+    let rt = issued["refreshToken"].as_str().unwrap().to_owned();
+    let (_, revoked) = a
+        .post(
+            "/auth/revocation",
+            &json!({ "parameters": format!("token={rt}"), "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 }),
+        )
+        .await;
+    assert_eq!(revoked["resultCode"], "A059002", "{revoked}");
+    let on_b = crate::resource::introspect(
+        &b,
+        &crate::resource::introspection(
+            &at,
+            "DPoP",
+            Some(&crate::resource::resource_proof(&key, &at)),
+        ),
+    )
+    .await;
+    assert_eq!(on_b["resultCode"], "A056305", "{on_b}");
+
+    let gid = crate::code_flow::claims(&at)["gid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hashed = dpopd::store::hashed_key(dpopd::store::Namespace::GrantRevoked, gid.as_bytes());
+    let hex: String = hashed.iter().map(|b| format!("{b:02x}")).collect();
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("dpopd:{hex}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        pttl > (lifetime - 60) * 1000 && pttl <= lifetime * 1000,
+        "revoked for the grant's remaining life ({lifetime} s), not longer: PTTL {pttl} ms"
     );
 }

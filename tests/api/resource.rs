@@ -48,6 +48,7 @@ pub fn mint(app: &TestApp, spec: Mint<'_>) -> String {
         lifetime_secs: spec.lifetime,
         properties: &[],
         extra: Default::default(),
+        grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, spec.iat)
         .expect("token")

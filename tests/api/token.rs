@@ -225,6 +225,7 @@ fn public_refresh_token(app: &TestApp, jkt: Option<String>) -> String {
     RefreshRecord {
         jti: "rt-1".into(),
         fam: "family-1".into(),
+        gen: 0,
         cid: PUBLIC.into(),
         sub: "alice".into(),
         scp: vec!["read".into()],

@@ -3,7 +3,7 @@ use super::*;
 use crate::dpop::client::{self, sign_parts, ProofClaims};
 use crate::jose::keys::SigningKey;
 use crate::store::memory::MemoryStore;
-use crate::store::StoreFuture;
+use crate::store::{Advanced, Entry, StoreError, StoreFuture};
 use serde_json::{json, Value};
 
 const NOW: UnixTime = UnixTime(1_700_000_000);
@@ -280,26 +280,24 @@ fn replay_ttl_covers_the_whole_acceptance_window() {
 
 struct DownStore;
 
+fn down<T: Send + 'static>() -> StoreFuture<'static, T> {
+    Box::pin(std::future::ready(Err(StoreError::Unavailable(
+        "down".into(),
+    ))))
+}
+
 impl SeenStore for DownStore {
-    fn insert_if_absent<'a>(
-        &'a self,
-        _: Namespace,
-        _: &'a [u8],
-        _: Duration,
-    ) -> StoreFuture<'a, Inserted> {
-        Box::pin(std::future::ready(Err(StoreError::Unavailable(
-            "down".into(),
-        ))))
+    fn insert<'a>(&'a self, _: Entry<'a>) -> StoreFuture<'a, Inserted> {
+        down()
     }
-    fn contains<'a>(&'a self, _: Namespace, _: &'a [u8]) -> StoreFuture<'a, bool> {
-        Box::pin(std::future::ready(Err(StoreError::Unavailable(
-            "down".into(),
-        ))))
+    fn advance<'a>(&'a self, _: Entry<'a>, _: i64) -> StoreFuture<'a, Advanced> {
+        down()
+    }
+    fn lookup<'a>(&'a self, _: &'a [(Namespace, &'a [u8])]) -> StoreFuture<'a, Vec<Option<i64>>> {
+        down()
     }
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(std::future::ready(Err(StoreError::Unavailable(
-            "down".into(),
-        ))))
+        down()
     }
 }
 

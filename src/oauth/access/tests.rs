@@ -32,6 +32,7 @@ pub(crate) fn mint(core: &Core, jkt: Option<&Jkt>, iat: UnixTime) -> String {
         lifetime_secs: 3600,
         properties: &properties,
         extra: Default::default(),
+        grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, iat)
         .unwrap()
@@ -246,25 +247,30 @@ fn a_revoked_jti_is_refused_even_when_cached() {
 #[test]
 fn an_unreachable_deny_list_fails_closed() {
     struct Down;
+    fn down<T: Send + 'static>() -> crate::store::StoreFuture<'static, T> {
+        Box::pin(std::future::ready(Err(
+            crate::store::StoreError::Unavailable("down".into()),
+        )))
+    }
     impl crate::store::SeenStore for Down {
-        fn insert_if_absent<'a>(
+        fn insert<'a>(
             &'a self,
-            _: Namespace,
-            _: &'a [u8],
-            _: Duration,
+            _: crate::store::Entry<'a>,
         ) -> crate::store::StoreFuture<'a, crate::store::Inserted> {
-            Box::pin(std::future::ready(Err(
-                crate::store::StoreError::Unavailable("down".into()),
-            )))
+            down()
         }
-        fn contains<'a>(
+        fn advance<'a>(
             &'a self,
-            _: Namespace,
-            _: &'a [u8],
-        ) -> crate::store::StoreFuture<'a, bool> {
-            Box::pin(std::future::ready(Err(
-                crate::store::StoreError::Unavailable("down".into()),
-            )))
+            _: crate::store::Entry<'a>,
+            _: i64,
+        ) -> crate::store::StoreFuture<'a, crate::store::Advanced> {
+            down()
+        }
+        fn lookup<'a>(
+            &'a self,
+            _: &'a [(Namespace, &'a [u8])],
+        ) -> crate::store::StoreFuture<'a, Vec<Option<i64>>> {
+            down()
         }
         fn ping(&self) -> crate::store::StoreFuture<'_, ()> {
             Box::pin(std::future::ready(Ok(())))

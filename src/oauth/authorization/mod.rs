@@ -108,7 +108,7 @@ impl Pending {
             .await
         {
             Ok(Inserted::New) => Ok(()),
-            Ok(Inserted::AlreadyPresent) => Err(PendingError::Used),
+            Ok(Inserted::AlreadyPresent(_)) => Err(PendingError::Used),
             Err(_) => Err(PendingError::StoreUnavailable),
         }
     }

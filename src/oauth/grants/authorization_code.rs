@@ -4,7 +4,7 @@
 //! proof at PAR — a proof made with that key. Single use is checked last, so a refused call
 //! (e.g. `use_dpop_nonce`) leaves the code usable; a second redemption revokes what the first
 //! one issued (see [`crate::oauth::code`] for how that works without stored state).
-use super::refresh_token::revoke_family;
+use super::refresh_token::{remaining, revoke_grant};
 use super::{GrantProblem, Prepared, RequestProblem, TokenError};
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
@@ -12,8 +12,7 @@ use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::code::{CodeError, CodeRecord};
 use crate::oauth::params::Params;
 use crate::oauth::{pkce, Core};
-use crate::store::{Inserted, Namespace};
-use std::time::Duration;
+use crate::store::{Entry, Inserted, Namespace, Owner};
 
 /// The code the client presented, opened and checked statelessly.
 pub(crate) struct Presented {
@@ -69,33 +68,34 @@ impl Presented {
         }
     }
 
-    /// The stateful part, run last: the code is spent; a second redemption revokes the access
-    /// token and the refresh family the first one produced.
-    pub async fn consume(&self, core: &Core, now: UnixTime) -> Result<(), TokenError> {
-        let store = core.store.as_ref();
-        let unavailable = |_| TokenError::StoreUnavailable;
+    /// The stateful part, run last: the code is spent, its record holding `grant_end`, the
+    /// last moment the tokens about to be issued can be used. A second redemption revokes
+    /// that grant — the first redemption's access token and refresh family, and every token
+    /// refreshed from it — until then.
+    pub async fn consume(
+        &self,
+        core: &Core,
+        grant_end: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), TokenError> {
         // Remembered until the code expires: from then on it is refused as expired in prepare.
-        let remaining = Duration::from_secs((self.record.exp - now.secs()).max(1) as u64);
-        match store
-            .insert_if_absent(Namespace::Code, self.record.id.as_bytes(), remaining)
+        let spent = Entry::new(
+            Namespace::Code,
+            self.record.id.as_bytes(),
+            remaining(self.record.exp, now),
+        )
+        .value(grant_end.secs());
+        match core
+            .store
+            .insert(spent)
             .await
-            .map_err(unavailable)?
+            .map_err(|_| TokenError::StoreUnavailable)?
         {
             Inserted::New => Ok(()),
-            Inserted::AlreadyPresent => {
-                revoke_family(core, &self.record.refresh_family()).await?;
-                // The first access token lives at most this long after the code expired.
-                let longest = core
-                    .access_lifetime_secs
-                    .max(core.max_lifetime_override_secs);
-                let ttl = Duration::from_secs(
-                    (self.record.exp - now.secs()).max(0) as u64 + longest.max(1) as u64,
-                );
-                let jti = self.record.access_token_jti();
-                store
-                    .insert_if_absent(Namespace::RevokedToken, jti.as_bytes(), ttl)
-                    .await
-                    .map_err(unavailable)?;
+            Inserted::AlreadyPresent(first_grant_end) => {
+                let owner = Owner::of(&self.record.cid, &self.record.sub);
+                let grant = self.record.refresh_family();
+                revoke_grant(core, &grant, owner, first_grant_end, now).await?;
                 Err(TokenError::InvalidGrant(GrantProblem::CodeReused))
             }
         }

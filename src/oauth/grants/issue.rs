@@ -54,26 +54,75 @@ impl Binding {
     }
 }
 
+/// When the tokens of one issuance expire. Every access token of a grant that has refresh
+/// tokens expires at the latest with the grant (its refresh family), so revoking the grant
+/// needs a record only for the grant's remaining life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub access_expires_at: UnixTime,
+    /// The refresh token's expiry (the grant's end) when one is issued or kept.
+    pub refresh_expires_at: Option<UnixTime>,
+}
+
+impl Plan {
+    pub fn new(
+        core: &Core,
+        client: &Client,
+        lifetimes: Lifetimes,
+        prepared: &Prepared,
+        now: UnixTime,
+    ) -> Plan {
+        let refresh_expires_at = match &prepared.refresh {
+            Some(presented) => Some(presented.record.expires_at()),
+            None if client.may_use(GrantType::RefreshToken) => Some(now.plus(lifetime(
+                core,
+                lifetimes.refresh,
+                core.refresh_lifetime_secs,
+            ))),
+            None => None,
+        };
+        let access = now.plus(lifetime(core, lifetimes.access, core.access_lifetime_secs));
+        Plan {
+            access_expires_at: refresh_expires_at.map_or(access, |end| access.min(end)),
+            refresh_expires_at,
+        }
+    }
+
+    /// The end of the grant: the last moment any of its tokens can be used.
+    pub fn grant_end(&self) -> UnixTime {
+        self.refresh_expires_at
+            .map_or(self.access_expires_at, |end| {
+                end.max(self.access_expires_at)
+            })
+    }
+}
+
 pub(crate) fn issue(
     core: &Core,
     client: &Client,
-    lifetimes: Lifetimes,
+    plan: Plan,
     prepared: Prepared,
     binding: Binding,
     now: UnixTime,
 ) -> Result<Issued, TokenError> {
     let jkt = binding.jkt;
-    let access_duration = lifetime(core, lifetimes.access, core.access_lifetime_secs);
     let audience = if client.audience.is_empty() {
         core.default_audience.clone()
     } else {
         client.audience.clone()
     };
-    // RFC 6749 §4.1.2: a code's token is named after the code, so a reused code can revoke it.
+    // RFC 6749 §4.1.2: a code's token is named after the code, and so is its grant, so a
+    // reused code can revoke both.
     let jti = prepared
         .code
         .as_ref()
         .map_or_else(crate::oauth::random_id, |c| c.record.access_token_jti());
+    let family = match (&prepared.refresh, &prepared.code) {
+        (Some(presented), _) => Some(presented.record.fam.clone()),
+        (None, Some(code)) => Some(code.record.refresh_family()),
+        (None, None) if plan.refresh_expires_at.is_some() => Some(crate::oauth::random_id()),
+        (None, None) => None,
+    };
     let minted = tokens::mint_named(
         &core.keys,
         &core.sealer,
@@ -84,9 +133,10 @@ pub(crate) fn issue(
             scopes: &prepared.scopes,
             audience,
             jkt: jkt.as_ref(),
-            lifetime_secs: access_duration,
+            lifetime_secs: plan.access_expires_at.secs() - now.secs(),
             properties: &prepared.properties,
             extra: prepared.extra.clone(),
+            grant_id: family.as_deref(),
         },
         jti,
         now,
@@ -95,8 +145,13 @@ pub(crate) fn issue(
         MintError::TooLarge => TokenError::TooLarge,
         MintError::Key(_) => TokenError::Signing,
     })?;
-    let (refresh_token, refresh_expires_at) =
-        refresh_token(core, client, lifetimes, &prepared, jkt.as_ref(), now)?;
+    let refresh_token = refresh_token(client, plan, &prepared, family, jkt.as_ref(), now)?
+        .map(|record| {
+            record
+                .seal(&core.sealer)
+                .map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))
+        })
+        .transpose()?;
     Ok(Issued {
         grant: prepared.grant,
         client_id: client.id.clone(),
@@ -104,9 +159,16 @@ pub(crate) fn issue(
         scopes: prepared.scopes,
         access_token: minted.token,
         access_expires_at: minted.expires_at,
-        access_duration,
-        refresh_token,
-        refresh_expires_at,
+        access_duration: minted.expires_at.secs() - now.secs(),
+        refresh_token: refresh_token.or_else(|| {
+            // A confidential client keeps the refresh token it presented.
+            prepared
+                .refresh
+                .as_ref()
+                .filter(|_| !client.is_public())
+                .map(|p| p.text.clone())
+        }),
+        refresh_expires_at: plan.refresh_expires_at,
         token_type: token_type(jkt.as_ref()),
         jkt,
         properties: prepared.properties,
@@ -122,62 +184,55 @@ fn lifetime(core: &Core, requested: Option<u64>, default: i64) -> i64 {
     }
 }
 
-/// Client credentials, authorization code, delegated issuance: a new family if the client may
-/// refresh (for a code, the family named after it). Refresh: a confidential client keeps its
-/// token; a public client gets the next token of the same family, still bound to the same key
-/// and expiring with the original grant.
+/// The refresh token to seal, if a new one is due. Client credentials, authorization code,
+/// delegated issuance: a new family if the client may refresh (for a code, the family named
+/// after it). Refresh: a confidential client keeps its token (none is sealed); a public client
+/// gets the next generation of the same family, expiring with the original grant, bound to the
+/// key it was bound to — or, for a token not yet bound, to the key of the proof that came with
+/// this refresh (RFC 9449 §5: once a public client has shown a key, its refresh tokens are
+/// bound to it).
 fn refresh_token(
-    core: &Core,
     client: &Client,
-    lifetimes: Lifetimes,
+    plan: Plan,
     prepared: &Prepared,
+    family: Option<String>,
     jkt: Option<&Jkt>,
     now: UnixTime,
-) -> Result<(Option<String>, Option<UnixTime>), TokenError> {
-    let record = match &prepared.refresh {
-        Some(presented) if !client.is_public() => {
-            return Ok((
-                Some(presented.text.clone()),
-                Some(presented.record.expires_at()),
-            ));
+) -> Result<Option<RefreshRecord>, TokenError> {
+    let (Some(expires_at), Some(fam)) = (plan.refresh_expires_at, family) else {
+        return Ok(None);
+    };
+    let bound_to_proof = || {
+        // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
+        if client.is_public() {
+            jkt.map(|j| j.as_str().to_owned())
+        } else {
+            None
         }
-        Some(presented) => RefreshRecord {
+    };
+    Ok(match &prepared.refresh {
+        Some(_) if !client.is_public() => None,
+        Some(presented) => Some(RefreshRecord {
             jti: crate::oauth::random_id(),
+            gen: presented.record.gen + 1,
             iat: now.secs(),
+            jkt: presented.record.jkt.clone().or_else(bound_to_proof),
             ..presented.record.clone()
-        },
-        None if client.may_use(GrantType::RefreshToken) => RefreshRecord {
+        }),
+        None => Some(RefreshRecord {
             jti: crate::oauth::random_id(),
-            fam: prepared
-                .code
-                .as_ref()
-                .map_or_else(crate::oauth::random_id, |c| c.record.refresh_family()),
+            fam,
+            gen: 0,
             cid: client.id.clone(),
             sub: prepared.subject.clone(),
             scp: prepared.scopes.clone(),
             iat: now.secs(),
-            exp: now
-                .plus(lifetime(
-                    core,
-                    lifetimes.refresh,
-                    core.refresh_lifetime_secs,
-                ))
-                .secs(),
-            // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
-            jkt: if client.is_public() {
-                jkt.map(|j| j.as_str().to_owned())
-            } else {
-                None
-            },
+            exp: expires_at.secs(),
+            jkt: bound_to_proof(),
             prp: prepared.properties.clone(),
             ext: prepared.extra.clone(),
-        },
-        None => return Ok((None, None)),
-    };
-    let sealed = record
-        .seal(&core.sealer)
-        .map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))?;
-    Ok((Some(sealed), Some(record.expires_at())))
+        }),
+    })
 }
 
 impl Issued {

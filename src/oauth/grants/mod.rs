@@ -18,8 +18,8 @@ use crate::oauth::tokens::TokenType;
 use crate::oauth::{Core, Property};
 
 pub use issue::Issued;
-pub(crate) use issue::{issue, Binding, Lifetimes};
-pub use refresh_token::revoke_family;
+pub(crate) use issue::{issue, Binding, Lifetimes, Plan};
+pub use refresh_token::revoke_grant;
 
 /// One call of the token endpoint, as the caller forwarded it.
 #[derive(Debug, Clone, Default)]
@@ -195,20 +195,21 @@ async fn run(
         ),
         None => None,
     };
-    if let Some(rt) = &prepared.refresh {
-        rt.consume(core, client, now).await?;
-    }
-    if let Some(code) = &prepared.code {
-        code.consume(core, now).await?;
-    }
     let lifetimes = Lifetimes {
         access: call.access_token_duration,
         refresh: call.refresh_token_duration,
     };
+    let plan = Plan::new(core, client, lifetimes, &prepared, now);
+    if let Some(rt) = &prepared.refresh {
+        rt.consume(core, client, now).await?;
+    }
+    if let Some(code) = &prepared.code {
+        code.consume(core, plan.grant_end(), now).await?;
+    }
     issue::issue(
         core,
         client,
-        lifetimes,
+        plan,
         prepared,
         Binding::of(proof.as_ref()),
         now,

@@ -1,6 +1,12 @@
 //! The refresh token grant (RFC 6749 §6) with DPoP (RFC 9449 §5): a public client's refresh
 //! token is bound to its DPoP key and rotates on every use; a rotated token that comes back
-//! revokes its whole family. A confidential client's token is bound to the client and kept.
+//! revokes its whole grant (RFC 9700 §4.14.2). A confidential client's token is bound to the
+//! client and kept.
+//!
+//! Rotation is tracked per family, not per token: the store holds the generation of the
+//! family's current token, and a refresh advances it from the presented token's generation in
+//! one atomic step. A token of an older generation is a reuse. One record per grant however
+//! often it rotates.
 use super::{GrantProblem, Prepared, RequestProblem, TokenError};
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
@@ -8,7 +14,7 @@ use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::Params;
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
 use crate::oauth::{scope, Core};
-use crate::store::{Inserted, Namespace};
+use crate::store::{Advanced, Entry, Namespace, Owner};
 use std::time::Duration;
 
 /// The refresh token the client presented, opened and checked statelessly.
@@ -69,8 +75,9 @@ impl Presented {
         }
     }
 
-    /// The stateful part, run last: the family must not be revoked, and a public client's
-    /// token is spent (a second use revokes the family).
+    /// The stateful part, run last: the grant must not be revoked, and a public client's token
+    /// is spent by advancing its family's generation (a token of an older generation revokes
+    /// the grant).
     pub async fn consume(
         &self,
         core: &Core,
@@ -79,8 +86,8 @@ impl Presented {
     ) -> Result<(), TokenError> {
         let store = core.store.as_ref();
         let unavailable = |_| TokenError::StoreUnavailable;
-        if store
-            .contains(Namespace::RefreshFamilyRevoked, self.record.fam.as_bytes())
+        let family = self.record.fam.as_bytes();
+        if crate::store::contains(store, Namespace::GrantRevoked, family)
             .await
             .map_err(unavailable)?
         {
@@ -89,34 +96,61 @@ impl Presented {
         if !client.is_public() {
             return Ok(());
         }
-        let remaining = Duration::from_secs((self.record.exp - now.secs()).max(1) as u64);
+        let next = Entry::new(
+            Namespace::RefreshGeneration,
+            family,
+            remaining(self.record.exp, now),
+        )
+        .value(i64::from(self.record.gen) + 1)
+        .owner(owner_of(&self.record));
         match store
-            .insert_if_absent(
-                Namespace::RefreshRotated,
-                self.record.jti.as_bytes(),
-                remaining,
-            )
+            .advance(next, i64::from(self.record.gen))
             .await
             .map_err(unavailable)?
         {
-            Inserted::New => Ok(()),
-            Inserted::AlreadyPresent => {
-                revoke_family(core, &self.record.fam).await?;
+            Advanced::Done => Ok(()),
+            Advanced::Conflict(_) => {
+                revoke_grant(
+                    core,
+                    &self.record.fam,
+                    owner_of(&self.record),
+                    self.record.exp,
+                    now,
+                )
+                .await?;
                 Err(TokenError::InvalidGrant(GrantProblem::RefreshReused))
             }
         }
     }
 }
 
-/// Revokes every refresh token of a family for as long as any of them could live.
-pub async fn revoke_family(core: &Core, family: &str) -> Result<(), TokenError> {
-    let ttl = Duration::from_secs(
-        core.refresh_lifetime_secs
-            .max(core.max_lifetime_override_secs)
-            .max(1) as u64,
-    );
+/// The owner of a grant's records: its client and subject.
+pub(crate) fn owner_of(record: &RefreshRecord) -> Owner {
+    Owner::of(&record.cid, &record.sub)
+}
+
+/// The time from `now` to `exp` (at least a second, so a record is always written).
+pub(crate) fn remaining(exp: i64, now: UnixTime) -> Duration {
+    Duration::from_secs((exp - now.secs()).max(1) as u64)
+}
+
+/// Revokes a grant — its refresh family and every access token carrying its id — until
+/// `end`, the last moment any of its tokens could be used.
+pub async fn revoke_grant(
+    core: &Core,
+    grant_id: &str,
+    owner: Owner,
+    end: i64,
+    now: UnixTime,
+) -> Result<(), TokenError> {
+    let entry = Entry::new(
+        Namespace::GrantRevoked,
+        grant_id.as_bytes(),
+        remaining(end, now),
+    )
+    .owner(owner);
     core.store
-        .insert_if_absent(Namespace::RefreshFamilyRevoked, family.as_bytes(), ttl)
+        .insert(entry)
         .await
         .map(|_| ())
         .map_err(|_| TokenError::StoreUnavailable)

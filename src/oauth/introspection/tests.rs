@@ -31,6 +31,7 @@ fn fig13_access() -> VerifiedAccess {
             jkt: FIG14_JKT.into(),
         }),
         prp: None,
+        gid: None,
         extra: Default::default(),
     };
     VerifiedAccess {

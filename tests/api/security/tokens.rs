@@ -743,6 +743,7 @@ async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant()
         RefreshRecord {
             jti: dpopd::oauth::random_id(),
             fam: dpopd::oauth::random_id(),
+            gen: 0,
             cid: cid.into(),
             sub: "alice".into(),
             scp: vec!["read".into()],
