@@ -82,6 +82,7 @@ fn round_trips(core: &Core, data: &[u8]) {
             lifetime_secs: 60,
             properties: &[],
             extra: Default::default(),
+            grant_id: None,
         };
         let minted =
             mint(&core.keys, &core.sealer, ISSUER, grant, NOW).expect("minting never fails");
