@@ -66,7 +66,7 @@ export class Dpopd {
       text = await response.text();
     } catch (err) {
       const timedOut = err?.name === 'TimeoutError' || err?.cause?.name === 'TimeoutError';
-      throw new DpopdUnavailable(path, timedOut ? `no answer within ${this.#timeoutMs} ms` : `unreachable (${err?.cause?.code ?? err?.message ?? err})`);
+      throw new DpopdUnavailable(path, timedOut ? `no answer within ${this.#timeoutMs} ms` : `unreachable (${err?.cause?.code ?? err?.cause?.message ?? err?.message ?? err})`);
     }
     if (status !== 200) {
       // A non-200 is an API error (caller credentials, role, malformed call) or dpopd failing:
