@@ -13,7 +13,7 @@ export function dpopdExpress(options = {}) {
 
   // The form body verbatim: read here, or taken from a parser that kept it as text.
   async function formBody(req) {
-    if (req._body || req.body !== undefined && req.readableEnded) {
+    if (req._body || (req.body !== undefined && req.readableEnded)) {
       if (typeof req.body === 'string') return req.body;
       if (Buffer.isBuffer(req.body)) return req.body.toString('utf8');
       throw new BodyAlreadyParsed('the form body was parsed before dpopd-relay: mount its handlers before express.urlencoded(), or use express.text({ type: "application/x-www-form-urlencoded" })');

@@ -171,3 +171,15 @@ describe('relay configuration', () => {
     assert.throws(() => new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's', timeoutMs: 0 }), /timeoutMs/);
   });
 });
+
+describe('protect requirements', () => {
+  test('a scope given as a string, an empty scope or a non-string subject fails when the route is made', async () => {
+    const { dpopdExpress } = await import('../src/express.js');
+    const dpopd = dpopdExpress({ publicUrl: 'https://as.example', caller: 'c', secret: 's' });
+    assert.throws(() => dpopd.protect({ scopes: 'read' }), /arrays of non-empty strings/);
+    assert.throws(() => dpopd.protect({ scopes: [''] }), /arrays of non-empty strings/);
+    assert.throws(() => dpopd.protect({ resources: [1] }), /arrays of non-empty strings/);
+    assert.throws(() => dpopd.protect({ subject: 7 }), /subject/);
+    assert.equal(typeof dpopd.protect({ scopes: ['read'], resources: ['https://api.example'], subject: 'alice' }), 'function');
+  });
+});

@@ -182,3 +182,15 @@ def test_caller_credentials_come_from_the_environment_and_are_required(monkeypat
 def test_a_timeout_must_be_positive():
     with pytest.raises(ValueError, match="timeout"):
         Relay(public_url="https://as.example", caller="c", secret="s", timeout=0)
+
+
+@pytest.mark.parametrize("requirements", [
+    {"scopes": "read"},
+    {"scopes": [""]},
+    {"resources": [1]},
+    {"subject": 7},
+], ids=["scope-as-string", "empty-scope", "resource-not-a-string", "subject-not-a-string"])
+def test_protect_refuses_requirements_dpopd_would_refuse_when_the_route_is_made(requirements):
+    from dpopd_relay.flask import FlaskRelay
+    with pytest.raises(TypeError, match="protect"):
+        FlaskRelay(public_url="https://as.example", caller="c", secret="s").protect(**requirements)
