@@ -2,6 +2,7 @@
 dpopd, on Flask and dpopd-relay (clients/python). Every protocol decision is dpopd's; the
 package relays its answers (status, Cache-Control, DPoP-Nonce, WWW-Authenticate) and answers 503
 when dpopd cannot be asked."""
+
 import os
 
 from flask import Flask, g, jsonify
@@ -31,8 +32,12 @@ app.post("/revoke")(dpopd.revocation)
 @dpopd.protect(scopes=["read"])
 def resource():
     principal = g.dpopd
-    body = {"message": "hello from the resource server", "subject": principal.subject,
-            "clientId": principal.client_id, "scopes": list(principal.scopes)}
+    body = {
+        "message": "hello from the resource server",
+        "subject": principal.subject,
+        "clientId": principal.client_id,
+        "scopes": list(principal.scopes),
+    }
     return jsonify(body), 200, {"Cache-Control": "no-store"}
 
 

@@ -54,6 +54,7 @@ def make_app(framework: str, **relay_settings) -> App:
 
 def _flask(settings) -> App:
     from flask import Flask, g, jsonify
+
     from dpopd_relay.flask import FlaskRelay
 
     app = Flask("relay-test")
@@ -62,9 +63,15 @@ def _flask(settings) -> App:
     app.post("/token")(dpopd.token)
     app.post("/par")(dpopd.par)
     app.post("/revoke")(dpopd.revocation)
-    app.add_url_rule("/authorize", "authorize", methods=["GET", "POST"],
-                     view_func=lambda: dpopd.authorize(lambda i: dpopd.issue(i.ticket, "alice")))
-    app.add_url_rule("/authorize-deny", "deny", view_func=lambda: dpopd.authorize(lambda i: dpopd.fail(i.ticket, "DENIED")))
+    app.add_url_rule(
+        "/authorize",
+        "authorize",
+        methods=["GET", "POST"],
+        view_func=lambda: dpopd.authorize(lambda i: dpopd.issue(i.ticket, "alice")),
+    )
+    app.add_url_rule(
+        "/authorize-deny", "deny", view_func=lambda: dpopd.authorize(lambda i: dpopd.fail(i.ticket, "DENIED"))
+    )
     app.add_url_rule("/authorize-show", "show", view_func=lambda: dpopd.authorize(lambda i: jsonify(asdict(i))))
 
     @app.route("/resource", methods=["GET", "POST"])
@@ -103,11 +110,13 @@ def _asgi_send(app):
     def send(method, path, headers, body):
         response = client.request(method, path, headers=headers, content=body)
         return Result(response.status_code, _lower(response.headers.multi_items()), response.text)
+
     return send, client
 
 
 def _fastapi(settings) -> App:
     from fastapi import Depends, FastAPI, Request
+
     from dpopd_relay import Principal
     from dpopd_relay.starlette import StarletteRelay
 
@@ -159,6 +168,7 @@ def _starlette(settings) -> App:
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Route
+
     from dpopd_relay.starlette import StarletteRelay
 
     dpopd = StarletteRelay(**settings)
@@ -190,16 +200,18 @@ def _starlette(settings) -> App:
     async def write_resource(request):
         return JSONResponse(state.served(request.state.dpopd))
 
-    app = Starlette(routes=[
-        Route("/token", dpopd.token, methods=["POST"]),
-        Route("/par", dpopd.par, methods=["POST"]),
-        Route("/revoke", dpopd.revocation, methods=["POST"]),
-        Route("/authorize", authorize, methods=["GET", "POST"]),
-        Route("/authorize-deny", authorize_deny),
-        Route("/authorize-show", authorize_show),
-        Route("/resource", resource, methods=["GET", "POST"]),
-        Route("/write-resource", write_resource),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/token", dpopd.token, methods=["POST"]),
+            Route("/par", dpopd.par, methods=["POST"]),
+            Route("/revoke", dpopd.revocation, methods=["POST"]),
+            Route("/authorize", authorize, methods=["GET", "POST"]),
+            Route("/authorize-deny", authorize_deny),
+            Route("/authorize-show", authorize_show),
+            Route("/resource", resource, methods=["GET", "POST"]),
+            Route("/write-resource", write_resource),
+        ]
+    )
     state.send_raw, client = _asgi_send(app)
     state.close = lambda: client.__exit__(None, None, None)
     return state
@@ -211,14 +223,20 @@ def _django(settings) -> App:
 
     if not django_settings.configured:
         django_settings.configure(
-            DEBUG=False, SECRET_KEY="test-only", ALLOWED_HOSTS=["*"], ROOT_URLCONF=None, USE_TZ=True,
+            DEBUG=False,
+            SECRET_KEY="test-only",
+            ALLOWED_HOSTS=["*"],
+            ROOT_URLCONF=None,
+            USE_TZ=True,
             MIDDLEWARE=["django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware"],
-            INSTALLED_APPS=[])
+            INSTALLED_APPS=[],
+        )
         django.setup()
     from django.http import JsonResponse
     from django.test import Client, override_settings
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
+
     from dpopd_relay.django import DjangoRelay
 
     dpopd = DjangoRelay(**settings)
@@ -237,7 +255,9 @@ def _django(settings) -> App:
         path("token", dpopd.token),
         path("par", dpopd.par),
         path("revoke", dpopd.revocation),
-        path("authorize", csrf_exempt(lambda request: dpopd.authorize(request, lambda i: dpopd.issue(i.ticket, "alice")))),
+        path(
+            "authorize", csrf_exempt(lambda request: dpopd.authorize(request, lambda i: dpopd.issue(i.ticket, "alice")))
+        ),
         path("authorize-deny", lambda request: dpopd.authorize(request, lambda i: dpopd.fail(i.ticket, "DENIED"))),
         path("authorize-show", lambda request: dpopd.authorize(request, lambda i: JsonResponse(asdict(i)))),
         path("resource", csrf_exempt(resource)),

@@ -1,5 +1,6 @@
 """Fixtures: one dpopd per configuration for the whole run (development mode; nonces required;
 production mode with a client whose id and secret need RFC 6749 §2.3.1 encoding)."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,8 @@ def nonce_dpopd():
 @pytest.fixture(scope="session")
 def odd_dpopd():
     # A JSON string is a TOML basic string for these characters.
-    server = Dpopd(config=f"""
+    server = Dpopd(
+        config=f"""
 [[callers]]
 key = "demo-caller"
 secret = "demo-caller-secret"
@@ -46,7 +48,8 @@ client_secret = {json.dumps(ODD_SECRET)}
 auth_method = "client_secret_basic"
 grant_types = ["client_credentials"]
 scopes = ["read"]
-""")
+"""
+    )
     yield server
     server.stop()
 
@@ -60,6 +63,7 @@ def app_factory():
         app = make_app(framework, **settings)
         made.append(app)
         return app
+
     yield make
     for app in made:
         app.close()

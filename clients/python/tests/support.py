@@ -1,6 +1,7 @@
 """Test support: a real dpopd (the debug build of this repository; `DPOPD_BIN` overrides the
 path) on a free 127.0.0.1 port under `timeout`, stand-ins for a failing dpopd, DPoP proofs made
 with `cryptography`, and client credentials encoded as RFC 6749 §2.3.1 has a client do."""
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 ROOT = Path(__file__).resolve().parents[3]
-DPOPD_BIN = os.environ.get("DPOPD_BIN") or str(Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug" / "dpopd")
+DPOPD_BIN = os.environ.get("DPOPD_BIN") or str(
+    Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "debug" / "dpopd"
+)
 CALLER = {"caller": "demo-caller", "secret": "demo-caller-secret"}
 PUBLIC_URL = "https://api.test"
 
@@ -48,8 +51,17 @@ class Dpopd:
             path.write_text(config + "\n" + keys)
             args += ["--config", str(path)]
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self._log, env={
-            "PATH": os.environ["PATH"], "DPOPD__SERVER__PORT": str(port), "DPOPD__LOG__LEVEL": "warn", **(env or {})})
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            env={
+                "PATH": os.environ["PATH"],
+                "DPOPD__SERVER__PORT": str(port),
+                "DPOPD__LOG__LEVEL": "warn",
+                **(env or {}),
+            },
+        )
         for _ in range(200):
             if self.process.poll() is not None:
                 break
@@ -123,8 +135,12 @@ class DpopKey:
     def __init__(self):
         self._private = ec.generate_private_key(ec.SECP256R1())
         numbers = self._private.public_key().public_numbers()
-        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64u(numbers.x.to_bytes(32, "big")),
-                    "y": b64u(numbers.y.to_bytes(32, "big"))}
+        self.jwk = {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64u(numbers.x.to_bytes(32, "big")),
+            "y": b64u(numbers.y.to_bytes(32, "big")),
+        }
         # RFC 7638 §3.2: required members in lexicographic order, no spaces.
         canonical = json.dumps({k: self.jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
         self.jkt = b64u(hashlib.sha256(canonical.encode()).digest())

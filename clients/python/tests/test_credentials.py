@@ -1,6 +1,7 @@
 """Client credentials with every character RFC 6749 §2.3.1 makes a client encode, against a
 dpopd that has such a client registered; and the raw-header path (`clientAuthorization`),
 checked on the call dpopd receives."""
+
 from __future__ import annotations
 
 import base64
@@ -17,10 +18,16 @@ FORM = ("Content-Type", "application/x-www-form-urlencoded")
 pytestmark = pytest.mark.parametrize("framework", FRAMEWORKS)
 
 
-def test_an_id_and_secret_with_every_special_character_authenticate_when_form_urlencoded(framework, odd_dpopd, app_factory):
+def test_an_id_and_secret_with_every_special_character_authenticate_when_form_urlencoded(
+    framework, odd_dpopd, app_factory
+):
     app = app_factory(framework, dpopd_url=odd_dpopd.url, **CALLER)
-    response = app.send("POST", "/token", [FORM, ("Authorization", basic(ODD_ID, ODD_SECRET)),
-                                           ("DPoP", DpopKey().proof("POST", f"{PUBLIC_URL}/token"))], "grant_type=client_credentials")
+    response = app.send(
+        "POST",
+        "/token",
+        [FORM, ("Authorization", basic(ODD_ID, ODD_SECRET)), ("DPoP", DpopKey().proof("POST", f"{PUBLIC_URL}/token"))],
+        "grant_type=client_credentials",
+    )
     assert response.status == 200, response.body
     assert response.json()["token_type"] == "DPoP"
 
@@ -34,8 +41,12 @@ def test_the_same_secret_sent_without_form_encoding_fails(framework, odd_dpopd, 
 
 
 def test_forwarding_sends_the_header_verbatim_and_no_decoded_credentials(framework, app_factory):
-    fake = Fake(lambda call: {"action": "UNAUTHORIZED" if call["path"] == "/pushed_auth_req" else "INVALID_CLIENT",
-                              "responseContent": '{"error":"invalid_client"}'})
+    fake = Fake(
+        lambda call: {
+            "action": "UNAUTHORIZED" if call["path"] == "/pushed_auth_req" else "INVALID_CLIENT",
+            "responseContent": '{"error":"invalid_client"}',
+        }
+    )
     try:
         app = app_factory(framework, dpopd_url=fake.url, **CALLER)
         app.relay.forward_client_authorization = True

@@ -1,6 +1,7 @@
 """A relay must never serve a request dpopd did not clear: dpopd stopped, answering HTTP 500,
 garbage or an answer it never gives, or not answering in time is 503 with a JSON error, and the
 protected handler never runs. dpopd's own INTERNAL_SERVER_ERROR is 500 with a JSON error."""
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,12 @@ def test_dpopd_stopped_is_503_json_and_the_handler_never_runs(framework, app_fac
     try:
         app = app_factory(framework, dpopd_url=dpopd.url, **CALLER)
         key = DpopKey()
-        before = app.send("POST", "/token", [FORM, ("Authorization", CLIENT), ("DPoP", key.proof("POST", f"{PUBLIC_URL}/token"))],
-                          "grant_type=client_credentials&scope=read")
+        before = app.send(
+            "POST",
+            "/token",
+            [FORM, ("Authorization", CLIENT), ("DPoP", key.proof("POST", f"{PUBLIC_URL}/token"))],
+            "grant_type=client_credentials&scope=read",
+        )
         assert before.status == 200
     finally:
         dpopd.stop()
@@ -51,18 +56,38 @@ BROKEN = [
     ("http-500", "http500", ()),
     ("garbage", "garbage", ()),
     ("no-action", lambda call: {"resultCode": "A001101"}, ()),
-    ("action-never-answered", lambda call: {"action": "LOCATION", "responseContent": "https://x.example/"}, ("authorize",)),
+    (
+        "action-never-answered",
+        lambda call: {"action": "LOCATION", "responseContent": "https://x.example/"},
+        ("authorize",),
+    ),
     ("ok-without-sufficient", lambda call: {"action": "OK", "responseContent": "{}", "sufficient": False}, ("token",)),
-    ("ok-without-subject", lambda call: {"action": "OK", "sufficient": True, "clientId": "c", "scopes": ["read"]},
-     ("token", "authorize")),
+    (
+        "ok-without-subject",
+        lambda call: {"action": "OK", "sufficient": True, "clientId": "c", "scopes": ["read"]},
+        ("token", "authorize"),
+    ),
     ("refusal-without-challenge", lambda call: {"action": "UNAUTHORIZED"}, ("authorize",)),
-    ("challenge-splitting-the-header", lambda call: {"action": "UNAUTHORIZED", "responseContent": "DPoP\r\nSet-Cookie: x=1"},
-     ("authorize",)),
-    ("nonce-that-is-not-one", lambda call: {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}',
-                                            "dpopNonce": "a b"}, ("authorize",)),
-    ("token-body-not-json", lambda call: {"action": "OK", "responseContent": "access_token=x"}, ("resource", "authorize")),
-    ("redirect-splitting-the-header", lambda call: {"action": "LOCATION", "responseContent": "https://x.example/\r\nSet-Cookie: x"},
-     ("token", "resource")),
+    (
+        "challenge-splitting-the-header",
+        lambda call: {"action": "UNAUTHORIZED", "responseContent": "DPoP\r\nSet-Cookie: x=1"},
+        ("authorize",),
+    ),
+    (
+        "nonce-that-is-not-one",
+        lambda call: {"action": "BAD_REQUEST", "responseContent": '{"error":"invalid_request"}', "dpopNonce": "a b"},
+        ("authorize",),
+    ),
+    (
+        "token-body-not-json",
+        lambda call: {"action": "OK", "responseContent": "access_token=x"},
+        ("resource", "authorize"),
+    ),
+    (
+        "redirect-splitting-the-header",
+        lambda call: {"action": "LOCATION", "responseContent": "https://x.example/\r\nSet-Cookie: x"},
+        ("token", "resource"),
+    ),
 ]
 
 
@@ -88,7 +113,9 @@ def test_dpopd_not_answering_within_the_timeout_is_503_in_about_that_time(framew
 
 
 def test_dpopds_internal_server_error_is_500_server_error_without_a_challenge(framework, app_factory):
-    fake = Fake(lambda call: {"action": "INTERNAL_SERVER_ERROR", "resultCode": "A056101", "resultMessage": "[A056101] store"})
+    fake = Fake(
+        lambda call: {"action": "INTERNAL_SERVER_ERROR", "resultCode": "A056101", "resultMessage": "[A056101] store"}
+    )
     try:
         app = app_factory(framework, dpopd_url=fake.url, **CALLER)
         token = app.send("POST", "/token", [FORM, ("Authorization", CLIENT)], "grant_type=client_credentials")

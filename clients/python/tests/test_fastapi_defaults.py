@@ -1,6 +1,7 @@
 """FastAPI without `StarletteRelay.install(app)`: a refused request still gets dpopd's status and
 headers (the challenge, the nonce) through FastAPI's own HTTPException handler, and a dpopd
 failure is still 503; only the body is FastAPI's."""
+
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
@@ -20,6 +21,7 @@ def app_without_install(dpopd_url: str) -> tuple[FastAPI, list]:
     async def resource(principal: Principal = Depends(dpopd.protect(scopes=["read"]))):
         runs.append(principal)
         return {"subject": principal.subject}
+
     return app, runs
 
 

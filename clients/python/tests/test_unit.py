@@ -1,5 +1,6 @@
 """The relay's pure parts, without a dpopd: RFC 6749 §2.3.1 decoding of client credentials,
 the DPoP header count and access token from raw and comma-joined headers, the public URL."""
+
 from __future__ import annotations
 
 import base64
@@ -17,16 +18,20 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@pytest.mark.parametrize("client_id, secret", [
-    ("demo-client", "demo-client-secret"),
-    ("a-b.c_d~e", "s-._~"),
-    ("urn:client:1", "p:a:ss"),
-    ("100%+id", "%2B+%"),
-    ("my client", " secret with spaces "),
-    ("clïent-é", "sécret-€-日本"),
-    ("id-._~:%+ é'", "s-._~:%+ é€/?#[]@!$&'()*,;="),
-    ("public", ""),
-], ids=["plain", "unreserved", "colons", "percent-plus", "spaces", "non-ascii", "everything", "empty-secret"])
+@pytest.mark.parametrize(
+    "client_id, secret",
+    [
+        ("demo-client", "demo-client-secret"),
+        ("a-b.c_d~e", "s-._~"),
+        ("urn:client:1", "p:a:ss"),
+        ("100%+id", "%2B+%"),
+        ("my client", " secret with spaces "),
+        ("clïent-é", "sécret-€-日本"),
+        ("id-._~:%+ é'", "s-._~:%+ é€/?#[]@!$&'()*,;="),
+        ("public", ""),
+    ],
+    ids=["plain", "unreserved", "colons", "percent-plus", "spaces", "non-ascii", "everything", "empty-secret"],
+)
 def test_form_urlencoded_credentials_decode_back_exactly(client_id, secret):
     assert decode_basic(basic(client_id, secret)) == (client_id, secret)
 
@@ -44,15 +49,19 @@ def test_the_scheme_is_case_insensitive_and_padding_optional():
     assert decode_basic(f"bAsIc {b64('ab:c').rstrip('=')}") == ("ab", "c")
 
 
-@pytest.mark.parametrize("header", [
-    f"Basic {b64('no-colon')}",
-    "Basic ###",
-    "Basic YQ=x",
-    "Basic YR==",  # padding bits set: not what an encoder makes
-    "Basic " + base64.b64encode(b"a:\xff").decode(),
-    "Basic",
-    f"Basic {b64('a:b')} {b64('c:d')}",
-], ids=["no-colon", "not-base64", "bad-padding", "non-canonical", "not-utf8", "empty", "two-tokens"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Basic {b64('no-colon')}",
+        "Basic ###",
+        "Basic YQ=x",
+        "Basic YR==",  # padding bits set: not what an encoder makes
+        "Basic " + base64.b64encode(b"a:\xff").decode(),
+        "Basic",
+        f"Basic {b64('a:b')} {b64('c:d')}",
+    ],
+    ids=["no-colon", "not-base64", "bad-padding", "non-canonical", "not-utf8", "empty", "two-tokens"],
+)
 def test_a_basic_header_that_does_not_decode_is_malformed(header):
     assert decode_basic(header) is None
     credentials = client_credential_fields(header, forward=False)
@@ -92,7 +101,10 @@ def request(headers, url="/token?q=1", joined=False, encrypted=False):
 
 
 def test_dpop_headers_are_counted_as_sent_on_asgi():
-    assert dpop_fields(request([("host", "x"), ("dpop", "a.b.c"), ("DPoP", "d.e.f")])) == {"dpop": "a.b.c", "dpopHeaderCount": 2}
+    assert dpop_fields(request([("host", "x"), ("dpop", "a.b.c"), ("DPoP", "d.e.f")])) == {
+        "dpop": "a.b.c",
+        "dpopHeaderCount": 2,
+    }
     assert dpop_fields(request([("dpop", "a.b.c")])) == {"dpop": "a.b.c", "dpopHeaderCount": 1}
     assert dpop_fields(request([])) == {"dpopHeaderCount": 0}
 
@@ -104,7 +116,10 @@ def test_a_comma_joined_dpop_value_under_wsgi_is_two_headers():
 
 
 def test_the_access_token_and_scheme_come_from_one_authorization_header():
-    assert access_token_fields(request([("Authorization", "DPoP abc.def-_~+/=")])) == {"token": "abc.def-_~+/=", "tokenScheme": "DPoP"}
+    assert access_token_fields(request([("Authorization", "DPoP abc.def-_~+/=")])) == {
+        "token": "abc.def-_~+/=",
+        "tokenScheme": "DPoP",
+    }
     assert access_token_fields(request([("authorization", "bearer abc")])) == {"token": "abc", "tokenScheme": "Bearer"}
     assert access_token_fields(request([("Authorization", "Basic abc")])) == {}
     assert access_token_fields(request([("Authorization", "DPoP a,DPoP b")], joined=True)) == {}
@@ -121,11 +136,18 @@ def test_path_and_query_of_a_request_target():
 def test_the_wsgi_request_target_is_the_raw_uri_or_the_path_escaped_again():
     assert wsgi_target({"REQUEST_URI": "/a%2Fb?x=1", "PATH_INFO": "/a/b"}) == "/a%2Fb?x=1"
     assert wsgi_target({"RAW_URI": "http://as.example/token?x"}) == "/token?x"
-    assert wsgi_target({"SCRIPT_NAME": "/app", "PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "q=1"}) == "/app/caf%C3%A9%20x?q=1"
+    assert (
+        wsgi_target({"SCRIPT_NAME": "/app", "PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "q=1"})
+        == "/app/caf%C3%A9%20x?q=1"
+    )
 
 
-FORGED = [("Host", "evil.example"), ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Proto", "http"),
-          ("Forwarded", "host=evil.example")]
+FORGED = [
+    ("Host", "evil.example"),
+    ("X-Forwarded-Host", "evil.example"),
+    ("X-Forwarded-Proto", "http"),
+    ("Forwarded", "host=evil.example"),
+]
 
 
 def test_public_url_wins_over_every_header_the_client_could_forge():
@@ -134,28 +156,57 @@ def test_public_url_wins_over_every_header_the_client_could_forge():
 
 def test_a_trusted_proxy_the_x_forwarded_value_it_appended_last():
     htu = htu_resolver(None, True)
-    assert htu(request([("Host", "internal:3000"), ("X-Forwarded-Proto", "https"),
-                        ("X-Forwarded-Host", "evil.example, as.example")])) == "https://as.example/token"
-    assert htu(request([("Host", "internal"), ("X-Forwarded-Host", "evil.example"),
-                        ("X-Forwarded-Host", "as.example:8443")])) == "http://as.example:8443/token"
+    assert (
+        htu(
+            request(
+                [
+                    ("Host", "internal:3000"),
+                    ("X-Forwarded-Proto", "https"),
+                    ("X-Forwarded-Host", "evil.example, as.example"),
+                ]
+            )
+        )
+        == "https://as.example/token"
+    )
+    assert (
+        htu(
+            request(
+                [("Host", "internal"), ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Host", "as.example:8443")]
+            )
+        )
+        == "http://as.example:8443/token"
+    )
 
 
 def test_a_trusted_proxy_forwarded_before_x_forwarded():
     htu = htu_resolver(None, True)
-    assert htu(request([("Forwarded", 'for=1.2.3.4;proto=http;host=evil, for=5.6.7.8;proto=https;host="as.example"'),
-                        ("X-Forwarded-Host", "other")])) == "https://as.example/token"
+    assert (
+        htu(
+            request(
+                [
+                    ("Forwarded", 'for=1.2.3.4;proto=http;host=evil, for=5.6.7.8;proto=https;host="as.example"'),
+                    ("X-Forwarded-Host", "other"),
+                ]
+            )
+        )
+        == "https://as.example/token"
+    )
 
 
 def test_a_trusted_proxy_that_names_nothing_the_host_header_and_connection():
     assert htu_resolver(None, True)(request([("Host", "as.example")], encrypted=True)) == "https://as.example/token"
 
 
-@pytest.mark.parametrize("headers", [
-    [("X-Forwarded-Proto", "gopher"), ("Host", "as.example")],
-    [("Host", "as.example/path")],
-    [("Host", "a"), ("Host", "b")],
-    [],
-], ids=["scheme", "host-with-path", "two-hosts", "nothing"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-Forwarded-Proto", "gopher"), ("Host", "as.example")],
+        [("Host", "as.example/path")],
+        [("Host", "a"), ("Host", "b")],
+        [],
+    ],
+    ids=["scheme", "host-with-path", "two-hosts", "nothing"],
+)
 def test_an_unusable_origin_gives_no_htu(headers):
     assert htu_resolver(None, True)(request(headers)) is None
 
@@ -184,13 +235,18 @@ def test_a_timeout_must_be_positive():
         Relay(public_url="https://as.example", caller="c", secret="s", timeout=0)
 
 
-@pytest.mark.parametrize("requirements", [
-    {"scopes": "read"},
-    {"scopes": [""]},
-    {"resources": [1]},
-    {"subject": 7},
-], ids=["scope-as-string", "empty-scope", "resource-not-a-string", "subject-not-a-string"])
+@pytest.mark.parametrize(
+    "requirements",
+    [
+        {"scopes": "read"},
+        {"scopes": [""]},
+        {"resources": [1]},
+        {"subject": 7},
+    ],
+    ids=["scope-as-string", "empty-scope", "resource-not-a-string", "subject-not-a-string"],
+)
 def test_protect_refuses_requirements_dpopd_would_refuse_when_the_route_is_made(requirements):
     from dpopd_relay.flask import FlaskRelay
+
     with pytest.raises(TypeError, match="protect"):
         FlaskRelay(public_url="https://as.example", caller="c", secret="s").protect(**requirements)

@@ -2,7 +2,8 @@
 `AsyncRelay` (async) take a framework-neutral `RelayRequest` and return what to send the
 client; `dpopd_relay.flask`, `dpopd_relay.starlette` (FastAPI too) and `dpopd_relay.django`
 wrap them for each framework."""
-from ._core import Allowed, DpopdUnavailable, Interaction, Principal, Reply
+
+from ._answers import Allowed, DpopdUnavailable, Interaction, Principal, Reply
 from ._request import RelayRequest
 from .aio import AsyncRelay
 from .sync import Relay

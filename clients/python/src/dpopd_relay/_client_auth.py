@@ -5,6 +5,7 @@
 - decode `Basic` here per RFC 6749 §2.3.1 (base64, split at the first colon, form-urldecode
   both parts) and send `clientId`/`clientSecret` (for a dpopd without `clientAuthorization`).
 """
+
 from __future__ import annotations
 
 import base64

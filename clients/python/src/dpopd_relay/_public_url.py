@@ -2,10 +2,11 @@
 or TLS terminator is not what this process sees. It comes from configuration (`public_url`), or,
 only when the application says its proxy is trusted, from the proxy's headers: they are the
 client's to forge otherwise, and a forged host would let a proof made for another server pass."""
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from ._request import RelayRequest, path_of
@@ -20,17 +21,27 @@ def htu_resolver(public_url: str | None, trust_proxy: bool) -> Callable[[RelayRe
         base = _checked_public_url(public_url)
         return lambda request: base + path_of(request.url)
     if trust_proxy is True:
+
         def from_proxy(request: RelayRequest) -> str | None:
             origin = _forwarded_origin(request)
             return None if origin is None else origin + path_of(request.url)
+
         return from_proxy
-    raise ValueError("dpopd_relay: set public_url (the URL clients call this server at), "
-                     "or trust_proxy=True behind a proxy you trust")
+    raise ValueError(
+        "dpopd_relay: set public_url (the URL clients call this server at), "
+        "or trust_proxy=True behind a proxy you trust"
+    )
 
 
 def _checked_public_url(text: str) -> str:
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment or "@" in parts.netloc:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
         raise ValueError(f"dpopd_relay: public_url must be an http(s) URL without query, fragment or user: {text}")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}".rstrip("/")
 

@@ -3,11 +3,12 @@ the header list as the server gave it. ASGI gives every header line; WSGI (and s
 Django) gives one value per name with repeated headers joined by commas, which the relay
 undoes where it matters: a DPoP proof is a compact JWS and never contains a comma, so a
 comma-joined `DPoP` value is two or more headers."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import quote
 
 
@@ -94,7 +95,7 @@ def wsgi_target(environ: dict) -> str:
     if target:
         # An absolute-form target (RFC 9112 §3.2.2) names the origin too; keep path and query.
         match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", target)
-        return (target[match.end():] or "/") if match else target
+        return (target[match.end() :] or "/") if match else target
     path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1").decode("utf-8", "replace")
     query = environ.get("QUERY_STRING", "")
     return quote(path, safe=_PATH_SAFE) + ("?" + query if query else "")

@@ -1,15 +1,17 @@
 """`AsyncRelay`: the relay steps run with an async httpx client, for ASGI applications
 (Starlette, FastAPI). Every method returns what to send the client; none raises for a dpopd
 failure. The whole dpopd call is bounded by `timeout` (anyio, so asyncio and trio alike)."""
+
 from __future__ import annotations
 
-from typing import Callable, Sequence, TypeVar, Union
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import anyio
 import httpx
 
-from ._core import (MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, Call, DpopdUnavailable, Interaction, Reply, Settings,
-                    Step, Steps, parse_answer)
+from ._answers import MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, DpopdUnavailable, Interaction, Reply, parse_answer
+from ._core import Call, Settings, Step, Steps
 from ._request import RelayRequest
 
 T = TypeVar("T")
@@ -31,8 +33,12 @@ class AsyncRelay(Steps):
         size = 0
         try:
             with anyio.fail_after(self.settings.timeout):
-                async with self._client.stream("POST", self.settings.dpopd_url + path, json=body, headers={
-                        "Authorization": self.settings.caller_authorization, "Accept": "application/json"}) as response:
+                async with self._client.stream(
+                    "POST",
+                    self.settings.dpopd_url + path,
+                    json=body,
+                    headers={"Authorization": self.settings.caller_authorization, "Accept": "application/json"},
+                ) as response:
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
                         if size > MAX_ANSWER_BYTES:
@@ -65,19 +71,35 @@ class AsyncRelay(Steps):
     async def revocation(self, request: RelayRequest) -> Reply:
         return await self._run("/auth/revocation", lambda: self.revocation_step(request))
 
-    async def authorization(self, request: RelayRequest) -> Union[Interaction, Reply]:
+    async def authorization(self, request: RelayRequest) -> Interaction | Reply:
         return await self._run("/auth/authorization", lambda: self.authorization_step(request))
 
-    async def issue(self, ticket: str, subject: str, *, scopes: Sequence[str] | None = None,
-                    properties: Sequence[dict] | None = None, jwt_at_claims: str | None = None) -> Reply:
-        return await self._run("/auth/authorization/issue",
-                               lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims))
+    async def issue(
+        self,
+        ticket: str,
+        subject: str,
+        *,
+        scopes: Sequence[str] | None = None,
+        properties: Sequence[dict] | None = None,
+        jwt_at_claims: str | None = None,
+    ) -> Reply:
+        return await self._run(
+            "/auth/authorization/issue", lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims)
+        )
 
     async def fail(self, ticket: str, reason: str, *, description: str | None = None) -> Reply:
         return await self._run("/auth/authorization/fail", lambda: self.fail_step(ticket, reason, description))
 
-    async def introspect(self, request: RelayRequest, *, scopes: Sequence[str] | None = None,
-                         subject: str | None = None, resources: Sequence[str] | None = None,
-                         dpop_nonce_required: bool | None = None) -> Union[Allowed, Reply]:
-        return await self._run("/auth/introspection", lambda: self.introspection_step(
-            request, scopes, subject, resources, dpop_nonce_required))
+    async def introspect(
+        self,
+        request: RelayRequest,
+        *,
+        scopes: Sequence[str] | None = None,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Allowed | Reply:
+        return await self._run(
+            "/auth/introspection",
+            lambda: self.introspection_step(request, scopes, subject, resources, dpop_nonce_required),
+        )

@@ -3,16 +3,19 @@ POST only), the authorization endpoint as a helper, and `protect(scopes=...)` fo
 which puts the token's subject, client id and scopes on `request.dpopd`. Django gives one
 value per header with repeated headers joined by commas (`request.META`); the relay counts a
 comma-joined `DPoP` value as that many headers."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ._core import TOO_LARGE, Allowed, Interaction, Reply, check_requirements
+from ._answers import TOO_LARGE, Allowed, Interaction, Reply
+from ._core import check_requirements
 from ._request import RelayRequest, wsgi_headers, wsgi_target
 from .sync import Relay
 
@@ -25,8 +28,9 @@ class DjangoRelay:
         self.relay = relay or Relay(**settings)
         # Clients post to these without a CSRF token: they authenticate themselves (RFC 6749 §2.3).
         self.token = csrf_exempt(require_POST(lambda request: self._with_form(request, self.relay.token)))
-        self.par = csrf_exempt(require_POST(
-            lambda request: self._with_form(request, self.relay.pushed_authorization_request)))
+        self.par = csrf_exempt(
+            require_POST(lambda request: self._with_form(request, self.relay.pushed_authorization_request))
+        )
         self.revocation = csrf_exempt(require_POST(lambda request: self._with_form(request, self.relay.revocation)))
 
     def authorize(self, request: HttpRequest, on_interaction: Callable[[Interaction], Any]) -> Any:
@@ -46,8 +50,14 @@ class DjangoRelay:
         """The redirect with an error for the client for a ticket."""
         return _response(self.relay.fail(ticket, reason, **failure))
 
-    def protect(self, scopes: Sequence[str] | None = None, *, subject: str | None = None,
-                resources: Sequence[str] | None = None, dpop_nonce_required: bool | None = None) -> Callable:
+    def protect(
+        self,
+        scopes: Sequence[str] | None = None,
+        *,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Callable:
         """Decorator: the view runs only when dpopd says `OK`; then `request.dpopd` is the
         `Principal` and a fresh `DPoP-Nonce`, if any, is added to the view's response."""
         check_requirements(scopes, subject, resources)
@@ -55,8 +65,13 @@ class DjangoRelay:
         def decorator(view: Callable) -> Callable:
             @functools.wraps(view)
             def protected(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-                outcome = self.relay.introspect(_relay_request(request), scopes=scopes, subject=subject,
-                                                resources=resources, dpop_nonce_required=dpop_nonce_required)
+                outcome = self.relay.introspect(
+                    _relay_request(request),
+                    scopes=scopes,
+                    subject=subject,
+                    resources=resources,
+                    dpop_nonce_required=dpop_nonce_required,
+                )
                 if not isinstance(outcome, Allowed):
                     return _response(outcome)
                 request.dpopd = outcome.principal  # type: ignore[attr-defined]
@@ -64,7 +79,9 @@ class DjangoRelay:
                 for name, value in outcome.headers.items():
                     response[name] = value
                 return response
+
             return protected
+
         return decorator
 
     def _with_form(self, request: HttpRequest, relay: Callable[[RelayRequest], Reply]) -> HttpResponse:
@@ -80,8 +97,14 @@ class DjangoRelay:
 
 def _relay_request(request: HttpRequest, body: str | None = None) -> RelayRequest:
     meta = request.META
-    return RelayRequest(method=request.method or "GET", url=wsgi_target(meta), headers=wsgi_headers(meta),
-                        body=body, encrypted=request.is_secure(), headers_joined=True)
+    return RelayRequest(
+        method=request.method or "GET",
+        url=wsgi_target(meta),
+        headers=wsgi_headers(meta),
+        body=body,
+        encrypted=request.is_secure(),
+        headers_joined=True,
+    )
 
 
 def _response(reply: Reply) -> HttpResponse:

@@ -2,14 +2,17 @@
 authorization endpoint as a helper, and `protect(scopes=...)` for resources, which puts the
 token's subject, client id and scopes on `flask.g.dpopd`. WSGI joins repeated headers with
 commas; the relay counts a comma-joined `DPoP` value as that many headers."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import Response, g, make_response, request
 
-from ._core import TOO_LARGE, Allowed, Interaction, Reply, check_requirements
+from ._answers import TOO_LARGE, Allowed, Interaction, Reply
+from ._core import check_requirements
 from ._request import RelayRequest, wsgi_headers, wsgi_target
 from .sync import Relay
 
@@ -53,8 +56,14 @@ class FlaskRelay:
         """The redirect with an error for the client for a ticket."""
         return _response(self.relay.fail(ticket, reason, **failure))
 
-    def protect(self, scopes: Sequence[str] | None = None, *, subject: str | None = None,
-                resources: Sequence[str] | None = None, dpop_nonce_required: bool | None = None) -> Callable:
+    def protect(
+        self,
+        scopes: Sequence[str] | None = None,
+        *,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Callable:
         """Decorator: the view runs only when dpopd says `OK`; then `g.dpopd` is the `Principal`
         and a fresh `DPoP-Nonce`, if any, is added to the view's response."""
         check_requirements(scopes, subject, resources)
@@ -62,15 +71,22 @@ class FlaskRelay:
         def decorator(view: Callable) -> Callable:
             @functools.wraps(view)
             def protected(*args: Any, **kwargs: Any) -> Any:
-                outcome = self.relay.introspect(self._request(), scopes=scopes, subject=subject,
-                                                resources=resources, dpop_nonce_required=dpop_nonce_required)
+                outcome = self.relay.introspect(
+                    self._request(),
+                    scopes=scopes,
+                    subject=subject,
+                    resources=resources,
+                    dpop_nonce_required=dpop_nonce_required,
+                )
                 if not isinstance(outcome, Allowed):
                     return _response(outcome)
                 g.dpopd = outcome.principal
                 response = make_response(view(*args, **kwargs))
                 response.headers.update(outcome.headers)
                 return response
+
             return protected
+
         return decorator
 
     def _with_form(self, relay: Callable[[RelayRequest], Reply]) -> Response:
@@ -82,15 +98,22 @@ class FlaskRelay:
         if (request.content_length or 0) > self.relay.settings.max_body_bytes:
             return TOO_LARGE
         if "form" in request.__dict__ and request.get_data(cache=True) == b"":
-            raise BodyAlreadyParsed("the form body was parsed before dpopd_relay read it: "
-                                    "call the relay before touching request.form")
+            raise BodyAlreadyParsed(
+                "the form body was parsed before dpopd_relay read it: call the relay before touching request.form"
+            )
         return request.get_data(cache=True).decode("utf-8", errors="replace")
 
     @staticmethod
     def _request(body: str | None = None) -> RelayRequest:
         environ = request.environ
-        return RelayRequest(method=request.method, url=wsgi_target(environ), headers=wsgi_headers(environ),
-                            body=body, encrypted=environ.get("wsgi.url_scheme") == "https", headers_joined=True)
+        return RelayRequest(
+            method=request.method,
+            url=wsgi_target(environ),
+            headers=wsgi_headers(environ),
+            body=body,
+            encrypted=environ.get("wsgi.url_scheme") == "https",
+            headers_joined=True,
+        )
 
 
 def _response(reply: Reply) -> Response:

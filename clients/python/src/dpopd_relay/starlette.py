@@ -4,17 +4,20 @@ the authorization endpoint as a helper, and for resources either `protect(scopes
 dependency returning the `Principal`, or `protected(scopes=...)`, a decorator for Starlette
 endpoints. Both put the principal on `request.state.dpopd`. ASGI gives every header line, so
 repeated `DPoP` headers are counted as sent."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._core import TOO_LARGE, Allowed, Interaction, Principal, Reply, check_requirements
+from ._answers import TOO_LARGE, Allowed, Interaction, Principal, Reply
+from ._core import check_requirements
 from ._request import _PATH_SAFE, RelayRequest
 from .aio import AsyncRelay
 
@@ -36,9 +39,11 @@ class StarletteRelay:
 
     def install(self, app: Any) -> None:
         """Sends refusals of `protect` exactly as dpopd's answer says (the body included)."""
+
         async def refused(_request: Request, exc: Exception) -> Response:
             assert isinstance(exc, DpopdRefusal)
             return _response(exc.reply)
+
         app.add_exception_handler(DpopdRefusal, refused)
 
     async def token(self, request: Request) -> Response:
@@ -70,26 +75,43 @@ class StarletteRelay:
         """The redirect with an error for the client for a ticket."""
         return _response(await self.relay.fail(ticket, reason, **failure))
 
-    def protect(self, scopes: Sequence[str] | None = None, *, subject: str | None = None,
-                resources: Sequence[str] | None = None, dpop_nonce_required: bool | None = None
-                ) -> Callable[[Request, Response], Awaitable[Principal]]:
+    def protect(
+        self,
+        scopes: Sequence[str] | None = None,
+        *,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Callable[[Request, Response], Awaitable[Principal]]:
         """FastAPI dependency: `principal: Principal = Depends(dpopd.protect(scopes=["read"]))`.
         Refusals raise `DpopdRefusal`; a fresh `DPoP-Nonce` goes on the endpoint's response
         (FastAPI merges it when the endpoint returns data rather than its own `Response`)."""
         check_requirements(scopes, subject, resources)
 
         async def dependency(request: Request, response: Response) -> Principal:
-            outcome = await self.relay.introspect(_relay_request(request), scopes=scopes, subject=subject,
-                                                  resources=resources, dpop_nonce_required=dpop_nonce_required)
+            outcome = await self.relay.introspect(
+                _relay_request(request),
+                scopes=scopes,
+                subject=subject,
+                resources=resources,
+                dpop_nonce_required=dpop_nonce_required,
+            )
             if not isinstance(outcome, Allowed):
                 raise DpopdRefusal(outcome)
             response.headers.update(outcome.headers)
             request.state.dpopd = outcome.principal
             return outcome.principal
+
         return dependency
 
-    def protected(self, scopes: Sequence[str] | None = None, *, subject: str | None = None,
-                  resources: Sequence[str] | None = None, dpop_nonce_required: bool | None = None) -> Callable:
+    def protected(
+        self,
+        scopes: Sequence[str] | None = None,
+        *,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Callable:
         """Decorator for a Starlette endpoint `async def endpoint(request)`: it runs only when
         dpopd says `OK`, with `request.state.dpopd` the `Principal`."""
         check_requirements(scopes, subject, resources)
@@ -97,15 +119,22 @@ class StarletteRelay:
         def decorator(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
             @functools.wraps(endpoint)
             async def guarded(request: Request) -> Response:
-                outcome = await self.relay.introspect(_relay_request(request), scopes=scopes, subject=subject,
-                                                      resources=resources, dpop_nonce_required=dpop_nonce_required)
+                outcome = await self.relay.introspect(
+                    _relay_request(request),
+                    scopes=scopes,
+                    subject=subject,
+                    resources=resources,
+                    dpop_nonce_required=dpop_nonce_required,
+                )
                 if not isinstance(outcome, Allowed):
                     return _response(outcome)
                 request.state.dpopd = outcome.principal
                 response = await endpoint(request)
                 response.headers.update(outcome.headers)
                 return response
+
             return guarded
+
         return decorator
 
     async def _with_form(self, request: Request, relay: Callable[[RelayRequest], Awaitable[Reply]]) -> Response:
@@ -127,7 +156,9 @@ class StarletteRelay:
 def _relay_request(request: Request, body: str | None = None) -> RelayRequest:
     scope = request.scope
     raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else quote(scope.get("root_path", "") + scope["path"], safe=_PATH_SAFE)
+    path = (
+        raw_path.decode("latin-1") if raw_path else quote(scope.get("root_path", "") + scope["path"], safe=_PATH_SAFE)
+    )
     query = scope.get("query_string", b"").decode("latin-1")
     return RelayRequest(
         method=request.method,

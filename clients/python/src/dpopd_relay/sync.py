@@ -1,14 +1,16 @@
 """`Relay`: the relay steps run with a blocking httpx client, for WSGI applications (Flask,
 Django). Every method returns what to send the client; none raises for a dpopd failure."""
+
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence, TypeVar, Union
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import httpx
 
-from ._core import (MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, Call, DpopdUnavailable, Interaction, Reply, Settings,
-                    Step, Steps, parse_answer)
+from ._answers import MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, DpopdUnavailable, Interaction, Reply, parse_answer
+from ._core import Call, Settings, Step, Steps
 from ._request import RelayRequest
 
 T = TypeVar("T")
@@ -33,8 +35,12 @@ class Relay(Steps):
         chunks: list[bytes] = []
         size = 0
         try:
-            with self._client.stream("POST", self.settings.dpopd_url + path, json=body, headers={
-                    "Authorization": self.settings.caller_authorization, "Accept": "application/json"}) as response:
+            with self._client.stream(
+                "POST",
+                self.settings.dpopd_url + path,
+                json=body,
+                headers={"Authorization": self.settings.caller_authorization, "Accept": "application/json"},
+            ) as response:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > MAX_ANSWER_BYTES:
@@ -69,18 +75,35 @@ class Relay(Steps):
     def revocation(self, request: RelayRequest) -> Reply:
         return self._run("/auth/revocation", lambda: self.revocation_step(request))
 
-    def authorization(self, request: RelayRequest) -> Union[Interaction, Reply]:
+    def authorization(self, request: RelayRequest) -> Interaction | Reply:
         return self._run("/auth/authorization", lambda: self.authorization_step(request))
 
-    def issue(self, ticket: str, subject: str, *, scopes: Sequence[str] | None = None,
-              properties: Sequence[dict] | None = None, jwt_at_claims: str | None = None) -> Reply:
-        return self._run("/auth/authorization/issue",
-                         lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims))
+    def issue(
+        self,
+        ticket: str,
+        subject: str,
+        *,
+        scopes: Sequence[str] | None = None,
+        properties: Sequence[dict] | None = None,
+        jwt_at_claims: str | None = None,
+    ) -> Reply:
+        return self._run(
+            "/auth/authorization/issue", lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims)
+        )
 
     def fail(self, ticket: str, reason: str, *, description: str | None = None) -> Reply:
         return self._run("/auth/authorization/fail", lambda: self.fail_step(ticket, reason, description))
 
-    def introspect(self, request: RelayRequest, *, scopes: Sequence[str] | None = None, subject: str | None = None,
-                   resources: Sequence[str] | None = None, dpop_nonce_required: bool | None = None) -> Union[Allowed, Reply]:
-        return self._run("/auth/introspection", lambda: self.introspection_step(
-            request, scopes, subject, resources, dpop_nonce_required))
+    def introspect(
+        self,
+        request: RelayRequest,
+        *,
+        scopes: Sequence[str] | None = None,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Allowed | Reply:
+        return self._run(
+            "/auth/introspection",
+            lambda: self.introspection_step(request, scopes, subject, resources, dpop_nonce_required),
+        )
