@@ -30,7 +30,9 @@ app.use((err, req, res, _next) => {
   res.status(500).json({ error: 'server_error' });
 });
 
-const server = app.listen(PORT, HOST, () => console.log(`front on http://${HOST}:${PORT}, dpopd at ${process.env.DPOPD_URL ?? 'http://127.0.0.1:8080'}`));
+const server = app.listen(PORT, HOST, () =>
+  console.log(`front on http://${HOST}:${PORT}, dpopd at ${process.env.DPOPD_URL ?? 'http://127.0.0.1:8080'}`),
+);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     server.close(() => process.exit(0));

@@ -34,10 +34,13 @@ export class Dpopd {
     const caller = options.caller ?? env.DPOPD_CALLER;
     const secret = options.secret ?? env.DPOPD_SECRET;
     if (!caller || !secret) {
-      throw new TypeError('dpopd-relay: caller credentials missing: set DPOPD_CALLER and DPOPD_SECRET (or pass caller and secret)');
+      throw new TypeError(
+        'dpopd-relay: caller credentials missing: set DPOPD_CALLER and DPOPD_SECRET (or pass caller and secret)',
+      );
     }
     const timeoutMs = options.timeoutMs ?? 5000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('dpopd-relay: timeoutMs must be a positive number');
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new TypeError('dpopd-relay: timeoutMs must be a positive number');
     this.#url = url.replace(/\/+$/, '');
     this.#authorization = `Basic ${Buffer.from(`${caller}:${secret}`, 'utf8').toString('base64')}`;
     this.#timeoutMs = timeoutMs;
@@ -66,7 +69,12 @@ export class Dpopd {
       text = await response.text();
     } catch (err) {
       const timedOut = err?.name === 'TimeoutError' || err?.cause?.name === 'TimeoutError';
-      throw new DpopdUnavailable(path, timedOut ? `no answer within ${this.#timeoutMs} ms` : `unreachable (${err?.cause?.code ?? err?.cause?.message ?? err?.message ?? err})`);
+      throw new DpopdUnavailable(
+        path,
+        timedOut
+          ? `no answer within ${this.#timeoutMs} ms`
+          : `unreachable (${err?.cause?.code ?? err?.cause?.message ?? err?.message ?? err})`,
+      );
     }
     if (status !== 200) {
       // A non-200 is an API error (caller credentials, role, malformed call) or dpopd failing:

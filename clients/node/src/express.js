@@ -16,7 +16,10 @@ export function dpopdExpress(options = {}) {
     if (req._body || (req.body !== undefined && req.readableEnded)) {
       if (typeof req.body === 'string') return req.body;
       if (Buffer.isBuffer(req.body)) return req.body.toString('utf8');
-      throw new BodyAlreadyParsed('the form body was parsed before dpopd-relay: mount its handlers before express.urlencoded(), or use express.text({ type: "application/x-www-form-urlencoded" })');
+      throw new BodyAlreadyParsed(
+        'the form body was parsed before dpopd-relay: mount its handlers before express.urlencoded(), ' +
+          'or use express.text({ type: "application/x-www-form-urlencoded" })',
+      );
     }
     return readBody(req, limit);
   }
@@ -67,7 +70,7 @@ export function dpopdExpress(options = {}) {
     /**
      * Middleware serving the request only when dpopd says `OK`; then `req.dpopd` is the
      * principal and a fresh `DPoP-Nonce`, if any, is already set on the response.
-     * @param {{ scopes?: string[], subject?: string, resources?: string[], dpopNonceRequired?: boolean }} [requirements]
+     * @param {import('./relay.js').Requirements} [requirements]
      */
     protect: (requirements = {}) => {
       checkRequirements(requirements);

@@ -26,7 +26,10 @@ async function dpopdFastify(fastify, options) {
     if (body === undefined || body === null) return '';
     if (typeof body === 'string') return body;
     if (Buffer.isBuffer(body)) return body.toString('utf8');
-    throw new BodyAlreadyParsed(`dpopd-relay: the ${FORM} body was parsed into an object; remove @fastify/formbody or register dpopd-relay in its own context`);
+    throw new BodyAlreadyParsed(
+      `dpopd-relay: the ${FORM} body was parsed into an object; ` +
+        'remove @fastify/formbody or register dpopd-relay in its own context',
+    );
   };
   const formHandler = (step) => async (request, reply) => send(reply, await step(toRequest(request, formOf(request))));
 

@@ -64,6 +64,10 @@ export function bodyErrorReply(err) {
   return {
     status: tooLarge ? 413 : 500,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-    body: JSON.stringify(tooLarge ? { error: 'invalid_request', error_description: 'The request body is too large.' } : { error: 'server_error' }),
+    body: JSON.stringify(
+      tooLarge
+        ? { error: 'invalid_request', error_description: 'The request body is too large.' }
+        : { error: 'server_error' },
+    ),
   };
 }

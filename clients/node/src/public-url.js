@@ -24,7 +24,9 @@ export function htuResolver({ publicUrl, trustProxy = false }) {
       return origin === null ? null : origin + pathOf(request.url);
     };
   }
-  throw new TypeError('dpopd-relay: set publicUrl (the URL clients call this server at), or trustProxy: true behind a proxy you trust');
+  throw new TypeError(
+    'dpopd-relay: set publicUrl (the URL clients call this server at), or trustProxy: true behind a proxy you trust',
+  );
 }
 
 function checkedPublicUrl(text) {
@@ -34,7 +36,13 @@ function checkedPublicUrl(text) {
   } catch {
     throw new TypeError(`dpopd-relay: publicUrl is not a URL: ${text}`);
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
     throw new TypeError(`dpopd-relay: publicUrl must be an http(s) URL without query, fragment or user: ${text}`);
   }
   return url.href.replace(/\/+$/, '');
@@ -42,7 +50,12 @@ function checkedPublicUrl(text) {
 
 // The element nearest to this process wins: the trusted proxy appends its own, and anything to
 // its left came from further away, possibly from the client.
-const last = (values) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean).at(-1);
+const last = (values) =>
+  values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .at(-1);
 
 function forwardedOrigin(request) {
   const forwarded = last(headerValues(request.rawHeaders, 'forwarded'));
@@ -54,7 +67,10 @@ function forwardedOrigin(request) {
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
       const key = pair.slice(0, eq).trim().toLowerCase();
-      const value = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      const value = pair
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
       if (key === 'proto') proto = value.toLowerCase();
       if (key === 'host') host = value;
     }

@@ -16,7 +16,9 @@ async function expectUnavailable(app, skip = []) {
   const runs = app.handlerRuns;
   if (!skip.includes('token')) await expectTokenUnavailable(app);
   if (!skip.includes('resource')) {
-    const resource = await send(`${app.url}/resource`, { headers: { Authorization: 'DPoP some.token.value', DPoP: 'a.b.c' } });
+    const resource = await send(`${app.url}/resource`, {
+      headers: { Authorization: 'DPoP some.token.value', DPoP: 'a.b.c' },
+    });
     assert.equal(resource.status, 503, resource.body);
     assert.match(resource.headers['content-type'], /^application\/json/);
     assert.equal(resource.json().error, 'temporarily_unavailable');
@@ -30,7 +32,11 @@ async function expectUnavailable(app, skip = []) {
 }
 
 async function expectTokenUnavailable(app) {
-  const token = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=client_credentials' });
+  const token = await send(`${app.url}/token`, {
+    method: 'POST',
+    headers: { ...FORM, Authorization: CLIENT },
+    body: 'grant_type=client_credentials',
+  });
   assert.equal(token.status, 503, token.body);
   assert.equal(token.json().error, 'temporarily_unavailable');
   assert.equal(token.headers['cache-control'], 'no-store');
@@ -43,7 +49,11 @@ for (const framework of FRAMEWORKS) {
       const app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
       try {
         const key = await dpopKey();
-        const before = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', `${app.url}/token`) }, body: 'grant_type=client_credentials&scope=read' });
+        const before = await send(`${app.url}/token`, {
+          method: 'POST',
+          headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', `${app.url}/token`) },
+          body: 'grant_type=client_credentials&scope=read',
+        });
         assert.equal(before.status, 200);
         await dpopd.stop();
         await expectUnavailable(app);
@@ -57,14 +67,42 @@ for (const framework of FRAMEWORKS) {
       ['HTTP 500', 'http500', []],
       ['garbage', 'garbage', []],
       ['JSON without an action', () => ({ resultCode: 'A001101' }), []],
-      ['an action the endpoint never answers', () => ({ action: 'LOCATION', responseContent: 'https://x.example/' }), ['authorize']],
-      ['OK without the token\'s facts', () => ({ action: 'OK', responseContent: '{}', existent: true, usable: true, sufficient: false }), ['token']],
-      ['OK with sufficient but no subject', () => ({ action: 'OK', sufficient: true, clientId: 'c', scopes: ['read'] }), ['token', 'authorize']],
+      [
+        'an action the endpoint never answers',
+        () => ({ action: 'LOCATION', responseContent: 'https://x.example/' }),
+        ['authorize'],
+      ],
+      [
+        "OK without the token's facts",
+        () => ({ action: 'OK', responseContent: '{}', existent: true, usable: true, sufficient: false }),
+        ['token'],
+      ],
+      [
+        'OK with sufficient but no subject',
+        () => ({ action: 'OK', sufficient: true, clientId: 'c', scopes: ['read'] }),
+        ['token', 'authorize'],
+      ],
       ['a refusal without a challenge', () => ({ action: 'UNAUTHORIZED' }), ['authorize']],
-      ['a challenge that would split the header', () => ({ action: 'UNAUTHORIZED', responseContent: 'DPoP\r\nSet-Cookie: x=1' }), ['authorize']],
-      ['a nonce that is not one', () => ({ action: 'BAD_REQUEST', responseContent: '{"error":"invalid_request"}', dpopNonce: 'a b' }), ['authorize']],
-      ['a token answer whose body is not JSON', () => ({ action: 'OK', responseContent: 'access_token=x' }), ['resource', 'authorize']],
-      ['a redirect that would split the header', () => ({ action: 'LOCATION', responseContent: 'https://x.example/\r\nSet-Cookie: x=1' }), ['token', 'resource']],
+      [
+        'a challenge that would split the header',
+        () => ({ action: 'UNAUTHORIZED', responseContent: 'DPoP\r\nSet-Cookie: x=1' }),
+        ['authorize'],
+      ],
+      [
+        'a nonce that is not one',
+        () => ({ action: 'BAD_REQUEST', responseContent: '{"error":"invalid_request"}', dpopNonce: 'a b' }),
+        ['authorize'],
+      ],
+      [
+        'a token answer whose body is not JSON',
+        () => ({ action: 'OK', responseContent: 'access_token=x' }),
+        ['resource', 'authorize'],
+      ],
+      [
+        'a redirect that would split the header',
+        () => ({ action: 'LOCATION', responseContent: 'https://x.example/\r\nSet-Cookie: x=1' }),
+        ['token', 'resource'],
+      ],
     ]) {
       test(`dpopd answering ${what}: 503`, async () => {
         const fake = await startFake(mode);
@@ -92,11 +130,19 @@ for (const framework of FRAMEWORKS) {
       }
     });
 
-    test('dpopd\'s INTERNAL_SERVER_ERROR without responseContent: 500 server_error, no challenge', async () => {
-      const fake = await startFake(() => ({ action: 'INTERNAL_SERVER_ERROR', resultCode: 'A056101', resultMessage: '[A056101] store' }));
+    test("dpopd's INTERNAL_SERVER_ERROR without responseContent: 500 server_error, no challenge", async () => {
+      const fake = await startFake(() => ({
+        action: 'INTERNAL_SERVER_ERROR',
+        resultCode: 'A056101',
+        resultMessage: '[A056101] store',
+      }));
       const app = await startApp(framework, { dpopdUrl: fake.url, ...CALLER });
       try {
-        const token = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=client_credentials' });
+        const token = await send(`${app.url}/token`, {
+          method: 'POST',
+          headers: { ...FORM, Authorization: CLIENT },
+          body: 'grant_type=client_credentials',
+        });
         assert.equal(token.status, 500);
         assert.equal(token.json().error, 'server_error');
         const resource = await send(`${app.url}/resource`, { headers: { Authorization: 'DPoP t', DPoP: 'a.b.c' } });

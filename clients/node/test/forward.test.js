@@ -36,14 +36,20 @@ after(() => dpopd?.stop());
 for (const framework of FRAMEWORKS) {
   describe(`${framework}: client credentials`, () => {
     let app;
-    before(async () => { app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER }); });
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
+    });
     after(() => app.stop());
 
     test('an id and secret with - . _ ~ : % + space, quotes and non-ASCII authenticate when form-urlencoded', async () => {
       const key = await dpopKey();
       const response = await send(`${app.url}/token`, {
         method: 'POST',
-        headers: { ...FORM, Authorization: basic(ODD_ID, ODD_SECRET), DPoP: await key.proof('POST', `${app.url}/token`) },
+        headers: {
+          ...FORM,
+          Authorization: basic(ODD_ID, ODD_SECRET),
+          DPoP: await key.proof('POST', `${app.url}/token`),
+        },
         body: 'grant_type=client_credentials',
       });
       assert.equal(response.status, 200, response.body);
@@ -52,7 +58,11 @@ for (const framework of FRAMEWORKS) {
 
     test('the same secret sent without form-encoding fails: its + and %2 are decoded', async () => {
       const raw = `Basic ${Buffer.from(`${encodeURIComponent(ODD_ID)}:${ODD_SECRET}`, 'utf8').toString('base64')}`;
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: raw }, body: 'grant_type=client_credentials' });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: raw },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(response.status, 401);
       assert.equal(response.json().error, 'invalid_client');
     });
@@ -71,11 +81,18 @@ describe('forwarding the raw Authorization header (clientAuthorization)', () => 
       try {
         const header = basic(ODD_ID, ODD_SECRET);
         for (const path of ['/token', '/par', '/revoke']) {
-          const response = await send(`${app.url}${path}`, { method: 'POST', headers: { ...FORM, Authorization: header }, body: 'x=1' });
+          const response = await send(`${app.url}${path}`, {
+            method: 'POST',
+            headers: { ...FORM, Authorization: header },
+            body: 'x=1',
+          });
           assert.equal(response.status, 401, path);
           assert.match(response.headers['www-authenticate'] ?? '', /^Basic/, path);
         }
-        assert.deepEqual(fake.received.map((r) => r.path), ['/auth/token', '/pushed_auth_req', '/auth/revocation']);
+        assert.deepEqual(
+          fake.received.map((r) => r.path),
+          ['/auth/token', '/pushed_auth_req', '/auth/revocation'],
+        );
         for (const { body } of fake.received) {
           assert.equal(body.clientAuthorization, header);
           assert.equal(body.clientId, undefined);

@@ -36,7 +36,9 @@ async function dpopToken(app, key, scope = 'read') {
 for (const framework of FRAMEWORKS) {
   describe(`${framework}: token endpoint`, () => {
     let app;
-    before(async () => { app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER }); });
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
+    });
     after(() => app.stop());
 
     test('a token request with a proof gets a DPoP-bound token, not stored by caches', async () => {
@@ -56,7 +58,11 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('a token request without a proof gets a Bearer token', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=client_credentials' });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(response.status, 200);
       assert.equal(response.json().token_type, 'Bearer');
     });
@@ -77,7 +83,12 @@ for (const framework of FRAMEWORKS) {
       const key = await dpopKey();
       const response = await send(`${app.url}/token`, {
         method: 'POST',
-        headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', 'https://elsewhere.example/token'), 'X-Forwarded-Host': 'elsewhere.example' },
+        headers: {
+          ...FORM,
+          Authorization: CLIENT,
+          DPoP: await key.proof('POST', 'https://elsewhere.example/token'),
+          'X-Forwarded-Host': 'elsewhere.example',
+        },
         body: 'grant_type=client_credentials',
       });
       assert.equal(response.status, 400);
@@ -85,7 +96,11 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('a wrong client secret is 401 invalid_client with a Basic challenge', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: basic('demo-client', 'wrong') }, body: 'grant_type=client_credentials' });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: basic('demo-client', 'wrong') },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(response.status, 401);
       assert.equal(response.json().error, 'invalid_client');
       assert.match(response.headers['www-authenticate'], /^Basic realm=/);
@@ -93,27 +108,47 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('a Basic header that does not decode is 401 invalid_client', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: 'Basic bm8tY29sb24=' }, body: 'grant_type=client_credentials' });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: 'Basic bm8tY29sb24=' },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(response.status, 401);
       assert.equal(response.json().error, 'invalid_client');
       assert.match(response.headers['www-authenticate'], /^Basic/);
     });
 
     test('two Authorization headers are refused with invalid_request', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: [CLIENT, basic('other', 'x')] }, body: 'grant_type=client_credentials' });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: [CLIENT, basic('other', 'x')] },
+        body: 'grant_type=client_credentials',
+      });
       assert.equal(response.status, 400);
       assert.equal(response.json().error, 'invalid_request');
     });
 
-    test('an unsupported grant is 400 with dpopd\'s body, verbatim', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=password' });
-      const direct = await callDpopd(dpopd.url, '/auth/token', { parameters: 'grant_type=password', clientId: 'demo-client', clientSecret: 'demo-client-secret' });
+    test("an unsupported grant is 400 with dpopd's body, verbatim", async () => {
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT },
+        body: 'grant_type=password',
+      });
+      const direct = await callDpopd(dpopd.url, '/auth/token', {
+        parameters: 'grant_type=password',
+        clientId: 'demo-client',
+        clientSecret: 'demo-client-secret',
+      });
       assert.equal(response.status, 400);
       assert.equal(response.body, direct.responseContent);
     });
 
     test('a body over the limit is 413', async () => {
-      const response = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: `grant_type=client_credentials&x=${'a'.repeat(70_000)}` });
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT },
+        body: `grant_type=client_credentials&x=${'a'.repeat(70_000)}`,
+      });
       assert.equal(response.status, 413);
       assert.equal(response.json().error, 'invalid_request');
     });
@@ -121,7 +156,11 @@ for (const framework of FRAMEWORKS) {
     test('revocation answers 200 with an empty body', async () => {
       const key = await dpopKey();
       const token = await dpopToken(app, key);
-      const response = await send(`${app.url}/revoke`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: `token=${token}` });
+      const response = await send(`${app.url}/revoke`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT },
+        body: `token=${token}`,
+      });
       assert.equal(response.status, 200);
       assert.equal(response.body, '');
     });
@@ -129,18 +168,28 @@ for (const framework of FRAMEWORKS) {
 
   describe(`${framework}: server nonces`, () => {
     let app;
-    before(async () => { app = await startApp(framework, { dpopdUrl: nonceDpopd.url, ...CALLER }); });
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: nonceDpopd.url, ...CALLER });
+    });
     after(() => app.stop());
 
     test('a token request without a nonce is 400 use_dpop_nonce with DPoP-Nonce relayed; the retry succeeds', async () => {
       const key = await dpopKey();
       const htu = `${app.url}/token`;
-      const first = await send(htu, { method: 'POST', headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', htu) }, body: 'grant_type=client_credentials&scope=read' });
+      const first = await send(htu, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', htu) },
+        body: 'grant_type=client_credentials&scope=read',
+      });
       assert.equal(first.status, 400);
       assert.equal(first.json().error, 'use_dpop_nonce');
       const nonce = first.headers['dpop-nonce'];
       assert.match(nonce, /^[A-Za-z0-9_-]+$/);
-      const retry = await send(htu, { method: 'POST', headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', htu, { nonce }) }, body: 'grant_type=client_credentials&scope=read' });
+      const retry = await send(htu, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', htu, { nonce }) },
+        body: 'grant_type=client_credentials&scope=read',
+      });
       assert.equal(retry.status, 200, retry.body);
       assert.equal(retry.json().token_type, 'DPoP');
       assert.ok(retry.headers['dpop-nonce'], 'a success carries the current nonce too');
@@ -149,16 +198,32 @@ for (const framework of FRAMEWORKS) {
     test('the resource wants its own nonce: 401 use_dpop_nonce, then served with the nonce on the answer', async () => {
       const key = await dpopKey();
       const tokenHtu = `${app.url}/token`;
-      const first = await send(tokenHtu, { method: 'POST', headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', tokenHtu) }, body: 'grant_type=client_credentials&scope=read' });
-      const issued = await send(tokenHtu, { method: 'POST', headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', tokenHtu, { nonce: first.headers['dpop-nonce'] }) }, body: 'grant_type=client_credentials&scope=read' });
+      const first = await send(tokenHtu, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT, DPoP: await key.proof('POST', tokenHtu) },
+        body: 'grant_type=client_credentials&scope=read',
+      });
+      const issued = await send(tokenHtu, {
+        method: 'POST',
+        headers: {
+          ...FORM,
+          Authorization: CLIENT,
+          DPoP: await key.proof('POST', tokenHtu, { nonce: first.headers['dpop-nonce'] }),
+        },
+        body: 'grant_type=client_credentials&scope=read',
+      });
       const token = issued.json().access_token;
       const htu = `${app.url}/resource`;
-      const refused = await send(htu, { headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) } });
+      const refused = await send(htu, {
+        headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) },
+      });
       assert.equal(refused.status, 401);
       assert.match(refused.headers['www-authenticate'], /^DPoP error="use_dpop_nonce"/);
       const nonce = refused.headers['dpop-nonce'];
       assert.ok(nonce);
-      const served = await send(htu, { headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token), nonce }) } });
+      const served = await send(htu, {
+        headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token), nonce }) },
+      });
       assert.equal(served.status, 200, served.headers['www-authenticate']);
       assert.equal(served.json().subject, 'demo-client');
       assert.ok(served.headers['dpop-nonce'], 'the served answer carries the current nonce');
@@ -167,14 +232,18 @@ for (const framework of FRAMEWORKS) {
 
   describe(`${framework}: protect({ scopes })`, () => {
     let app;
-    before(async () => { app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER }); });
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
+    });
     after(() => app.stop());
 
     test('a valid DPoP request reaches the handler with subject, client id and scopes', async () => {
       const key = await dpopKey();
       const token = await dpopToken(app, key, 'read write');
       const htu = `${app.url}/resource`;
-      const response = await send(`${htu}?page=2`, { headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) } });
+      const response = await send(`${htu}?page=2`, {
+        headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) },
+      });
       assert.equal(response.status, 200, response.headers['www-authenticate']);
       const body = response.json();
       assert.equal(body.served, true);
@@ -189,18 +258,29 @@ for (const framework of FRAMEWORKS) {
       const key = await dpopKey();
       const token = await dpopToken(app, key);
       const htu = `${app.url}/resource`;
-      const response = await send(htu, { method: 'POST', headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('POST', htu, { ath: ath(token) }) } });
+      const response = await send(htu, {
+        method: 'POST',
+        headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('POST', htu, { ath: ath(token) }) },
+      });
       assert.equal(response.status, 200, response.headers['www-authenticate']);
     });
 
-    test('a bad proof is 401 with dpopd\'s challenge, exactly, and the handler does not run', async () => {
+    test("a bad proof is 401 with dpopd's challenge, exactly, and the handler does not run", async () => {
       const key = await dpopKey();
       const token = await dpopToken(app, key);
       const htu = `${app.url}/resource`;
       const proof = await key.proof('GET', htu, { ath: ath('another token') });
       const runs = app.handlerRuns;
       const response = await send(htu, { headers: { Authorization: `DPoP ${token}`, DPoP: proof } });
-      const direct = await callDpopd(dpopd.url, '/auth/introspection', { token, tokenScheme: 'DPoP', scopes: ['read'], dpop: proof, dpopHeaderCount: 1, htm: 'GET', htu });
+      const direct = await callDpopd(dpopd.url, '/auth/introspection', {
+        token,
+        tokenScheme: 'DPoP',
+        scopes: ['read'],
+        dpop: proof,
+        dpopHeaderCount: 1,
+        htm: 'GET',
+        htu,
+      });
       assert.equal(response.status, 401);
       assert.equal(direct.action, 'UNAUTHORIZED');
       assert.equal(response.headers['www-authenticate'], direct.responseContent);
@@ -212,7 +292,10 @@ for (const framework of FRAMEWORKS) {
       const key = await dpopKey();
       const token = await dpopToken(app, key);
       const htu = `${app.url}/resource`;
-      const proofs = [await key.proof('GET', htu, { ath: ath(token) }), await key.proof('GET', htu, { ath: ath(token) })];
+      const proofs = [
+        await key.proof('GET', htu, { ath: ath(token) }),
+        await key.proof('GET', htu, { ath: ath(token) }),
+      ];
       const response = await send(htu, { headers: { Authorization: `DPoP ${token}`, DPoP: proofs } });
       assert.equal(response.status, 401);
       assert.match(response.headers['www-authenticate'], /invalid_dpop_proof/);
@@ -223,7 +306,9 @@ for (const framework of FRAMEWORKS) {
       const token = await dpopToken(app, key, 'write');
       const htu = `${app.url}/resource`;
       const runs = app.handlerRuns;
-      const response = await send(htu, { headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) } });
+      const response = await send(htu, {
+        headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', htu, { ath: ath(token) }) },
+      });
       assert.equal(response.status, 403);
       assert.match(response.headers['www-authenticate'], /error="insufficient_scope"/);
       assert.equal(app.handlerRuns, runs);
@@ -244,8 +329,14 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('a Bearer token without a proof is served as Bearer', async () => {
-      const issued = await send(`${app.url}/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=client_credentials&scope=read' });
-      const response = await send(`${app.url}/resource`, { headers: { Authorization: `Bearer ${issued.json().access_token}` } });
+      const issued = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: CLIENT },
+        body: 'grant_type=client_credentials&scope=read',
+      });
+      const response = await send(`${app.url}/resource`, {
+        headers: { Authorization: `Bearer ${issued.json().access_token}` },
+      });
       assert.equal(response.status, 200);
       assert.equal(response.json().tokenScheme, 'Bearer');
     });
@@ -253,9 +344,13 @@ for (const framework of FRAMEWORKS) {
 
   describe(`${framework}: PAR and the authorization code flow`, () => {
     let app;
-    before(async () => { app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER }); });
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
+    });
     after(() => app.stop());
-    const authorizationQuery = `response_type=code&client_id=demo-public-client&state=s1&code_challenge=${PKCE_CHALLENGE}&code_challenge_method=S256&redirect_uri=${encodeURIComponent('http://127.0.0.1:3000/callback')}`;
+    const authorizationQuery =
+      `response_type=code&client_id=demo-public-client&state=s1&code_challenge=${PKCE_CHALLENGE}` +
+      `&code_challenge_method=S256&redirect_uri=${encodeURIComponent('http://127.0.0.1:3000/callback')}`;
 
     test('a valid authorization request reaches the interaction, and issue redirects with a code that redeems with a proof', async () => {
       const shown = await send(`${app.url}/authorize-show?${authorizationQuery}`);
@@ -292,7 +387,9 @@ for (const framework of FRAMEWORKS) {
     });
 
     test('an unknown client is 400 and never redirected', async () => {
-      const response = await send(`${app.url}/authorize?response_type=code&client_id=nobody&redirect_uri=${encodeURIComponent('https://attacker.example/')}`);
+      const response = await send(
+        `${app.url}/authorize?response_type=code&client_id=nobody&redirect_uri=${encodeURIComponent('https://attacker.example/')}`,
+      );
       assert.equal(response.status, 400);
       assert.equal(response.headers.location, undefined);
       assert.ok(response.json().error);
@@ -301,12 +398,18 @@ for (const framework of FRAMEWORKS) {
     test('PAR answers 201 with a request_uri that the authorization endpoint takes', async () => {
       const key = await dpopKey();
       const htu = `${app.url}/par`;
-      const pushed = await send(htu, { method: 'POST', headers: { ...FORM, DPoP: await key.proof('POST', htu) }, body: authorizationQuery });
+      const pushed = await send(htu, {
+        method: 'POST',
+        headers: { ...FORM, DPoP: await key.proof('POST', htu) },
+        body: authorizationQuery,
+      });
       assert.equal(pushed.status, 201, pushed.body);
       assert.equal(pushed.headers['cache-control'], 'no-store');
       const requestUri = pushed.json().request_uri;
       assert.match(requestUri, /^urn:ietf:params:oauth:request_uri:/);
-      const shown = await send(`${app.url}/authorize-show?client_id=demo-public-client&request_uri=${encodeURIComponent(requestUri)}`);
+      const shown = await send(
+        `${app.url}/authorize-show?client_id=demo-public-client&request_uri=${encodeURIComponent(requestUri)}`,
+      );
       assert.equal(shown.status, 200, shown.body);
       assert.equal(shown.json().pushed, true);
       assert.equal(shown.json().dpopJkt, key.jkt);
@@ -315,13 +418,21 @@ for (const framework of FRAMEWORKS) {
     test('PAR with two DPoP headers is refused', async () => {
       const key = await dpopKey();
       const htu = `${app.url}/par`;
-      const response = await send(htu, { method: 'POST', headers: { ...FORM, DPoP: [await key.proof('POST', htu), await key.proof('POST', htu)] }, body: authorizationQuery });
+      const response = await send(htu, {
+        method: 'POST',
+        headers: { ...FORM, DPoP: [await key.proof('POST', htu), await key.proof('POST', htu)] },
+        body: authorizationQuery,
+      });
       assert.equal(response.status, 400);
       assert.equal(response.json().error, 'invalid_dpop_proof');
     });
 
     test('PAR with a wrong client secret is 401 with a Basic challenge', async () => {
-      const response = await send(`${app.url}/par`, { method: 'POST', headers: { ...FORM, Authorization: basic('demo-client', 'wrong') }, body: 'response_type=code&client_id=demo-client' });
+      const response = await send(`${app.url}/par`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: basic('demo-client', 'wrong') },
+        body: 'response_type=code&client_id=demo-client',
+      });
       assert.equal(response.status, 401);
       assert.equal(response.json().error, 'invalid_client');
       assert.match(response.headers['www-authenticate'], /^Basic/);
@@ -331,11 +442,17 @@ for (const framework of FRAMEWORKS) {
 
 describe('express: a form parser mounted before the relay', () => {
   let app;
-  before(async () => { app = await startApp('express', { dpopdUrl: dpopd.url, ...CALLER }); });
+  before(async () => {
+    app = await startApp('express', { dpopdUrl: dpopd.url, ...CALLER });
+  });
   after(() => app.stop());
 
   test('is an error of the application, not a relayed request', async () => {
-    const response = await send(`${app.url}/parsed/token`, { method: 'POST', headers: { ...FORM, Authorization: CLIENT }, body: 'grant_type=client_credentials' });
+    const response = await send(`${app.url}/parsed/token`, {
+      method: 'POST',
+      headers: { ...FORM, Authorization: CLIENT },
+      body: 'grant_type=client_credentials',
+    });
     assert.equal(response.status, 500);
     assert.match(response.json().message, /parsed before dpopd-relay/);
   });
@@ -349,7 +466,13 @@ describe('behind a trusted proxy', () => {
         const key = await dpopKey();
         const response = await send(`${app.url}/token`, {
           method: 'POST',
-          headers: { ...FORM, Authorization: CLIENT, 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'as.example', DPoP: await key.proof('POST', 'https://as.example/token') },
+          headers: {
+            ...FORM,
+            Authorization: CLIENT,
+            'X-Forwarded-Proto': 'https',
+            'X-Forwarded-Host': 'as.example',
+            DPoP: await key.proof('POST', 'https://as.example/token'),
+          },
           body: 'grant_type=client_credentials',
         });
         assert.equal(response.status, 200, response.body);

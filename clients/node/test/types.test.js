@@ -9,7 +9,10 @@ test('types/ describe the package as the README uses it (tsc --noEmit, strict)',
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   let output = '';
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'test/types/tsconfig.json'], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
+    execFileSync(process.execPath, [tsc, '-p', 'test/types/tsconfig.json'], {
+      encoding: 'utf8',
+      cwd: new URL('..', import.meta.url).pathname,
+    });
   } catch (err) {
     output = `${err.stdout ?? ''}${err.stderr ?? ''}`;
   }

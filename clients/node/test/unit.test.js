@@ -28,12 +28,18 @@ describe('client credentials from Authorization: Basic (RFC 6749 §2.3.1)', () =
   }
 
   test('an id and secret the client did not form-encode are taken as they are, save + and %XX', () => {
-    assert.deepEqual(decodeBasic(`Basic ${b64('demo-client:demo.secret~x')}`), { clientId: 'demo-client', clientSecret: 'demo.secret~x' });
+    assert.deepEqual(decodeBasic(`Basic ${b64('demo-client:demo.secret~x')}`), {
+      clientId: 'demo-client',
+      clientSecret: 'demo.secret~x',
+    });
     assert.deepEqual(decodeBasic(`Basic ${b64('a+b:c%41d%zz%')}`), { clientId: 'a b', clientSecret: 'cAd%zz%' });
   });
 
   test('the split is at the first colon of the decoded text, before form decoding', () => {
-    assert.deepEqual(decodeBasic(`Basic ${b64('id%3Ax:secret:with:colons')}`), { clientId: 'id:x', clientSecret: 'secret:with:colons' });
+    assert.deepEqual(decodeBasic(`Basic ${b64('id%3Ax:secret:with:colons')}`), {
+      clientId: 'id:x',
+      clientSecret: 'secret:with:colons',
+    });
   });
 
   test('the scheme is case-insensitive and the padding optional', () => {
@@ -57,7 +63,9 @@ describe('client credentials from Authorization: Basic (RFC 6749 §2.3.1)', () =
 
   test('decoding: clientId and clientSecret go to dpopd', () => {
     assert.deepEqual(clientCredentialFields(basic('a b', 'c'), false), {
-      fields: { clientId: 'a b', clientSecret: 'c' }, usedBasic: true, malformed: false,
+      fields: { clientId: 'a b', clientSecret: 'c' },
+      usedBasic: true,
+      malformed: false,
     });
   });
 
@@ -77,7 +85,10 @@ describe('client credentials from Authorization: Basic (RFC 6749 §2.3.1)', () =
 
   test('the switch defaults to decoding until dpopd takes clientAuthorization', () => {
     assert.deepEqual(Object.keys(clientCredentialFields(basic('a', 'b')).fields), ['clientId', 'clientSecret']);
-    assert.equal(new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's' }).forwardClientAuthorization, false);
+    assert.equal(
+      new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's' }).forwardClientAuthorization,
+      false,
+    );
   });
 
   test('form decoding reads %XX octets as UTF-8 and leaves broken escapes', () => {
@@ -89,14 +100,20 @@ describe('client credentials from Authorization: Basic (RFC 6749 §2.3.1)', () =
 
 describe('request headers as sent', () => {
   test('DPoP headers are counted from the raw list, not merged', () => {
-    assert.deepEqual(dpopFields(['Host', 'x', 'DPoP', 'a.b.c', 'dpop', 'd.e.f']), { dpop: 'a.b.c', dpopHeaderCount: 2 });
+    assert.deepEqual(dpopFields(['Host', 'x', 'DPoP', 'a.b.c', 'dpop', 'd.e.f']), {
+      dpop: 'a.b.c',
+      dpopHeaderCount: 2,
+    });
     assert.deepEqual(dpopFields(['DPoP', 'a.b.c']), { dpop: 'a.b.c', dpopHeaderCount: 1 });
     assert.deepEqual(dpopFields(['Host', 'x']), { dpopHeaderCount: 0 });
     assert.deepEqual(dpopFields(['DPoP', '']), { dpop: '', dpopHeaderCount: 1 });
   });
 
   test('the access token and its scheme come from one Authorization header', () => {
-    assert.deepEqual(accessTokenFields(['Authorization', 'DPoP abc.def-_~+/=']), { token: 'abc.def-_~+/=', tokenScheme: 'DPoP' });
+    assert.deepEqual(accessTokenFields(['Authorization', 'DPoP abc.def-_~+/=']), {
+      token: 'abc.def-_~+/=',
+      tokenScheme: 'DPoP',
+    });
     assert.deepEqual(accessTokenFields(['authorization', 'bearer abc']), { token: 'abc', tokenScheme: 'Bearer' });
     assert.deepEqual(accessTokenFields(['Authorization', 'Basic abc']), {});
     assert.deepEqual(accessTokenFields(['Authorization', 'DPoP a,DPoP b']), {});
@@ -113,7 +130,16 @@ describe('request headers as sent', () => {
 
 describe('the public URL of a request (htu)', () => {
   const request = (rawHeaders, url = '/token?q=1') => ({ method: 'POST', url, rawHeaders, encrypted: false });
-  const forged = ['Host', 'evil.example', 'X-Forwarded-Host', 'evil.example', 'X-Forwarded-Proto', 'http', 'Forwarded', 'host=evil.example'];
+  const forged = [
+    'Host',
+    'evil.example',
+    'X-Forwarded-Host',
+    'evil.example',
+    'X-Forwarded-Proto',
+    'http',
+    'Forwarded',
+    'host=evil.example',
+  ];
 
   test('publicUrl wins over every header the client could forge', () => {
     const htu = htuResolver({ publicUrl: 'https://AS.example/base/' });
@@ -122,13 +148,40 @@ describe('the public URL of a request (htu)', () => {
 
   test('a trusted proxy: X-Forwarded-Proto and -Host, the value the proxy appended last', () => {
     const htu = htuResolver({ trustProxy: true });
-    assert.equal(htu(request(['Host', 'internal:3000', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'evil.example, as.example'])), 'https://as.example/token');
-    assert.equal(htu(request(['Host', 'internal:3000', 'X-Forwarded-Host', 'evil.example', 'X-Forwarded-Host', 'as.example:8443'])), 'http://as.example:8443/token');
+    assert.equal(
+      htu(
+        request([
+          'Host',
+          'internal:3000',
+          'X-Forwarded-Proto',
+          'https',
+          'X-Forwarded-Host',
+          'evil.example, as.example',
+        ]),
+      ),
+      'https://as.example/token',
+    );
+    assert.equal(
+      htu(
+        request(['Host', 'internal:3000', 'X-Forwarded-Host', 'evil.example', 'X-Forwarded-Host', 'as.example:8443']),
+      ),
+      'http://as.example:8443/token',
+    );
   });
 
   test('a trusted proxy: Forwarded (RFC 7239) before X-Forwarded-*', () => {
     const htu = htuResolver({ trustProxy: true });
-    assert.equal(htu(request(['Forwarded', 'for=1.2.3.4;proto=http;host=evil, for=5.6.7.8;proto=https;host="as.example"', 'X-Forwarded-Host', 'other'])), 'https://as.example/token');
+    assert.equal(
+      htu(
+        request([
+          'Forwarded',
+          'for=1.2.3.4;proto=http;host=evil, for=5.6.7.8;proto=https;host="as.example"',
+          'X-Forwarded-Host',
+          'other',
+        ]),
+      ),
+      'https://as.example/token',
+    );
   });
 
   test('a trusted proxy that names nothing: the Host header and the connection', () => {
@@ -168,7 +221,10 @@ describe('relay configuration', () => {
   });
 
   test('a timeout must be a positive number', () => {
-    assert.throws(() => new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's', timeoutMs: 0 }), /timeoutMs/);
+    assert.throws(
+      () => new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's', timeoutMs: 0 }),
+      /timeoutMs/,
+    );
   });
 });
 
@@ -180,6 +236,9 @@ describe('protect requirements', () => {
     assert.throws(() => dpopd.protect({ scopes: [''] }), /arrays of non-empty strings/);
     assert.throws(() => dpopd.protect({ resources: [1] }), /arrays of non-empty strings/);
     assert.throws(() => dpopd.protect({ subject: 7 }), /subject/);
-    assert.equal(typeof dpopd.protect({ scopes: ['read'], resources: ['https://api.example'], subject: 'alice' }), 'function');
+    assert.equal(
+      typeof dpopd.protect({ scopes: ['read'], resources: ['https://api.example'], subject: 'alice' }),
+      'function',
+    );
   });
 });

@@ -66,9 +66,21 @@ export interface Grant {
 
 export interface Failure {
   ticket: string;
-  reason: 'UNKNOWN' | 'NOT_LOGGED_IN' | 'MAX_AGE_NOT_SUPPORTED' | 'EXCEEDS_MAX_AGE' | 'DIFFERENT_SUBJECT' | 'ACR_NOT_SATISFIED'
-    | 'DENIED' | 'SERVER_ERROR' | 'NOT_AUTHENTICATED' | 'ACCOUNT_SELECTION_REQUIRED' | 'CONSENT_REQUIRED'
-    | 'INTERACTION_REQUIRED' | 'INVALID_TARGET' | 'TEMPORARILY_UNAVAILABLE';
+  reason:
+    | 'UNKNOWN'
+    | 'NOT_LOGGED_IN'
+    | 'MAX_AGE_NOT_SUPPORTED'
+    | 'EXCEEDS_MAX_AGE'
+    | 'DIFFERENT_SUBJECT'
+    | 'ACR_NOT_SATISFIED'
+    | 'DENIED'
+    | 'SERVER_ERROR'
+    | 'NOT_AUTHENTICATED'
+    | 'ACCOUNT_SELECTION_REQUIRED'
+    | 'CONSENT_REQUIRED'
+    | 'INTERACTION_REQUIRED'
+    | 'INVALID_TARGET'
+    | 'TEMPORARILY_UNAVAILABLE';
   description?: string;
 }
 
@@ -121,7 +133,10 @@ export class DpopdRelay {
   authorization(request: RelayRequest): Promise<{ interaction: Interaction } | { reply: Reply }>;
   issue(grant: Grant): Promise<Reply>;
   fail(failure: Failure): Promise<Reply>;
-  introspect(request: RelayRequest, requirements?: Requirements): Promise<{ principal: Principal; headers: Record<string, string> } | { reply: Reply }>;
+  introspect(
+    request: RelayRequest,
+    requirements?: Requirements,
+  ): Promise<{ principal: Principal; headers: Record<string, string> } | { reply: Reply }>;
 }
 
 export class BodyTooLarge extends Error {}

@@ -27,9 +27,18 @@ export async function startApp(framework, options = {}) {
     app.post('/token', dpopd.token());
     app.post('/par', dpopd.par());
     app.post('/revoke', dpopd.revocation());
-    app.all('/authorize', dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })));
-    app.get('/authorize-deny', dpopd.authorize((req, res, interaction) => dpopd.fail(res, { ticket: interaction.ticket, reason: 'DENIED' })));
-    app.get('/authorize-show', dpopd.authorize((req, res, interaction) => res.json(interaction)));
+    app.all(
+      '/authorize',
+      dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })),
+    );
+    app.get(
+      '/authorize-deny',
+      dpopd.authorize((req, res, interaction) => dpopd.fail(res, { ticket: interaction.ticket, reason: 'DENIED' })),
+    );
+    app.get(
+      '/authorize-show',
+      dpopd.authorize((req, res, interaction) => res.json(interaction)),
+    );
     app.all('/resource', dpopd.protect({ scopes: ['read'] }), (req, res) => res.json(served(req.dpopd)));
     app.get('/write-resource', dpopd.protect({ scopes: ['write'] }), (req, res) => res.json(served(req.dpopd)));
     // A form parser ahead of the relay: the verbatim body is gone.
@@ -38,10 +47,11 @@ export async function startApp(framework, options = {}) {
     const server = await new Promise((resolve) => {
       const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });
-    state.stop = () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+    state.stop = () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
   } else {
     const app = Fastify({ logger: false });
     await app.register(dpopdFastify, relayOptions);
@@ -50,11 +60,28 @@ export async function startApp(framework, options = {}) {
     app.post('/token', dpopd.token);
     app.post('/par', dpopd.par);
     app.post('/revoke', dpopd.revocation);
-    app.route({ method: ['GET', 'POST'], url: '/authorize', handler: dpopd.authorize((request, reply, i) => dpopd.issue(reply, { ticket: i.ticket, subject: 'alice' })) });
-    app.get('/authorize-deny', dpopd.authorize((request, reply, i) => dpopd.fail(reply, { ticket: i.ticket, reason: 'DENIED' })));
-    app.get('/authorize-show', dpopd.authorize((request, reply, interaction) => reply.send(interaction)));
-    app.route({ method: ['GET', 'POST'], url: '/resource', preHandler: dpopd.protect({ scopes: ['read'] }), handler: async (request) => served(request.dpopd) });
-    app.get('/write-resource', { preHandler: dpopd.protect({ scopes: ['write'] }) }, async (request) => served(request.dpopd));
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/authorize',
+      handler: dpopd.authorize((request, reply, i) => dpopd.issue(reply, { ticket: i.ticket, subject: 'alice' })),
+    });
+    app.get(
+      '/authorize-deny',
+      dpopd.authorize((request, reply, i) => dpopd.fail(reply, { ticket: i.ticket, reason: 'DENIED' })),
+    );
+    app.get(
+      '/authorize-show',
+      dpopd.authorize((request, reply, interaction) => reply.send(interaction)),
+    );
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/resource',
+      preHandler: dpopd.protect({ scopes: ['read'] }),
+      handler: async (request) => served(request.dpopd),
+    });
+    app.get('/write-resource', { preHandler: dpopd.protect({ scopes: ['write'] }) }, async (request) =>
+      served(request.dpopd),
+    );
     await app.listen({ port, host: '127.0.0.1' });
     state.stop = () => app.close();
   }

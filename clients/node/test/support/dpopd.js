@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const DPOPD_BIN = process.env.DPOPD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'dpopd');
+export const DPOPD_BIN =
+  process.env.DPOPD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'dpopd');
 export const CALLER = { caller: 'demo-caller', secret: 'demo-caller-secret' };
 
 export function freePort() {
@@ -41,7 +42,9 @@ export async function startDpopd({ env = {}, config } = {}) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i += 1) {
     if (child.exitCode !== null) break;

@@ -13,8 +13,12 @@ export function startFake(mode) {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ path: req.url, headers: req.headers, body: body ? JSON.parse(body) : undefined });
       if (mode === 'silent') return;
-      if (mode === 'http500') return res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"resultCode":"A001101","resultMessage":"[A001101] x"}');
-      if (mode === 'garbage') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>proxy error</html>');
+      if (mode === 'http500')
+        return res
+          .writeHead(500, { 'Content-Type': 'application/json' })
+          .end('{"resultCode":"A001101","resultMessage":"[A001101] x"}');
+      if (mode === 'garbage')
+        return res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>proxy error</html>');
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(mode(received.at(-1))));
     });
   });
@@ -27,10 +31,11 @@ export function startFake(mode) {
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
         received,
-        stop: () => new Promise((r) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => r());
-        }),
+        stop: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
       });
     });
   });

@@ -25,7 +25,10 @@ export const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 export async function callDpopd(dpopdUrl, path, body) {
   const response = await fetch(`${dpopdUrl}${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from('demo-caller:demo-caller-secret').toString('base64')}` },
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Basic ${Buffer.from('demo-caller:demo-caller-secret').toString('base64')}`,
+    },
     body: JSON.stringify(body),
   });
   return response.json();

@@ -5,7 +5,10 @@ import { createHash, randomUUID } from 'node:crypto';
 const b64u = (data) => Buffer.from(data).toString('base64url');
 
 export async function dpopKey() {
-  const { publicKey, privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const { publicKey, privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey);
   const jwk = { kty, crv, x, y };
   // RFC 7638 §3.2: required members in lexicographic order, no spaces.
@@ -18,7 +21,11 @@ export async function dpopKey() {
       const header = { typ: 'dpop+jwt', alg: 'ES256', jwk };
       const payload = { jti: randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000), ...claims };
       const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
-      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, new TextEncoder().encode(input));
+      const signature = await crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        privateKey,
+        new TextEncoder().encode(input),
+      );
       return `${input}.${b64u(signature)}`;
     },
   };

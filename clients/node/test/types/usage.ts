@@ -19,7 +19,8 @@ http.createServer(async (req, res) => {
     res.end(principal.subject + principal.clientId + principal.scopes.join(' '));
   }
   const authorization = await relay.authorization(fromNodeRequest(req));
-  if ('interaction' in authorization) sendReply(res, await relay.issue({ ticket: authorization.interaction.ticket, subject: 'alice' }));
+  if ('interaction' in authorization)
+    sendReply(res, await relay.issue({ ticket: authorization.interaction.ticket, subject: 'alice' }));
   sendReply(res, await relay.fail({ ticket: 't', reason: 'DENIED' }));
 });
 
@@ -27,16 +28,27 @@ const app = express();
 const dpopd = dpopdExpress({ publicUrl: 'https://as.example' });
 app.post('/token', dpopd.token());
 app.post('/par', dpopd.par());
-app.get('/authorize', dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })));
+app.get(
+  '/authorize',
+  dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })),
+);
 app.get('/resource', dpopd.protect({ scopes: ['read'] }), (req: any, res: any) => {
   res.json((req as unknown as { dpopd: Principal }).dpopd);
 });
 
 declare module 'fastify' {
-  interface FastifyInstance { dpopd: DpopdFastify }
-  interface FastifyRequest { dpopd: Principal | null }
+  interface FastifyInstance {
+    dpopd: DpopdFastify;
+  }
+  interface FastifyRequest {
+    dpopd: Principal | null;
+  }
 }
 const server = Fastify();
 await server.register(dpopdFastify, { publicUrl: 'https://as.example' });
 server.post('/token', server.dpopd.token);
-server.get('/resource', { preHandler: server.dpopd.protect({ scopes: ['read'] }) }, async (request) => request.dpopd?.subject);
+server.get(
+  '/resource',
+  { preHandler: server.dpopd.protect({ scopes: ['read'] }) },
+  async (request) => request.dpopd?.subject,
+);
