@@ -51,6 +51,9 @@ echo "interop: installing client libraries"
 npm ci --prefix "$HERE/node" --no-audit --no-fund --loglevel=error >/dev/null
 if [ ! -x "$HERE/python/.venv/bin/python" ]; then python3 -m venv "$HERE/python/.venv"; fi
 "$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/python/requirements.txt"
+# The example fronts run on the relay packages of this repository (clients/node, clients/python).
+"$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
+npm ci --prefix "$ROOT/examples/node" --no-audit --no-fund --loglevel=error >/dev/null
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
 DPOPD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dpopd"
 

@@ -1,0 +1,254 @@
+// The relay rules, framework-neutral: each method takes a `RelayRequest`, calls dpopd once and
+// returns what to answer the client (`Reply`), following dpopd's `action` (README "Relay
+// rules", openapi.yaml). Every failure to get a usable answer from dpopd becomes 503 with a
+// JSON error; no path turns a failure into "serve the request".
+import { clientCredentialFields, FORWARD_CLIENT_AUTHORIZATION } from './client-auth.js';
+import {
+  BASIC_CHALLENGE,
+  formReply,
+  json,
+  jsonReply,
+  PAR_STATUS,
+  resourceOutcome,
+  REVOCATION_STATUS,
+  ticketReply,
+  TOKEN_STATUS,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from './answers.js';
+import { Dpopd, DpopdUnavailable } from './dpopd.js';
+import { accessTokenFields, authorizationHeader, dpopFields, queryOf } from './request.js';
+import { htuResolver } from './public-url.js';
+
+/** @typedef {import('./answers.js').Reply} Reply */
+/** @typedef {import('./answers.js').Principal} Principal */
+/** @typedef {import('./answers.js').Interaction} Interaction */
+/** @typedef {import('./request.js').RelayRequest} RelayRequest */
+/** @typedef {{ scopes?: string[], subject?: string, resources?: string[], dpopNonceRequired?: boolean }} Requirements */
+
+/**
+ * @typedef {import('./dpopd.js').DpopdOptions & {
+ *   publicUrl?: string, trustProxy?: boolean, maxBodyBytes?: number, log?: (message: string) => void
+ * }} RelayOptions
+ */
+
+/** The largest form body relayed (default): dpopd refuses API calls over 64 KiB, the form's JSON escaping included. */
+export const MAX_BODY_BYTES = 32 * 1024;
+
+export class DpopdRelay {
+  #dpopd;
+  #htu;
+  #log;
+  /** The largest form body relayed; larger ones are answered 413. */
+  maxBodyBytes;
+  /** Whether client credentials go to dpopd as the raw header (see client-auth.js). */
+  forwardClientAuthorization = FORWARD_CLIENT_AUTHORIZATION;
+
+  /** @param {RelayOptions} [options] */
+  constructor(options = {}) {
+    this.#dpopd = new Dpopd(options);
+    this.#htu = htuResolver(options);
+    this.#log = options.log ?? ((message) => console.error(message));
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  }
+
+  /** dpopd's answer to any API call, for what the relay does not wrap. @throws {DpopdUnavailable} */
+  call(path, body) {
+    return this.#dpopd.call(path, body);
+  }
+
+  /**
+   * The token endpoint (RFC 6749 §3.2, RFC 9449 §5).
+   * @param {RelayRequest} request
+   * @returns {Promise<Reply>}
+   */
+  async token(request) {
+    return this.#clientCall(request, '/auth/token', TOKEN_STATUS, (credentials, htu) => ({
+      parameters: request.body ?? '',
+      ...credentials,
+      ...dpopFields(request.rawHeaders),
+      htm: request.method,
+      htu,
+    }));
+  }
+
+  /**
+   * The pushed authorization request endpoint (RFC 9126).
+   * @param {RelayRequest} request
+   * @returns {Promise<Reply>}
+   */
+  async pushedAuthorizationRequest(request) {
+    const dpop = dpopFields(request.rawHeaders);
+    // dpopd's PAR call takes one proof and no count: more than one DPoP header is refused here
+    // (RFC 9449 §4.3 step 1) rather than letting dpopd see only the first.
+    if (dpop.dpopHeaderCount > 1) {
+      return jsonReply(400, json({ error: 'invalid_dpop_proof', error_description: 'More than one DPoP header.' }));
+    }
+    return this.#clientCall(request, '/pushed_auth_req', PAR_STATUS, (credentials, htu) => ({
+      parameters: request.body ?? '',
+      ...credentials,
+      ...dpop,
+      htm: request.method,
+      htu,
+    }));
+  }
+
+  /**
+   * The revocation endpoint (RFC 7009): 200 with an empty body on `OK`.
+   * @param {RelayRequest} request
+   * @returns {Promise<Reply>}
+   */
+  async revocation(request) {
+    return this.#clientCall(request, '/auth/revocation', REVOCATION_STATUS, (credentials) => ({
+      parameters: request.body ?? '',
+      ...credentials,
+    }));
+  }
+
+  /**
+   * The authorization endpoint (RFC 6749 §4.1.1): the query (GET) or form body (POST) goes to
+   * dpopd; a valid request comes back as an `interaction` for the application's login and
+   * consent pages, anything else as the `reply` to send (302 to the client, or 400).
+   * @param {import('./request.js').RelayRequest} request
+   * @returns {Promise<{ interaction: Interaction } | { reply: Reply }>}
+   */
+  async authorization(request) {
+    const parameters = request.method === 'POST' ? (request.body ?? '') : queryOf(request.url);
+    return this.#guard(
+      '/auth/authorization',
+      async () => {
+        if (this.#tooLarge(request)) return { reply: TOO_LARGE };
+        const answer = await this.#dpopd.call('/auth/authorization', { parameters });
+        if (answer.action !== 'INTERACTION') return { reply: ticketReply('/auth/authorization', answer) };
+        if (typeof answer.ticket !== 'string' || typeof answer.clientId !== 'string') {
+          throw new DpopdUnavailable('/auth/authorization', 'INTERACTION without ticket or clientId');
+        }
+        return {
+          interaction: {
+            ticket: answer.ticket,
+            clientId: answer.clientId,
+            scopes: Array.isArray(answer.scopes)
+              ? answer.scopes.map((s) => s?.name).filter((s) => typeof s === 'string')
+              : [],
+            state: answer.state,
+            redirectUri: answer.redirectUri,
+            prompts: Array.isArray(answer.prompts) ? answer.prompts : [],
+            dpopJkt: answer.dpopJkt,
+            pushed: answer.pushed === true,
+          },
+        };
+      },
+      (reply) => ({ reply }),
+    );
+  }
+
+  /**
+   * The user is logged in as `subject` and consented: the code goes to the client (302).
+   * @param {{ ticket: string, subject: string, scopes?: string[], properties?: object[], jwtAtClaims?: string }} grant
+   * @returns {Promise<Reply>}
+   */
+  async issue(grant) {
+    return this.#guard('/auth/authorization/issue', async () =>
+      ticketReply('/auth/authorization/issue', await this.#dpopd.call('/auth/authorization/issue', grant)),
+    );
+  }
+
+  /**
+   * The request ends with an error for the client (302), e.g. `{ ticket, reason: 'DENIED' }`.
+   * @param {{ ticket: string, reason: string, description?: string }} failure
+   * @returns {Promise<Reply>}
+   */
+  async fail(failure) {
+    return this.#guard('/auth/authorization/fail', async () =>
+      ticketReply('/auth/authorization/fail', await this.#dpopd.call('/auth/authorization/fail', failure)),
+    );
+  }
+
+  /**
+   * A resource request (RFC 9449 §7, RFC 6750): `{ principal, headers }` when dpopd says `OK` —
+   * serve it, adding `headers` (a fresh `DPoP-Nonce`) to the answer — or the refusal `reply`.
+   * @param {import('./request.js').RelayRequest} request
+   * @param {{ scopes?: string[], subject?: string, resources?: string[], dpopNonceRequired?: boolean }} [requirements]
+   * @returns {Promise<{ principal: Principal, headers: Record<string, string> } | { reply: Reply }>}
+   */
+  async introspect(request, requirements = {}) {
+    const path = '/auth/introspection';
+    return this.#guard(
+      path,
+      async () => {
+        const htu = this.#htu(request);
+        if (htu === null) return { reply: this.#noOrigin(path) };
+        const token = accessTokenFields(request.rawHeaders);
+        const { scopes, subject, resources, dpopNonceRequired } = requirements;
+        const answer = await this.#dpopd.call(path, {
+          ...token,
+          scopes,
+          subject,
+          resources,
+          dpopNonceRequired,
+          ...dpopFields(request.rawHeaders),
+          htm: request.method,
+          htu,
+        });
+        return resourceOutcome(path, answer, token.tokenScheme);
+      },
+      (reply) => ({ reply }),
+    );
+  }
+
+  // Token, PAR and revocation: client credentials, then the JSON body of the answer.
+  async #clientCall(request, path, statuses, body) {
+    return this.#guard(path, async () => {
+      if (this.#tooLarge(request)) return TOO_LARGE;
+      const authorization = authorizationHeader(request.rawHeaders);
+      if (authorization === null) {
+        return jsonReply(
+          400,
+          json({ error: 'invalid_request', error_description: 'More than one Authorization header.' }),
+        );
+      }
+      const credentials = clientCredentialFields(authorization, this.forwardClientAuthorization);
+      if (credentials.malformed) {
+        // RFC 6749 §5.2: Basic credentials that do not decode fail client authentication.
+        return jsonReply(
+          401,
+          json({ error: 'invalid_client', error_description: 'Client authentication failed.' }),
+          BASIC_CHALLENGE,
+        );
+      }
+      const htu = this.#htu(request);
+      if (htu === null) return this.#noOrigin(path);
+      const answer = await this.#dpopd.call(path, body(credentials.fields, htu));
+      return formReply(path, answer, statuses, credentials.usedBasic);
+    });
+  }
+
+  #tooLarge(request) {
+    return request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > this.maxBodyBytes;
+  }
+
+  #noOrigin(path) {
+    this.#log(`dpopd-relay: ${path}: the trusted proxy's headers name no usable origin; no htu`);
+    return jsonReply(400, json({ error: 'invalid_request', error_description: 'The request names no usable host.' }));
+  }
+
+  // Runs one relay step; a dpopd failure, or any fault of ours, is 503 and a log line.
+  async #guard(path, step, wrap = (reply) => reply) {
+    try {
+      return await step();
+    } catch (err) {
+      this.#log(`dpopd-relay: ${err instanceof DpopdUnavailable ? err.message : `${path}: ${err?.stack ?? err}`}`);
+      return wrap(jsonReply(503, UNAVAILABLE));
+    }
+  }
+}
+
+/** Fails at start-up, not per request, on requirements dpopd would refuse as a malformed call. */
+export function checkRequirements({ scopes, resources, subject }) {
+  const strings = (v) => v === undefined || (Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''));
+  if (!strings(scopes) || !strings(resources) || (subject !== undefined && typeof subject !== 'string')) {
+    throw new TypeError(
+      'dpopd-relay: protect({ scopes, resources }) takes arrays of non-empty strings, subject a string',
+    );
+  }
+}

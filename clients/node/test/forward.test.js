@@ -1,0 +1,107 @@
+// Client credentials with every character RFC 6749 §2.3.1 makes a client encode, against a
+// dpopd that has such a client registered; and the raw-header path (`clientAuthorization`),
+// checked on the call dpopd receives.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FRAMEWORKS, startApp } from './support/apps.js';
+import { CALLER, startDpopd } from './support/dpopd.js';
+import { startFake } from './support/fake.js';
+import { FORM, send } from './support/http.js';
+import { basic, dpopKey } from './support/proof.js';
+
+const ODD_ID = "odd-._~:%+ é'client";
+const ODD_SECRET = 's3cr-._~:%+ €/日本=&"x';
+const toml = (s) => JSON.stringify(s); // a JSON string is a TOML basic string for these characters
+
+let dpopd;
+before(async () => {
+  dpopd = await startDpopd({
+    config: `
+[[callers]]
+key = "demo-caller"
+secret = "demo-caller-secret"
+roles = ["as", "rs"]
+
+[[clients]]
+client_id = ${toml(ODD_ID)}
+client_secret = ${toml(ODD_SECRET)}
+auth_method = "client_secret_basic"
+grant_types = ["client_credentials"]
+scopes = ["read"]
+`,
+  });
+});
+after(() => dpopd?.stop());
+
+for (const framework of FRAMEWORKS) {
+  describe(`${framework}: client credentials`, () => {
+    let app;
+    before(async () => {
+      app = await startApp(framework, { dpopdUrl: dpopd.url, ...CALLER });
+    });
+    after(() => app.stop());
+
+    test('an id and secret with - . _ ~ : % + space, quotes and non-ASCII authenticate when form-urlencoded', async () => {
+      const key = await dpopKey();
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: {
+          ...FORM,
+          Authorization: basic(ODD_ID, ODD_SECRET),
+          DPoP: await key.proof('POST', `${app.url}/token`),
+        },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(response.status, 200, response.body);
+      assert.equal(response.json().token_type, 'DPoP');
+    });
+
+    test('the same secret sent without form-encoding fails: its + and %2 are decoded', async () => {
+      const raw = `Basic ${Buffer.from(`${encodeURIComponent(ODD_ID)}:${ODD_SECRET}`, 'utf8').toString('base64')}`;
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: raw },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(response.status, 401);
+      assert.equal(response.json().error, 'invalid_client');
+    });
+  });
+}
+
+describe('forwarding the raw Authorization header (clientAuthorization)', () => {
+  for (const framework of FRAMEWORKS) {
+    test(`${framework}: token, PAR and revocation send the header verbatim and no decoded credentials`, async () => {
+      const fake = await startFake((call) => ({
+        action: call.path === '/pushed_auth_req' ? 'UNAUTHORIZED' : 'INVALID_CLIENT',
+        responseContent: '{"error":"invalid_client"}',
+      }));
+      const app = await startApp(framework, { dpopdUrl: fake.url, ...CALLER });
+      app.relay.forwardClientAuthorization = true;
+      try {
+        const header = basic(ODD_ID, ODD_SECRET);
+        for (const path of ['/token', '/par', '/revoke']) {
+          const response = await send(`${app.url}${path}`, {
+            method: 'POST',
+            headers: { ...FORM, Authorization: header },
+            body: 'x=1',
+          });
+          assert.equal(response.status, 401, path);
+          assert.match(response.headers['www-authenticate'] ?? '', /^Basic/, path);
+        }
+        assert.deepEqual(
+          fake.received.map((r) => r.path),
+          ['/auth/token', '/pushed_auth_req', '/auth/revocation'],
+        );
+        for (const { body } of fake.received) {
+          assert.equal(body.clientAuthorization, header);
+          assert.equal(body.clientId, undefined);
+          assert.equal(body.clientSecret, undefined);
+        }
+      } finally {
+        await app.stop();
+        await fake.stop();
+      }
+    });
+  }
+});

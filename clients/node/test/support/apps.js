@@ -1,0 +1,89 @@
+// The same small application on Express and on Fastify, on a free 127.0.0.1 port: every relay
+// handler mounted, and resources that count how often their handler ran.
+import express from 'express';
+import Fastify from 'fastify';
+import { dpopdExpress } from '../../src/express.js';
+import dpopdFastify from '../../src/fastify.js';
+import { freePort } from './dpopd.js';
+
+export const FRAMEWORKS = ['express', 'fastify'];
+
+/**
+ * @param {'express' | 'fastify'} framework
+ * @param {object} options relay options; `publicUrl` defaults to the app's own address
+ */
+export async function startApp(framework, options = {}) {
+  const port = await freePort();
+  const relayOptions = { publicUrl: `http://127.0.0.1:${port}`, log: () => {}, ...options };
+  const state = { handlerRuns: 0, url: `http://127.0.0.1:${port}` };
+  const served = (principal) => {
+    state.handlerRuns += 1;
+    return { served: true, ...principal };
+  };
+  if (framework === 'express') {
+    const app = express();
+    const dpopd = dpopdExpress(relayOptions);
+    state.relay = dpopd.relay;
+    app.post('/token', dpopd.token());
+    app.post('/par', dpopd.par());
+    app.post('/revoke', dpopd.revocation());
+    app.all(
+      '/authorize',
+      dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })),
+    );
+    app.get(
+      '/authorize-deny',
+      dpopd.authorize((req, res, interaction) => dpopd.fail(res, { ticket: interaction.ticket, reason: 'DENIED' })),
+    );
+    app.get(
+      '/authorize-show',
+      dpopd.authorize((req, res, interaction) => res.json(interaction)),
+    );
+    app.all('/resource', dpopd.protect({ scopes: ['read'] }), (req, res) => res.json(served(req.dpopd)));
+    app.get('/write-resource', dpopd.protect({ scopes: ['write'] }), (req, res) => res.json(served(req.dpopd)));
+    // A form parser ahead of the relay: the verbatim body is gone.
+    app.post('/parsed/token', express.urlencoded({ extended: false }), dpopd.token());
+    app.use((err, req, res, next) => res.status(500).json({ error: 'server_error', message: err.message }));
+    const server = await new Promise((resolve) => {
+      const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    });
+    state.stop = () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+  } else {
+    const app = Fastify({ logger: false });
+    await app.register(dpopdFastify, relayOptions);
+    const dpopd = app.dpopd;
+    state.relay = dpopd.relay;
+    app.post('/token', dpopd.token);
+    app.post('/par', dpopd.par);
+    app.post('/revoke', dpopd.revocation);
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/authorize',
+      handler: dpopd.authorize((request, reply, i) => dpopd.issue(reply, { ticket: i.ticket, subject: 'alice' })),
+    });
+    app.get(
+      '/authorize-deny',
+      dpopd.authorize((request, reply, i) => dpopd.fail(reply, { ticket: i.ticket, reason: 'DENIED' })),
+    );
+    app.get(
+      '/authorize-show',
+      dpopd.authorize((request, reply, interaction) => reply.send(interaction)),
+    );
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/resource',
+      preHandler: dpopd.protect({ scopes: ['read'] }),
+      handler: async (request) => served(request.dpopd),
+    });
+    app.get('/write-resource', { preHandler: dpopd.protect({ scopes: ['write'] }) }, async (request) =>
+      served(request.dpopd),
+    );
+    await app.listen({ port, host: '127.0.0.1' });
+    state.stop = () => app.close();
+  }
+  return state;
+}

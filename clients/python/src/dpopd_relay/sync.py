@@ -1,0 +1,109 @@
+"""`Relay`: the relay steps run with a blocking httpx client, for WSGI applications (Flask,
+Django). Every method returns what to send the client; none raises for a dpopd failure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import httpx
+
+from ._answers import MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, DpopdUnavailable, Interaction, Reply, parse_answer
+from ._core import Call, Settings, Step, Steps
+from ._request import RelayRequest
+
+T = TypeVar("T")
+
+
+class Relay(Steps):
+    """The relay to dpopd. Keyword arguments: `dpopd_url` (default `$DPOPD_URL`, else
+    http://127.0.0.1:8080), `caller` and `secret` (default `$DPOPD_CALLER`, `$DPOPD_SECRET`),
+    `public_url` or `trust_proxy=True` (where `htu` comes from), `timeout` (seconds for the
+    whole call, default 5), `max_body_bytes` (default 32 KiB)."""
+
+    def __init__(self, *, client: httpx.Client | None = None, **settings):
+        self.settings = Settings(**settings)
+        self._client = client or httpx.Client(timeout=self.settings.timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def call(self, path: str, body: dict) -> dict:
+        """dpopd's answer to any API call, for what the relay does not wrap; raises DpopdUnavailable."""
+        deadline = time.monotonic() + self.settings.timeout
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self._client.stream(
+                "POST",
+                self.settings.dpopd_url + path,
+                json=body,
+                headers={"Authorization": self.settings.caller_authorization, "Accept": "application/json"},
+            ) as response:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise DpopdUnavailable(path, "answer too large")
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("deadline")
+                    chunks.append(chunk)
+                status = response.status_code
+        except httpx.TimeoutException:
+            raise DpopdUnavailable(path, f"no answer within {self.settings.timeout:g} s") from None
+        except httpx.HTTPError as err:
+            raise DpopdUnavailable(path, f"unreachable ({type(err).__name__}: {err})") from None
+        return parse_answer(path, status, b"".join(chunks))
+
+    def _run(self, path: str, build: Callable[[], Step[T]]) -> T:
+        step: Step[T] | None = None
+        try:
+            step = build()
+            if not isinstance(step, Call):
+                return step
+            return step.finish(self.call(step.path, step.body))
+        except Exception as err:  # a dpopd failure, or any fault of ours: never "serve"
+            self.failed(path, err)
+            return step.on_failure(UNAVAILABLE) if isinstance(step, Call) else UNAVAILABLE  # type: ignore[return-value]
+
+    def token(self, request: RelayRequest) -> Reply:
+        return self._run("/auth/token", lambda: self.token_step(request))
+
+    def pushed_authorization_request(self, request: RelayRequest) -> Reply:
+        return self._run("/pushed_auth_req", lambda: self.par_step(request))
+
+    def revocation(self, request: RelayRequest) -> Reply:
+        return self._run("/auth/revocation", lambda: self.revocation_step(request))
+
+    def authorization(self, request: RelayRequest) -> Interaction | Reply:
+        return self._run("/auth/authorization", lambda: self.authorization_step(request))
+
+    def issue(
+        self,
+        ticket: str,
+        subject: str,
+        *,
+        scopes: Sequence[str] | None = None,
+        properties: Sequence[dict] | None = None,
+        jwt_at_claims: str | None = None,
+    ) -> Reply:
+        return self._run(
+            "/auth/authorization/issue", lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims)
+        )
+
+    def fail(self, ticket: str, reason: str, *, description: str | None = None) -> Reply:
+        return self._run("/auth/authorization/fail", lambda: self.fail_step(ticket, reason, description))
+
+    def introspect(
+        self,
+        request: RelayRequest,
+        *,
+        scopes: Sequence[str] | None = None,
+        subject: str | None = None,
+        resources: Sequence[str] | None = None,
+        dpop_nonce_required: bool | None = None,
+    ) -> Allowed | Reply:
+        return self._run(
+            "/auth/introspection",
+            lambda: self.introspection_step(request, scopes, subject, resources, dpop_nonce_required),
+        )

@@ -1,0 +1,252 @@
+"""The relay's pure parts, without a dpopd: RFC 6749 §2.3.1 decoding of client credentials,
+the DPoP header count and access token from raw and comma-joined headers, the public URL."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from dpopd_relay import Relay, RelayRequest
+from dpopd_relay._client_auth import client_credential_fields, decode_basic, form_decode
+from dpopd_relay._public_url import htu_resolver
+from dpopd_relay._request import access_token_fields, dpop_fields, path_of, query_of, wsgi_target
+from support import basic
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "client_id, secret",
+    [
+        ("demo-client", "demo-client-secret"),
+        ("a-b.c_d~e", "s-._~"),
+        ("urn:client:1", "p:a:ss"),
+        ("100%+id", "%2B+%"),
+        ("my client", " secret with spaces "),
+        ("clïent-é", "sécret-€-日本"),
+        ("id-._~:%+ é'", "s-._~:%+ é€/?#[]@!$&'()*,;="),
+        ("public", ""),
+    ],
+    ids=["plain", "unreserved", "colons", "percent-plus", "spaces", "non-ascii", "everything", "empty-secret"],
+)
+def test_form_urlencoded_credentials_decode_back_exactly(client_id, secret):
+    assert decode_basic(basic(client_id, secret)) == (client_id, secret)
+
+
+def test_credentials_the_client_did_not_form_encode_are_taken_as_they_are_save_plus_and_escapes():
+    assert decode_basic(f"Basic {b64('demo-client:demo.secret~x')}") == ("demo-client", "demo.secret~x")
+    assert decode_basic(f"Basic {b64('a+b:c%41d%zz%')}") == ("a b", "cAd%zz%")
+
+
+def test_the_split_is_at_the_first_colon_before_form_decoding():
+    assert decode_basic(f"Basic {b64('id%3Ax:secret:with:colons')}") == ("id:x", "secret:with:colons")
+
+
+def test_the_scheme_is_case_insensitive_and_padding_optional():
+    assert decode_basic(f"bAsIc {b64('ab:c').rstrip('=')}") == ("ab", "c")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Basic {b64('no-colon')}",
+        "Basic ###",
+        "Basic YQ=x",
+        "Basic YR==",  # padding bits set: not what an encoder makes
+        "Basic " + base64.b64encode(b"a:\xff").decode(),
+        "Basic",
+        f"Basic {b64('a:b')} {b64('c:d')}",
+    ],
+    ids=["no-colon", "not-base64", "bad-padding", "non-canonical", "not-utf8", "empty", "two-tokens"],
+)
+def test_a_basic_header_that_does_not_decode_is_malformed(header):
+    assert decode_basic(header) is None
+    credentials = client_credential_fields(header, forward=False)
+    assert credentials.malformed and credentials.used_basic and credentials.fields == {}
+
+
+def test_decoding_sends_client_id_and_secret():
+    assert client_credential_fields(basic("a b", "c"), forward=False).fields == {"clientId": "a b", "clientSecret": "c"}
+
+
+def test_forwarding_sends_the_header_verbatim_even_when_malformed():
+    for header in (basic("id-._~:%+ é", "s"), "Basic ###", "Bearer abc"):
+        assert client_credential_fields(header, forward=True).fields == {"clientAuthorization": header}
+    assert client_credential_fields("basic abc", forward=True).used_basic
+    assert not client_credential_fields("Bearer abc", forward=True).used_basic
+
+
+def test_no_header_or_another_scheme_while_decoding_sends_nothing():
+    assert client_credential_fields(None, forward=False).fields == {}
+    assert client_credential_fields(None, forward=True).fields == {}
+    assert client_credential_fields("Bearer abc", forward=False).fields == {}
+
+
+def test_the_switch_defaults_to_decoding_until_dpopd_takes_client_authorization():
+    assert list(client_credential_fields(basic("a", "b")).fields) == ["clientId", "clientSecret"]
+    assert Relay(public_url="https://as.example", caller="c", secret="s").forward_client_authorization is False
+
+
+def test_form_decoding_reads_octets_as_utf8_and_leaves_broken_escapes():
+    assert form_decode("%C3%A9+%E2%82%AC") == "é €"
+    assert form_decode("%C3") == "\ufffd"
+    assert form_decode("%4") == "%4"
+
+
+def request(headers, url="/token?q=1", joined=False, encrypted=False):
+    return RelayRequest(method="POST", url=url, headers=headers, headers_joined=joined, encrypted=encrypted)
+
+
+def test_dpop_headers_are_counted_as_sent_on_asgi():
+    assert dpop_fields(request([("host", "x"), ("dpop", "a.b.c"), ("DPoP", "d.e.f")])) == {
+        "dpop": "a.b.c",
+        "dpopHeaderCount": 2,
+    }
+    assert dpop_fields(request([("dpop", "a.b.c")])) == {"dpop": "a.b.c", "dpopHeaderCount": 1}
+    assert dpop_fields(request([])) == {"dpopHeaderCount": 0}
+
+
+def test_a_comma_joined_dpop_value_under_wsgi_is_two_headers():
+    assert dpop_fields(request([("Dpop", "a.b.c,d.e.f")], joined=True)) == {"dpop": "a.b.c", "dpopHeaderCount": 2}
+    assert dpop_fields(request([("Dpop", "a.b.c, d.e.f, g.h.i")], joined=True))["dpopHeaderCount"] == 3
+    assert dpop_fields(request([("Dpop", "a.b.c")], joined=True)) == {"dpop": "a.b.c", "dpopHeaderCount": 1}
+
+
+def test_the_access_token_and_scheme_come_from_one_authorization_header():
+    assert access_token_fields(request([("Authorization", "DPoP abc.def-_~+/=")])) == {
+        "token": "abc.def-_~+/=",
+        "tokenScheme": "DPoP",
+    }
+    assert access_token_fields(request([("authorization", "bearer abc")])) == {"token": "abc", "tokenScheme": "Bearer"}
+    assert access_token_fields(request([("Authorization", "Basic abc")])) == {}
+    assert access_token_fields(request([("Authorization", "DPoP a,DPoP b")], joined=True)) == {}
+    assert access_token_fields(request([("Authorization", "DPoP a"), ("Authorization", "DPoP b")])) == {}
+
+
+def test_path_and_query_of_a_request_target():
+    assert path_of("/token?x=1#f") == "/token"
+    assert path_of("/a%20b") == "/a%20b"
+    assert query_of("/authorize?response_type=code&state=x") == "response_type=code&state=x"
+    assert query_of("/authorize") == ""
+
+
+def test_the_wsgi_request_target_is_the_raw_uri_or_the_path_escaped_again():
+    assert wsgi_target({"REQUEST_URI": "/a%2Fb?x=1", "PATH_INFO": "/a/b"}) == "/a%2Fb?x=1"
+    assert wsgi_target({"RAW_URI": "http://as.example/token?x"}) == "/token?x"
+    assert (
+        wsgi_target({"SCRIPT_NAME": "/app", "PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "q=1"})
+        == "/app/caf%C3%A9%20x?q=1"
+    )
+
+
+FORGED = [
+    ("Host", "evil.example"),
+    ("X-Forwarded-Host", "evil.example"),
+    ("X-Forwarded-Proto", "http"),
+    ("Forwarded", "host=evil.example"),
+]
+
+
+def test_public_url_wins_over_every_header_the_client_could_forge():
+    assert htu_resolver("https://AS.example/base/", False)(request(FORGED)) == "https://as.example/base/token"
+
+
+def test_a_trusted_proxy_the_x_forwarded_value_it_appended_last():
+    htu = htu_resolver(None, True)
+    assert (
+        htu(
+            request(
+                [
+                    ("Host", "internal:3000"),
+                    ("X-Forwarded-Proto", "https"),
+                    ("X-Forwarded-Host", "evil.example, as.example"),
+                ]
+            )
+        )
+        == "https://as.example/token"
+    )
+    assert (
+        htu(
+            request(
+                [("Host", "internal"), ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Host", "as.example:8443")]
+            )
+        )
+        == "http://as.example:8443/token"
+    )
+
+
+def test_a_trusted_proxy_forwarded_before_x_forwarded():
+    htu = htu_resolver(None, True)
+    assert (
+        htu(
+            request(
+                [
+                    ("Forwarded", 'for=1.2.3.4;proto=http;host=evil, for=5.6.7.8;proto=https;host="as.example"'),
+                    ("X-Forwarded-Host", "other"),
+                ]
+            )
+        )
+        == "https://as.example/token"
+    )
+
+
+def test_a_trusted_proxy_that_names_nothing_the_host_header_and_connection():
+    assert htu_resolver(None, True)(request([("Host", "as.example")], encrypted=True)) == "https://as.example/token"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-Forwarded-Proto", "gopher"), ("Host", "as.example")],
+        [("Host", "as.example/path")],
+        [("Host", "a"), ("Host", "b")],
+        [],
+    ],
+    ids=["scheme", "host-with-path", "two-hosts", "nothing"],
+)
+def test_an_unusable_origin_gives_no_htu(headers):
+    assert htu_resolver(None, True)(request(headers)) is None
+
+
+def test_neither_public_url_nor_trust_proxy_is_a_configuration_error():
+    with pytest.raises(ValueError, match="public_url"):
+        htu_resolver(None, False)
+    with pytest.raises(ValueError, match="http"):
+        htu_resolver("ftp://as.example", False)
+    with pytest.raises(ValueError, match="query"):
+        htu_resolver("https://as.example/?x=1", False)
+
+
+def test_caller_credentials_come_from_the_environment_and_are_required(monkeypatch):
+    monkeypatch.delenv("DPOPD_CALLER", raising=False)
+    monkeypatch.delenv("DPOPD_SECRET", raising=False)
+    with pytest.raises(ValueError, match="DPOPD_CALLER"):
+        Relay(public_url="https://as.example")
+    monkeypatch.setenv("DPOPD_CALLER", "c")
+    monkeypatch.setenv("DPOPD_SECRET", "s")
+    assert Relay(public_url="https://as.example").settings.caller_authorization == "Basic " + b64("c:s")
+
+
+def test_a_timeout_must_be_positive():
+    with pytest.raises(ValueError, match="timeout"):
+        Relay(public_url="https://as.example", caller="c", secret="s", timeout=0)
+
+
+@pytest.mark.parametrize(
+    "requirements",
+    [
+        {"scopes": "read"},
+        {"scopes": [""]},
+        {"resources": [1]},
+        {"subject": 7},
+    ],
+    ids=["scope-as-string", "empty-scope", "resource-not-a-string", "subject-not-a-string"],
+)
+def test_protect_refuses_requirements_dpopd_would_refuse_when_the_route_is_made(requirements):
+    from dpopd_relay.flask import FlaskRelay
+
+    with pytest.raises(TypeError, match="protect"):
+        FlaskRelay(public_url="https://as.example", caller="c", secret="s").protect(**requirements)
