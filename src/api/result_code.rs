@@ -29,6 +29,7 @@ result_codes! {
     MalformedRequest = "A001203", "The request body is not valid JSON or lacks a required field.";
     BodyTooLarge = "A001204", "The request body is larger than the configured limit.";
     InvalidField = "A001205", "A request field has an invalid value.";
+    DurationTooLong = "A001206", "A token duration is longer than tokens.max_lifetime_override_secs.";
     InternalError = "A001101", "dpopd failed to process the request.";
     // 004: the authorization request (A004001 is Authlete's); PAR answers the 0043xx codes too
     AuthorizationInteraction = "A004001", "The authorization request is valid; the caller logs the user in and asks for consent.";

@@ -5,6 +5,7 @@
 use super::action::Action;
 use super::authorization_wire as wire;
 use super::caller::AsCaller;
+use super::token::duration;
 use super::token_wire::parse_jwt_at_claims;
 use super::ApiError;
 use crate::oauth::token_create::{self, CreateCall};
@@ -88,13 +89,14 @@ pub async fn token_create(
         ClientIdField::Number(n) => n.to_string(),
     };
     let scopes = req.scopes.unwrap_or_default();
+    let max = state.core.max_lifetime_override_secs;
     let call = CreateCall {
         grant_type: &req.grant_type,
         client_id: &client_id,
         subject: req.subject.as_deref(),
         scopes: &scopes,
-        access_token_duration: req.access_token_duration,
-        refresh_token_duration: req.refresh_token_duration,
+        access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
+        refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
         properties: req.properties.unwrap_or_default(),
         jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
         dpop: req.dpop.as_deref(),
