@@ -90,7 +90,7 @@ async function resource(req, res) {
   // `Authorization: DPoP <token>` or `Bearer <token>`; anything else is no token at all.
   const match = /^(DPoP|Bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   const r = await callDpopd('/auth/introspection', {
-    token: match ? match[2] : '',
+    token: match ? match[2] : undefined,
     tokenScheme: match ? (match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer') : undefined,
     scopes: ['read'],
     ...dpopHeaders(req),

@@ -73,7 +73,7 @@ def resource():
     # `Authorization: DPoP <token>` or `Bearer <token>`; anything else is no token at all.
     match = TOKEN_SCHEME.match(request.headers.get("Authorization", ""))
     r = call_dpopd("/auth/introspection", {
-        "token": match.group(2) if match else "",
+        "token": match.group(2) if match else None,
         "tokenScheme": ("DPoP" if match.group(1).lower() == "dpop" else "Bearer") if match else None,
         "scopes": ["read"],
         **dpop_headers(),

@@ -126,6 +126,7 @@ result_codes! {
     InsufficientScope = "A056312", "The access token does not grant every required scope.";
     SubjectMismatch = "A056313", "The access token was issued for another subject.";
     ResourceNotInAudience = "A056314", "A required resource is not in the access token's audience.";
+    AccessTokenEmpty = "A056315", "The access token is empty: a scheme without credentials.";
     // 057: RFC 7662 standard introspection
     TokenActive = "A057001", "The token is active.";
     TokenInactive = "A057002", "The token is not active.";
