@@ -20,6 +20,8 @@ pub mod token_create;
 mod token_wire;
 pub mod userinfo;
 
+pub use token_wire::parse_jwt_at_claims;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use result_code::ResultCode;
@@ -91,6 +93,25 @@ impl ResponseError for ApiError {
         }
         response
             .json(serde_json::json!({ "resultCode": self.code.code(), "resultMessage": message }))
+    }
+}
+
+/// A list in the caller's JSON, refused with A001205 naming the field when it has more than
+/// `max` entries, before anything walks it (the bounds: docs/configuration.md, "Input limits").
+pub fn bounded<T>(
+    field: &str,
+    list: Option<Vec<T>>,
+    max: usize,
+) -> Result<Option<Vec<T>>, ApiError> {
+    match list {
+        Some(list) if list.len() > max => Err(ApiError::with_detail(
+            ResultCode::InvalidField,
+            format!(
+                "{field} has {} entries; at most {max} are accepted",
+                list.len()
+            ),
+        )),
+        other => Ok(other),
     }
 }
 

@@ -47,6 +47,7 @@ result_codes! {
     AuthorizationParamInvalid = "A004311", "An authorization request parameter has an invalid value.";
     RequestObjectUnsupported = "A004312", "Request objects are not supported.";
     AuthorizationRequestTooLarge = "A004313", "The authorization request is too large to carry in a ticket or request_uri.";
+    AuthorizationScopeTooMany = "A004314", "The scope parameter has more values than dpopd accepts in one request.";
     // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
     AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
     AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";
@@ -92,6 +93,7 @@ result_codes! {
     ScopeNotAllowed = "A051308", "The requested scope is not allowed for the client.";
     DpopProofRequired = "A051309", "The client must present a DPoP proof.";
     ScopeMalformed = "A051310", "The scope parameter is malformed.";
+    ScopeTooMany = "A051311", "The scope parameter has more values than dpopd accepts in one request.";
     StoreUnavailable = "A051101", "The replay store is unavailable; the request was refused.";
     SigningFailed = "A051102", "Token signing or sealing failed.";
     // 053: refresh token errors

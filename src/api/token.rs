@@ -5,10 +5,10 @@ use super::action::Action;
 use super::caller::AsCaller;
 use super::result_code::ResultCode as R;
 use super::token_wire;
-use super::ApiError;
+use super::{bounded, ApiError};
 use crate::json::JsonObject;
 use crate::oauth::grants::{self, TokenCall};
-use crate::oauth::Property;
+use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
@@ -121,7 +121,7 @@ pub async fn token(
         access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
         refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
         jwt_at_claims,
-        properties: req.properties.unwrap_or_default(),
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
         now: None,
     };
     let outcome = grants::token(&state.core, call).await;

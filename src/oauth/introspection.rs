@@ -99,6 +99,10 @@ pub enum IntrospectionError {
     StoreUnavailable,
 }
 
+/// The most `resources` one call may require (RFC 8707 resource indicators): a resource server
+/// names the one or few it serves. Required `scopes` are bounded by [`scope::MAX_SCOPES`].
+pub const MAX_RESOURCES: usize = 64;
+
 /// OIDC Core §3.1.2.1: the scope every userinfo call needs.
 pub const USERINFO_SCOPE: &str = "openid";
 
@@ -159,11 +163,7 @@ async fn run(
         Some("") => return Err(IntrospectionError::EmptyToken),
         Some(token) => token,
     };
-    if !call
-        .scopes
-        .iter()
-        .all(|s| scope::parse(s).is_ok_and(|p| p.len() == 1 && p[0] == *s))
-    {
+    if !call.scopes.iter().all(|s| scope::is_token(s)) {
         return Err(IntrospectionError::Caller(
             "scopes must be scope tokens (RFC 6749 §3.3)",
         ));
@@ -253,7 +253,7 @@ fn check_grants(
     if call.subject.is_some_and(|s| s != access.claims.sub) {
         return Err(IntrospectionError::SubjectMismatch);
     }
-    if !call.resources.iter().all(|r| access.claims.aud.contains(r)) {
+    if !access.claims.aud.contains_all(call.resources) {
         return Err(IntrospectionError::ResourceNotInAudience);
     }
     Ok(())
