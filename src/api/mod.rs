@@ -160,7 +160,40 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{bounded, parse_jwt_at_claims, truncate, ResultCode};
+
+    #[test]
+    fn lists_past_their_bound_are_refused_naming_the_field() {
+        assert_eq!(
+            bounded("scopes", Some(vec![1; 256]), 256)
+                .unwrap()
+                .unwrap()
+                .len(),
+            256
+        );
+        assert_eq!(bounded::<u8>("scopes", None, 256).unwrap(), None);
+        let e = bounded("resources", Some(vec![1; 65]), 64).unwrap_err();
+        assert_eq!(e.code, ResultCode::InvalidField);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("resources has 65 entries; at most 64 are accepted")
+        );
+    }
+
+    #[test]
+    fn jwt_at_claims_members_are_bounded() {
+        let object = |n: usize| {
+            let members: Vec<String> = (0..n).map(|i| format!("\"c{i}\":{i}")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        assert_eq!(parse_jwt_at_claims(Some(&object(256))).unwrap().len(), 256);
+        let e = parse_jwt_at_claims(Some(&object(257))).unwrap_err();
+        assert_eq!(e.code, ResultCode::InvalidField);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("jwtAtClaims has 257 members; at most 256 are accepted")
+        );
+    }
 
     #[test]
     fn truncate_caps_and_escapes_what_could_forge_a_log_line() {

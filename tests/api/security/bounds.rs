@@ -49,11 +49,10 @@ async fn durations_past_the_maximum_are_refused_at_both_issuing_endpoints() {
         ("i64::MAX", i64::MAX as u64),
         ("the maximum + 1", MAX_LIFETIME + 1),
     ];
-    let endpoints: [(&str, fn(Value) -> Value); 2] = [
-        ("/auth/token", token_body),
+    for (path, body) in [
+        ("/auth/token", token_body as fn(Value) -> Value),
         ("/auth/token/create", create_body),
-    ];
-    for (path, body) in endpoints {
+    ] {
         for field in ["accessTokenDuration", "refreshTokenDuration"] {
             for (what, secs) in too_long {
                 let name = format!("{path} {field} = {what}");
