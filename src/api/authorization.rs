@@ -7,11 +7,12 @@ use super::action::Action;
 use super::authorization_wire as wire;
 use super::caller::AsCaller;
 use super::token_wire::parse_jwt_at_claims;
-use super::ApiError;
+use super::{bounded, ApiError};
 use crate::oauth::authorization::{
     self as domain, AuthorizationCall, FailCall, FailReason, IssueCall,
 };
-use crate::oauth::Property;
+use crate::oauth::scope::MAX_SCOPES;
+use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -110,8 +111,8 @@ pub async fn issue(
     let call = IssueCall {
         ticket: &req.ticket,
         subject: &req.subject,
-        scopes: req.scopes,
-        properties: req.properties.unwrap_or_default(),
+        scopes: bounded("scopes", req.scopes, MAX_SCOPES)?,
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
         jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
         now: None,
     };

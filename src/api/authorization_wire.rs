@@ -168,6 +168,11 @@ fn problem(p: &Problem) -> Mapped {
             "invalid_scope",
             "The requested scope is not allowed.",
         ),
+        Problem::TooManyScopes => (
+            R::AuthorizationScopeTooMany,
+            "invalid_scope",
+            "The scope parameter has too many values.",
+        ),
         Problem::Pkce(PkceError::Required) => (
             R::PkceInvalid,
             "invalid_request",
@@ -550,6 +555,7 @@ mod tests {
             Problem::UnauthorizedClient,
             Problem::BadScope,
             Problem::ScopeNotAllowed,
+            Problem::TooManyScopes,
             Problem::Pkce(PkceError::Required),
             Problem::Pkce(PkceError::PlainRefused),
             Problem::Pkce(PkceError::BadChallenge),

@@ -6,8 +6,9 @@ use super::action::Action;
 use super::caller::RsCaller;
 use super::result_code::ResultCode as R;
 use super::rs_wire::{self, RsApi};
-use super::ApiError;
-use crate::oauth::introspection::{self, IntrospectionCall};
+use super::{bounded, ApiError};
+use crate::oauth::introspection::{self, IntrospectionCall, MAX_RESOURCES};
+use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::tokens::TokenType;
 use crate::oauth::Property;
 use crate::startup::AppState;
@@ -78,8 +79,8 @@ pub async fn introspect(
     body: web::Json<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let scopes = req.scopes.unwrap_or_default();
-    let resources = req.resources.unwrap_or_default();
+    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?.unwrap_or_default();
+    let resources = bounded("resources", req.resources, MAX_RESOURCES)?.unwrap_or_default();
     let call = IntrospectionCall {
         token: req.token.as_deref(),
         scopes: &scopes,

@@ -20,6 +20,8 @@ pub mod token_create;
 mod token_wire;
 pub mod userinfo;
 
+pub use token_wire::parse_jwt_at_claims;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use result_code::ResultCode;
@@ -94,6 +96,25 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A list in the caller's JSON, refused with A001205 naming the field when it has more than
+/// `max` entries, before anything walks it (the bounds: docs/configuration.md, "Input limits").
+pub fn bounded<T>(
+    field: &str,
+    list: Option<Vec<T>>,
+    max: usize,
+) -> Result<Option<Vec<T>>, ApiError> {
+    match list {
+        Some(list) if list.len() > max => Err(ApiError::with_detail(
+            ResultCode::InvalidField,
+            format!(
+                "{field} has {} entries; at most {max} are accepted",
+                list.len()
+            ),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// JSON body extraction: size limit → 413, anything else → 400, both with a result code.
 pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
     use actix_web::error::JsonPayloadError;
@@ -139,7 +160,40 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{bounded, parse_jwt_at_claims, truncate, ResultCode};
+
+    #[test]
+    fn lists_past_their_bound_are_refused_naming_the_field() {
+        assert_eq!(
+            bounded("scopes", Some(vec![1; 256]), 256)
+                .unwrap()
+                .unwrap()
+                .len(),
+            256
+        );
+        assert_eq!(bounded::<u8>("scopes", None, 256).unwrap(), None);
+        let e = bounded("resources", Some(vec![1; 65]), 64).unwrap_err();
+        assert_eq!(e.code, ResultCode::InvalidField);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("resources has 65 entries; at most 64 are accepted")
+        );
+    }
+
+    #[test]
+    fn jwt_at_claims_members_are_bounded() {
+        let object = |n: usize| {
+            let members: Vec<String> = (0..n).map(|i| format!("\"c{i}\":{i}")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        assert_eq!(parse_jwt_at_claims(Some(&object(256))).unwrap().len(), 256);
+        let e = parse_jwt_at_claims(Some(&object(257))).unwrap_err();
+        assert_eq!(e.code, ResultCode::InvalidField);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("jwtAtClaims has 257 members; at most 256 are accepted")
+        );
+    }
 
     #[test]
     fn truncate_caps_and_escapes_what_could_forge_a_log_line() {

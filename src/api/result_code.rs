@@ -29,6 +29,7 @@ result_codes! {
     MalformedRequest = "A001203", "The request body is not valid JSON or lacks a required field.";
     BodyTooLarge = "A001204", "The request body is larger than the configured limit.";
     InvalidField = "A001205", "A request field has an invalid value.";
+    DurationTooLong = "A001206", "A token duration is longer than tokens.max_lifetime_override_secs.";
     InternalError = "A001101", "dpopd failed to process the request.";
     // 004: the authorization request (A004001 is Authlete's); PAR answers the 0043xx codes too
     AuthorizationInteraction = "A004001", "The authorization request is valid; the caller logs the user in and asks for consent.";
@@ -46,6 +47,7 @@ result_codes! {
     AuthorizationParamInvalid = "A004311", "An authorization request parameter has an invalid value.";
     RequestObjectUnsupported = "A004312", "Request objects are not supported.";
     AuthorizationRequestTooLarge = "A004313", "The authorization request is too large to carry in a ticket or request_uri.";
+    AuthorizationScopeTooMany = "A004314", "The scope parameter has more values than dpopd accepts in one request.";
     // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
     AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
     AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";
@@ -91,6 +93,7 @@ result_codes! {
     ScopeNotAllowed = "A051308", "The requested scope is not allowed for the client.";
     DpopProofRequired = "A051309", "The client must present a DPoP proof.";
     ScopeMalformed = "A051310", "The scope parameter is malformed.";
+    ScopeTooMany = "A051311", "The scope parameter has more values than dpopd accepts in one request.";
     StoreUnavailable = "A051101", "The store is unavailable or full; the request was refused.";
     SigningFailed = "A051102", "Token signing or sealing failed.";
     // 053: refresh token errors
@@ -125,6 +128,7 @@ result_codes! {
     InsufficientScope = "A056312", "The access token does not grant every required scope.";
     SubjectMismatch = "A056313", "The access token was issued for another subject.";
     ResourceNotInAudience = "A056314", "A required resource is not in the access token's audience.";
+    AccessTokenEmpty = "A056315", "The access token is empty: a scheme without credentials.";
     // 057: RFC 7662 standard introspection
     TokenActive = "A057001", "The token is active.";
     TokenInactive = "A057002", "The token is not active.";

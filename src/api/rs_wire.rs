@@ -1,8 +1,10 @@
 //! The one place where resource-server outcomes (introspection, userinfo) become wire answers:
 //! `action`, `resultCode`, and as `responseContent` the `WWW-Authenticate` value to send
 //! (RFC 6750 §3, RFC 9449 §7.1). The scheme is `DPoP` (with `algs`) when the token is bound or
-//! was presented as DPoP, `Bearer` otherwise; with no token at all both are offered and no error
-//! is named (RFC 9449 §7.2). Parameter values are RFC 9110 §5.6.4 quoted strings with `"` and
+//! was presented as DPoP, `Bearer` otherwise. A request without a token is `UNAUTHORIZED` with
+//! both schemes offered and no error named (RFC 6750 §3.1, RFC 9449 §7.2); an empty token, a
+//! scheme with no credentials, is a malformed request: `BAD_REQUEST`, `invalid_request` (RFC 6750
+//! §3.1). Parameter values are RFC 9110 §5.6.4 quoted strings with `"` and
 //! `\` escaped; client-facing descriptions are fixed per refusal and never echo input. A dpopd
 //! failure answers `INTERNAL_SERVER_ERROR` with no `WWW-Authenticate` value at all.
 use super::action::Action;
@@ -124,7 +126,15 @@ fn refuse(
 fn classify(error: &IntrospectionError, api: RsApi) -> Refusal {
     use Action::{BadRequest, Forbidden, InternalServerError, Unauthorized};
     let (action, code, error, description) = match error {
-        IntrospectionError::NoToken => (BadRequest, R::AccessTokenMissing, None, ""),
+        // RFC 6750 §3.1: a request that lacks any authentication information gets a
+        // challenge without an error code, with 401.
+        IntrospectionError::NoToken => (Unauthorized, R::AccessTokenMissing, None, ""),
+        IntrospectionError::EmptyToken => (
+            BadRequest,
+            R::AccessTokenEmpty,
+            Some("invalid_request"),
+            "The access token is empty.",
+        ),
         IntrospectionError::InvalidToken(e) => {
             let (code, text) = match e {
                 AccessError::Expired => (R::AccessTokenExpired, "The access token has expired."),
@@ -297,6 +307,52 @@ mod tests {
             response.response_content, None,
             "no WWW-Authenticate on a dpopd failure"
         );
+    }
+
+    #[test]
+    fn no_token_is_unauthorized_without_an_error_and_an_empty_one_is_invalid_request() {
+        let algs = AlgSet::of([Alg::ES256]);
+        let refused = |error, challenge| {
+            let outcome = IntrospectionOutcome {
+                result: Err(error),
+                access: None,
+                sufficient: false,
+                challenge,
+                dpop_nonce: None,
+            };
+            let r = answer(outcome, RsApi::UserInfo, algs).unwrap();
+            (r.action, r.result_code, r.response_content)
+        };
+        let cases = [
+            (
+                IntrospectionError::NoToken,
+                TokenType::Bearer,
+                Action::Unauthorized,
+                "A056301",
+                r#"Bearer, DPoP algs="ES256""#,
+            ),
+            (
+                IntrospectionError::EmptyToken,
+                TokenType::Bearer,
+                Action::BadRequest,
+                "A056315",
+                r#"Bearer error="invalid_request", error_description="The access token is empty.""#,
+            ),
+            (
+                IntrospectionError::EmptyToken,
+                TokenType::DPoP,
+                Action::BadRequest,
+                "A056315",
+                r#"DPoP error="invalid_request", error_description="The access token is empty.", algs="ES256""#,
+            ),
+        ];
+        for (error, scheme, action, code, content) in cases {
+            assert_eq!(
+                refused(error.clone(), scheme),
+                (Some(action), code, Some(content.to_owned())),
+                "{error:?} {scheme:?}"
+            );
+        }
     }
 
     #[test]

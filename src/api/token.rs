@@ -3,11 +3,12 @@
 //! RFC 6749 §5.1/§5.2 body to relay (SPEC §2).
 use super::action::Action;
 use super::caller::AsCaller;
+use super::result_code::ResultCode as R;
 use super::token_wire;
-use super::ApiError;
+use super::{bounded, ApiError};
 use crate::json::JsonObject;
 use crate::oauth::grants::{self, TokenCall};
-use crate::oauth::Property;
+use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
@@ -107,6 +108,7 @@ pub async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let jwt_at_claims = token_wire::parse_jwt_at_claims(req.jwt_at_claims.as_deref())?;
+    let max = state.core.max_lifetime_override_secs;
     let call = TokenCall {
         parameters: &req.parameters,
         client_id: req.client_id.as_deref(),
@@ -116,10 +118,10 @@ pub async fn token(
         htm: req.htm.as_deref(),
         htu: req.htu.as_deref(),
         dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),
-        access_token_duration: req.access_token_duration,
-        refresh_token_duration: req.refresh_token_duration,
+        access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
+        refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
         jwt_at_claims,
-        properties: req.properties.unwrap_or_default(),
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
         now: None,
     };
     let outcome = grants::token(&state.core, call).await;
@@ -127,6 +129,20 @@ pub async fn token(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(response.to_json()))
+}
+
+/// `accessTokenDuration` or `refreshTokenDuration` (seconds; 0 or absent means not set), here
+/// and at `/auth/token/create`. Above `tokens.max_lifetime_override_secs` it is the caller's
+/// mistake, refused before any grant runs: a silent cap would issue a token living shorter than
+/// asked without saying so.
+pub(super) fn duration(name: &str, secs: Option<u64>, max: i64) -> Result<Option<u64>, ApiError> {
+    match secs {
+        Some(s) if i64::try_from(s).map_or(true, |s| s > max) => Err(ApiError::with_detail(
+            R::DurationTooLong,
+            format!("{name} {s} is above tokens.max_lifetime_override_secs ({max})"),
+        )),
+        other => Ok(other),
+    }
 }
 
 pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
@@ -142,6 +158,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn durations_above_the_maximum_are_refused_never_capped() {
+        let max = 31_536_000;
+        let refused = [
+            max as u64 + 1,
+            i64::MAX as u64,
+            i64::MAX as u64 + 1,
+            u64::MAX,
+        ];
+        for secs in refused {
+            let e = duration("accessTokenDuration", Some(secs), max).unwrap_err();
+            assert_eq!(e.code, R::DurationTooLong, "{secs}");
+            assert!(e.detail.unwrap().contains(&secs.to_string()), "{secs}");
+        }
+        for secs in [None, Some(0), Some(1), Some(max as u64)] {
+            assert_eq!(duration("refreshTokenDuration", secs, max).unwrap(), secs);
+        }
+    }
 
     fn response() -> impl Strategy<Value = TokenResponse> {
         let text = || any::<Option<String>>();

@@ -5,10 +5,12 @@
 use super::action::Action;
 use super::authorization_wire as wire;
 use super::caller::AsCaller;
+use super::token::duration;
 use super::token_wire::parse_jwt_at_claims;
-use super::ApiError;
+use super::{bounded, ApiError};
+use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::token_create::{self, CreateCall};
-use crate::oauth::Property;
+use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -87,15 +89,16 @@ pub async fn token_create(
         ClientIdField::Text(text) => text,
         ClientIdField::Number(n) => n.to_string(),
     };
-    let scopes = req.scopes.unwrap_or_default();
+    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?.unwrap_or_default();
+    let max = state.core.max_lifetime_override_secs;
     let call = CreateCall {
         grant_type: &req.grant_type,
         client_id: &client_id,
         subject: req.subject.as_deref(),
         scopes: &scopes,
-        access_token_duration: req.access_token_duration,
-        refresh_token_duration: req.refresh_token_duration,
-        properties: req.properties.unwrap_or_default(),
+        access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
+        refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
         jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
         dpop: req.dpop.as_deref(),
         htm: req.htm.as_deref(),

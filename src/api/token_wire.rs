@@ -8,7 +8,7 @@ use super::{truncate, ApiError};
 use crate::dpop::proof::DpopError;
 use crate::oauth::clients::ClientAuthError;
 use crate::oauth::grants::{GrantProblem, Issued, RequestProblem, TokenError, TokenOutcome};
-use crate::oauth::tokens::RESERVED_CLAIMS;
+use crate::oauth::tokens::{MAX_EXTRA_CLAIMS, RESERVED_CLAIMS};
 
 pub fn answer(outcome: TokenOutcome) -> Result<TokenResponse, ApiError> {
     let mut response = match outcome.result {
@@ -86,6 +86,12 @@ fn classify(error: &TokenError) -> (Action, R, &'static str, &'static str) {
             R::ScopeMalformed,
             "invalid_scope",
             "The scope parameter is malformed.",
+        ),
+        TokenError::InvalidRequest(RequestProblem::TooManyScopes) => (
+            BadRequest,
+            R::ScopeTooMany,
+            "invalid_scope",
+            "The scope parameter has too many values.",
         ),
         TokenError::UnsupportedGrantType => (
             BadRequest,
@@ -258,6 +264,15 @@ pub fn parse_jwt_at_claims(
             "jwtAtClaims is not a JSON object",
         ));
     };
+    if map.len() > MAX_EXTRA_CLAIMS {
+        return Err(ApiError::with_detail(
+            R::InvalidField,
+            format!(
+                "jwtAtClaims has {} members; at most {MAX_EXTRA_CLAIMS} are accepted",
+                map.len()
+            ),
+        ));
+    }
     if let Some(reserved) = map.keys().find(|k| RESERVED_CLAIMS.contains(&k.as_str())) {
         return Err(ApiError::with_detail(
             R::InvalidField,

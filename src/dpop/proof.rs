@@ -175,7 +175,8 @@ impl DpopError {
             BadTyp => "typ",
             AlgNotAllowed(_) | AlgKeyMismatch | Crit => "alg",
             MissingJwk | BadJwk(_) | RsaKeySize { .. } => "jwk",
-            // ring finds an off-curve key only while verifying; it is check 3 that failed.
+            // `from_members` refuses an off-curve key (check 3); a key built otherwise is found
+            // out only while verifying, and it is still check 3 that failed.
             BadSignature(SignatureError::PointNotOnCurve) => "jwk",
             BadSignature(_) => "signature",
             MissingClaim(_) | InvalidClaim(_) => "claims",

@@ -84,6 +84,10 @@ pub enum JwkError {
     PrivateMember(&'static str),
     #[error("jwk is not a valid public key")]
     InvalidKey,
+    /// SEC 1 §3.2.2.1: EC coordinates that are not a point on the curve (or not less than
+    /// the field's prime). Such a key verifies nothing; it is refused as a key.
+    #[error("EC public key is not a point on the curve")]
+    PointNotOnCurve,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +176,7 @@ pub enum SignatureError {
     /// ECDSA signatures must be raw r||s of twice the coordinate length (RFC 7518 §3.4).
     #[error("signature has the wrong length")]
     BadLength,
+    /// Only for a key built without [`PublicJwk::from_members`], which refuses such a key.
     #[error("EC public key is not a point on the curve")]
     PointNotOnCurve,
     #[error("signature does not verify")]
@@ -212,6 +217,9 @@ impl PublicJwk {
                 let y = decode_member(&m.y, "y")?;
                 if y.len() != curve.coordinate_len() {
                     return Err(JwkError::NonCanonical("y"));
+                }
+                if !super::curve::is_on_curve(curve, &x, &y) {
+                    return Err(JwkError::PointNotOnCurve);
                 }
                 Ok(PublicJwk::Ec { curve, x, y })
             }
@@ -564,6 +572,22 @@ pub(crate) mod tests {
             (ec("P-256", &x48, &x48), JwkError::NonCanonical("x")),
             (ec("P-384", x32, x32), JwkError::NonCanonical("x")),
             (ec("P-384", &x48, x32), JwkError::NonCanonical("y")),
+            (ec("P-256", x32, x32), JwkError::PointNotOnCurve),
+            (ec("P-256", RFC9449_Y, RFC9449_X), JwkError::PointNotOnCurve),
+            (
+                ec("P-256", x32, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+                JwkError::PointNotOnCurve,
+            ),
+            (
+                // x = p, the field's prime: not a field element.
+                ec(
+                    "P-256",
+                    "_____wAAAAEAAAAAAAAAAAAAAAD_______________8",
+                    RFC9449_Y,
+                ),
+                JwkError::PointNotOnCurve,
+            ),
+            (ec("P-384", &x48, &x48), JwkError::PointNotOnCurve),
             // RSA
             (rsa(RFC7638_N, "AAEAAQ"), JwkError::NonCanonical("e")),
             (rsa(RFC7638_N_PADDED, "AQAB"), JwkError::NonCanonical("n")),

@@ -437,10 +437,9 @@ mod tests {
         assert_eq!(key.alg(), Alg::PS256);
         assert!(SigningKey::from_jwk(&with(&ec, "use", "sig".into())).is_ok());
 
-        let other_x = SigningKey::generate(Alg::ES256, None)
+        let other = SigningKey::generate(Alg::ES256, None)
             .unwrap()
-            .private_jwk()["x"]
-            .clone();
+            .private_jwk();
         let short_d = b64::encode(&b64::decode(ec["d"].as_str().unwrap()).unwrap()[1..]);
         let cases: Vec<(serde_json::Value, &str)> = vec![
             (with(&ec, "alg", "ES384".into()), "does not fit"),
@@ -455,8 +454,12 @@ mod tests {
             (with(&ec, "d", "AA==".into()), "d is not base64url"),
             (with(&ec, "d", short_d.into()), "curve's length"),
             (
-                with(&ec, "x", other_x),
+                with(&with(&ec, "x", other["x"].clone()), "y", other["y"].clone()),
                 "rejected the key: InconsistentComponents",
+            ),
+            (
+                with(&ec, "x", other["x"].clone()),
+                "EC public key is not a point on the curve",
             ),
             (with(&ec, "crv", "P-521".into()), "curve"),
             (without(&rsa, "p"), "no p"),

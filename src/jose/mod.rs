@@ -3,6 +3,7 @@
 //! Nothing here knows about DPoP or OAuth.
 pub mod alg;
 pub mod b64;
+mod curve;
 pub mod jwk;
 pub mod jws;
 pub mod keys;

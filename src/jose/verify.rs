@@ -1,8 +1,9 @@
 //! Signature verification with a public JWK on ring (RFC 7518 §3.3–3.5, RFC 8037 §3.1), and
 //! telling an off-curve EC key apart from a bad signature.
 use super::alg::{Alg, KeyFamily};
+use super::curve;
 use super::jwk::{EcCurve, PublicJwk, SignatureError};
-use ring::{agreement, rand, signature};
+use ring::signature;
 
 impl PublicJwk {
     /// Whether `alg` may be used with this key (ES256↔P-256, ES384↔P-384, RS*/PS*↔RSA, EdDSA↔Ed25519).
@@ -71,9 +72,9 @@ fn verify_ecdsa(
     message: &[u8],
     sig: &[u8],
 ) -> Result<(), SignatureError> {
-    let (verify_alg, agree_alg) = match curve {
-        EcCurve::P256 => (&signature::ECDSA_P256_SHA256_FIXED, &agreement::ECDH_P256),
-        EcCurve::P384 => (&signature::ECDSA_P384_SHA384_FIXED, &agreement::ECDH_P384),
+    let verify_alg = match curve {
+        EcCurve::P256 => &signature::ECDSA_P256_SHA256_FIXED,
+        EcCurve::P384 => &signature::ECDSA_P384_SHA384_FIXED,
     };
     let len = curve.coordinate_len();
     if sig.len() != 2 * len {
@@ -92,22 +93,11 @@ fn verify_ecdsa(
     let point = &buf[..1 + 2 * len];
     match signature::UnparsedPublicKey::new(verify_alg, point).verify(message, sig) {
         Ok(()) => Ok(()),
-        Err(_) => Err(classify_ec_failure(agree_alg, point)),
-    }
-}
-
-/// ring folds an invalid public key into the same error as a bad signature. ECDH with a
-/// throwaway key performs ring's full public-key validation (on the curve, coordinates in
-/// range, not the identity), so it tells the two apart. Only reached on the failure path.
-fn classify_ec_failure(alg: &'static agreement::Algorithm, point: &[u8]) -> SignatureError {
-    let rng = rand::SystemRandom::new();
-    let Ok(ephemeral) = agreement::EphemeralPrivateKey::generate(alg, &rng) else {
-        return SignatureError::Invalid;
-    };
-    let peer = agreement::UnparsedPublicKey::new(alg, point);
-    match agreement::agree_ephemeral(ephemeral, &peer, |_| ()) {
-        Ok(()) => SignatureError::Invalid,
-        Err(_) => SignatureError::PointNotOnCurve,
+        // ring reports an invalid key and a bad signature alike. A key from `from_members` is
+        // on the curve already; for any other the point check (a few field multiplications,
+        // no scalar multiplication) tells them apart, so a refusal costs what an acceptance does.
+        Err(_) if curve::is_on_curve(curve, x, y) => Err(SignatureError::Invalid),
+        Err(_) => Err(SignatureError::PointNotOnCurve),
     }
 }
 

@@ -16,7 +16,8 @@ use std::sync::Arc;
 /// One introspection call, as the resource server forwarded it.
 #[derive(Debug, Clone, Default)]
 pub struct IntrospectionCall<'a> {
-    /// The token from `Authorization: DPoP|Bearer`; `None` or empty when there was none.
+    /// The token from `Authorization: DPoP|Bearer`: `None` when the request carried none,
+    /// empty when the header carried a scheme and no credentials.
     pub token: Option<&'a str>,
     /// Scopes the resource requires, every one of them.
     pub scopes: &'a [String],
@@ -64,6 +65,10 @@ pub enum IntrospectionError {
     /// RFC 6750 §3.1 / RFC 9449 §7.2: no token at all: a bare challenge, no error code.
     #[error("no access token")]
     NoToken,
+    /// RFC 6750 §3.1 `invalid_request`: the token is the empty string, an `Authorization`
+    /// header with a scheme and no credentials (RFC 6750 §2.1 requires 1 or more characters).
+    #[error("the access token is empty")]
+    EmptyToken,
     /// RFC 6750 §3.1 `invalid_token`.
     #[error("access token is not usable: {0}")]
     InvalidToken(AccessError),
@@ -93,6 +98,10 @@ pub enum IntrospectionError {
     #[error("store unavailable")]
     StoreUnavailable,
 }
+
+/// The most `resources` one call may require (RFC 8707 resource indicators): a resource server
+/// names the one or few it serves. Required `scopes` are bounded by [`scope::MAX_SCOPES`].
+pub const MAX_RESOURCES: usize = 64;
 
 /// OIDC Core §3.1.2.1: the scope every userinfo call needs.
 pub const USERINFO_SCOPE: &str = "openid";
@@ -149,15 +158,12 @@ async fn run(
     nonce_required: bool,
     outcome: &mut IntrospectionOutcome,
 ) -> Result<Introspected, IntrospectionError> {
-    let token = call
-        .token
-        .filter(|t| !t.is_empty())
-        .ok_or(IntrospectionError::NoToken)?;
-    if !call
-        .scopes
-        .iter()
-        .all(|s| scope::parse(s).is_ok_and(|p| p.len() == 1 && p[0] == *s))
-    {
+    let token = match call.token {
+        None => return Err(IntrospectionError::NoToken),
+        Some("") => return Err(IntrospectionError::EmptyToken),
+        Some(token) => token,
+    };
+    if !call.scopes.iter().all(|s| scope::is_token(s)) {
         return Err(IntrospectionError::Caller(
             "scopes must be scope tokens (RFC 6749 §3.3)",
         ));
@@ -247,7 +253,7 @@ fn check_grants(
     if call.subject.is_some_and(|s| s != access.claims.sub) {
         return Err(IntrospectionError::SubjectMismatch);
     }
-    if !call.resources.iter().all(|r| access.claims.aud.contains(r)) {
+    if !access.claims.aud.contains_all(call.resources) {
         return Err(IntrospectionError::ResourceNotInAudience);
     }
     Ok(())

@@ -22,6 +22,11 @@ pub mod tokens;
 
 pub use self::core::Core;
 
+/// The most `properties` one call may attach to its tokens. Every property is sealed into the
+/// tokens (at least 38 octets of the 6111 a sealed value holds), so no call with more could
+/// be issued anyway; the bound refuses such a list before it is copied and serialized.
+pub const MAX_PROPERTIES: usize = 256;
+
 /// An Authlete-style property: extra data carried with a token. Non-hidden properties are
 /// shown to the client in the token response; hidden ones only to callers (introspection).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

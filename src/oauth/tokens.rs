@@ -8,6 +8,10 @@ use crate::oauth::sealed::Sealer;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
+/// The most top-level members `jwtAtClaims` may have: a JWT with more claims than this is no
+/// access token a deployment means to issue.
+pub const MAX_EXTRA_CLAIMS: usize = 256;
+
 /// Claims dpopd sets itself; `jwtAtClaims` may not override them.
 pub const RESERVED_CLAIMS: &[&str] = &[
     "iss",
@@ -91,6 +95,14 @@ impl Audience {
         match self {
             Audience::One(a) => a == value,
             Audience::Many(list) => list.iter().any(|a| a == value),
+        }
+    }
+
+    /// Whether every one of `values` is an audience, in time linear in both lists.
+    pub fn contains_all(&self, values: &[String]) -> bool {
+        match self {
+            Audience::One(a) => values.iter().all(|v| v == a),
+            Audience::Many(list) => crate::oauth::scope::all_within(values, list),
         }
     }
 }

@@ -329,18 +329,26 @@ async fn missing_scope_subject_or_resource_is_forbidden() {
 #[tokio::test]
 async fn no_token_at_all_offers_both_schemes_without_an_error() {
     let app = spawn_app().await;
-    for body in [
-        json!({ "htu": RS_URL }),
-        json!({ "token": "", "htu": RS_URL }),
-        json!({ "token": null }),
-    ] {
+    for body in [json!({ "htu": RS_URL }), json!({ "token": null })] {
         let answer = introspect(&app, &body).await;
-        assert_eq!(answer["action"], "BAD_REQUEST", "{answer}");
+        assert_eq!(answer["action"], "UNAUTHORIZED", "{answer}");
         assert_eq!(answer["resultCode"], "A056301");
         let content = answer["responseContent"].as_str().unwrap();
         assert_eq!(content, format!("Bearer, DPoP algs=\"{ALGS}\""));
         assert!(parse_challenges(content).is_ok());
     }
+}
+
+#[tokio::test]
+async fn an_empty_token_is_invalid_request() {
+    let app = spawn_app().await;
+    let answer = introspect(&app, &json!({ "token": "", "htu": RS_URL })).await;
+    assert_eq!(answer["action"], "BAD_REQUEST", "{answer}");
+    assert_eq!(answer["resultCode"], "A056315");
+    assert_eq!(
+        answer["responseContent"],
+        r#"Bearer error="invalid_request", error_description="The access token is empty.""#
+    );
 }
 
 #[tokio::test]

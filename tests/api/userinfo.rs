@@ -107,7 +107,7 @@ async fn userinfo_refuses_tokens_without_openid_and_bad_presentations() {
             answer["responseContent"].as_str()
         ),
         (
-            Some("BAD_REQUEST"),
+            Some("UNAUTHORIZED"),
             Some(format!("Bearer, DPoP algs=\"{ALGS}\"").as_str())
         )
     );

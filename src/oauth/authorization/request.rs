@@ -7,7 +7,7 @@ use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::pkce::{CodeChallenge, PkceError};
-use crate::oauth::scope;
+use crate::oauth::scope::{self, ScopeError};
 use serde::{Deserialize, Serialize};
 
 /// `state` is echoed to the client and carried in tickets and codes, so it is bounded.
@@ -137,6 +137,8 @@ pub enum Problem {
     UnauthorizedClient,
     #[error("scope is malformed")]
     BadScope,
+    #[error("scope has more than {} values", scope::MAX_SCOPES)]
+    TooManyScopes,
     #[error("scope is not allowed for the client")]
     ScopeNotAllowed,
     #[error("{0}")]
@@ -271,7 +273,10 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
     }
     // RFC 6749 §3.3: without `scope`, the client's registered scopes are the default.
     let scopes = match params.get("scope") {
-        Some(text) => scope::parse(text).map_err(|_| Problem::BadScope)?,
+        Some(text) => scope::parse(text).map_err(|e| match e {
+            ScopeError::Malformed => Problem::BadScope,
+            ScopeError::TooMany => Problem::TooManyScopes,
+        })?,
         None => client.scopes.clone(),
     };
     if !scope::all_within(&scopes, &client.scopes) {

@@ -150,6 +150,13 @@ fn problems_with_a_trusted_request_name_their_parameter() {
             Problem::BadScope,
         ),
         (
+            "257 scope values",
+            "pub",
+            format!("{}&scope={}", pkce(), vec!["read"; 257].join("+")),
+            Endpoint::Pushed,
+            Problem::TooManyScopes,
+        ),
+        (
             "public client without PKCE",
             "pub",
             "response_type=code".into(),

@@ -1,6 +1,6 @@
 //! The client credentials grant (RFC 6749 §4.4): confidential clients only; the subject is the
 //! client itself (RFC 9068 §2.2); scopes default to everything the client is registered for.
-use super::{Prepared, RequestProblem, TokenCall, TokenError};
+use super::{Prepared, TokenCall, TokenError};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::Params;
 use crate::oauth::scope;
@@ -15,9 +15,7 @@ pub(super) fn prepare(
         return Err(TokenError::UnauthorizedClient(GrantType::ClientCredentials));
     }
     let scopes = match params.get("scope") {
-        Some(text) => {
-            scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?
-        }
+        Some(text) => scope::parse(text).map_err(super::bad_scope)?,
         None => client.scopes.clone(),
     };
     if !scope::all_within(&scopes, &client.scopes) {

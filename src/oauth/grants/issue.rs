@@ -176,10 +176,14 @@ pub(crate) fn issue(
     })
 }
 
-/// A per-call duration wins when set (0 means not set), capped by configuration.
+/// A per-call duration wins when set (0 means not set). The API refuses one above
+/// `tokens.max_lifetime_override_secs` before any grant runs; the bound is applied here too,
+/// without a cast that could wrap, so no caller of the domain can issue past it.
 fn lifetime(core: &Core, requested: Option<u64>, default: i64) -> i64 {
     match requested {
-        Some(secs) if secs > 0 => (secs as i64).min(core.max_lifetime_override_secs),
+        Some(secs) if secs > 0 => i64::try_from(secs)
+            .unwrap_or(i64::MAX)
+            .min(core.max_lifetime_override_secs),
         _ => default,
     }
 }

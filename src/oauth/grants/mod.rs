@@ -90,6 +90,8 @@ pub enum RequestProblem {
     Missing(&'static str),
     #[error("scope is malformed")]
     BadScope,
+    #[error("scope has more than {} values", crate::oauth::scope::MAX_SCOPES)]
+    TooManyScopes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -254,6 +256,15 @@ fn proof_matches(bound: Option<&str>, proof_jkt: Option<&Jkt>) -> bool {
         (Some(bound), Some(jkt)) => crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()),
         (Some(_), None) => false,
     }
+}
+
+/// A `scope` parameter that does not parse (RFC 6749 §3.3), in either grant that takes one.
+fn bad_scope(e: crate::oauth::scope::ScopeError) -> TokenError {
+    use crate::oauth::scope::ScopeError;
+    TokenError::InvalidRequest(match e {
+        ScopeError::Malformed => RequestProblem::BadScope,
+        ScopeError::TooMany => RequestProblem::TooManyScopes,
+    })
 }
 
 fn dpop_error(e: DpopError) -> TokenError {

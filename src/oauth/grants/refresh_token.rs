@@ -43,9 +43,7 @@ pub(super) fn prepare(
     }
     // RFC 6749 §6: a narrower scope may be requested, never a wider one.
     let scopes = match params.get("scope") {
-        Some(text) => {
-            scope::parse(text).map_err(|_| TokenError::InvalidRequest(RequestProblem::BadScope))?
-        }
+        Some(text) => scope::parse(text).map_err(super::bad_scope)?,
         None => record.scp.clone(),
     };
     if !scope::all_within(&scopes, &record.scp) {

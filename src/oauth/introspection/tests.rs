@@ -173,11 +173,30 @@ fn each_rule_refuses_with_its_own_error() {
         (
             "no token",
             IntrospectionCall {
-                token: Some(""),
+                token: None,
                 ..base.clone()
             },
             IntrospectionError::NoToken,
             TokenType::Bearer,
+        ),
+        (
+            "an empty token",
+            IntrospectionCall {
+                token: Some(""),
+                ..base.clone()
+            },
+            IntrospectionError::EmptyToken,
+            TokenType::Bearer,
+        ),
+        (
+            "an empty token presented as DPoP",
+            IntrospectionCall {
+                token: Some(""),
+                scheme: Some(TokenType::DPoP),
+                ..base.clone()
+            },
+            IntrospectionError::EmptyToken,
+            TokenType::DPoP,
         ),
         (
             "garbage as Bearer",

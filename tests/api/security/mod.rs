@@ -4,8 +4,9 @@
 //! error. `proofs` forges DPoP proofs (RFC 9449 §4.3), `tokens` access tokens (RFC 9068 §4),
 //! `forms` token-endpoint bodies (RFC 6749 §2.3, §3.1), `replay` the replay record and the
 //! acceptance window at a pinned clock, `endpoints` the same proofs at PAR, delegated issuance
-//! and userinfo, `calls` the API call around a proof, `grants` the store under pressure and the
-//! revocation of whole grants.
+//! and userinfo, `calls` the API call around a proof, `bounds` input at and past dpopd's limits,
+//! `grants` the store under pressure and the revocation of whole grants.
+mod bounds;
 mod calls;
 mod endpoints;
 mod forms;

@@ -661,6 +661,25 @@ pub fn proof_rows(t: &Target<'_>) -> Vec<ProofRow> {
             )),
             "EC public key is not a point on the curve",
         ),
+        // SEC 1 §3.2.2.1: the point is validated as part of the key, before the alg is
+        // matched to it or a signature is looked at.
+        (
+            "EC point not on the curve, under alg RS256",
+            alg_jwk("RS256", edit_member(&jwk, "y", |y| y[31] ^= 1)),
+            "EC public key is not a point on the curve",
+        ),
+        (
+            "EC point not on the curve, with a DER-encoded signature",
+            resigned(
+                &hdr(with(
+                    h.clone(),
+                    "jwk",
+                    edit_member(&jwk, "y", |y| y[31] ^= 1),
+                )),
+                &der_of(&raw_sig),
+            ),
+            "EC public key is not a point on the curve",
+        ),
         (
             "Ed25519 small-order key (identity point) with R = identity, S = 0",
             small_order,

@@ -488,19 +488,89 @@ async fn forged_altered_and_foreign_tokens_are_invalid_token_in_the_presented_sc
 }
 
 #[tokio::test]
-async fn no_token_at_all_is_a_bare_challenge_without_an_error() {
+async fn no_token_at_all_is_unauthorized_with_a_bare_challenge_at_both_resource_endpoints() {
     let app = spawn_app().await;
-    let answer = introspect(&app, &introspection("", "Bearer", None)).await;
-    assert_eq!(
-        (answer["action"].as_str(), answer["resultCode"].as_str()),
-        (Some("BAD_REQUEST"), Some("A056301")),
-        "{answer}"
-    );
-    assert_eq!(
-        answer["responseContent"],
-        format!("Bearer, DPoP algs=\"{ALGS}\""),
-        "RFC 6750 §3.1: no error code when no token was sent"
-    );
+    let key = TestKey::new(Alg::ES256);
+    let mut table = Rows::default();
+    for path in ["/auth/introspection", "/auth/userinfo"] {
+        let rows = [
+            ("no token member", json!({ "htu": RS_URL })),
+            ("a null token", json!({ "token": null, "htu": RS_URL })),
+            (
+                "no token but a proof and the DPoP scheme",
+                json!({ "tokenScheme": "DPoP", "dpop": key.proof("GET", RS_URL), "htu": RS_URL }),
+            ),
+        ];
+        for (name, body) in rows {
+            let name = format!("{path}: {name}");
+            let (status, answer) = app.post(path, &body).await;
+            table.check(&name, || {
+                assert_eq!(status, 200, "{name}: {answer}");
+                assert_eq!(
+                    (answer["action"].as_str(), answer["resultCode"].as_str()),
+                    (Some("UNAUTHORIZED"), Some("A056301")),
+                    "{name}: {answer}"
+                );
+                assert_eq!(
+                    answer["responseContent"],
+                    format!("Bearer, DPoP algs=\"{ALGS}\""),
+                    "{name}: RFC 6750 §3.1, no error code when no token was sent"
+                );
+            });
+        }
+    }
+    table.finish();
+}
+
+#[tokio::test]
+async fn an_empty_token_is_a_malformed_request_at_both_resource_endpoints() {
+    let app = spawn_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let mut table = Rows::default();
+    for path in ["/auth/introspection", "/auth/userinfo"] {
+        let rows = [
+            (
+                "Authorization: Bearer with nothing after it",
+                json!({ "token": "", "tokenScheme": "Bearer" }),
+                "Bearer",
+            ),
+            (
+                "Authorization: DPoP with nothing after it",
+                json!({ "token": "", "tokenScheme": "DPoP" }),
+                "DPoP",
+            ),
+            (
+                "an empty token, no scheme given",
+                json!({ "token": "" }),
+                "Bearer",
+            ),
+            (
+                "an empty token with a proof",
+                json!({ "token": "", "tokenScheme": "DPoP", "dpop": key.proof("GET", RS_URL) }),
+                "DPoP",
+            ),
+        ];
+        for (name, mut body, scheme) in rows {
+            let name = format!("{path}: {name}");
+            body["htu"] = RS_URL.into();
+            let (status, answer) = app.post(path, &body).await;
+            table.check(&name, || {
+                assert_eq!(status, 200, "{name}: {answer}");
+                assert_challenged(
+                    &name,
+                    &answer,
+                    &Challenged {
+                        action: "BAD_REQUEST",
+                        scheme,
+                        error: "invalid_request",
+                        code: "A056315",
+                        detail: "the access token is empty",
+                    },
+                );
+            });
+        }
+    }
+    table.finish();
 }
 
 #[tokio::test]
