@@ -362,6 +362,15 @@ fn par_failure(error: &ParError) -> (Action, Mapped) {
             ),
         ),
         ParError::Dpop(e) => dpop_failure(e),
+        // As at the token endpoint: a counted DPoP header must come with its proof.
+        ParError::ProofMissing => (
+            BadRequest,
+            (
+                R::DpopProofRequired,
+                "invalid_request",
+                "DPoP proof required.",
+            ),
+        ),
         ParError::TooLarge => (
             BadRequest,
             (
@@ -487,7 +496,7 @@ fn create_failure(error: &CreateError) -> (Action, Mapped) {
                 "The DPoP key thumbprint does not match the DPoP proof.",
             ),
         ),
-        CreateError::DpopRequired => (
+        CreateError::DpopRequired | CreateError::ProofMissing => (
             BadRequest,
             (
                 R::TokenCreateDpopRequired,

@@ -71,7 +71,7 @@ result_codes! {
     TokenCreateScopeMalformed = "A047204", "A scope is malformed.";
     TokenCreateThumbprintInvalid = "A047205", "The dpopKeyThumbprint is not a SHA-256 JWK thumbprint.";
     TokenCreateThumbprintMismatch = "A047206", "The dpopKeyThumbprint differs from the DPoP proof's key.";
-    TokenCreateDpopRequired = "A047207", "The client's tokens must be DPoP-bound and no key was given.";
+    TokenCreateDpopRequired = "A047207", "A DPoP key is required (the client's tokens must be DPoP-bound, or a DPoP header was counted) and none was given.";
     TokenCreateGrantNotAllowed = "A047208", "The client is not allowed to use this grant type.";
     TokenCreateScopeNotAllowed = "A047209", "A scope is not allowed for the client.";
     TokenCreateTooLarge = "A047210", "The properties and jwtAtClaims make a token too large to issue.";
