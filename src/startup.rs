@@ -7,7 +7,7 @@ use crate::store::{memory::MemoryStore, redis::RedisStore, SeenStore};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,11 +51,8 @@ impl Application {
             metrics: crate::telemetry::metrics_handle(),
             core,
         });
+        let listener = bind(&settings)?;
         let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
-            address: address.clone(),
-            source,
-        })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
@@ -79,6 +76,24 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Resolves `server.host` once, checks what it resolved to (development mode listens on
+/// loopback only) and binds exactly that, so no second lookup can name another address.
+fn bind(settings: &Settings) -> Result<TcpListener, StartupError> {
+    let server = &settings.server;
+    let address = format!("{}:{}", server.host, server.port);
+    let failed = |source| StartupError::Bind {
+        address: address.clone(),
+        source,
+    };
+    let host = server.host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<SocketAddr> = (host, server.port)
+        .to_socket_addrs()
+        .map_err(failed)?
+        .collect();
+    crate::development::check_listen_addresses(settings, &addresses)?;
+    TcpListener::bind(&addresses[..]).map_err(failed)
 }
 
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {

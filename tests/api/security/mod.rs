@@ -4,8 +4,10 @@
 //! error. `proofs` forges DPoP proofs (RFC 9449 §4.3), `tokens` access tokens (RFC 9068 §4),
 //! `forms` token-endpoint bodies (RFC 6749 §2.3, §3.1), `replay` the replay record and the
 //! acceptance window at a pinned clock, `endpoints` the same proofs at PAR, delegated issuance
-//! and userinfo, `calls` the API call around a proof.
+//! and userinfo, `calls` the API call around a proof, `development` an instance started
+//! without configuration that faces the network.
 mod calls;
+mod development;
 mod endpoints;
 mod forms;
 mod proofs;
