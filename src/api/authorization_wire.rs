@@ -5,6 +5,7 @@
 //! of what failed goes to `resultMessage` and the log only.
 use super::action::Action;
 use super::authorization::{AuthorizationResponse, ScopeEntry, TicketResponse};
+use super::client_credentials::header_refusal;
 use super::par::ParResponse;
 use super::result_code::ResultCode as R;
 use super::token_create::TokenCreateResponse;
@@ -335,6 +336,10 @@ fn par_failure(error: &ParError) -> (Action, Mapped) {
                 "The request parameters are malformed or repeated.",
             ),
         ),
+        ParError::Client(ClientAuthError::Header(e)) => {
+            let (action, code, error, text) = header_refusal(e, Unauthorized);
+            (action, (code, error, text))
+        }
         ParError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch) => (
             BadRequest,
             (

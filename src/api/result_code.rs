@@ -148,6 +148,12 @@ result_codes! {
     DpopProofInvalid = "A254301", "The DPoP proof is invalid.";
     DpopProofReplayed = "A254302", "The DPoP proof has been used before.";
     DpopNonceRequired = "A254307", "A valid DPoP server nonce is required.";
+    // 060: the client's Authorization header relayed as clientAuthorization (token endpoint,
+    // PAR, revocation), RFC 6749 §2.3.1 and RFC 7617
+    ClientAuthorizationNotBasic = "A060301", "The client's Authorization header does not use the Basic scheme.";
+    ClientAuthorizationNotBase64 = "A060302", "The client's Basic credentials are missing or not base64.";
+    ClientAuthorizationNoColon = "A060303", "The client's decoded Basic credentials have no colon.";
+    ClientAuthorizationBadEncoding = "A060304", "The client's Basic client_id or secret is not form-urlencoded UTF-8.";
 }
 
 impl ResultCode {

@@ -22,6 +22,9 @@ pub struct ParCall<'a> {
     pub parameters: &'a str,
     pub client_id: Option<&'a str>,
     pub client_secret: Option<&'a str>,
+    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
+    /// the API never relays it together with `client_id`/`client_secret`.
+    pub client_authorization: Option<&'a str>,
     pub dpop: Option<&'a str>,
     /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
     pub dpop_header_count: usize,
@@ -97,7 +100,7 @@ async fn run(
     };
     let client = core
         .clients
-        .authenticate(presented, &params)
+        .authenticate_relayed(presented, call.client_authorization, &params)
         .map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
