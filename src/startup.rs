@@ -46,6 +46,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let addresses = listen_addresses(&settings)?;
         let store = build_store(&settings).await?;
         let core = Core::from_settings(&settings, store)?;
         let configuration_json = api::service::configuration_document(&core, &settings).to_string();
@@ -56,12 +57,13 @@ impl Application {
             metrics: crate::telemetry::metrics_handle(),
             core,
         });
-        let listener = bind(&settings)?;
         let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address, source })?
-            .port();
+        let failed = |source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&addresses[..]).map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
         let server = serve(listener, state.clone(), &settings)?;
         Ok(Application {
             port,
@@ -83,22 +85,21 @@ impl Application {
     }
 }
 
-/// Resolves `server.host` once, checks what it resolved to (development mode listens on
-/// loopback only) and binds exactly that, so no second lookup can name another address.
-fn bind(settings: &Settings) -> Result<TcpListener, StartupError> {
+/// Resolves `server.host` once and checks what it resolved to (development mode listens on
+/// loopback only), before anything else starts; exactly these addresses are bound, so no
+/// second lookup can name another.
+fn listen_addresses(settings: &Settings) -> Result<Vec<SocketAddr>, StartupError> {
     let server = &settings.server;
-    let address = format!("{}:{}", server.host, server.port);
-    let failed = |source| StartupError::Bind {
-        address: address.clone(),
-        source,
-    };
     let host = server.host.trim_start_matches('[').trim_end_matches(']');
     let addresses: Vec<SocketAddr> = (host, server.port)
         .to_socket_addrs()
-        .map_err(failed)?
+        .map_err(|source| StartupError::Bind {
+            address: format!("{}:{}", server.host, server.port),
+            source,
+        })?
         .collect();
     crate::development::check_listen_addresses(settings, &addresses)?;
-    TcpListener::bind(&addresses[..]).map_err(failed)
+    Ok(addresses)
 }
 
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
