@@ -107,17 +107,17 @@ fn form_decode(encoded: &[u8]) -> Result<String, HeaderError> {
     let mut rest = encoded;
     while let Some((&byte, tail)) = rest.split_first() {
         rest = tail;
-        out.push(match byte {
-            b'+' => b' ',
-            b'%' => {
-                let (hex, tail) = rest.split_at_checked(2).ok_or(HeaderError::BadEncoding)?;
+        out.push(match (byte, rest) {
+            (b'+', _) => b' ',
+            (b'%', [high, low, tail @ ..]) => {
                 rest = tail;
-                match (hex_digit(hex[0]), hex_digit(hex[1])) {
+                match (hex_digit(*high), hex_digit(*low)) {
                     (Some(high), Some(low)) => high << 4 | low,
                     _ => return Err(HeaderError::BadEncoding),
                 }
             }
-            other => other,
+            (b'%', _) => return Err(HeaderError::BadEncoding),
+            (other, _) => other,
         });
     }
     String::from_utf8(out).map_err(|_| HeaderError::BadEncoding)
