@@ -15,6 +15,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=build /src/target/release/dpopd /usr/local/bin/dpopd
 USER 10001
 # Inside the container dpopd must listen on every interface; outside, publish the port.
+# Without a configuration file (DPOPD_CONFIG) dpopd is in development mode, whose demo
+# secrets are published: it then refuses to start on 0.0.0.0 and says how to give a file, or
+# how to opt in by name for a try on this machine only (README.md, "Docker").
 ENV DPOPD__SERVER__HOST=0.0.0.0 \
     DPOPD__SERVER__PORT=8080 \
     DPOPD__LOG__FORMAT=json

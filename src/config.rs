@@ -22,6 +22,42 @@ pub struct Settings {
     /// Set by the loader, never read from a file: true when no configuration file was given.
     #[serde(skip)]
     pub development: bool,
+    /// Set by the loader from [`DEV_LISTEN_ANY_INTERFACE`], never read from a file: where
+    /// development mode may listen (see `development::check_listen_addresses`).
+    #[serde(skip)]
+    pub dev_listen: DevListen,
+}
+
+/// The environment variable that lets development mode listen beyond loopback. The name says
+/// what it costs so that nobody sets it by accident; like `DPOPD_CONFIG` it has a single
+/// underscore after `DPOPD` and is not a configuration key.
+pub const DEV_LISTEN_ANY_INTERFACE: &str =
+    "DPOPD_DEV_LISTEN_ANY_INTERFACE_WITH_PUBLISHED_DEMO_SECRETS";
+
+/// Where development mode may listen: its demo caller's secret is published, so whoever
+/// reaches it can mint tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DevListen {
+    /// Loopback addresses only.
+    #[default]
+    LoopbackOnly,
+    /// Any address: [`DEV_LISTEN_ANY_INTERFACE`] is `1`.
+    AnyInterface,
+}
+
+impl DevListen {
+    /// The value of [`DEV_LISTEN_ANY_INTERFACE`]: `1` opts in; unset, empty or `0` does not;
+    /// anything else stops start-up, so that `true` or `yes` is not mistaken for either.
+    pub fn from_env_value(value: Option<&std::ffi::OsStr>) -> Result<DevListen, ConfigError> {
+        match value.map(|v| v.to_str()) {
+            None | Some(Some("" | "0")) => Ok(DevListen::LoopbackOnly),
+            Some(Some("1")) => Ok(DevListen::AnyInterface),
+            Some(_) => Err(ConfigError::Environment {
+                name: DEV_LISTEN_ANY_INTERFACE,
+                problem: "must be 1 to opt in (or unset)",
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +243,12 @@ pub enum ConfigError {
     Load(#[from] config::ConfigError),
     #[error("configuration key `{key}`: {problem}")]
     Invalid { key: String, problem: String },
+    /// An environment variable outside the `DPOPD__` keys has an unusable value.
+    #[error("environment variable {name}: {problem}")]
+    Environment {
+        name: &'static str,
+        problem: &'static str,
+    },
 }
 
 impl ConfigError {
@@ -241,6 +283,8 @@ impl Settings {
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
         settings.development = file.is_none();
+        settings.dev_listen =
+            DevListen::from_env_value(std::env::var_os(DEV_LISTEN_ANY_INTERFACE).as_deref())?;
         settings.check()?;
         Ok(settings)
     }
@@ -323,6 +367,11 @@ impl Settings {
             self.tokens.request_uri_lifetime_secs,
         )?;
         positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
+        // Every request's deadline derives from it: 0 would refuse every request.
+        positive(
+            "server.client_request_timeout_ms",
+            self.server.client_request_timeout_ms,
+        )?;
         positive("store.max_entries", self.store.max_entries)?;
         positive(
             "store.max_entries_per_owner",
@@ -424,6 +473,38 @@ mod tests {
         s.dpop.algs.push("HS256".into());
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("dpop.algs") && err.contains("HS256"), "{err}");
+    }
+
+    #[test]
+    fn only_the_value_1_opts_development_mode_into_every_interface() {
+        use std::ffi::OsStr;
+        let cases = [
+            ("unset", None, Some(DevListen::LoopbackOnly)),
+            ("empty", Some(""), Some(DevListen::LoopbackOnly)),
+            ("0", Some("0"), Some(DevListen::LoopbackOnly)),
+            ("1", Some("1"), Some(DevListen::AnyInterface)),
+            ("true is not 1", Some("true"), None),
+            ("yes is not 1", Some("yes"), None),
+            ("1 with a space", Some(" 1"), None),
+        ];
+        for (why, value, want) in cases {
+            let got = DevListen::from_env_value(value.map(OsStr::new));
+            match want {
+                Some(want) => assert_eq!(got.unwrap(), want, "{why}"),
+                None => {
+                    let err = got.unwrap_err().to_string();
+                    assert!(err.contains(DEV_LISTEN_ANY_INTERFACE), "{why}: {err}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_zero_request_timeout_is_refused() {
+        let mut s = Settings::development();
+        s.server.client_request_timeout_ms = 0;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("server.client_request_timeout_ms"), "{err}");
     }
 
     #[test]

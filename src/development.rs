@@ -1,7 +1,13 @@
 //! Development mode: with no configuration file dpopd starts with an ephemeral signing key,
 //! nonce secret and sealing key (see `oauth::core`), plus the demo caller and clients below,
-//! and says so loudly. Every value here is documented in README.md.
-use crate::config::{CallerSettings, ClientSettings, Secret, Settings};
+//! and says so loudly. Every value here is documented in README.md. Because the demo caller's
+//! secret is published, development mode listens on loopback addresses only unless
+//! [`DEV_LISTEN_ANY_INTERFACE`] says otherwise (docs/configuration.md).
+use crate::config::{
+    CallerSettings, ClientSettings, ConfigError, DevListen, Secret, Settings,
+    DEV_LISTEN_ANY_INTERFACE,
+};
+use std::net::{IpAddr, SocketAddr};
 
 pub const DEMO_CALLER_KEY: &str = "demo-caller";
 pub const DEMO_CALLER_SECRET: &str = "demo-caller-secret";
@@ -47,10 +53,66 @@ pub fn add_demo_credentials(settings: &mut Settings) {
     }
 }
 
+/// Refuses to let development mode listen on `addresses` (what `server.host` resolved to)
+/// unless each is a loopback address (127.0.0.0/8, ::1, or IPv4-mapped 127.0.0.0/8) or the
+/// operator opted in: with the published demo secrets, anyone who reaches dpopd can mint
+/// tokens. A name counts by what it resolves to, so a `localhost` that resolves elsewhere is
+/// refused too.
+pub fn check_listen_addresses(
+    settings: &Settings,
+    addresses: &[SocketAddr],
+) -> Result<(), ConfigError> {
+    if !settings.development || settings.dev_listen == DevListen::AnyInterface {
+        return Ok(());
+    }
+    let beyond = addresses.iter().find(|a| !is_loopback(a.ip()));
+    if addresses.is_empty() || beyond.is_some() {
+        let host = &settings.server.host;
+        let resolved = match beyond {
+            Some(a) if a.ip().to_string() != host.trim_matches(['[', ']']) => {
+                format!("{host:?} (resolved to {})", a.ip())
+            }
+            _ => format!("{host:?}"),
+        };
+        return Err(ConfigError::invalid(
+            "server.host",
+            format!(
+                "{resolved} is not a loopback address, and development mode (no configuration \
+                 file) listens on loopback only: its demo caller's secret is published, so \
+                 anyone who reached it could mint tokens. Give a configuration file (--config \
+                 FILE or DPOPD_CONFIG=FILE; in a container: -v $PWD/dpopd.toml:/etc/dpopd.toml \
+                 -e DPOPD_CONFIG=/etc/dpopd.toml), or, to try dpopd on this machine only, set \
+                 {DEV_LISTEN_ANY_INTERFACE}=1 and publish the port on loopback (docker run -p \
+                 127.0.0.1:8080:8080 -e {DEV_LISTEN_ANY_INTERFACE}=1 dpopd)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
 pub fn banner(settings: &Settings, port: u16) -> String {
-    let host = &settings.server.host;
+    let listening = &settings.server.host;
+    let host = match listening.parse::<IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => "127.0.0.1",
+        _ => listening.as_str(),
+    };
+    let exposed = match settings.dev_listen {
+        DevListen::LoopbackOnly => String::new(),
+        DevListen::AnyInterface => format!(
+            r#"
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+  LISTENING ON {listening} WITH THE PUBLISHED DEMO SECRETS ({DEV_LISTEN_ANY_INTERFACE}=1).
+  ANYONE WHO CAN REACH THIS PORT CAN MINT TOKENS. Publish it on loopback only
+  (docker run -p 127.0.0.1:8080:8080 ...) or run with a configuration file.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"#
+        ),
+    };
     format!(
-        r#"
+        r#"{exposed}
 ================================================================================
   dpopd DEVELOPMENT MODE: ephemeral keys, demo credentials. NOT FOR PRODUCTION.
   Pass --config FILE (or DPOPD_CONFIG) to run with real configuration.
@@ -63,7 +125,90 @@ pub fn banner(settings: &Settings, port: u16) -> String {
   curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} http://{host}:{port}/auth/token \
     -H 'Content-Type: application/json' \
     -d '{{"parameters":"grant_type=client_credentials&scope=read","clientId":"{DEMO_CLIENT_ID}","clientSecret":"{DEMO_CLIENT_SECRET}"}}'
-================================================================================"#,
+================================================================================{exposed}"#,
         htu = settings.service.token_endpoint,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(host: &str) -> SocketAddr {
+        SocketAddr::new(host.parse().unwrap(), 8080)
+    }
+
+    fn development(listen: DevListen) -> Settings {
+        let mut settings = Settings::development();
+        settings.dev_listen = listen;
+        settings
+    }
+
+    #[test]
+    fn development_mode_listens_on_loopback_addresses() {
+        let settings = development(DevListen::LoopbackOnly);
+        for (why, addresses) in [
+            ("127.0.0.1", vec![at("127.0.0.1")]),
+            ("elsewhere in 127.0.0.0/8", vec![at("127.8.9.10")]),
+            ("::1", vec![at("::1")]),
+            ("IPv4-mapped 127.0.0.1", vec![at("::ffff:127.0.0.1")]),
+            ("localhost as it resolves", vec![at("127.0.0.1"), at("::1")]),
+        ] {
+            assert!(
+                check_listen_addresses(&settings, &addresses).is_ok(),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn development_mode_refuses_any_other_address_naming_the_key_and_the_opt_in() {
+        let settings = development(DevListen::LoopbackOnly);
+        for (why, addresses) in [
+            ("every IPv4 interface", vec![at("0.0.0.0")]),
+            ("every IPv6 interface", vec![at("::")]),
+            ("a private address", vec![at("10.0.0.7")]),
+            ("a public address", vec![at("192.0.2.1")]),
+            ("IPv4-mapped non-loopback", vec![at("::ffff:192.0.2.1")]),
+            ("IPv6 link-local", vec![at("fe80::1")]),
+            (
+                "a name that resolves to loopback and elsewhere",
+                vec![at("127.0.0.1"), at("192.0.2.1")],
+            ),
+            ("a name that resolves to nothing", vec![]),
+        ] {
+            let err = check_listen_addresses(&settings, &addresses)
+                .expect_err(why)
+                .to_string();
+            for needle in ["server.host", DEV_LISTEN_ANY_INTERFACE, "DPOPD_CONFIG"] {
+                assert!(err.contains(needle), "{why}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_opt_in_and_production_mode_listen_anywhere() {
+        let opted_in = development(DevListen::AnyInterface);
+        let mut production = Settings::development();
+        production.development = false;
+        for settings in [&opted_in, &production] {
+            assert!(check_listen_addresses(settings, &[at("0.0.0.0")]).is_ok());
+            assert!(check_listen_addresses(settings, &[at("::")]).is_ok());
+        }
+    }
+
+    #[test]
+    fn the_banner_shouts_when_development_mode_listens_beyond_loopback() {
+        let quiet = banner(&development(DevListen::LoopbackOnly), 8080);
+        assert!(!quiet.contains("ANYONE"), "{quiet}");
+        let mut settings = development(DevListen::AnyInterface);
+        settings.server.host = "0.0.0.0".into();
+        let loud = banner(&settings, 8080);
+        assert!(
+            loud.starts_with("\n!!!!") && loud.trim_end().ends_with("!!!!"),
+            "{loud}"
+        );
+        assert!(loud.contains("ANYONE WHO CAN REACH THIS PORT CAN MINT TOKENS"));
+        assert!(loud.contains("http://127.0.0.1:8080/auth/token"), "{loud}");
+    }
 }

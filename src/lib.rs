@@ -13,9 +13,11 @@
 //! - [`development`]: the demo credentials and banner of development mode.
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
 //! - [`startup`]: `Application`, `AppState` and the route table.
+//! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod development;
 pub mod dpop;
 pub mod jose;

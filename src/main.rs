@@ -40,6 +40,12 @@ async fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     if settings.development {
         eprintln!("{}", dpopd::development::banner(&settings, app.port()));
+        if settings.dev_listen == dpopd::config::DevListen::AnyInterface {
+            tracing::warn!(
+                host = %settings.server.host,
+                "development mode listens beyond loopback with the published demo secrets"
+            );
+        }
     }
     tracing::info!(port = app.port(), "dpopd listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())

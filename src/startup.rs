@@ -2,12 +2,17 @@
 //! table. `main` and the integration tests share this one constructor.
 use crate::api::{self, caller::Callers};
 use crate::config::{ConfigError, Settings, StoreKind};
+use crate::connection::Deadlined;
 use crate::oauth::Core;
 use crate::store::{memory::MemoryStore, redis::RedisStore, SeenStore};
-use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_http::error::DispatchError;
+use actix_http::HttpService;
+use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{fn_service, AppConfig, Server};
+use actix_web::rt::net::TcpStream;
+use actix_web::{web, App};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +46,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let addresses = listen_addresses(&settings)?;
         let store = build_store(&settings).await?;
         let core = Core::from_settings(&settings, store)?;
         let configuration_json = api::service::configuration_document(&core, &settings).to_string();
@@ -52,14 +58,12 @@ impl Application {
             core,
         });
         let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+        let failed = |source| StartupError::Bind {
             address: address.clone(),
             source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address, source })?
-            .port();
+        };
+        let listener = TcpListener::bind(&addresses[..]).map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
         let server = serve(listener, state.clone(), &settings)?;
         Ok(Application {
             port,
@@ -81,6 +85,23 @@ impl Application {
     }
 }
 
+/// Resolves `server.host` once and checks what it resolved to (development mode listens on
+/// loopback only), before anything else starts; exactly these addresses are bound, so no
+/// second lookup can name another.
+fn listen_addresses(settings: &Settings) -> Result<Vec<SocketAddr>, StartupError> {
+    let server = &settings.server;
+    let host = server.host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<SocketAddr> = (host, server.port)
+        .to_socket_addrs()
+        .map_err(|source| StartupError::Bind {
+            address: format!("{}:{}", server.host, server.port),
+            source,
+        })?
+        .collect();
+    crate::development::check_listen_addresses(settings, &addresses)?;
+    Ok(addresses)
+}
+
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
     let s = &settings.store;
     Ok(match s.kind {
@@ -98,36 +119,69 @@ async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupE
     })
 }
 
+/// The HTTP/1.1 server: actix-web's `HttpServer`, assembled from its parts so that each
+/// accepted connection is served through [`Deadlined`], which bounds what actix-http leaves
+/// open on kept-alive connections (see `connection`).
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> Result<Server, StartupError> {
-    let s = &settings.server;
+    let s = settings.server.clone();
+    let request_timeout = Duration::from_millis(s.client_request_timeout_ms);
+    // A request's head may take `request_timeout` on a connection's first request, and its
+    // body and answer `request_timeout` again (`within_deadline`): twice that is the most any
+    // request a client sends in time needs, on every request of the connection.
+    let answer_within = request_timeout * 2;
+    let address = listener.local_addr().map_err(|source| StartupError::Bind {
+        address: format!("{}:{}", s.host, s.port),
+        source,
+    })?;
+    let builder = Server::build();
+    let shutdown = builder.graceful_shutdown_signal();
+    let mut builder = builder
+        .max_concurrent_connections(s.max_connections)
+        .shutdown_timeout(s.shutdown_grace_secs);
+    if s.workers > 0 {
+        builder = builder.workers(s.workers);
+    }
     let max_body = s.max_body_bytes;
-    let deadline = Duration::from_millis(s.client_request_timeout_ms);
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
+    let builder = builder.listen("dpopd", listener, move || {
+        let state = state.clone();
+        let app = App::new()
+            .app_data(state)
             .app_data(api::json_config(max_body))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
-                within_deadline(deadline, req, next)
+                within_deadline(request_timeout, req, next)
             }))
             .wrap(actix_web::middleware::from_fn(api::request_id::middleware))
             .configure(routes)
-    })
-    .keep_alive(Duration::from_secs(s.keep_alive_secs))
-    .client_request_timeout(Duration::from_millis(s.client_request_timeout_ms))
-    .client_disconnect_timeout(Duration::from_millis(s.client_disconnect_timeout_ms))
-    .max_connections(s.max_connections)
-    .shutdown_timeout(s.shutdown_grace_secs);
-    if s.workers > 0 {
-        server = server.workers(s.workers);
-    }
-    let server = server
-        .listen(listener)
+            .into_factory()
+            .map_err(|e: actix_web::Error| e.error_response());
+        let shutdown = shutdown.clone();
+        let http = HttpService::build()
+            .graceful_shutdown_signal(move || {
+                let shutdown = shutdown.clone();
+                async move { shutdown.notified().await }
+            })
+            .keep_alive(Duration::from_secs(s.keep_alive_secs))
+            .client_request_timeout(request_timeout)
+            .client_disconnect_timeout(Duration::from_millis(s.client_disconnect_timeout_ms))
+            .local_addr(address)
+            // dpopd reads neither the host nor the address of the application configuration.
+            .h1(map_config(app, |_| AppConfig::default()));
+        fn_service(move |io: TcpStream| {
+            let peer = io.peer_addr().ok();
+            std::future::ready(Ok::<_, DispatchError>((
+                Deadlined::new(io, answer_within),
+                peer,
+            )))
+        })
+        .and_then(http)
+    });
+    let server = builder
         .map_err(|source| StartupError::Bind {
-            address: format!("{}:{}", s.host, s.port),
+            address: address.to_string(),
             source,
         })?
         .run();

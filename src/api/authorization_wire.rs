@@ -5,6 +5,7 @@
 //! of what failed goes to `resultMessage` and the log only.
 use super::action::Action;
 use super::authorization::{AuthorizationResponse, ScopeEntry, TicketResponse};
+use super::client_credentials::header_refusal;
 use super::par::ParResponse;
 use super::result_code::ResultCode as R;
 use super::token_create::TokenCreateResponse;
@@ -340,6 +341,10 @@ fn par_failure(error: &ParError) -> (Action, Mapped) {
                 "The request parameters are malformed or repeated.",
             ),
         ),
+        ParError::Client(ClientAuthError::Header(e)) => {
+            let (action, code, error, text) = header_refusal(e, Unauthorized);
+            (action, (code, error, text))
+        }
         ParError::Client(ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch) => (
             BadRequest,
             (
@@ -367,6 +372,15 @@ fn par_failure(error: &ParError) -> (Action, Mapped) {
             ),
         ),
         ParError::Dpop(e) => dpop_failure(e),
+        // As at the token endpoint: a counted DPoP header must come with its proof.
+        ParError::ProofMissing => (
+            BadRequest,
+            (
+                R::DpopProofRequired,
+                "invalid_request",
+                "DPoP proof required.",
+            ),
+        ),
         ParError::TooLarge => (
             BadRequest,
             (
@@ -492,7 +506,7 @@ fn create_failure(error: &CreateError) -> (Action, Mapped) {
                 "The DPoP key thumbprint does not match the DPoP proof.",
             ),
         ),
-        CreateError::DpopRequired => (
+        CreateError::DpopRequired | CreateError::ProofMissing => (
             BadRequest,
             (
                 R::TokenCreateDpopRequired,

@@ -7,6 +7,7 @@ pub mod action;
 pub mod authorization;
 mod authorization_wire;
 pub mod caller;
+pub mod client_credentials;
 pub mod introspection;
 pub mod introspection_standard;
 pub mod par;

@@ -1,9 +1,11 @@
 //! `POST /pushed_auth_req` (and `/api/pushed_auth_req`), role `as`: the AS forwards what its
-//! PAR endpoint (RFC 9126 §2) received — the form body, the client's Basic credentials and
-//! `DPoP` header — and relays the `request_uri` answer (201) or the error (SPEC §5).
+//! PAR endpoint (RFC 9126 §2) received — the form body, the client's Basic credentials
+//! (decoded, or its `Authorization` header verbatim) and `DPoP` header — and relays the
+//! `request_uri` answer (201) or the error (SPEC §5).
 use super::action::Action;
 use super::authorization_wire as wire;
 use super::caller::AsCaller;
+use super::client_credentials::client_authorization;
 use super::ApiError;
 use crate::oauth::par::{self, ParCall};
 use crate::startup::AppState;
@@ -16,7 +18,10 @@ pub struct ParRequest {
     pub parameters: String,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// The client's `Authorization` header verbatim, instead of `clientId`/`clientSecret`.
+    pub client_authorization: Option<String>,
     pub dpop: Option<String>,
+    pub dpop_header_count: Option<u32>,
     pub htm: Option<String>,
     pub htu: Option<String>,
     pub dpop_nonce_required: Option<bool>,
@@ -50,7 +55,13 @@ pub async fn pushed_auth_req(
         parameters: &req.parameters,
         client_id: req.client_id.as_deref(),
         client_secret: req.client_secret.as_deref(),
+        client_authorization: client_authorization(
+            req.client_id.as_deref(),
+            req.client_secret.as_deref(),
+            req.client_authorization.as_deref(),
+        )?,
         dpop: req.dpop.as_deref(),
+        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
         htm: req.htm.as_deref(),
         htu: req.htu.as_deref(),
         dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),

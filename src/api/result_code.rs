@@ -73,7 +73,7 @@ result_codes! {
     TokenCreateScopeMalformed = "A047204", "A scope is malformed.";
     TokenCreateThumbprintInvalid = "A047205", "The dpopKeyThumbprint is not a SHA-256 JWK thumbprint.";
     TokenCreateThumbprintMismatch = "A047206", "The dpopKeyThumbprint differs from the DPoP proof's key.";
-    TokenCreateDpopRequired = "A047207", "The client's tokens must be DPoP-bound and no key was given.";
+    TokenCreateDpopRequired = "A047207", "A DPoP key is required (the client's tokens must be DPoP-bound, or a DPoP header was counted) and none was given.";
     TokenCreateGrantNotAllowed = "A047208", "The client is not allowed to use this grant type.";
     TokenCreateScopeNotAllowed = "A047209", "A scope is not allowed for the client.";
     TokenCreateTooLarge = "A047210", "The properties and jwtAtClaims make a token too large to issue.";
@@ -152,6 +152,12 @@ result_codes! {
     DpopProofInvalid = "A254301", "The DPoP proof is invalid.";
     DpopProofReplayed = "A254302", "The DPoP proof has been used before.";
     DpopNonceRequired = "A254307", "A valid DPoP server nonce is required.";
+    // 060: the client's Authorization header relayed as clientAuthorization (token endpoint,
+    // PAR, revocation), RFC 6749 §2.3.1 and RFC 7617
+    ClientAuthorizationNotBasic = "A060301", "The client's Authorization header does not use the Basic scheme.";
+    ClientAuthorizationNotBase64 = "A060302", "The client's Basic credentials are missing or not base64.";
+    ClientAuthorizationNoColon = "A060303", "The client's decoded Basic credentials have no colon.";
+    ClientAuthorizationBadEncoding = "A060304", "The client's Basic client_id or secret is not form-urlencoded UTF-8.";
 }
 
 impl ResultCode {

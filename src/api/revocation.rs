@@ -1,10 +1,12 @@
 //! `POST /auth/revocation` (and `/api/auth/revocation`), role `as`: RFC 7009 token revocation.
 //! The AS forwards its revocation endpoint's form body and the client's `Authorization: Basic`
-//! credentials; dpopd answers `OK` (an empty body to relay) whether or not there was anything
+//! credentials (decoded, or the header verbatim); dpopd answers `OK` (an empty body to relay) whether or not there was anything
 //! to revoke (RFC 7009 §2.2), `INVALID_CLIENT` or `BAD_REQUEST` with an RFC 6749 §5.2 body.
 use super::action::Action;
 use super::caller::AsCaller;
+use super::client_credentials::{client_authorization, header_refusal};
 use super::result_code::ResultCode as R;
+use super::ApiError;
 use crate::oauth::clients::ClientAuthError;
 use crate::oauth::revocation::{self, NotRevoked, RevocationCall, RevocationError, Revoked};
 use crate::startup::AppState;
@@ -17,6 +19,8 @@ pub struct RevocationRequest {
     pub parameters: String,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// The client's `Authorization` header verbatim, instead of `clientId`/`clientSecret`.
+    pub client_authorization: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,15 +38,20 @@ pub async fn revoke(
     _caller: AsCaller,
     state: web::Data<AppState>,
     body: web::Json<RevocationRequest>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let call = RevocationCall {
         parameters: &req.parameters,
         client_id: req.client_id.as_deref(),
         client_secret: req.client_secret.as_deref(),
+        client_authorization: client_authorization(
+            req.client_id.as_deref(),
+            req.client_secret.as_deref(),
+            req.client_authorization.as_deref(),
+        )?,
         now: None,
     };
-    HttpResponse::Ok().json(answer(revocation::revoke(&state.core, &call).await))
+    Ok(HttpResponse::Ok().json(answer(revocation::revoke(&state.core, &call).await)))
 }
 
 /// The one place revocation outcomes become wire answers.
@@ -66,6 +75,10 @@ fn answer(result: Result<Revoked, RevocationError>) -> RevocationResponse {
             R::RevocationTokenMissing,
             Some("invalid_request"),
         ),
+        Err(RevocationError::Client(ClientAuthError::Header(e))) => {
+            let (action, code, error, _) = header_refusal(e, Action::InvalidClient);
+            (action, code, Some(error))
+        }
         Err(RevocationError::Client(
             ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch,
         )) => (

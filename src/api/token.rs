@@ -1,8 +1,9 @@
 //! `POST /auth/token` (and `/api/auth/token`), role `as`: the AS forwards its token endpoint's
-//! form body, client credentials and `DPoP` header; dpopd answers with the `action` and the
-//! RFC 6749 §5.1/§5.2 body to relay (SPEC §2).
+//! form body, client credentials (decoded, or the `Authorization` header verbatim) and `DPoP`
+//! header; dpopd answers with the `action` and the RFC 6749 §5.1/§5.2 body to relay (SPEC §2).
 use super::action::Action;
 use super::caller::AsCaller;
+use super::client_credentials::client_authorization;
 use super::result_code::ResultCode as R;
 use super::token_wire;
 use super::{bounded, ApiError};
@@ -20,6 +21,8 @@ pub struct TokenRequest {
     pub parameters: String,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// The client's `Authorization` header verbatim, instead of `clientId`/`clientSecret`.
+    pub client_authorization: Option<String>,
     pub dpop: Option<String>,
     pub dpop_header_count: Option<u32>,
     pub htm: Option<String>,
@@ -113,6 +116,11 @@ pub async fn token(
         parameters: &req.parameters,
         client_id: req.client_id.as_deref(),
         client_secret: req.client_secret.as_deref(),
+        client_authorization: client_authorization(
+            req.client_id.as_deref(),
+            req.client_secret.as_deref(),
+            req.client_authorization.as_deref(),
+        )?,
         dpop: req.dpop.as_deref(),
         dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
         htm: req.htm.as_deref(),

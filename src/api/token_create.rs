@@ -36,6 +36,7 @@ pub struct TokenCreateRequest {
     /// A JSON object as text (Authlete's format).
     pub jwt_at_claims: Option<String>,
     pub dpop: Option<String>,
+    pub dpop_header_count: Option<u32>,
     pub htm: Option<String>,
     pub htu: Option<String>,
     pub dpop_key_thumbprint: Option<String>,
@@ -101,6 +102,7 @@ pub async fn token_create(
         properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
         jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
         dpop: req.dpop.as_deref(),
+        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
         htm: req.htm.as_deref(),
         htu: req.htu.as_deref(),
         dpop_key_thumbprint: req.dpop_key_thumbprint.as_deref(),

@@ -2,6 +2,7 @@
 //! the RFC 6749 §5.2 error body (fixed, client-safe text per variant) and, for the caller's
 //! logs only, the detail of what failed. Metrics are counted here too.
 use super::action::Action;
+use super::client_credentials::header_refusal;
 use super::result_code::ResultCode as R;
 use super::token::TokenResponse;
 use super::{truncate, ApiError};
@@ -99,6 +100,7 @@ fn classify(error: &TokenError) -> (Action, R, &'static str, &'static str) {
             "unsupported_grant_type",
             "The grant type is not supported.",
         ),
+        TokenError::Client(ClientAuthError::Header(e)) => header_refusal(e, InvalidClient),
         TokenError::Client(
             ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch,
         ) => (

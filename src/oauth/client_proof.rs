@@ -35,6 +35,8 @@ pub fn htu_or(text: Option<&str>, default: &Htu) -> Result<Htu, &'static str> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SentProof<'a> {
     pub dpop: Option<&'a str>,
+    /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
+    pub header_count: usize,
     pub htm: Option<&'a str>,
     pub htu: Option<&'a str>,
 }
@@ -44,11 +46,17 @@ pub enum SentProofError {
     /// The caller's `htu` is unusable: the caller's mistake, not the client's.
     #[error("htu is not a valid http(s) URL")]
     BadHtu,
+    /// The request had a `DPoP` header (`header_count` > 0) and no proof came with the call:
+    /// the token endpoint refuses this too rather than issue an unbound answer.
+    #[error("dpopHeaderCount counts a DPoP header but no dpop was given")]
+    ProofMissing,
     #[error("{0}")]
     Dpop(DpopError),
 }
 
 /// [`check`] for the proof of `sent`, if there is one; `default_htu` is the endpoint's URL.
+/// The header count is judged as at the token endpoint: two or more headers are refused
+/// whatever was relayed, and a counted header without a proof is [`SentProofError::ProofMissing`].
 pub fn check_sent(
     core: &Core,
     client: &Client,
@@ -57,13 +65,20 @@ pub fn check_sent(
     nonce_required: bool,
     now: UnixTime,
 ) -> Result<Option<CheckedProof>, SentProofError> {
+    // RFC 9449 §4.3 (1): not more than one DPoP header.
+    if sent.header_count > 1 {
+        return Err(SentProofError::Dpop(DpopError::MultipleProofs));
+    }
     let Some(proof) = sent.dpop else {
+        if sent.header_count > 0 {
+            return Err(SentProofError::ProofMissing);
+        }
         return Ok(None);
     };
     let htu = htu_or(sent.htu, default_htu).map_err(|_| SentProofError::BadHtu)?;
     let input = ClientProof {
         proof,
-        header_count: 1,
+        header_count: sent.header_count,
         htm: sent.htm,
         htu: &htu,
         nonce_required,

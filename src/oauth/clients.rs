@@ -1,10 +1,13 @@
 //! Registered clients and client authentication at the token endpoint (RFC 6749 §2.3):
 //! `client_secret_basic`, `client_secret_post` and `none`; a client must use the method it is
-//! registered with, and secrets are compared as SHA-256 digests in constant time.
+//! registered with, and secrets are compared as SHA-256 digests in constant time. Basic
+//! credentials arrive decoded by the caller or as the header itself, which
+//! `client_auth_header` decodes (RFC 6749 §2.3.1).
 use crate::config::ClientSettings;
 use crate::config::ConfigError;
 use crate::dpop::proof::AlgSet;
 use crate::jose::Alg;
+use crate::oauth::client_auth_header::{BasicCredentials, HeaderError};
 use crate::oauth::params::Params;
 use std::collections::HashMap;
 
@@ -117,6 +120,9 @@ pub enum ClientAuthError {
     MultipleMethods,
     #[error("client_id in the body differs from the authenticated client")]
     ClientIdMismatch,
+    /// The client's `Authorization` header could not be read as Basic credentials.
+    #[error("{0}")]
+    Header(HeaderError),
 }
 
 /// Client credentials as the token endpoint received them.
@@ -228,6 +234,26 @@ impl ClientRegistry {
 
     pub fn get(&self, id: &str) -> Option<&Client> {
         self.clients.get(id)
+    }
+
+    /// [`Self::authenticate`] with the client's `Authorization` header as the caller relayed
+    /// it: decoded in `presented`, or the header's value in `header` (blank counts as absent).
+    /// A call relaying both is the caller's mistake, which the API refuses before this; here
+    /// it is two presentations of one header, refused as [`ClientAuthError::MultipleMethods`].
+    pub fn authenticate_relayed(
+        &self,
+        presented: Presented<'_>,
+        header: Option<&str>,
+        params: &Params,
+    ) -> Result<&Client, ClientAuthError> {
+        let Some(header) = header.filter(|h| !h.trim_matches([' ', '\t']).is_empty()) else {
+            return self.authenticate(presented, params);
+        };
+        if presented.basic_id.is_some() || presented.basic_secret.is_some() {
+            return Err(ClientAuthError::MultipleMethods);
+        }
+        let basic = BasicCredentials::parse(header).map_err(ClientAuthError::Header)?;
+        self.authenticate(basic.presented(), params)
     }
 
     /// RFC 6749 §2.3: identifies and authenticates the client of a token-endpoint request.
@@ -510,6 +536,81 @@ mod tests {
             let (result, calls) =
                 during(|| r.authenticate(presented, &params).map(|c| c.id.as_str()));
             assert_eq!((result, calls), (expected, 1), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_relayed_authorization_header_authenticates_as_its_decoded_credentials() {
+        use base64::Engine;
+        let r = registry();
+        let header = |raw: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(raw)
+            )
+        };
+        let none = Params::default();
+        let cases = [
+            (
+                "percent-encoded id and secret",
+                Presented::default(),
+                Some(header("%63onf:s3%63ret")),
+                "",
+                Ok("conf"),
+            ),
+            (
+                "a blank header counts as absent",
+                basic("conf", "s3cret"),
+                Some(" \t".to_owned()),
+                "",
+                Ok("conf"),
+            ),
+            (
+                "a wrong secret",
+                Presented::default(),
+                Some(header("conf:nope")),
+                "",
+                Err(ClientAuthError::BadSecret),
+            ),
+            (
+                "both the header and decoded credentials",
+                basic("conf", "s3cret"),
+                Some(header("conf:s3cret")),
+                "",
+                Err(ClientAuthError::MultipleMethods),
+            ),
+            (
+                "the header and a posted secret",
+                Presented::default(),
+                Some(header("conf:s3cret")),
+                "client_secret=s3cret",
+                Err(ClientAuthError::MultipleMethods),
+            ),
+            (
+                "the header and another client_id in the body",
+                Presented::default(),
+                Some(header("conf:s3cret")),
+                "client_id=pub",
+                Err(ClientAuthError::ClientIdMismatch),
+            ),
+            (
+                "a header that is not Basic",
+                Presented::default(),
+                Some("Bearer x".into()),
+                "",
+                Err(ClientAuthError::Header(HeaderError::NotBasic)),
+            ),
+        ];
+        for (why, presented, header, body, want) in cases {
+            let params = if body.is_empty() {
+                none.clone()
+            } else {
+                Params::parse(body).unwrap()
+            };
+            let got = r
+                .authenticate_relayed(presented, header.as_deref(), &params)
+                .map(|c| c.id.as_str());
+            assert_eq!(got, want, "{why}");
         }
     }
 

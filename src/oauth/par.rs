@@ -22,7 +22,12 @@ pub struct ParCall<'a> {
     pub parameters: &'a str,
     pub client_id: Option<&'a str>,
     pub client_secret: Option<&'a str>,
+    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
+    /// the API never relays it together with `client_id`/`client_secret`.
+    pub client_authorization: Option<&'a str>,
     pub dpop: Option<&'a str>,
+    /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
+    pub dpop_header_count: usize,
     pub htm: Option<&'a str>,
     /// Default: the configured PAR endpoint.
     pub htu: Option<&'a str>,
@@ -59,6 +64,9 @@ pub enum ParError {
     DpopJktMismatch,
     #[error("DPoP proof rejected: {0}")]
     Dpop(DpopError),
+    /// `dpopHeaderCount` says the request had a `DPoP` header and no proof came with it.
+    #[error("DPoP proof required: dpopHeaderCount counts a DPoP header but no dpop was given")]
+    ProofMissing,
     /// The caller's own input is unusable, e.g. an `htu` that is no URL.
     #[error("caller input: {0}")]
     Caller(&'static str),
@@ -92,18 +100,20 @@ async fn run(
     };
     let client = core
         .clients
-        .authenticate(presented, &params)
+        .authenticate_relayed(presented, call.client_authorization, &params)
         .map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
     let sent = SentProof {
         dpop: call.dpop,
+        header_count: call.dpop_header_count,
         htm: call.htm,
         htu: call.htu,
     };
     let checked = client_proof::check_sent(core, client, sent, &core.par_htu, *nonce_required, now)
         .map_err(|e| match e {
             SentProofError::BadHtu => ParError::Caller(client_proof::BAD_HTU),
+            SentProofError::ProofMissing => ParError::ProofMissing,
             SentProofError::Dpop(e) => dpop_error(e),
         })?;
     if let Some(checked) = &checked {

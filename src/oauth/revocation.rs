@@ -22,6 +22,9 @@ pub struct RevocationCall<'a> {
     /// From the client's `Authorization: Basic` header.
     pub client_id: Option<&'a str>,
     pub client_secret: Option<&'a str>,
+    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
+    /// the API never relays it together with `client_id`/`client_secret`.
+    pub client_authorization: Option<&'a str>,
     pub now: Option<UnixTime>,
 }
 
@@ -72,7 +75,7 @@ pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, R
     };
     let client = core
         .clients
-        .authenticate(presented, &params)
+        .authenticate_relayed(presented, call.client_authorization, &params)
         .map_err(RevocationError::Client)?;
     let token = params.get("token").ok_or(RevocationError::MissingToken)?;
     if access::has_access_token_form(token) {

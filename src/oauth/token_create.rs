@@ -26,6 +26,8 @@ pub struct CreateCall<'a> {
     pub properties: Vec<Property>,
     pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
     pub dpop: Option<&'a str>,
+    /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
+    pub dpop_header_count: usize,
     pub htm: Option<&'a str>,
     /// Default: the configured token endpoint.
     pub htu: Option<&'a str>,
@@ -64,6 +66,10 @@ pub enum CreateError {
     /// The client is registered with `dpop_bound_access_tokens` and no key was given.
     #[error("the client's tokens must be DPoP-bound")]
     DpopRequired,
+    /// `dpopHeaderCount` says the request had a `DPoP` header, and neither its proof nor a
+    /// thumbprint came with the call.
+    #[error("DPoP proof required: dpopHeaderCount counts a DPoP header but no dpop was given")]
+    ProofMissing,
     #[error("DPoP proof rejected: {0}")]
     Dpop(DpopError),
     #[error("caller input: {0}")]
@@ -116,15 +122,19 @@ async fn run(
     };
     let sent = SentProof {
         dpop: call.dpop,
+        header_count: call.dpop_header_count,
         htm: call.htm,
         htu: call.htu,
     };
     let checked =
-        client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now)
-            .map_err(|e| match e {
-                SentProofError::BadHtu => CreateError::Caller(client_proof::BAD_HTU),
-                SentProofError::Dpop(e) => dpop_error(e),
-            })?;
+        match client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now) {
+            Ok(checked) => checked,
+            // A caller that verified the proof itself passes its thumbprint instead.
+            Err(SentProofError::ProofMissing) if thumbprint.is_some() => None,
+            Err(SentProofError::ProofMissing) => return Err(CreateError::ProofMissing),
+            Err(SentProofError::BadHtu) => return Err(CreateError::Caller(client_proof::BAD_HTU)),
+            Err(SentProofError::Dpop(e)) => return Err(dpop_error(e)),
+        };
     if let (Some(checked), Some(thumbprint)) = (&checked, &thumbprint) {
         if !checked.jkt().ct_eq(thumbprint) {
             return Err(CreateError::ThumbprintMismatch);

@@ -1,6 +1,7 @@
 //! One integration-test binary: each module drives the real application on port 0.
 mod authorization;
 mod authorization_code;
+mod client_authorization;
 mod code_flow;
 mod contract;
 mod helpers;

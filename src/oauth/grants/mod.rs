@@ -27,6 +27,9 @@ pub struct TokenCall<'a> {
     pub parameters: &'a str,
     pub client_id: Option<&'a str>,
     pub client_secret: Option<&'a str>,
+    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
+    /// the API never relays it together with `client_id`/`client_secret`.
+    pub client_authorization: Option<&'a str>,
     pub dpop: Option<&'a str>,
     pub dpop_header_count: usize,
     pub htm: Option<&'a str>,
@@ -170,7 +173,7 @@ async fn run(
     };
     let client = core
         .clients
-        .authenticate(presented, &params)
+        .authenticate_relayed(presented, call.client_authorization, &params)
         .map_err(TokenError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     if !client.may_use(grant) {

@@ -1,6 +1,7 @@
 //! The API call around a proof (SPEC §1, §7): the body limit is applied before any proof is
-//! read, nesting and duplicated members in the call itself, two `DPoP` headers, and client
-//! text on its way into the operator's `resultMessage` and logs.
+//! read, nesting and duplicated members in the call itself, two `DPoP` headers (or one that
+//! was counted and not relayed) at every endpoint that takes a proof, and client text on its
+//! way into the operator's `resultMessage` and logs.
 use super::proofs::{cc, nested, token_call};
 use super::*;
 use crate::helpers::*;
@@ -109,8 +110,10 @@ async fn a_call_relaying_dpop_twice_in_its_json_is_a_caller_error() {
     );
 }
 
+/// RFC 9449 §4.3 (1) at every door that takes a client's proof: the token endpoint,
+/// introspection, PAR and delegated issuance refuse two `DPoP` headers whatever was relayed.
 #[tokio::test]
-async fn two_dpop_headers_are_refused_at_both_endpoints() {
+async fn two_dpop_headers_are_refused_at_every_endpoint() {
     let app = spawn_app().await;
     let key = TestKey::new(Alg::ES256);
     let mut body = cc(&key.token_proof());
@@ -138,6 +141,95 @@ async fn two_dpop_headers_are_refused_at_both_endpoints() {
         &answer,
         &bad_resource_proof("more than one DPoP proof"),
     );
+
+    let mut table = Rows::default();
+    for (name, path, body) in counted_header_rows(&key) {
+        let mut body = body;
+        body["dpopHeaderCount"] = 2.into();
+        let answer = token_call_at(&app, path, name, &body).await;
+        table.check(name, || {
+            assert_refused(name, &answer, &bad_proof("more than one DPoP proof"))
+        });
+        body.as_object_mut().unwrap().remove("dpop");
+        let name = format!("{name}, the proof not relayed");
+        let answer = token_call_at(&app, path, &name, &body).await;
+        table.check(&name, || {
+            assert_refused(&name, &answer, &bad_proof("more than one DPoP proof"))
+        });
+    }
+    table.finish();
+}
+
+/// A request that had one `DPoP` header, relayed without it, is refused as at the token
+/// endpoint (RFC 9449 §4.3 (2): its header is no proof): never a token or `request_uri`
+/// without the key binding the client asked for.
+#[tokio::test]
+async fn a_counted_dpop_header_without_its_proof_is_refused_at_every_endpoint() {
+    let app = spawn_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let required = |code| Refusal {
+        action: "BAD_REQUEST",
+        error: "invalid_request",
+        code,
+        detail: "DPoP proof required",
+    };
+    let mut cc_body = cc("unused");
+    cc_body.as_object_mut().unwrap().remove("dpop");
+    cc_body["dpopHeaderCount"] = 1.into();
+    let answer = token_call(&app, "the token endpoint", &cc_body).await;
+    assert_refused("the token endpoint", &answer, &required("A051309"));
+
+    let mut table = Rows::default();
+    for ((name, path, body), code) in counted_header_rows(&key)
+        .into_iter()
+        .zip(["A051309", "A047207"])
+    {
+        let mut body = body;
+        body.as_object_mut().unwrap().remove("dpop");
+        body["dpopHeaderCount"] = 1.into();
+        let answer = token_call_at(&app, path, name, &body).await;
+        table.check(name, || assert_refused(name, &answer, &required(code)));
+    }
+    table.finish();
+
+    // With the proof relayed, a count of 1 is what every client sends.
+    for (name, path, body) in counted_header_rows(&key) {
+        let mut body = body;
+        body["dpopHeaderCount"] = 1.into();
+        let answer = token_call_at(&app, path, name, &body).await;
+        assert!(
+            matches!(answer["action"].as_str(), Some("CREATED" | "OK")),
+            "{name} with one header: {answer}"
+        );
+    }
+    // A caller that verified the proof itself passes its thumbprint instead of the proof.
+    let body = json!({ "grantType": "AUTHORIZATION_CODE", "clientId": PUBLIC, "subject": "alice",
+        "scopes": ["read"], "dpopKeyThumbprint": key.jkt(), "dpopHeaderCount": 1 });
+    let answer = token_call_at(&app, "/auth/token/create", "a thumbprint", &body).await;
+    assert_eq!(answer["action"], "OK", "{answer}");
+}
+
+/// A valid call with a proof at PAR and at delegated issuance.
+fn counted_header_rows(key: &TestKey) -> [(&'static str, &'static str, Value); 2] {
+    [
+        (
+            "PAR",
+            "/pushed_auth_req",
+            json!({ "parameters": crate::code_flow::public_request(&[]), "dpop": key.proof("POST", PAR_HTU) }),
+        ),
+        (
+            "delegated issuance",
+            "/auth/token/create",
+            json!({ "grantType": "AUTHORIZATION_CODE", "clientId": PUBLIC, "subject": "alice",
+                "scopes": ["read"], "dpop": key.token_proof() }),
+        ),
+    ]
+}
+
+async fn token_call_at(app: &TestApp, path: &str, name: &str, body: &Value) -> Value {
+    let (status, answer) = app.post(path, body).await;
+    assert_eq!(status, 200, "{name}: {answer}");
+    answer
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Hostile token-endpoint bodies and client credentials (RFC 6749 §2.3, §3.1, §3.2): repeated
 //! parameters, broken percent-encoding and UTF-8, and every way of presenting a client
-//! ambiguously or with the wrong method, each refused before any grant is looked at.
+//! ambiguously or with the wrong method, decoded by the caller or relayed as the header
+//! itself (`clientAuthorization`), each refused before any grant is looked at.
 use super::*;
 use crate::helpers::*;
 use serde_json::{json, Value};
@@ -8,6 +9,13 @@ use serde_json::{json, Value};
 /// The confidential (`client_secret_basic`) client's call with `params`.
 fn basic(params: &str) -> Value {
     json!({ "parameters": params, "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 })
+}
+
+/// A call relaying the client's `Authorization: Basic` header, whose credentials are `raw`.
+fn relayed(params: &str, raw: &str) -> Value {
+    use base64::Engine;
+    let header = base64::engine::general_purpose::STANDARD.encode(raw);
+    json!({ "parameters": params, "clientAuthorization": format!("Basic {header}") })
 }
 
 /// A call with no `Authorization: Basic` at all.
@@ -231,6 +239,61 @@ fn form_rows() -> Vec<(&'static str, Value, Refusal)> {
             body_only(cc),
             invalid_client("no client identifier"),
         ),
+        // RFC 6749 §2.3.1 and RFC 7617: the header itself, relayed as clientAuthorization
+        (
+            "a relayed Basic header and a posted secret",
+            relayed(
+                &format!("{cc}&client_secret={}", CONFIDENTIAL.1),
+                &format!("{}:{}", CONFIDENTIAL.0, CONFIDENTIAL.1),
+            ),
+            ambiguous("more than one client authentication method"),
+        ),
+        (
+            "a relayed Basic header and another client_id in the body",
+            relayed(
+                &format!("{cc}&client_id={PUBLIC}"),
+                &format!("{}:{}", CONFIDENTIAL.0, CONFIDENTIAL.1),
+            ),
+            ambiguous("client_id in the body differs from the authenticated client"),
+        ),
+        (
+            "a relayed Basic header whose id decodes with a NUL octet",
+            relayed(cc, &format!("{PUBLIC}%00:guess")),
+            invalid_client("unknown client"),
+        ),
+        (
+            "a relayed Basic header for a public client",
+            relayed(cc, &format!("{PUBLIC}:")),
+            invalid_client("client used client_secret_basic but is registered for none"),
+        ),
+        (
+            "a relayed Basic header whose + decodes to a space",
+            relayed(
+                cc,
+                &format!("{}:{}", CONFIDENTIAL.0, CONFIDENTIAL.1.replace('-', "+")),
+            ),
+            invalid_client("client authentication failed"),
+        ),
+        (
+            "a relayed Digest header",
+            json!({ "parameters": cc, "clientAuthorization": "Digest username=\"confidential\"" }),
+            Refusal {
+                action: "INVALID_CLIENT",
+                error: "invalid_client",
+                code: "A060301",
+                detail: "does not use the Basic scheme",
+            },
+        ),
+        (
+            "a relayed Basic header in base64url",
+            json!({ "parameters": cc, "clientAuthorization": "Basic Y29uZmlkZW50aWFs_-_-" }),
+            Refusal {
+                action: "BAD_REQUEST",
+                error: "invalid_request",
+                code: "A060302",
+                detail: "missing or not base64",
+            },
+        ),
         // the grant itself
         (
             "grant_type in another case",
@@ -296,5 +359,5 @@ async fn hostile_forms_and_client_credentials_are_refused_before_any_grant() {
             assert_refused(name, &answer, &want);
         });
     }
-    assert!(table.finish() >= 35);
+    assert!(table.finish() >= 42);
 }

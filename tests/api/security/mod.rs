@@ -5,9 +5,11 @@
 //! `forms` token-endpoint bodies (RFC 6749 §2.3, §3.1), `replay` the replay record and the
 //! acceptance window at a pinned clock, `endpoints` the same proofs at PAR, delegated issuance
 //! and userinfo, `calls` the API call around a proof, `bounds` input at and past dpopd's limits,
-//! `grants` the store under pressure and the revocation of whole grants.
+//! `development` an instance started without configuration that faces the network, `grants`
+//! the store under pressure and the revocation of whole grants.
 mod bounds;
 mod calls;
+mod development;
 mod endpoints;
 mod forms;
 mod grants;
