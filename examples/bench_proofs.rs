@@ -122,7 +122,7 @@ fn main() {
     let keys: Vec<SigningKey> = (0..KEYS)
         .map(|_| SigningKey::generate(Alg::ES256, None).expect("key"))
         .collect();
-    let prefix = dpopd::oauth::random_id();
+    let prefix = dpopd::jose::secrets::random_id();
     let now = UnixTime::now();
     match args.mode.as_str() {
         "token" => write_lines(args.count, &keys, |i, key| {

@@ -34,7 +34,7 @@ pub fn run(args: &[String]) -> Result<String, KeygenError> {
     let key =
         SigningKey::generate(alg, kid).map_err(|e| KeygenError::Unsupported(e.to_string()))?;
     let secret =
-        |n: usize| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<32>()[..n]);
+        |n: usize| crate::jose::b64::encode(&crate::jose::secrets::random_bytes::<32>()[..n]);
     Ok(format!(
         "# Private signing key ({alg}, kid {kid}). Secret: keep it out of logs and version control.\n\
          [[keys.signing]]\njwk = '{private}'\n\n\

@@ -12,6 +12,7 @@
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
+//! - [`keys`]: the service's signing and sealing keys and nonce secret, loaded from settings.
 //! - [`startup`]: `Application`, `AppState` and the route table.
 //! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
 pub mod api;
@@ -23,6 +24,7 @@ pub mod dpop;
 pub mod jose;
 pub mod json;
 pub mod keygen;
+pub mod keys;
 pub mod oauth;
 pub mod startup;
 pub mod store;

@@ -1,10 +1,10 @@
-//! Sealed values (AES-256-GCM, `oauth::sealed`): opening arbitrary text with a fixed key, and
+//! Sealed values (AES-256-GCM, `jose::seal`): opening arbitrary text with a fixed key, and
 //! sealing arbitrary bytes. Asserts: no panic; random text never opens (it would be a forgery);
 //! seal refuses exactly the inputs whose sealed form `open` would refuse for its size; seal →
 //! open returns the input, and never opens under another purpose or with the last byte changed.
 #![no_main]
 use dpopd::jose::b64;
-use dpopd::oauth::sealed::{SealError, Sealer, MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
+use dpopd::jose::seal::{SealError, Sealer, MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -5,7 +5,7 @@ use super::result_code::ResultCode;
 use super::ApiError;
 use crate::config::{CallerSettings, ConfigError};
 use crate::jose::ct_eq;
-use crate::oauth::clients::{parse_hex32, sha256};
+use crate::jose::secrets::{parse_hex32, sha256};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;

@@ -41,6 +41,6 @@ fn new_id() -> String {
     static PREFIX: OnceLock<String> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let prefix =
-        PREFIX.get_or_init(|| crate::jose::b64::encode(&crate::oauth::core::random_bytes::<6>()));
+        PREFIX.get_or_init(|| crate::jose::b64::encode(&crate::jose::secrets::random_bytes::<6>()));
     format!("{prefix}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }

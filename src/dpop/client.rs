@@ -32,7 +32,7 @@ pub fn proof_claims(
     let jti = extra
         .jti
         .map(str::to_owned)
-        .unwrap_or_else(crate::oauth::random_id);
+        .unwrap_or_else(crate::jose::secrets::random_id);
     let mut map = Map::new();
     map.insert("jti".into(), jti.into());
     map.insert("htm".into(), htm.into());

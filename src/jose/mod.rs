@@ -1,6 +1,7 @@
 //! JOSE on ring: strict base64url, compact JWS (RFC 7515 §7.1), public JWKs with RFC 7638
-//! thumbprints (RFC 7517/7518/8037), and the service's own signing keys and key set.
-//! Nothing here knows about DPoP or OAuth.
+//! thumbprints (RFC 7517/7518/8037), the service's own signing keys and key set, and the one
+//! home of every secret-handling primitive: hashing, hex, randomness, constant-time comparison
+//! (`secrets`) and AEAD sealing (`seal`). Nothing here knows about DPoP or OAuth.
 pub mod alg;
 pub mod b64;
 mod curve;
@@ -10,49 +11,18 @@ pub mod keys;
 mod keyset;
 mod load;
 mod pem;
+pub mod seal;
+pub mod secrets;
 #[cfg(test)]
 pub(crate) mod testdata;
 mod verify;
 
 pub use alg::Alg;
 pub use jwk::SignatureError;
-
-/// What a presented secret's SHA-256 is compared with when nothing is registered for it (an
-/// unknown caller key or client, a public client), so that refusing it costs what refusing a
-/// wrong secret costs and the time taken does not tell what exists. Its value does not matter:
-/// nothing is granted on such a comparison.
-pub const STAND_IN_SHA256: [u8; 32] = [0; 32];
-
-/// Constant-time equality for every secret, digest, nonce, PKCE verifier and thumbprint
-/// comparison: the time taken depends on the lengths only, never on where bytes differ.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    #[cfg(test)]
-    ct_eq_calls::record();
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
-/// Test builds only: counts [`ct_eq`] calls per thread, so a test can show that a comparison
-/// went through it. Production builds carry neither the counter nor its cost.
 #[cfg(test)]
-pub(crate) mod ct_eq_calls {
-    use std::cell::Cell;
+pub(crate) use secrets::ct_eq_calls;
+pub use secrets::{ct_eq, STAND_IN_SHA256};
 
-    thread_local! {
-        static CALLS: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(super) fn record() {
-        CALLS.with(|calls| calls.set(calls.get() + 1));
-    }
-
-    /// Runs `f` and returns its result with the number of `ct_eq` calls it made.
-    pub(crate) fn during<T>(f: impl FnOnce() -> T) -> (T, u64) {
-        let before = CALLS.with(Cell::get);
-        let out = f();
-        (out, CALLS.with(Cell::get) - before)
-    }
-}
 pub use jwk::{Jkt, JwkError, JwkMembers, PublicJwk};
 pub use jws::{CompactJws, JwsError};
 pub use keys::{KeyError, KeySet, SigningKey, VerifiedJwt, VerifyError};
@@ -62,7 +32,7 @@ pub use keys::{KeyError, KeySet, SigningKey, VerifiedJwt, VerifyError};
 /// (Caller secrets are counted the same way in `api::caller`.)
 #[cfg(test)]
 mod tests {
-    use super::ct_eq_calls::during;
+    use super::secrets::ct_eq_calls::during;
     use super::{Alg, Jkt, SigningKey};
     use crate::clock::UnixTime;
     use crate::dpop::client::{mint, ProofClaims};

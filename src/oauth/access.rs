@@ -135,7 +135,7 @@ impl AccessCache {
 }
 
 fn cache_key(token: &str) -> [u8; 32] {
-    crate::oauth::clients::sha256(token.as_bytes())
+    crate::jose::secrets::sha256(token.as_bytes())
 }
 
 /// Every check of the token that needs no store: the signature (on a cache miss only), then

@@ -6,6 +6,7 @@
 use crate::config::ClientSettings;
 use crate::config::ConfigError;
 use crate::dpop::proof::AlgSet;
+use crate::jose::secrets::{parse_hex32, sha256};
 use crate::jose::Alg;
 use crate::oauth::client_auth_header::{BasicCredentials, HeaderError};
 use crate::oauth::params::Params;
@@ -324,23 +325,6 @@ fn is_redirect_uri(uri: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
     scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
-}
-
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
-    out
-}
-
-pub fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 || !hex.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

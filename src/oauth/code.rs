@@ -12,8 +12,8 @@
 //! token rotated from it and every access token those refreshes minted — with nothing but the
 //! code in hand.
 use crate::clock::UnixTime;
+use crate::jose::seal::{SealError, Sealer};
 use crate::oauth::pkce::CodeChallenge;
-use crate::oauth::sealed::{SealError, Sealer};
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 

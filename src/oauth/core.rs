@@ -1,17 +1,15 @@
 //! [`Core`]: the keys, clients, policy and store every grant and endpoint works with, built
-//! once at start from [`Settings`]. Development mode fills in what a production configuration
-//! must supply: an ephemeral signing key, nonce secret and sealing key.
+//! once at start from [`Settings`] and the keys [`crate::keys`] loads.
 use crate::clock::UnixTime;
-use crate::config::{ConfigError, Settings, SigningKeySettings};
+use crate::config::{ConfigError, Settings};
 use crate::dpop::htu::Htu;
 use crate::dpop::nonce::NonceService;
 use crate::dpop::proof::{AlgSet, ProofPolicy, Validator};
-use crate::jose::{Alg, KeySet, SigningKey};
+use crate::jose::seal::Sealer;
+use crate::jose::{Alg, KeySet};
 use crate::oauth::access::AccessCache;
 use crate::oauth::clients::ClientRegistry;
-use crate::oauth::sealed::Sealer;
 use crate::store::SeenStore;
-use ring::rand::SecureRandom;
 use std::sync::Arc;
 
 pub struct Core {
@@ -46,11 +44,7 @@ impl Core {
         let d = &settings.dpop;
         let algs: Vec<Alg> = d.algs.iter().filter_map(|a| Alg::from_name(a)).collect();
         let service_algs = AlgSet::of(algs);
-        let nonce_secret = match d.nonce_secret.expose() {
-            "" if settings.development => random_bytes::<32>().to_vec(),
-            "" => return Err(ConfigError::invalid("dpop.nonce_secret", "required")),
-            text => decode_secret("dpop.nonce_secret", text, 32)?,
-        };
+        let secrets = crate::keys::load(settings)?;
         let policy = ProofPolicy {
             algs: service_algs,
             max_proof_bytes: d.max_proof_bytes,
@@ -59,7 +53,11 @@ impl Core {
             max_age_secs: d.proof_max_age_secs as i64,
             clock_skew_secs: d.clock_skew_secs as i64,
         };
-        let nonces = NonceService::new(&nonce_secret, d.nonce_step_secs, d.nonce_lifetime_secs);
+        let nonces = NonceService::new(
+            &secrets.nonce_secret,
+            d.nonce_step_secs,
+            d.nonce_lifetime_secs,
+        );
         let token_htu = Htu::parse(&settings.service.token_endpoint)
             .map_err(|e| ConfigError::invalid("service.token_endpoint", e.to_string()))?;
         let par_htu = Htu::parse(&settings.service.par_endpoint)
@@ -71,8 +69,8 @@ impl Core {
         };
         Ok(Core {
             issuer: settings.service.issuer.clone(),
-            keys: load_keys(settings)?,
-            sealer: load_sealer(settings)?,
+            keys: secrets.signing,
+            sealer: secrets.sealer,
             clients: ClientRegistry::from_settings(&settings.clients, service_algs)?,
             dpop: Validator::new(policy, nonces),
             store,
@@ -109,112 +107,6 @@ impl Core {
         let dpop_nonce = nonce_required.then(|| self.dpop.nonces().current(now));
         (result, dpop_nonce)
     }
-}
-
-fn load_keys(settings: &Settings) -> Result<KeySet, ConfigError> {
-    if settings.keys.signing.is_empty() && settings.development {
-        let key = SigningKey::generate(Alg::ES256, None)
-            .map_err(|e| ConfigError::invalid("keys.signing", e.to_string()))?;
-        return Ok(KeySet::new(key, Vec::new()));
-    }
-    let mut loaded = settings
-        .keys
-        .signing
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            load_signing_key(k).map_err(|e| ConfigError::invalid(format!("keys.signing[{i}]"), e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if loaded.is_empty() {
-        return Err(ConfigError::invalid(
-            "keys.signing",
-            "at least one signing key is required",
-        ));
-    }
-    let active = loaded.remove(0);
-    let verify_only = loaded
-        .into_iter()
-        .map(|k| (k.kid().to_owned(), k.alg(), k.public().clone()))
-        .collect();
-    Ok(KeySet::new(active, verify_only))
-}
-
-fn load_signing_key(k: &SigningKeySettings) -> Result<SigningKey, String> {
-    let alg = match &k.alg {
-        Some(name) => Some(Alg::from_name(name).ok_or_else(|| format!("unknown alg {name:?}"))?),
-        None => None,
-    };
-    let read =
-        |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
-    let key = match (&k.jwk, &k.jwk_file, &k.pem_file) {
-        (Some(jwk), None, None) => from_jwk_text(jwk.expose(), k)?,
-        (None, Some(path), None) => from_jwk_text(&read(path)?, k)?,
-        (None, None, Some(path)) => {
-            SigningKey::from_pem(&read(path)?, alg, k.kid.clone()).map_err(|e| e.to_string())?
-        }
-        _ => return Err("set exactly one of jwk, jwk_file, pem_file".into()),
-    };
-    if alg.is_some_and(|a| a != key.alg()) {
-        return Err("alg does not match the key".into());
-    }
-    Ok(key)
-}
-
-fn from_jwk_text(text: &str, k: &SigningKeySettings) -> Result<SigningKey, String> {
-    let mut value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("jwk is not JSON: {e}"))?;
-    if let (Some(kid), Some(obj)) = (&k.kid, value.as_object_mut()) {
-        obj.insert("kid".into(), kid.clone().into());
-    }
-    if let (Some(alg), Some(obj)) = (&k.alg, value.as_object_mut()) {
-        obj.insert("alg".into(), alg.clone().into());
-    }
-    SigningKey::from_jwk(&value).map_err(|e| e.to_string())
-}
-
-fn load_sealer(settings: &Settings) -> Result<Sealer, ConfigError> {
-    let mut keys = Vec::new();
-    for (i, k) in settings.keys.sealing.iter().enumerate() {
-        let bytes = decode_secret(&format!("keys.sealing[{i}].key"), k.key.expose(), 32)?;
-        let mut key = [0u8; 32];
-        if bytes.len() != 32 {
-            return Err(ConfigError::invalid(
-                format!("keys.sealing[{i}].key"),
-                "must be exactly 32 octets",
-            ));
-        }
-        key.copy_from_slice(&bytes);
-        keys.push((k.kid.clone(), key));
-    }
-    if keys.is_empty() {
-        if !settings.development {
-            return Err(ConfigError::invalid(
-                "keys.sealing",
-                "at least one sealing key is required",
-            ));
-        }
-        keys.push(("ephemeral".to_owned(), random_bytes::<32>()));
-    }
-    Sealer::new(&keys).map_err(|e| ConfigError::invalid("keys.sealing", e.to_string()))
-}
-
-fn decode_secret(key: &str, text: &str, min_len: usize) -> Result<Vec<u8>, ConfigError> {
-    let bytes = crate::jose::b64::decode(text)
-        .map_err(|_| ConfigError::invalid(key, "must be base64url without padding"))?;
-    if bytes.len() < min_len {
-        return Err(ConfigError::invalid(
-            key,
-            format!("must be at least {min_len} octets"),
-        ));
-    }
-    Ok(bytes)
-}
-
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    let _ = ring::rand::SystemRandom::new().fill(&mut out);
-    out
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ pub mod pkce;
 pub mod refresh;
 pub mod revocation;
 pub mod scope;
-pub mod sealed;
 pub mod token_create;
 pub mod token_info;
 pub mod tokens;
@@ -36,30 +35,4 @@ pub struct Property {
     pub value: String,
     #[serde(default)]
     pub hidden: bool,
-}
-
-/// 16 random octets, base64url: token ids, family ids.
-///
-/// The octets come from the OS source like every other random value, but are drawn 512 at a
-/// time into a per-thread buffer, each octet handed out once: one `getrandom` call per 32 ids
-/// instead of one per token issued. Ids name things; they are not keys.
-pub fn random_id() -> String {
-    use ring::rand::SecureRandom;
-    use std::cell::RefCell;
-    const POOL: usize = 512;
-    thread_local! {
-        static BUFFER: RefCell<([u8; POOL], usize)> = const { RefCell::new(([0; POOL], POOL)) };
-    }
-    BUFFER.with(|buffer| {
-        let (pool, used) = &mut *buffer.borrow_mut();
-        if *used + 16 > POOL {
-            // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
-            let _ = ring::rand::SystemRandom::new().fill(pool);
-            *used = 0;
-        }
-        let id = crate::jose::b64::encode(&pool[*used..*used + 16]);
-        pool[*used..*used + 16].fill(0);
-        *used += 16;
-        id
-    })
 }

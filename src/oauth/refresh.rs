@@ -2,7 +2,7 @@
 //! the DPoP key they are bound to for public clients (RFC 9449 §5), and a rotation family id
 //! so that reuse of a rotated token can revoke every token descended from the same grant.
 use crate::clock::UnixTime;
-use crate::oauth::sealed::{SealError, Sealer};
+use crate::jose::seal::{SealError, Sealer};
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::jose::keys::{KeyError, KeySet};
-use crate::oauth::sealed::Sealer;
+use crate::jose::seal::Sealer;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,7 @@ pub struct AccessGrant<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MintError {
     /// The properties are too large to seal into `prp`
-    /// ([`crate::oauth::sealed::MAX_PLAINTEXT_OCTETS`]).
+    /// ([`crate::jose::seal::MAX_PLAINTEXT_OCTETS`]).
     #[error("properties are too large to seal")]
     TooLarge,
     #[error("{0}")]
@@ -146,7 +146,14 @@ pub fn mint(
     grant: AccessGrant<'_>,
     now: UnixTime,
 ) -> Result<Minted, MintError> {
-    mint_named(keys, sealer, issuer, grant, crate::oauth::random_id(), now)
+    mint_named(
+        keys,
+        sealer,
+        issuer,
+        grant,
+        crate::jose::secrets::random_id(),
+        now,
+    )
 }
 
 /// [`mint`] with a `jti` chosen in advance, so the token can be revoked by a name known

@@ -5,9 +5,9 @@ use crate::code_flow::*;
 use crate::helpers::*;
 use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
+use dpopd::jose::seal::{MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use dpopd::jose::Alg;
 use dpopd::oauth::authorization::MAX_STATE_CHARS;
-use dpopd::oauth::sealed::{MAX_PLAINTEXT_OCTETS, MAX_SEALED_CHARS};
 use serde_json::{json, Value};
 
 /// A `state` of `n` printable characters that JSON escapes to two characters each (`"` and

@@ -436,7 +436,7 @@ async fn properties_too_large_to_seal_are_refused_with_their_own_code() {
     let app = spawn_app().await;
     let mut request = cc_body(None);
     request["properties"] =
-        json!([{ "key": "k", "value": "v".repeat(dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS) }]);
+        json!([{ "key": "k", "value": "v".repeat(dpopd::jose::seal::MAX_PLAINTEXT_OCTETS) }]);
     let (status, answer) = app.post("/auth/token", &request).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(

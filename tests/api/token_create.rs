@@ -1,8 +1,8 @@
 //! `/auth/token/create`: delegated issuance bound to a proof dpopd validates, or to a
 //! thumbprint the caller verified (RFC 9449 §6.1 `cnf.jkt`), within the client's scopes.
 use crate::helpers::*;
+use dpopd::jose::seal::MAX_PLAINTEXT_OCTETS;
 use dpopd::jose::{Alg, CompactJws};
-use dpopd::oauth::sealed::MAX_PLAINTEXT_OCTETS;
 use serde_json::{json, Value};
 
 fn claims(token: &str) -> Value {

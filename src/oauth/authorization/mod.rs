@@ -14,8 +14,8 @@ pub use request::{
 pub use ticket::{fail, issue, CodeIssued, FailCall, FailReason, IssueCall, TicketError};
 
 use crate::clock::UnixTime;
+use crate::jose::seal::{SealError, Sealer};
 use crate::oauth::params::Params;
-use crate::oauth::sealed::{SealError, Sealer};
 use crate::oauth::Core;
 use crate::store::{Inserted, Namespace, SeenStore};
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ pub enum PendingError {
 impl Pending {
     pub fn new(req: AuthRequest, now: UnixTime, lifetime_secs: i64) -> Pending {
         Pending {
-            id: crate::oauth::random_id(),
+            id: crate::jose::secrets::random_id(),
             exp: now.plus(lifetime_secs).secs(),
             req,
         }

@@ -147,7 +147,7 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
         None => req.scopes.clone(),
     };
     let record = CodeRecord {
-        id: crate::oauth::random_id(),
+        id: crate::jose::secrets::random_id(),
         cid: req.client_id.clone(),
         sub: call.subject.to_owned(),
         scp: scopes,

@@ -116,11 +116,15 @@ pub(crate) fn issue(
     let jti = prepared
         .code
         .as_ref()
-        .map_or_else(crate::oauth::random_id, |c| c.record.access_token_jti());
+        .map_or_else(crate::jose::secrets::random_id, |c| {
+            c.record.access_token_jti()
+        });
     let family = match (&prepared.refresh, &prepared.code) {
         (Some(presented), _) => Some(presented.record.fam.clone()),
         (None, Some(code)) => Some(code.record.refresh_family()),
-        (None, None) if plan.refresh_expires_at.is_some() => Some(crate::oauth::random_id()),
+        (None, None) if plan.refresh_expires_at.is_some() => {
+            Some(crate::jose::secrets::random_id())
+        }
         (None, None) => None,
     };
     let minted = tokens::mint_named(
@@ -217,14 +221,14 @@ fn refresh_token(
     Ok(match &prepared.refresh {
         Some(_) if !client.is_public() => None,
         Some(presented) => Some(RefreshRecord {
-            jti: crate::oauth::random_id(),
+            jti: crate::jose::secrets::random_id(),
             gen: presented.record.gen + 1,
             iat: now.secs(),
             jkt: presented.record.jkt.clone().or_else(bound_to_proof),
             ..presented.record.clone()
         }),
         None => Some(RefreshRecord {
-            jti: crate::oauth::random_id(),
+            jti: crate::jose::secrets::random_id(),
             fam,
             gen: 0,
             cid: client.id.clone(),

@@ -811,8 +811,8 @@ async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant()
     changed[40] = if changed[40] == b'A' { b'B' } else { b'A' };
     let record = |cid: &str, exp: i64, jkt: Option<String>| {
         RefreshRecord {
-            jti: dpopd::oauth::random_id(),
-            fam: dpopd::oauth::random_id(),
+            jti: dpopd::jose::secrets::random_id(),
+            fam: dpopd::jose::secrets::random_id(),
             gen: 0,
             cid: cid.into(),
             sub: "alice".into(),
