@@ -14,6 +14,7 @@ use dpopd::api::{bounded, parse_jwt_at_claims};
 use dpopd::clock::UnixTime;
 use dpopd::config::{ClientSettings, Settings};
 use dpopd::oauth::authorization::{self, Endpoint};
+use dpopd::oauth::clients::{AuthMethod, GrantType};
 use dpopd::oauth::introspection::{self, IntrospectionCall, MAX_RESOURCES};
 use dpopd::oauth::params::Params;
 use dpopd::oauth::scope::{self, MAX_SCOPES};
@@ -55,8 +56,8 @@ fn core() -> Core {
         client_id: CLIENT.into(),
         client_secret: None,
         client_secret_sha256: None,
-        auth_method: "none".into(),
-        grant_types: vec!["authorization_code".into()],
+        auth_method: AuthMethod::None,
+        grant_types: vec![GrantType::AuthorizationCode],
         scopes: scopes(SCOPES, 3),
         redirect_uris: vec![REDIRECT_URI.into()],
         dpop_bound_access_tokens: false,

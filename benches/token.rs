@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
     let mut settings = Settings::development();
     add_demo_credentials(&mut settings);
     let mut core = Core::from_settings(&settings, fresh_store()).expect("core");
-    let htu = settings.service.token_endpoint.clone();
+    let htu = settings.service.token_endpoint.as_str().to_owned();
     let key = SigningKey::generate(Alg::ES256, None).expect("key");
     let proofs: Vec<String> = (0..PROOFS)
         .map(|_| client::mint(&key, "POST", &htu, NOW, &ProofClaims::default()).expect("proof"))

@@ -2,6 +2,9 @@
 //! file (`--config` or `DPOPD_CONFIG`), then environment variables `DPOPD__SECTION__KEY`.
 //! Unknown keys and bad values stop start-up with a message that names the key.
 //! With no configuration file dpopd runs in development mode: see [`Settings::development`].
+use crate::dpop::htu::Htu;
+use crate::jose::Alg;
+use crate::oauth::clients::{AuthMethod, GrantType};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -78,16 +81,16 @@ pub struct ServerSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
     pub issuer: String,
-    pub token_endpoint: String,
+    pub token_endpoint: Htu,
     pub authorization_endpoint: String,
-    pub par_endpoint: String,
+    pub par_endpoint: Htu,
     pub default_audience: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DpopSettings {
-    pub algs: Vec<String>,
+    pub algs: Vec<Alg>,
     pub proof_max_age_secs: u64,
     pub clock_skew_secs: u64,
     pub max_proof_bytes: usize,
@@ -126,7 +129,7 @@ pub struct SigningKeySettings {
     pub jwk: Option<Secret>,
     pub jwk_file: Option<String>,
     pub pem_file: Option<String>,
-    pub alg: Option<String>,
+    pub alg: Option<Alg>,
     pub kid: Option<String>,
 }
 
@@ -176,8 +179,31 @@ pub struct CallerSettings {
     pub key: String,
     pub secret: Option<Secret>,
     /// Hex SHA-256 of the secret, so configuration need not hold the secret itself.
-    pub secret_sha256: Option<String>,
-    pub roles: Vec<String>,
+    pub secret_sha256: Option<Sha256Hex>,
+    pub roles: Vec<Role>,
+}
+
+/// What a caller may call (docs/api.md, "Callers and roles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The authorization-server APIs: token, token create, authorization, PAR, revocation.
+    As,
+    /// The resource-server APIs: introspection, userinfo, standard introspection.
+    Rs,
+}
+
+/// A SHA-256 digest written in configuration as 64 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sha256Hex(pub [u8; 32]);
+
+impl<'de> Deserialize<'de> for Sha256Hex {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        crate::jose::secrets::parse_hex32(&text)
+            .map(Sha256Hex)
+            .ok_or_else(|| serde::de::Error::custom("must be 64 hex digits"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,11 +211,10 @@ pub struct CallerSettings {
 pub struct ClientSettings {
     pub client_id: String,
     pub client_secret: Option<Secret>,
-    pub client_secret_sha256: Option<String>,
-    /// `client_secret_basic`, `client_secret_post` or `none`.
-    pub auth_method: String,
+    pub client_secret_sha256: Option<Sha256Hex>,
+    pub auth_method: AuthMethod,
     #[serde(default = "default_grants")]
-    pub grant_types: Vec<String>,
+    pub grant_types: Vec<GrantType>,
     #[serde(default)]
     pub scopes: Vec<String>,
     #[serde(default)]
@@ -199,7 +224,7 @@ pub struct ClientSettings {
     pub dpop_bound_access_tokens: bool,
     /// Narrows the service's DPoP alg allow-list for this client.
     #[serde(default)]
-    pub dpop_algs: Vec<String>,
+    pub dpop_algs: Vec<Alg>,
     #[serde(default)]
     pub dpop_nonce_required: bool,
     #[serde(default)]
@@ -208,8 +233,8 @@ pub struct ClientSettings {
     pub audience: Vec<String>,
 }
 
-fn default_grants() -> Vec<String> {
-    vec!["client_credentials".into(), "refresh_token".into()]
+fn default_grants() -> Vec<GrantType> {
+    vec![GrantType::ClientCredentials, GrantType::RefreshToken]
 }
 
 /// A configuration value that must never be printed: `Debug` shows `[redacted]`.
@@ -314,14 +339,6 @@ impl Settings {
                 "must name at least one alg",
             ));
         }
-        for alg in &d.algs {
-            if crate::jose::Alg::from_name(alg).is_none() {
-                return Err(ConfigError::invalid(
-                    "dpop.algs",
-                    format!("unknown alg {alg:?}"),
-                ));
-            }
-        }
         positive("dpop.proof_max_age_secs", d.proof_max_age_secs)?;
         positive("dpop.nonce_step_secs", d.nonce_step_secs)?;
         if d.nonce_lifetime_secs < d.nonce_step_secs {
@@ -386,15 +403,9 @@ impl Settings {
                     "set exactly one of secret, secret_sha256",
                 ));
             }
-            for role in &caller.roles {
-                if role != "as" && role != "rs" {
-                    return Err(ConfigError::invalid(
-                        format!("{key}.roles"),
-                        format!("unknown role {role:?}"),
-                    ));
-                }
-            }
         }
+        self.check_clients()?;
+
         if !self.development {
             if self.keys.signing.is_empty() {
                 return Err(ConfigError::invalid(
@@ -419,6 +430,70 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Each client's registration on its own and against the others and the service.
+    fn check_clients(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in self.clients.iter().enumerate() {
+            let key = |field: &str| format!("clients[{i}].{field}");
+            if c.client_id.is_empty() || !seen.insert(c.client_id.as_str()) {
+                return Err(ConfigError::invalid(
+                    key("client_id"),
+                    "must be non-empty and unique",
+                ));
+            }
+            let has_secret = match (&c.client_secret, &c.client_secret_sha256) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::invalid(
+                        key("client_secret"),
+                        "set only one of client_secret, client_secret_sha256",
+                    ))
+                }
+                (None, None) => false,
+                _ => true,
+            };
+            if (c.auth_method == AuthMethod::None) == has_secret {
+                return Err(ConfigError::invalid(
+                    key("client_secret"),
+                    "required for confidential clients and forbidden for auth_method none",
+                ));
+            }
+            let service = crate::dpop::proof::AlgSet::of(self.dpop.algs.iter().copied());
+            if !c.dpop_algs.is_empty()
+                && crate::dpop::proof::AlgSet::of(c.dpop_algs.iter().copied())
+                    .intersect(service)
+                    .is_empty()
+            {
+                return Err(ConfigError::invalid(
+                    key("dpop_algs"),
+                    "allows no alg of dpop.algs",
+                ));
+            }
+            if let Some(bad) = c.redirect_uris.iter().find(|u| !is_redirect_uri(u)) {
+                return Err(ConfigError::invalid(
+                    key("redirect_uris"),
+                    format!("{bad:?} is not an absolute URI without fragment"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// RFC 6749 §3.1.2: a redirection endpoint URI is absolute (a scheme, so custom schemes of
+/// native apps per RFC 8252 §7.1 qualify) and has no fragment, so the response's query can be
+/// appended to it.
+fn is_redirect_uri(uri: &str) -> bool {
+    let scheme_ok = uri.split_once(':').is_some_and(|(scheme, rest)| {
+        !rest.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
+}
+
 fn positive(key: &str, value: u64) -> Result<(), ConfigError> {
     if value == 0 {
         return Err(ConfigError::invalid(key, "must be greater than 0"));
@@ -435,7 +510,7 @@ mod tests {
         let s = Settings::development();
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.dpop.proof_max_age_secs, 60);
-        assert!(!s.dpop.algs.iter().any(|a| a == "ES384"), "ES384 is opt-in");
+        assert!(!s.dpop.algs.contains(&Alg::ES384), "ES384 is opt-in");
         s.check().expect("defaults are valid");
     }
 
@@ -467,12 +542,41 @@ mod tests {
         assert!(err.contains("keys.signing"), "{err}");
     }
 
+    /// Enumerated values are read as their types: an unknown one stops start-up naming the
+    /// key and the value, never becomes another value or is silently dropped.
     #[test]
-    fn unknown_alg_is_refused_by_name() {
-        let mut s = Settings::development();
-        s.dpop.algs.push("HS256".into());
-        let err = s.check().unwrap_err().to_string();
-        assert!(err.contains("dpop.algs") && err.contains("HS256"), "{err}");
+    fn an_unknown_enumerated_value_names_its_key() {
+        let cases = [
+            ("[dpop]\nalgs = [\"ES256\", \"HS256\"]\n", "dpop.algs", "HS256"),
+            (
+                "[[callers]]\nkey = \"c\"\nsecret = \"s\"\nroles = [\"as\", \"admin\"]\n",
+                "roles",
+                "admin",
+            ),
+            (
+                "[[clients]]\nclient_id = \"c\"\nclient_secret = \"s\"\nauth_method = \"client_secret_jwtx\"\n",
+                "auth_method",
+                "client_secret_jwtx",
+            ),
+            (
+                "[[clients]]\nclient_id = \"c\"\nauth_method = \"none\"\ngrant_types = [\"password\"]\n",
+                "grant_types",
+                "password",
+            ),
+            (
+                "[[callers]]\nkey = \"c\"\nsecret_sha256 = \"abc\"\nroles = [\"as\"]\n",
+                "secret_sha256",
+                "64 hex digits",
+            ),
+        ];
+        let dir = std::env::temp_dir().join(format!("dpopd-cfg3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, (text, key, value)) in cases.into_iter().enumerate() {
+            let path = dir.join(format!("enum{i}.toml"));
+            std::fs::write(&path, text).unwrap();
+            let err = Settings::load(Some(&path)).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(value), "{err}");
+        }
     }
 
     #[test]
@@ -511,5 +615,20 @@ mod tests {
     fn secrets_are_redacted_in_debug() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "[redacted]");
+    }
+
+    #[test]
+    fn redirect_uris_must_be_absolute_without_fragment() {
+        for (uri, ok) in [
+            ("https://app.example.com/cb?x=1", true),
+            ("com.example.app:/oauth2redirect", true),
+            ("http://127.0.0.1:3000/callback", true),
+            ("https://app.example.com/cb#frag", false),
+            ("/relative/cb", false),
+            ("https://app.example.com/c b", false),
+            ("", false),
+        ] {
+            assert_eq!(is_redirect_uri(uri), ok, "{uri}");
+        }
     }
 }

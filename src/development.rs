@@ -4,9 +4,10 @@
 //! secret is published, development mode listens on loopback addresses only unless
 //! [`DEV_LISTEN_ANY_INTERFACE`] says otherwise (docs/configuration.md).
 use crate::config::{
-    CallerSettings, ClientSettings, ConfigError, DevListen, Secret, Settings,
+    CallerSettings, ClientSettings, ConfigError, DevListen, Role, Secret, Settings,
     DEV_LISTEN_ANY_INTERFACE,
 };
+use crate::oauth::clients::{AuthMethod, GrantType};
 use std::net::{IpAddr, SocketAddr};
 
 pub const DEMO_CALLER_KEY: &str = "demo-caller";
@@ -23,7 +24,7 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             key: DEMO_CALLER_KEY.into(),
             secret: Some(Secret::new(DEMO_CALLER_SECRET)),
             secret_sha256: None,
-            roles: vec!["as".into(), "rs".into()],
+            roles: vec![Role::As, Role::Rs],
         });
     }
     if settings.clients.is_empty() {
@@ -31,8 +32,8 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             client_id: DEMO_CLIENT_ID.into(),
             client_secret: Some(Secret::new(DEMO_CLIENT_SECRET)),
             client_secret_sha256: None,
-            auth_method: "client_secret_basic".into(),
-            grant_types: vec!["client_credentials".into(), "refresh_token".into()],
+            auth_method: AuthMethod::ClientSecretBasic,
+            grant_types: vec![GrantType::ClientCredentials, GrantType::RefreshToken],
             scopes: vec!["read".into(), "write".into()],
             redirect_uris: vec![],
             dpop_bound_access_tokens: false,
@@ -44,8 +45,8 @@ pub fn add_demo_credentials(settings: &mut Settings) {
         let public = ClientSettings {
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),
             client_secret: None,
-            auth_method: "none".into(),
-            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            auth_method: AuthMethod::None,
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             redirect_uris: vec![DEMO_REDIRECT_URI.into()],
             ..confidential.clone()
         };

@@ -57,10 +57,7 @@ fn load_keys(settings: &Settings) -> Result<KeySet, ConfigError> {
 }
 
 fn load_signing_key(k: &SigningKeySettings) -> Result<SigningKey, String> {
-    let alg = match &k.alg {
-        Some(name) => Some(Alg::from_name(name).ok_or_else(|| format!("unknown alg {name:?}"))?),
-        None => None,
-    };
+    let alg = k.alg;
     let read =
         |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
     let key = match (&k.jwk, &k.jwk_file, &k.pem_file) {
@@ -84,7 +81,7 @@ fn from_jwk_text(text: &str, k: &SigningKeySettings) -> Result<SigningKey, Strin
         obj.insert("kid".into(), kid.clone().into());
     }
     if let (Some(alg), Some(obj)) = (&k.alg, value.as_object_mut()) {
-        obj.insert("alg".into(), alg.clone().into());
+        obj.insert("alg".into(), alg.name().into());
     }
     SigningKey::from_jwk(&value).map_err(|e| e.to_string())
 }

@@ -53,7 +53,7 @@ impl Application {
         let state = web::Data::new(AppState {
             jwks_json: core.keys.jwks().to_string(),
             configuration_json,
-            callers: Callers::from_settings(&settings.callers)?,
+            callers: Callers::new(&settings.callers),
             metrics: crate::telemetry::metrics_handle(),
             core,
         });

@@ -3,20 +3,14 @@
 //! `as` for authorization-server APIs, `rs` for resource-server APIs — checked per route.
 use super::result_code::ResultCode;
 use super::ApiError;
-use crate::config::{CallerSettings, ConfigError};
+use crate::config::{CallerSettings, Role};
 use crate::jose::ct_eq;
-use crate::jose::secrets::{parse_hex32, sha256};
+use crate::jose::secrets::sha256;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    As,
-    Rs,
-}
 
 struct CallerEntry {
     key: String,
@@ -27,36 +21,25 @@ struct CallerEntry {
 pub struct Callers(Vec<CallerEntry>);
 
 impl Callers {
-    pub fn from_settings(list: &[CallerSettings]) -> Result<Callers, ConfigError> {
-        let mut entries = Vec::new();
-        for (i, c) in list.iter().enumerate() {
-            let secret_sha256 = match (&c.secret, &c.secret_sha256) {
-                (Some(s), _) => sha256(s.expose().as_bytes()),
-                (None, Some(hex)) => parse_hex32(hex).ok_or_else(|| {
-                    ConfigError::invalid(
-                        format!("callers[{i}].secret_sha256"),
-                        "must be 64 hex digits",
-                    )
-                })?,
-                (None, None) => {
-                    return Err(ConfigError::invalid(
-                        format!("callers[{i}]"),
-                        "needs secret or secret_sha256",
-                    ))
-                }
-            };
-            let roles = c
-                .roles
-                .iter()
-                .map(|r| if r == "as" { Role::As } else { Role::Rs })
-                .collect();
-            entries.push(CallerEntry {
-                key: c.key.clone(),
-                secret_sha256,
-                roles,
-            });
-        }
-        Ok(Callers(entries))
+    /// The callers of checked settings ([`crate::config::Settings::check`]); a caller with
+    /// neither a secret nor its digest could never authenticate and is left out.
+    pub fn new(list: &[CallerSettings]) -> Callers {
+        let entries = list
+            .iter()
+            .filter_map(|c| {
+                let secret_sha256 = match (&c.secret, &c.secret_sha256) {
+                    (Some(secret), _) => sha256(secret.expose().as_bytes()),
+                    (None, Some(digest)) => digest.0,
+                    (None, None) => return None,
+                };
+                Some(CallerEntry {
+                    key: c.key.clone(),
+                    secret_sha256,
+                    roles: c.roles.clone(),
+                })
+            })
+            .collect();
+        Callers(entries)
     }
 
     /// The roles of the caller that sent `authorization`, if its credentials are valid.
@@ -148,7 +131,7 @@ mod tests {
     fn callers() -> Callers {
         let mut settings = crate::config::Settings::development();
         crate::development::add_demo_credentials(&mut settings);
-        Callers::from_settings(&settings.callers).unwrap()
+        Callers::new(&settings.callers)
     }
 
     fn basic(key: &str, secret: &str) -> String {

@@ -97,6 +97,21 @@ impl Htu {
     }
 }
 
+/// Configuration names endpoint URLs; they are read as `Htu`s, so an unusable one stops
+/// start-up naming its key.
+impl<'de> serde::Deserialize<'de> for Htu {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        Htu::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Htu {
+    fn serialize<S: serde::Serializer>(&self, se: S) -> Result<S::Ok, S::Error> {
+        se.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Htu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -166,8 +166,7 @@ mod tests {
     fn client_secrets_compare_in_constant_time() {
         let mut settings = crate::config::Settings::development();
         crate::development::add_demo_credentials(&mut settings);
-        let registry =
-            ClientRegistry::from_settings(&settings.clients, AlgSet::of(Alg::ALL)).unwrap();
+        let registry = ClientRegistry::new(&settings.clients, AlgSet::of(Alg::ALL));
         let basic = |secret| Presented {
             basic_id: Some(crate::development::DEMO_CLIENT_ID),
             basic_secret: Some(secret),

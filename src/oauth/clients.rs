@@ -4,15 +4,15 @@
 //! credentials arrive decoded by the caller or as the header itself, which
 //! `client_auth_header` decodes (RFC 6749 §2.3.1).
 use crate::config::ClientSettings;
-use crate::config::ConfigError;
 use crate::dpop::proof::AlgSet;
-use crate::jose::secrets::{parse_hex32, sha256};
-use crate::jose::Alg;
+use crate::jose::secrets::sha256;
 use crate::oauth::client_auth_header::{BasicCredentials, HeaderError};
 use crate::oauth::params::Params;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a client authenticates (RFC 6749 §2.3, RFC 7591 §2 `token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
@@ -27,19 +27,11 @@ impl AuthMethod {
             AuthMethod::None => "none",
         }
     }
-
-    fn parse(name: &str) -> Option<AuthMethod> {
-        [
-            AuthMethod::ClientSecretBasic,
-            AuthMethod::ClientSecretPost,
-            AuthMethod::None,
-        ]
-        .into_iter()
-        .find(|m| m.name() == name)
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The grants dpopd runs (RFC 6749 §4.1, §4.4, §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GrantType {
     AuthorizationCode,
     ClientCredentials,
@@ -139,87 +131,23 @@ pub struct ClientRegistry {
 }
 
 impl ClientRegistry {
-    pub fn from_settings(
-        list: &[ClientSettings],
-        service_algs: AlgSet,
-    ) -> Result<ClientRegistry, ConfigError> {
-        let mut clients = HashMap::new();
-        for (i, c) in list.iter().enumerate() {
-            let key = |field: &str| format!("clients[{i}].{field}");
-            let auth_method = AuthMethod::parse(&c.auth_method).ok_or_else(|| {
-                ConfigError::invalid(
-                    key("auth_method"),
-                    format!("unknown method {:?}", c.auth_method),
-                )
-            })?;
-            let secret_sha256 = match (&c.client_secret, &c.client_secret_sha256) {
-                (Some(s), None) => Some(sha256(s.expose().as_bytes())),
-                (None, Some(hex)) => Some(parse_hex32(hex).ok_or_else(|| {
-                    ConfigError::invalid(key("client_secret_sha256"), "must be 64 hex digits")
-                })?),
-                (None, None) => None,
-                (Some(_), Some(_)) => {
-                    return Err(ConfigError::invalid(
-                        key("client_secret"),
-                        "set only one of client_secret, client_secret_sha256",
-                    ))
-                }
-            };
-            if (auth_method == AuthMethod::None) != secret_sha256.is_none() {
-                return Err(ConfigError::invalid(
-                    key("client_secret"),
-                    "required for confidential clients and forbidden for auth_method none",
-                ));
-            }
-            let grant_types = c
-                .grant_types
-                .iter()
-                .map(|g| {
-                    GrantType::parse(g).ok_or_else(|| {
-                        ConfigError::invalid(key("grant_types"), format!("unknown grant {g:?}"))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let dpop_algs = if c.dpop_algs.is_empty() {
-                None
-            } else {
-                let algs = c
-                    .dpop_algs
-                    .iter()
-                    .map(|a| {
-                        Alg::from_name(a).ok_or_else(|| {
-                            ConfigError::invalid(key("dpop_algs"), format!("unknown alg {a:?}"))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let set = AlgSet::of(algs).intersect(service_algs);
-                if set.is_empty() {
-                    return Err(ConfigError::invalid(
-                        key("dpop_algs"),
-                        "allows no alg of dpop.algs",
-                    ));
-                }
-                Some(set)
-            };
-            if clients.contains_key(&c.client_id) || c.client_id.is_empty() {
-                return Err(ConfigError::invalid(
-                    key("client_id"),
-                    "must be non-empty and unique",
-                ));
-            }
-            if let Some(bad) = c.redirect_uris.iter().find(|u| !is_redirect_uri(u)) {
-                return Err(ConfigError::invalid(
-                    key("redirect_uris"),
-                    format!("{bad:?} is not an absolute URI without fragment"),
-                ));
-            }
-            clients.insert(
-                c.client_id.clone(),
-                Client {
+    /// The clients of checked settings ([`crate::config::Settings::check`]).
+    pub fn new(list: &[ClientSettings], service_algs: AlgSet) -> ClientRegistry {
+        let clients = list
+            .iter()
+            .map(|c| {
+                let secret_sha256 = match (&c.client_secret, &c.client_secret_sha256) {
+                    (Some(secret), _) => Some(sha256(secret.expose().as_bytes())),
+                    (None, Some(digest)) => Some(digest.0),
+                    (None, None) => None,
+                };
+                let dpop_algs = (!c.dpop_algs.is_empty())
+                    .then(|| AlgSet::of(c.dpop_algs.iter().copied()).intersect(service_algs));
+                let client = Client {
                     id: c.client_id.clone(),
                     secret_sha256,
-                    auth_method,
-                    grant_types,
+                    auth_method: c.auth_method,
+                    grant_types: c.grant_types.clone(),
                     scopes: c.scopes.clone(),
                     redirect_uris: c.redirect_uris.clone(),
                     dpop_bound_access_tokens: c.dpop_bound_access_tokens,
@@ -227,10 +155,11 @@ impl ClientRegistry {
                     dpop_nonce_required: c.dpop_nonce_required,
                     require_par: c.require_par,
                     audience: c.audience.clone(),
-                },
-            );
-        }
-        Ok(ClientRegistry { clients })
+                };
+                (c.client_id.clone(), client)
+            })
+            .collect();
+        ClientRegistry { clients }
     }
 
     pub fn get(&self, id: &str) -> Option<&Client> {
@@ -313,20 +242,6 @@ impl ClientRegistry {
     }
 }
 
-/// RFC 6749 §3.1.2: a redirection endpoint URI is absolute (a scheme, so custom schemes of
-/// native apps per RFC 8252 §7.1 qualify) and has no fragment, so the response's query can be
-/// appended to it.
-fn is_redirect_uri(uri: &str) -> bool {
-    let scheme_ok = uri.split_once(':').is_some_and(|(scheme, rest)| {
-        !rest.is_empty()
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    scheme_ok && !uri.contains('#') && !uri.chars().any(char::is_whitespace)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,8 +253,8 @@ mod tests {
             client_id: "conf".into(),
             client_secret: Some(Secret::new("s3cret")),
             client_secret_sha256: None,
-            auth_method: "client_secret_basic".into(),
-            grant_types: vec!["client_credentials".into()],
+            auth_method: AuthMethod::ClientSecretBasic,
+            grant_types: vec![GrantType::ClientCredentials],
             scopes: vec!["read".into()],
             redirect_uris: vec![],
             dpop_bound_access_tokens: false,
@@ -350,16 +265,19 @@ mod tests {
         };
         let post = ClientSettings {
             client_id: "post".into(),
-            auth_method: "client_secret_post".into(),
+            auth_method: AuthMethod::ClientSecretPost,
             ..confidential.clone()
         };
         let public = ClientSettings {
             client_id: "pub".into(),
             client_secret: None,
-            auth_method: "none".into(),
+            auth_method: AuthMethod::None,
             ..confidential.clone()
         };
-        ClientRegistry::from_settings(&[confidential, post, public], AlgSet::of(Alg::ALL)).unwrap()
+        ClientRegistry::new(
+            &[confidential, post, public],
+            AlgSet::of(crate::jose::Alg::ALL),
+        )
     }
 
     fn basic<'a>(id: &'a str, secret: &'a str) -> Presented<'a> {
@@ -595,21 +513,6 @@ mod tests {
                 .authenticate_relayed(presented, header.as_deref(), &params)
                 .map(|c| c.id.as_str());
             assert_eq!(got, want, "{why}");
-        }
-    }
-
-    #[test]
-    fn redirect_uris_must_be_absolute_without_fragment() {
-        for (uri, ok) in [
-            ("https://app.example.com/cb?x=1", true),
-            ("com.example.app:/oauth2redirect", true),
-            ("http://127.0.0.1:3000/callback", true),
-            ("https://app.example.com/cb#frag", false),
-            ("/relative/cb", false),
-            ("https://app.example.com/c b", false),
-            ("", false),
-        ] {
-            assert_eq!(is_redirect_uri(uri), ok, "{uri}");
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::dpop::htu::Htu;
 use crate::dpop::nonce::NonceService;
 use crate::dpop::proof::{AlgSet, ProofPolicy, Validator};
 use crate::jose::seal::Sealer;
-use crate::jose::{Alg, KeySet};
+use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
 use crate::oauth::clients::ClientRegistry;
 use crate::store::SeenStore;
@@ -42,8 +42,7 @@ impl Core {
         store: Arc<dyn SeenStore>,
     ) -> Result<Core, ConfigError> {
         let d = &settings.dpop;
-        let algs: Vec<Alg> = d.algs.iter().filter_map(|a| Alg::from_name(a)).collect();
-        let service_algs = AlgSet::of(algs);
+        let service_algs = AlgSet::of(d.algs.iter().copied());
         let secrets = crate::keys::load(settings)?;
         let policy = ProofPolicy {
             algs: service_algs,
@@ -58,10 +57,8 @@ impl Core {
             d.nonce_step_secs,
             d.nonce_lifetime_secs,
         );
-        let token_htu = Htu::parse(&settings.service.token_endpoint)
-            .map_err(|e| ConfigError::invalid("service.token_endpoint", e.to_string()))?;
-        let par_htu = Htu::parse(&settings.service.par_endpoint)
-            .map_err(|e| ConfigError::invalid("service.par_endpoint", e.to_string()))?;
+        let token_htu = settings.service.token_endpoint.clone();
+        let par_htu = settings.service.par_endpoint.clone();
         let default_audience = if settings.service.default_audience.is_empty() {
             vec![settings.service.issuer.clone()]
         } else {
@@ -71,7 +68,7 @@ impl Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
             sealer: secrets.sealer,
-            clients: ClientRegistry::from_settings(&settings.clients, service_algs)?,
+            clients: ClientRegistry::new(&settings.clients, service_algs),
             dpop: Validator::new(policy, nonces),
             store,
             token_htu,

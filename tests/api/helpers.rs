@@ -3,10 +3,12 @@
 use base64::Engine;
 use dpopd::clock::UnixTime;
 use dpopd::config::{
-    CallerSettings, ClientSettings, SealingKeySettings, Secret, Settings, SigningKeySettings,
+    CallerSettings, ClientSettings, Role, SealingKeySettings, Secret, Settings, SigningKeySettings,
 };
 use dpopd::dpop::client::{self, ProofClaims};
+use dpopd::dpop::htu::Htu;
 use dpopd::jose::{Alg, SigningKey};
+use dpopd::oauth::clients::{AuthMethod, GrantType};
 use dpopd::startup::Application;
 use serde_json::{json, Value};
 
@@ -36,8 +38,8 @@ pub fn test_settings() -> Settings {
     s.development = false;
     s.server.port = 0;
     s.server.workers = 1;
-    s.service.token_endpoint = TOKEN_HTU.into();
-    s.service.par_endpoint = PAR_HTU.into();
+    s.service.token_endpoint = Htu::parse(TOKEN_HTU).expect("htu");
+    s.service.par_endpoint = Htu::parse(PAR_HTU).expect("htu");
     s.service.issuer = "https://as.example.com".into();
     let signing = SigningKey::generate(Alg::ES256, Some("test-key-1".into())).expect("key");
     s.keys.signing = vec![SigningKeySettings {
@@ -50,47 +52,59 @@ pub fn test_settings() -> Settings {
     }];
     s.dpop.nonce_secret = Secret::new(random_b64(32));
     s.callers = vec![
-        caller(CALLER, &["as", "rs"]),
-        caller(RS_ONLY_CALLER, &["rs"]),
+        caller(CALLER, &[Role::As, Role::Rs]),
+        caller(RS_ONLY_CALLER, &[Role::Rs]),
     ];
     s.clients = vec![
-        client(CONFIDENTIAL.0, Some(CONFIDENTIAL.1), "client_secret_basic"),
-        client(POST_CLIENT.0, Some(POST_CLIENT.1), "client_secret_post"),
+        client(
+            CONFIDENTIAL.0,
+            Some(CONFIDENTIAL.1),
+            AuthMethod::ClientSecretBasic,
+        ),
+        client(
+            POST_CLIENT.0,
+            Some(POST_CLIENT.1),
+            AuthMethod::ClientSecretPost,
+        ),
         ClientSettings {
-            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             redirect_uris: vec![REDIRECT_URI.into()],
-            ..client(PUBLIC, None, "none")
+            ..client(PUBLIC, None, AuthMethod::None)
         },
         ClientSettings {
-            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             redirect_uris: WEB_REDIRECT_URIS.map(String::from).to_vec(),
             require_par: true,
-            ..client(WEB.0, Some(WEB.1), "client_secret_basic")
+            ..client(WEB.0, Some(WEB.1), AuthMethod::ClientSecretBasic)
         },
         ClientSettings {
             dpop_bound_access_tokens: true,
-            ..client(DPOP_BOUND.0, Some(DPOP_BOUND.1), "client_secret_basic")
+            ..client(
+                DPOP_BOUND.0,
+                Some(DPOP_BOUND.1),
+                AuthMethod::ClientSecretBasic,
+            )
         },
     ];
     s
 }
 
-fn caller((key, secret): (&str, &str), roles: &[&str]) -> CallerSettings {
+fn caller((key, secret): (&str, &str), roles: &[Role]) -> CallerSettings {
     CallerSettings {
         key: key.into(),
         secret: Some(Secret::new(secret)),
         secret_sha256: None,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
+        roles: roles.to_vec(),
     }
 }
 
-fn client(id: &str, secret: Option<&str>, method: &str) -> ClientSettings {
+fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSettings {
     ClientSettings {
         client_id: id.into(),
         client_secret: secret.map(Secret::new),
         client_secret_sha256: None,
-        auth_method: method.into(),
-        grant_types: vec!["client_credentials".into(), "refresh_token".into()],
+        auth_method: method,
+        grant_types: vec![GrantType::ClientCredentials, GrantType::RefreshToken],
         scopes: vec!["read".into(), "write".into()],
         redirect_uris: vec![],
         dpop_bound_access_tokens: false,

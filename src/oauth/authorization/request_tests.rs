@@ -3,6 +3,7 @@ use crate::config::{ClientSettings, Secret};
 use crate::dpop::proof::AlgSet;
 use crate::jose::Alg;
 use crate::oauth::clients::ClientRegistry;
+use crate::oauth::clients::{AuthMethod, GrantType};
 
 const CB: &str = "https://app.example.com/cb";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -13,8 +14,8 @@ fn registry() -> ClientRegistry {
         client_id: "pub".into(),
         client_secret: None,
         client_secret_sha256: None,
-        auth_method: "none".into(),
-        grant_types: vec!["authorization_code".into()],
+        auth_method: AuthMethod::None,
+        grant_types: vec![GrantType::AuthorizationCode],
         scopes: vec!["read".into(), "write".into()],
         redirect_uris: vec![CB.into()],
         dpop_bound_access_tokens: false,
@@ -26,7 +27,7 @@ fn registry() -> ClientRegistry {
     let web = ClientSettings {
         client_id: "web".into(),
         client_secret: Some(Secret::new("s")),
-        auth_method: "client_secret_basic".into(),
+        auth_method: AuthMethod::ClientSecretBasic,
         redirect_uris: vec![CB.into(), "https://app.example.com/other?x=1".into()],
         ..public.clone()
     };
@@ -37,10 +38,10 @@ fn registry() -> ClientRegistry {
     };
     let cc_only = ClientSettings {
         client_id: "cc".into(),
-        grant_types: vec!["client_credentials".into()],
+        grant_types: vec![GrantType::ClientCredentials],
         ..web.clone()
     };
-    ClientRegistry::from_settings(&[public, web, par_only, cc_only], AlgSet::of(Alg::ALL)).unwrap()
+    ClientRegistry::new(&[public, web, par_only, cc_only], AlgSet::of(Alg::ALL))
 }
 
 fn run(client: &str, query: &str, endpoint: Endpoint) -> Result<AuthRequest, Refusal> {

@@ -112,10 +112,10 @@ async fn forged_proofs_at_userinfo_are_invalid_dpop_proof_with_a_dpop_challenge(
 #[tokio::test]
 async fn the_alg_must_fit_the_key_even_when_es384_is_configured_and_a_client_narrows_the_list() {
     let mut settings = test_settings();
-    settings.dpop.algs.push("ES384".into());
+    settings.dpop.algs.push(Alg::ES384);
     let narrowed = ClientSettings {
         client_id: "es256-only".into(),
-        dpop_algs: vec!["ES256".into()],
+        dpop_algs: vec![Alg::ES256],
         ..settings.clients[0].clone()
     };
     settings.clients.push(narrowed);
