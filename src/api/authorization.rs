@@ -52,7 +52,7 @@ pub struct AuthorizationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompts: Option<Vec<&'static str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_jkt: Option<String>,
+    pub dpop_jkt: Option<crate::jose::Jkt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pushed: Option<bool>,
 }

@@ -112,7 +112,7 @@ fn access_json(access: &VerifiedAccess) -> Value {
 /// RFC 7662 §2.2 for a refresh token: no `token_type` (RFC 6749 §7.1 types access tokens only).
 fn refresh_json(record: &RefreshRecord, issuer: &str) -> Value {
     let mut body = json!({
-        "active": true, "scope": record.scp.join(" "), "client_id": record.cid, "sub": record.sub,
+        "active": true, "scope": record.scopes.join(" "), "client_id": record.client_id, "sub": record.subject,
         "exp": record.exp, "iat": record.iat, "iss": issuer,
     });
     if let Some(jkt) = &record.jkt {

@@ -40,7 +40,7 @@ pub struct ParResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jkt: Option<String>,
+    pub jkt: Option<crate::jose::Jkt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_nonce: Option<String>,
 }

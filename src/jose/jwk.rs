@@ -140,6 +140,20 @@ pub struct Jkt(String);
 #[error("not a base64url SHA-256 thumbprint")]
 pub struct BadJkt;
 
+/// Sealed records carry thumbprints; one that does not parse makes the record unreadable.
+impl serde::Serialize for Jkt {
+    fn serialize<S: serde::Serializer>(&self, se: S) -> Result<S::Ok, S::Error> {
+        se.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Jkt {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(de)?;
+        Jkt::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Jkt {
     /// Accepts only a 43-character base64url string that decodes to 32 octets.
     pub fn parse(text: &str) -> Result<Jkt, BadJkt> {

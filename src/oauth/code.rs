@@ -13,35 +13,47 @@
 //! code in hand.
 use crate::clock::UnixTime;
 use crate::jose::seal::{SealError, Sealer};
+use crate::jose::Jkt;
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
 const PURPOSE: &str = "authorization_code";
 
+/// What an authorization code carries, sealed. The serialized names are short because every
+/// one is part of the code's length.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRecord {
     /// Random; the single-use record's key and the seed of the names of its tokens.
     pub id: String,
-    pub cid: String,
-    pub sub: String,
-    pub scp: Vec<String>,
+    #[serde(rename = "cid")]
+    pub client_id: String,
+    #[serde(rename = "sub")]
+    pub subject: String,
+    #[serde(rename = "scp")]
+    pub scopes: Vec<String>,
     /// The redirect URI of the authorization response (RFC 6749 §4.1.3).
-    pub ru: String,
+    #[serde(rename = "ru")]
+    pub redirect_uri: String,
     /// Whether the authorization request named `redirect_uri`: then the token request must.
-    #[serde(default)]
-    pub rg: bool,
+    #[serde(rename = "rg", default)]
+    pub redirect_uri_given: bool,
+    #[serde(rename = "cc", default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<CodeChallenge>,
+    /// RFC 9449 §10: the key the code is bound to (`dpop_jkt`, or the proof at PAR).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cc: Option<CodeChallenge>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jkt: Option<String>,
+    pub jkt: Option<Jkt>,
     pub iat: i64,
     pub exp: i64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prp: Vec<Property>,
+    #[serde(rename = "prp", default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
     /// `jwtAtClaims` given at issue, carried to the access token.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub ext: serde_json::Map<String, serde_json::Value>,
+    #[serde(
+        rename = "ext",
+        default,
+        skip_serializing_if = "serde_json::Map::is_empty"
+    )]
+    pub extra_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -98,17 +110,17 @@ mod tests {
     fn record() -> CodeRecord {
         CodeRecord {
             id: "code-1".into(),
-            cid: "c".into(),
-            sub: "alice".into(),
-            scp: vec!["read".into()],
-            ru: "https://app.example.com/cb".into(),
-            rg: true,
-            cc: None,
+            client_id: "c".into(),
+            subject: "alice".into(),
+            scopes: vec!["read".into()],
+            redirect_uri: "https://app.example.com/cb".into(),
+            redirect_uri_given: true,
+            code_challenge: None,
             jkt: None,
             iat: 100,
             exp: 160,
-            prp: vec![],
-            ext: Default::default(),
+            properties: vec![],
+            extra_claims: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! sealed, validated request itself, so no database holds it; it is used once.
 use crate::clock::UnixTime;
 use crate::dpop::proof::{DpopError, Validator};
+use crate::jose::Jkt;
 use crate::oauth::authorization::{
     validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted,
 };
@@ -47,7 +48,7 @@ pub struct Pushed {
     pub expires_in: i64,
     pub client_id: String,
     /// The thumbprint the code will be bound to, if any.
-    pub jkt: Option<String>,
+    pub jkt: Option<Jkt>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,12 +118,10 @@ async fn run(
             SentProofError::Dpop(e) => dpop_error(e),
         })?;
     if let Some(checked) = &checked {
-        let jkt = checked.jkt().as_str();
+        let jkt = checked.jkt();
         match &request.dpop_jkt {
-            Some(explicit) if !crate::jose::ct_eq(explicit.as_bytes(), jkt.as_bytes()) => {
-                return Err(ParError::DpopJktMismatch)
-            }
-            _ => request.dpop_jkt = Some(jkt.to_owned()),
+            Some(explicit) if !explicit.ct_eq(jkt) => return Err(ParError::DpopJktMismatch),
+            _ => request.dpop_jkt = Some(jkt.clone()),
         }
     }
     if let Some(checked) = checked {

@@ -3,35 +3,47 @@
 //! so that reuse of a rotated token can revoke every token descended from the same grant.
 use crate::clock::UnixTime;
 use crate::jose::seal::{SealError, Sealer};
+use crate::jose::Jkt;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
 const PURPOSE: &str = "refresh_token";
 
+/// What a refresh token carries, sealed. The serialized names are short because every one is
+/// part of the token's length.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshRecord {
-    /// Unique per token: the rotation record's key.
+    /// Unique per token.
     pub jti: String,
     /// Shared by every token rotated from the same grant: the grant id (`gid`) of its access
     /// tokens.
-    pub fam: String,
+    #[serde(rename = "fam")]
+    pub family: String,
     /// The rotation generation: 0 for the grant's first refresh token, one more for each
     /// rotation. A public client's token is accepted only while the store's generation of the
     /// family is this one (RFC 9700 §4.14.2).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub gen: u32,
-    pub cid: String,
-    pub sub: String,
-    pub scp: Vec<String>,
+    #[serde(rename = "gen", default, skip_serializing_if = "is_zero")]
+    pub generation: u32,
+    #[serde(rename = "cid")]
+    pub client_id: String,
+    #[serde(rename = "sub")]
+    pub subject: String,
+    #[serde(rename = "scp")]
+    pub scopes: Vec<String>,
     pub iat: i64,
     pub exp: i64,
+    /// RFC 9449 §5: the key a public client's refresh token is bound to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jkt: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prp: Vec<Property>,
+    pub jkt: Option<Jkt>,
+    #[serde(rename = "prp", default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<Property>,
     /// `jwtAtClaims` of the original grant, carried to refreshed access tokens.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub ext: serde_json::Map<String, serde_json::Value>,
+    #[serde(
+        rename = "ext",
+        default,
+        skip_serializing_if = "serde_json::Map::is_empty"
+    )]
+    pub extra_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -77,16 +89,16 @@ mod tests {
     fn record() -> RefreshRecord {
         RefreshRecord {
             jti: "j".into(),
-            fam: "f".into(),
-            gen: 0,
-            cid: "c".into(),
-            sub: "s".into(),
-            scp: vec!["read".into()],
+            family: "f".into(),
+            generation: 0,
+            client_id: "c".into(),
+            subject: "s".into(),
+            scopes: vec!["read".into()],
             iat: 100,
             exp: 200,
             jkt: None,
-            prp: vec![],
-            ext: Default::default(),
+            properties: vec![],
+            extra_claims: Default::default(),
         }
     }
 

@@ -103,11 +103,11 @@ pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, R
         Err(RefreshError::Expired) => return Ok(Revoked::Nothing(NotRevoked::Expired)),
         Err(RefreshError::Invalid(_)) => return Ok(Revoked::Nothing(NotRevoked::Unknown)),
     };
-    if record.cid != client.id {
+    if record.client_id != client.id {
         return Ok(Revoked::Nothing(NotRevoked::OtherClient));
     }
-    let owner = Owner::of(&record.cid, &record.sub);
-    revoke_grant(core, &record.fam, owner, record.exp, now)
+    let owner = Owner::of(&record.client_id, &record.subject);
+    revoke_grant(core, &record.family, owner, record.exp, now)
         .await
         .map_err(|_| RevocationError::StoreUnavailable)?;
     Ok(Revoked::RefreshFamily)

@@ -66,7 +66,7 @@ pub async fn token_info(
         Ok(record) => record,
         Err(e) => return Ok(TokenInfo::Inactive(Inactive::Refresh(e))),
     };
-    let family = record.fam.as_bytes();
+    let family = record.family.as_bytes();
     let keys = [
         (Namespace::GrantRevoked, family),
         (Namespace::RefreshGeneration, family),
@@ -85,7 +85,7 @@ pub async fn token_info(
         .get(1)
         .copied()
         .flatten()
-        .is_some_and(|current| current > i64::from(record.gen))
+        .is_some_and(|current| current > i64::from(record.generation))
     {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRotated));
     }

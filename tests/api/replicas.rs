@@ -144,16 +144,16 @@ async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
     let now = UnixTime::now();
     let rt = RefreshRecord {
         jti: "rt-r".into(),
-        fam: "fam-r".into(),
-        gen: 0,
-        cid: PUBLIC.into(),
-        sub: "bob".into(),
-        scp: vec!["read".into()],
+        family: "fam-r".into(),
+        generation: 0,
+        client_id: PUBLIC.into(),
+        subject: "bob".into(),
+        scopes: vec!["read".into()],
         iat: now.secs(),
         exp: now.plus(600).secs(),
-        jkt: Some(key.jkt()),
-        prp: vec![],
-        ext: Default::default(),
+        jkt: Some(dpopd::jose::Jkt::parse(&key.jkt()).unwrap()),
+        properties: vec![],
+        extra_claims: Default::default(),
     }
     .seal(&a.state.core.sealer)
     .unwrap();

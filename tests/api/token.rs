@@ -224,16 +224,16 @@ fn public_refresh_token(app: &TestApp, jkt: Option<String>) -> String {
     let now = UnixTime::now();
     RefreshRecord {
         jti: "rt-1".into(),
-        fam: "family-1".into(),
-        gen: 0,
-        cid: PUBLIC.into(),
-        sub: "alice".into(),
-        scp: vec!["read".into()],
+        family: "family-1".into(),
+        generation: 0,
+        client_id: PUBLIC.into(),
+        subject: "alice".into(),
+        scopes: vec!["read".into()],
         iat: now.secs(),
         exp: now.plus(3600).secs(),
-        jkt,
-        prp: vec![],
-        ext: Default::default(),
+        jkt: jkt.map(|j| dpopd::jose::Jkt::parse(&j).unwrap()),
+        properties: vec![],
+        extra_claims: Default::default(),
     }
     .seal(&app.state.core.sealer)
     .unwrap()

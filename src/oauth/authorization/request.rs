@@ -75,7 +75,7 @@ pub struct AuthRequest {
     pub code_challenge: Option<CodeChallenge>,
     /// RFC 9449 §10: the thumbprint the code is bound to (`dpop_jkt`, or the proof at PAR).
     #[serde(rename = "jkt", default, skip_serializing_if = "Option::is_none")]
-    pub dpop_jkt: Option<String>,
+    pub dpop_jkt: Option<Jkt>,
     #[serde(rename = "pr", default, skip_serializing_if = "Vec::is_empty")]
     pub prompts: Vec<Prompt>,
 }
@@ -245,7 +245,7 @@ fn check_state(state: &str) -> Result<(), Problem> {
 struct Checked {
     scopes: Vec<String>,
     code_challenge: Option<CodeChallenge>,
-    dpop_jkt: Option<String>,
+    dpop_jkt: Option<Jkt>,
     prompts: Vec<Prompt>,
 }
 
@@ -291,12 +291,7 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
         return Err(Problem::Pkce(PkceError::Required));
     }
     let dpop_jkt = match params.get("dpop_jkt") {
-        Some(text) => Some(
-            Jkt::parse(text)
-                .map_err(|_| Problem::BadDpopJkt)?
-                .as_str()
-                .to_owned(),
-        ),
+        Some(text) => Some(Jkt::parse(text).map_err(|_| Problem::BadDpopJkt)?),
         None => None,
     };
     let prompts = prompts(params.get("prompt"))?;

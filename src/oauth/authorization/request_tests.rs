@@ -70,7 +70,7 @@ fn a_minimal_public_request_defaults_redirect_uri_and_scopes() {
         request.code_challenge.as_ref().map(CodeChallenge::as_str),
         Some(CHALLENGE)
     );
-    assert_eq!(request.dpop_jkt.as_deref(), Some(JKT));
+    assert_eq!(request.dpop_jkt.as_ref().map(Jkt::as_str), Some(JKT));
     assert_eq!(request.prompts, vec![Prompt::Login, Prompt::Consent]);
 }
 

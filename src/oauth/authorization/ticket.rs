@@ -148,17 +148,17 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
     };
     let record = CodeRecord {
         id: crate::jose::secrets::random_id(),
-        cid: req.client_id.clone(),
-        sub: call.subject.to_owned(),
-        scp: scopes,
-        ru: req.redirect_uri.clone(),
-        rg: req.redirect_uri_given,
-        cc: req.code_challenge.clone(),
+        client_id: req.client_id.clone(),
+        subject: call.subject.to_owned(),
+        scopes: scopes,
+        redirect_uri: req.redirect_uri.clone(),
+        redirect_uri_given: req.redirect_uri_given,
+        code_challenge: req.code_challenge.clone(),
         jkt: req.dpop_jkt.clone(),
         iat: now.secs(),
         exp: now.plus(core.code_lifetime_secs).secs(),
-        prp: call.properties,
-        ext: call.jwt_at_claims,
+        properties: call.properties,
+        extra_claims: call.jwt_at_claims,
     };
     let code = record
         .seal(&core.sealer)
@@ -173,9 +173,9 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
     Ok(CodeIssued {
         location,
         code,
-        client_id: record.cid,
-        subject: record.sub,
-        scopes: record.scp,
+        client_id: record.client_id,
+        subject: record.subject,
+        scopes: record.scopes,
     })
 }
 

@@ -33,26 +33,26 @@ pub(super) fn prepare(
         CodeError::Expired => invalid(GrantProblem::CodeExpired),
         CodeError::Invalid(_) => invalid(GrantProblem::CodeInvalid),
     })?;
-    if record.cid != client.id {
+    if record.client_id != client.id {
         return Err(invalid(GrantProblem::CodeOtherClient));
     }
     // RFC 6749 §4.1.3: required and identical when the authorization request had it; when it
     // did not, a redirect_uri that is sent must still be the one the response went to.
     let redirect_ok = match params.get("redirect_uri") {
-        Some(given) => given == record.ru,
-        None => !record.rg,
+        Some(given) => given == record.redirect_uri,
+        None => !record.redirect_uri_given,
     };
     if !redirect_ok {
         return Err(invalid(GrantProblem::CodeRedirectUriMismatch));
     }
-    pkce::check(record.cc.as_ref(), params.get("code_verifier"))
+    pkce::check(record.code_challenge.as_ref(), params.get("code_verifier"))
         .map_err(|e| invalid(GrantProblem::Pkce(e)))?;
     Ok(Prepared {
         grant: GrantType::AuthorizationCode,
-        subject: record.sub.clone(),
-        scopes: record.scp.clone(),
-        properties: record.prp.clone(),
-        extra: record.ext.clone(),
+        subject: record.subject.clone(),
+        scopes: record.scopes.clone(),
+        properties: record.properties.clone(),
+        extra: record.extra_claims.clone(),
         refresh: None,
         code: Some(Presented { record }),
     })
@@ -61,7 +61,7 @@ pub(super) fn prepare(
 impl Presented {
     /// RFC 9449 §10: a code bound to a key needs a proof made with that key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
-        if super::proof_matches(self.record.jkt.as_deref(), proof_jkt) {
+        if super::proof_matches(self.record.jkt.as_ref(), proof_jkt) {
             Ok(())
         } else {
             Err(TokenError::InvalidGrant(GrantProblem::CodeKeyMismatch))
@@ -93,7 +93,7 @@ impl Presented {
         {
             Inserted::New => Ok(()),
             Inserted::AlreadyPresent(first_grant_end) => {
-                let owner = Owner::of(&self.record.cid, &self.record.sub);
+                let owner = Owner::of(&self.record.client_id, &self.record.subject);
                 let grant = self.record.refresh_family();
                 revoke_grant(core, &grant, owner, first_grant_end, now).await?;
                 Err(TokenError::InvalidGrant(GrantProblem::CodeReused))

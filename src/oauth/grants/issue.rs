@@ -120,7 +120,7 @@ pub(crate) fn issue(
             c.record.access_token_jti()
         });
     let family = match (&prepared.refresh, &prepared.code) {
-        (Some(presented), _) => Some(presented.record.fam.clone()),
+        (Some(presented), _) => Some(presented.record.family.clone()),
         (None, Some(code)) => Some(code.record.refresh_family()),
         (None, None) if plan.refresh_expires_at.is_some() => {
             Some(crate::jose::secrets::random_id())
@@ -213,7 +213,7 @@ fn refresh_token(
     let bound_to_proof = || {
         // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
         if client.is_public() {
-            jkt.map(|j| j.as_str().to_owned())
+            jkt.cloned()
         } else {
             None
         }
@@ -222,23 +222,23 @@ fn refresh_token(
         Some(_) if !client.is_public() => None,
         Some(presented) => Some(RefreshRecord {
             jti: crate::jose::secrets::random_id(),
-            gen: presented.record.gen + 1,
+            generation: presented.record.generation + 1,
             iat: now.secs(),
             jkt: presented.record.jkt.clone().or_else(bound_to_proof),
             ..presented.record.clone()
         }),
         None => Some(RefreshRecord {
             jti: crate::jose::secrets::random_id(),
-            fam,
-            gen: 0,
-            cid: client.id.clone(),
-            sub: prepared.subject.clone(),
-            scp: prepared.scopes.clone(),
+            family: fam,
+            generation: 0,
+            client_id: client.id.clone(),
+            subject: prepared.subject.clone(),
+            scopes: prepared.scopes.clone(),
             iat: now.secs(),
             exp: expires_at.secs(),
             jkt: bound_to_proof(),
-            prp: prepared.properties.clone(),
-            ext: prepared.extra.clone(),
+            properties: prepared.properties.clone(),
+            extra_claims: prepared.extra.clone(),
         }),
     })
 }

@@ -253,10 +253,10 @@ fn check_proof(
 }
 
 /// RFC 9449 §5, §10: a refresh token or code bound to a key needs a proof made with that key.
-fn proof_matches(bound: Option<&str>, proof_jkt: Option<&Jkt>) -> bool {
+fn proof_matches(bound: Option<&Jkt>, proof_jkt: Option<&Jkt>) -> bool {
     match (bound, proof_jkt) {
         (None, _) => true,
-        (Some(bound), Some(jkt)) => crate::jose::ct_eq(jkt.as_str().as_bytes(), bound.as_bytes()),
+        (Some(bound), Some(jkt)) => jkt.ct_eq(bound),
         (Some(_), None) => false,
     }
 }

@@ -38,23 +38,23 @@ pub(super) fn prepare(
         RefreshError::Expired => TokenError::InvalidGrant(GrantProblem::RefreshExpired),
         RefreshError::Invalid(_) => TokenError::InvalidGrant(GrantProblem::RefreshInvalid),
     })?;
-    if record.cid != client.id {
+    if record.client_id != client.id {
         return Err(TokenError::InvalidGrant(GrantProblem::RefreshOtherClient));
     }
     // RFC 6749 §6: a narrower scope may be requested, never a wider one.
     let scopes = match params.get("scope") {
         Some(text) => scope::parse(text).map_err(super::bad_scope)?,
-        None => record.scp.clone(),
+        None => record.scopes.clone(),
     };
-    if !scope::all_within(&scopes, &record.scp) {
+    if !scope::all_within(&scopes, &record.scopes) {
         return Err(TokenError::InvalidScope);
     }
     Ok(Prepared {
         grant: GrantType::RefreshToken,
-        subject: record.sub.clone(),
+        subject: record.subject.clone(),
         scopes,
-        properties: record.prp.clone(),
-        extra: record.ext.clone(),
+        properties: record.properties.clone(),
+        extra: record.extra_claims.clone(),
         refresh: Some(Presented {
             record,
             text: text.to_owned(),
@@ -66,7 +66,7 @@ pub(super) fn prepare(
 impl Presented {
     /// RFC 9449 §5: a bound refresh token needs a proof made with the same key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
-        if super::proof_matches(self.record.jkt.as_deref(), proof_jkt) {
+        if super::proof_matches(self.record.jkt.as_ref(), proof_jkt) {
             Ok(())
         } else {
             Err(TokenError::InvalidGrant(GrantProblem::RefreshKeyMismatch))
@@ -84,7 +84,7 @@ impl Presented {
     ) -> Result<(), TokenError> {
         let store = core.store.as_ref();
         let unavailable = |_| TokenError::StoreUnavailable;
-        let family = self.record.fam.as_bytes();
+        let family = self.record.family.as_bytes();
         if crate::store::contains(store, Namespace::GrantRevoked, family)
             .await
             .map_err(unavailable)?
@@ -99,10 +99,10 @@ impl Presented {
             family,
             remaining(self.record.exp, now),
         )
-        .value(i64::from(self.record.gen) + 1)
+        .value(i64::from(self.record.generation) + 1)
         .owner(owner_of(&self.record));
         match store
-            .advance(next, i64::from(self.record.gen))
+            .advance(next, i64::from(self.record.generation))
             .await
             .map_err(unavailable)?
         {
@@ -110,7 +110,7 @@ impl Presented {
             Advanced::Conflict(_) => {
                 revoke_grant(
                     core,
-                    &self.record.fam,
+                    &self.record.family,
                     owner_of(&self.record),
                     self.record.exp,
                     now,
@@ -124,7 +124,7 @@ impl Presented {
 
 /// The owner of a grant's records: its client and subject.
 pub(crate) fn owner_of(record: &RefreshRecord) -> Owner {
-    Owner::of(&record.cid, &record.sub)
+    Owner::of(&record.client_id, &record.subject)
 }
 
 /// The time from `now` to `exp` (at least a second, so a record is always written).

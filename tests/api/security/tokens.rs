@@ -812,16 +812,16 @@ async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant()
     let record = |cid: &str, exp: i64, jkt: Option<String>| {
         RefreshRecord {
             jti: dpopd::jose::secrets::random_id(),
-            fam: dpopd::jose::secrets::random_id(),
-            gen: 0,
-            cid: cid.into(),
-            sub: "alice".into(),
-            scp: vec!["read".into()],
+            family: dpopd::jose::secrets::random_id(),
+            generation: 0,
+            client_id: cid.into(),
+            subject: "alice".into(),
+            scopes: vec!["read".into()],
             iat: now.secs() - 10,
             exp,
-            jkt,
-            prp: vec![],
-            ext: Default::default(),
+            jkt: jkt.map(|j| dpopd::jose::Jkt::parse(&j).unwrap()),
+            properties: vec![],
+            extra_claims: Default::default(),
         }
         .seal(&app.state.core.sealer)
         .unwrap()
