@@ -18,28 +18,6 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// Test builds only: counts [`ct_eq`] calls per thread, so a test can show that a comparison
-/// went through it. Production builds carry neither the counter nor its cost.
-#[cfg(test)]
-pub(crate) mod ct_eq_calls {
-    use std::cell::Cell;
-
-    thread_local! {
-        static CALLS: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(super) fn record() {
-        CALLS.with(|calls| calls.set(calls.get() + 1));
-    }
-
-    /// Runs `f` and returns its result with the number of `ct_eq` calls it made.
-    pub(crate) fn during<T>(f: impl FnOnce() -> T) -> (T, u64) {
-        let before = CALLS.with(Cell::get);
-        let out = f();
-        (out, CALLS.with(Cell::get) - before)
-    }
-}
-
 /// SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
@@ -89,4 +67,26 @@ pub fn random_id() -> String {
         *used += 16;
         id
     })
+}
+
+/// Test builds only: counts [`ct_eq`] calls per thread, so a test can show that a comparison
+/// went through it. Production builds carry neither the counter nor its cost.
+#[cfg(test)]
+pub(crate) mod ct_eq_calls {
+    use std::cell::Cell;
+
+    thread_local! {
+        static CALLS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn record() {
+        CALLS.with(|calls| calls.set(calls.get() + 1));
+    }
+
+    /// Runs `f` and returns its result with the number of `ct_eq` calls it made.
+    pub(crate) fn during<T>(f: impl FnOnce() -> T) -> (T, u64) {
+        let before = CALLS.with(Cell::get);
+        let out = f();
+        (out, CALLS.with(Cell::get) - before)
+    }
 }

@@ -150,7 +150,7 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
         id: crate::jose::secrets::random_id(),
         client_id: req.client_id.clone(),
         subject: call.subject.to_owned(),
-        scopes: scopes,
+        scopes,
         redirect_uri: req.redirect_uri.clone(),
         redirect_uri_given: req.redirect_uri_given,
         code_challenge: req.code_challenge.clone(),
