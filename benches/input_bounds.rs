@@ -9,8 +9,8 @@
 //!
 //! `cargo bench --bench input_bounds -- --warm-up-time 1 --measurement-time 2`
 use criterion::{criterion_group, criterion_main, Criterion};
+use dpopd::api::fields::{bounded, JwtAtClaims};
 use dpopd::api::token::TokenRequest;
-use dpopd::api::{bounded, parse_jwt_at_claims};
 use dpopd::clock::UnixTime;
 use dpopd::config::{ClientSettings, Settings};
 use dpopd::oauth::authorization::{self, Endpoint};
@@ -183,11 +183,9 @@ fn cases(core: &Arc<Core>) -> Vec<Case> {
                     token: Some(&token),
                     scopes: &token_scopes,
                     resources: &audience,
-                    htu: Some("https://rs0.example.com/r"),
-                    now: Some(NOW),
                     ..Default::default()
                 };
-                let outcome = rt.block_on(introspection::introspect(&core, &call));
+                let outcome = rt.block_on(introspection::introspect(&core, &call, NOW));
                 assert!(outcome.result.is_ok());
             }
         }),
@@ -204,7 +202,7 @@ fn cases(core: &Arc<Core>) -> Vec<Case> {
     );
     case(
         "jwtAtClaims: 256 members, 64 KiB",
-        Box::new(move || assert!(parse_jwt_at_claims(Some(black_box(&claims))).is_ok())),
+        Box::new(move || assert!(JwtAtClaims::parse(Some(black_box(&claims))).is_ok())),
     );
 
     // properties: the most entries, filling the body: the call parsed, the list bounded and

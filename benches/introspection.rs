@@ -12,6 +12,7 @@
 //! prints the ratio measured interleaved: rounds alternating one batch of each, best round of
 //! each kept.
 use criterion::{criterion_group, criterion_main, Criterion};
+use dpopd::api::fields::DpopFields;
 use dpopd::clock::UnixTime;
 use dpopd::config::Settings;
 use dpopd::dpop::client::{self, ProofClaims};
@@ -74,16 +75,20 @@ fn run(core: &mut Core, token: &str, proofs: &[String], next: &mut usize, iters:
         let started = Instant::now();
         rt.block_on(async {
             for proof in &proofs[*next..*next + batch] {
+                // The API edge's part of the call: the DPoP fields into their typed input.
+                let fields = DpopFields {
+                    dpop: Some(proof.clone()),
+                    htu: Some(RS.into()),
+                    ..DpopFields::default()
+                };
                 let call = IntrospectionCall {
                     token: Some(token),
                     scopes: &scopes,
-                    dpop: Some(proof),
-                    htu: Some(RS),
+                    dpop: fields.into_input("GET", None).expect("fields"),
                     scheme: Some(TokenType::DPoP),
-                    now: Some(NOW),
                     ..Default::default()
                 };
-                let outcome = introspection::introspect(core, &call).await;
+                let outcome = introspection::introspect(core, &call, NOW).await;
                 assert!(outcome.result.is_ok());
             }
         });

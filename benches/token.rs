@@ -8,11 +8,13 @@
 //! `jti`s are minted up front; when they run out, the replay store is replaced outside the
 //! timed region and the proofs are used again.
 use criterion::{criterion_group, criterion_main, Criterion};
+use dpopd::api::fields::DpopFields;
 use dpopd::clock::UnixTime;
 use dpopd::config::Settings;
 use dpopd::development::{add_demo_credentials, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use dpopd::dpop::client::{self, ProofClaims};
 use dpopd::jose::{Alg, CompactJws, PublicJwk, SigningKey};
+use dpopd::oauth::clients::ClientCredentials;
 use dpopd::oauth::grants::{self, TokenCall};
 use dpopd::oauth::Core;
 use dpopd::store::memory::MemoryStore;
@@ -47,16 +49,25 @@ fn run(core: &mut Core, proofs: &[String], next: &mut usize, iters: u64) -> Dura
         let started = Instant::now();
         rt.block_on(async {
             for proof in &proofs[*next..*next + batch] {
+                // The API edge's part of the call: the DPoP fields into their typed input.
+                let fields = DpopFields {
+                    dpop: Some(proof.clone()),
+                    htm: Some("POST".into()),
+                    ..DpopFields::default()
+                };
                 let call = TokenCall {
                     parameters: PARAMETERS,
-                    client_id: Some(DEMO_CLIENT_ID),
-                    client_secret: Some(DEMO_CLIENT_SECRET),
-                    dpop: Some(proof),
-                    htm: Some("POST"),
-                    now: Some(NOW),
+                    credentials: ClientCredentials {
+                        basic_id: Some(DEMO_CLIENT_ID),
+                        basic_secret: Some(DEMO_CLIENT_SECRET),
+                        header: None,
+                    },
+                    dpop: fields
+                        .into_input("POST", Some(&core.token_htu))
+                        .expect("fields"),
                     ..Default::default()
                 };
-                let outcome = grants::token(core, call).await;
+                let outcome = grants::token(core, call, NOW).await;
                 assert!(outcome.result.is_ok_and(|issued| issued.jkt.is_some()));
             }
         });

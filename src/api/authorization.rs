@@ -2,14 +2,18 @@
 //! their `/api/...` paths), role `as`: the AS forwards its authorization endpoint's query or
 //! form (RFC 6749 §4.1.1), shows its own login and consent pages for the `ticket` dpopd hands
 //! back, then asks for the authorization response — a code (RFC 6749 §4.1.2, `iss` per
-//! RFC 9207) or an error — and redirects the user agent to it (SPEC §5).
+//! RFC 9207) or an error — and redirects the user agent to it (docs/api.md, "Authorization code flow").
 use super::action::Action;
-use super::authorization_wire as wire;
+use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
-use super::token_wire::parse_jwt_at_claims;
-use super::{bounded, ApiError};
+use super::fields::{bounded, JwtAtClaims};
+use super::result_code::ResultCode as R;
+use super::ApiError;
+use crate::clock::UnixTime;
+use crate::jose::Jkt;
 use crate::oauth::authorization::{
-    self as domain, AuthorizationCall, FailCall, FailReason, IssueCall,
+    self as domain, AuthorizationCall, AuthorizationError, FailCall, FailReason, Interaction,
+    IssueCall, Refusal,
 };
 use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::{Property, MAX_PROPERTIES};
@@ -30,31 +34,30 @@ pub struct ScopeEntry {
     pub name: String,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationResponse {
-    pub action: Option<Action>,
-    pub result_code: &'static str,
-    pub result_message: String,
     /// `LOCATION`: the error redirect; `BAD_REQUEST`, `INTERNAL_SERVER_ERROR`: a JSON error.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<ScopeEntry>>,
+    #[serde(flatten)]
+    pub head: Head,
+    #[serde(flatten)]
+    pub interaction: Option<InteractionData>,
+}
+
+/// What the caller's login and consent pages need (`INTERACTION`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionData {
+    pub ticket: String,
+    pub client_id: String,
+    pub scopes: Vec<ScopeEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    pub redirect_uri: String,
+    pub prompts: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prompts: Option<Vec<&'static str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_jkt: Option<crate::jose::Jkt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pushed: Option<bool>,
+    pub dpop_jkt: Option<Jkt>,
+    pub pushed: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,8 +67,8 @@ pub struct IssueRequest {
     pub subject: String,
     pub scopes: Option<Vec<String>>,
     pub properties: Option<Vec<Property>>,
-    /// A JSON object as text (Authlete's format).
-    pub jwt_at_claims: Option<String>,
+    #[serde(default)]
+    pub jwt_at_claims: JwtAtClaims,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,14 +80,12 @@ pub struct FailRequest {
 }
 
 /// The answer of `/issue` and `/fail`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketResponse {
-    pub action: Option<Action>,
-    pub result_code: &'static str,
-    pub result_message: String,
     /// `LOCATION`: the URL to redirect to; otherwise a JSON error.
-    pub response_content: String,
+    #[serde(flatten)]
+    pub head: Head,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_code: Option<String>,
 }
@@ -96,10 +97,56 @@ pub async fn authorization(
 ) -> HttpResponse {
     let call = AuthorizationCall {
         parameters: &body.parameters,
-        now: None,
     };
-    let result = domain::authorize(&state.core, call).await;
-    HttpResponse::Ok().json(wire::authorization(result, &state.core.issuer))
+    let result = domain::authorize(&state.core, call, UnixTime::now()).await;
+    HttpResponse::Ok().json(authorization_answer(result, &state.core.issuer))
+}
+
+fn authorization_answer(
+    result: Result<Interaction, AuthorizationError>,
+    issuer: &str,
+) -> AuthorizationResponse {
+    match result {
+        Ok(interaction) => {
+            let request = interaction.request;
+            AuthorizationResponse {
+                head: accept(
+                    Api::Authorization,
+                    Action::Interaction,
+                    R::AuthorizationInteraction,
+                    None,
+                ),
+                interaction: Some(InteractionData {
+                    ticket: interaction.ticket,
+                    client_id: request.client_id,
+                    scopes: request
+                        .scopes
+                        .into_iter()
+                        .map(|name| ScopeEntry { name })
+                        .collect(),
+                    state: request.state,
+                    redirect_uri: request.redirect_uri,
+                    prompts: request.prompts.iter().map(|p| p.api_name()).collect(),
+                    dpop_jkt: request.dpop_jkt,
+                    pushed: interaction.pushed,
+                }),
+            }
+        }
+        Err(error) => {
+            // A problem with a request whose redirect URI is trusted goes back to the client
+            // (RFC 6749 §4.1.2.1); anything else is shown by the AS.
+            let body = match &error {
+                AuthorizationError::Refused(Refusal::Problem { to, .. }) => {
+                    Body::Redirect { to, issuer }
+                }
+                _ => Body::Json,
+            };
+            AuthorizationResponse {
+                head: refuse(Api::Authorization, &error, body),
+                interaction: None,
+            }
+        }
+    }
 }
 
 pub async fn issue(
@@ -108,16 +155,33 @@ pub async fn issue(
     body: web::Json<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
+    let scopes = match req.scopes {
+        Some(scopes) => Some(bounded("scopes", Some(scopes), MAX_SCOPES)?),
+        None => None,
+    };
     let call = IssueCall {
         ticket: &req.ticket,
         subject: &req.subject,
-        scopes: bounded("scopes", req.scopes, MAX_SCOPES)?,
-        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
-        jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
-        now: None,
+        scopes,
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
+        jwt_at_claims: req.jwt_at_claims.0,
     };
-    let result = domain::issue(&state.core, call).await;
-    Ok(HttpResponse::Ok().json(wire::issued(result)))
+    let answer = match domain::issue(&state.core, call, UnixTime::now()).await {
+        Ok(issued) => TicketResponse {
+            head: accept(
+                Api::AuthorizationIssue,
+                Action::Location,
+                R::AuthorizationIssued,
+                Some(issued.location),
+            ),
+            authorization_code: Some(issued.code),
+        },
+        Err(error) => TicketResponse {
+            head: refuse(Api::AuthorizationIssue, &error, Body::Json),
+            authorization_code: None,
+        },
+    };
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 pub async fn fail(
@@ -129,10 +193,20 @@ pub async fn fail(
         ticket: &body.ticket,
         reason: body.reason,
         description: body.description.as_deref(),
-        now: None,
     };
-    let result = domain::fail(&state.core, call).await;
-    HttpResponse::Ok().json(wire::failed(result))
+    let head = match domain::fail(&state.core, call, UnixTime::now()).await {
+        Ok(location) => accept(
+            Api::AuthorizationFail,
+            Action::Location,
+            R::AuthorizationFailed,
+            Some(location),
+        ),
+        Err(error) => refuse(Api::AuthorizationFail, &error, Body::Json),
+    };
+    HttpResponse::Ok().json(TicketResponse {
+        head,
+        authorization_code: None,
+    })
 }
 
 pub const PATHS: &[&str] = &["/auth/authorization", "/api/auth/authorization"];

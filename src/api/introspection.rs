@@ -1,15 +1,21 @@
 //! `POST /auth/introspection` (and `/api/auth/introspection`), role `rs`: the resource server
 //! forwards the access token, its `DPoP` header, method and URL and what the resource requires;
 //! dpopd answers with the `action` and, on a refusal, the `WWW-Authenticate` value to send
-//! (SPEC §4, RFC 6750 §3, RFC 9449 §7).
+//! (docs/api.md, "Introspection and userinfo"; RFC 6750 §3, RFC 9449 §7).
 use super::action::Action;
+use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
 use super::caller::RsCaller;
+use super::fields::{bounded, DpopFields, TokenScheme};
+use super::refusals::AtResource;
 use super::result_code::ResultCode as R;
-use super::rs_wire::{self, RsApi};
-use super::{bounded, ApiError};
-use crate::oauth::introspection::{self, IntrospectionCall, MAX_RESOURCES};
-use crate::oauth::scope::MAX_SCOPES;
-use crate::oauth::tokens::TokenType;
+use super::ApiError;
+use crate::clock::UnixTime;
+use crate::dpop::proof::AlgSet;
+use crate::oauth::access::AccessError;
+use crate::oauth::introspection::{
+    self, IntrospectionCall, IntrospectionError, IntrospectionOutcome, MAX_RESOURCES,
+};
+use crate::oauth::scope::{self, MAX_SCOPES};
 use crate::oauth::Property;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
@@ -22,27 +28,20 @@ pub struct IntrospectionRequest {
     pub token: Option<String>,
     pub scopes: Option<Vec<String>>,
     pub subject: Option<String>,
-    pub dpop: Option<String>,
-    pub dpop_header_count: Option<u32>,
-    pub htm: Option<String>,
-    pub htu: Option<String>,
+    #[serde(flatten)]
+    pub dpop: DpopFields,
     pub resources: Option<Vec<String>>,
-    pub dpop_nonce_required: Option<bool>,
     /// `DPoP` or `Bearer`: how the client presented the token.
-    pub token_scheme: Option<String>,
+    #[serde(default)]
+    pub token_scheme: TokenScheme,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntrospectionResponse {
-    pub action: Option<Action>,
-    pub result_code: &'static str,
-    pub result_message: String,
     /// On every answer but `OK` and `INTERNAL_SERVER_ERROR`: the `WWW-Authenticate` value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_content: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_nonce: Option<String>,
+    #[serde(flatten)]
+    pub head: Head,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,40 +62,95 @@ pub struct IntrospectionResponse {
     pub sufficient: bool,
 }
 
-/// `tokenScheme`: `DPoP` or `Bearer` in any case; anything else is the caller's mistake.
-pub fn token_scheme(name: Option<&str>) -> Result<Option<TokenType>, ApiError> {
-    match name.filter(|n| !n.is_empty()) {
-        None => Ok(None),
-        Some(n) => introspection::parse_scheme(n).map(Some).ok_or_else(|| {
-            ApiError::with_detail(R::InvalidField, "tokenScheme must be DPoP or Bearer")
-        }),
-    }
-}
-
 pub async fn introspect(
     _caller: RsCaller,
     state: web::Data<AppState>,
     body: web::Json<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?.unwrap_or_default();
-    let resources = bounded("resources", req.resources, MAX_RESOURCES)?.unwrap_or_default();
+    let now = UnixTime::now();
+    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?;
+    if !scopes.iter().all(|s| scope::is_token(s)) {
+        return Err(ApiError::with_detail(
+            R::InvalidField,
+            "scopes must be scope tokens (RFC 6749 §3.3)",
+        ));
+    }
+    let resources = bounded("resources", req.resources, MAX_RESOURCES)?;
+    let dpop = req.dpop.into_input("GET", None)?;
     let call = IntrospectionCall {
         token: req.token.as_deref(),
         scopes: &scopes,
         subject: req.subject.as_deref(),
-        dpop: req.dpop.as_deref(),
-        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
-        htm: req.htm.as_deref(),
-        htu: req.htu.as_deref(),
         resources: &resources,
-        dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),
-        scheme: token_scheme(req.token_scheme.as_deref())?,
-        now: None,
+        scheme: req.token_scheme.0,
+        dpop,
     };
-    let outcome = introspection::introspect(&state.core, &call).await;
-    let response = rs_wire::answer(outcome, RsApi::Introspection, state.core.service_algs)?;
+    let outcome = introspection::introspect(&state.core, &call, now).await;
+    let response = answer(outcome, Api::Introspection, state.core.service_algs, now);
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// The answer of a resource-server API (introspection, userinfo): the token's data whenever it
+/// verified, and on a refusal the challenge to send.
+pub(super) fn answer(
+    outcome: IntrospectionOutcome,
+    api: Api,
+    algs: AlgSet,
+    now: UnixTime,
+) -> IntrospectionResponse {
+    let access = outcome.access.as_ref();
+    let head = match &outcome.result {
+        Ok(ok) => {
+            let code = match (api, &ok.proof) {
+                (Api::UserInfo, _) => R::UserInfoOk,
+                (_, Some(_)) if ok.access.jkt.is_none() => R::IntrospectionOkUnboundDpop,
+                _ => R::IntrospectionOk,
+            };
+            if let Some(proof) = &ok.proof {
+                record_proof_time(proof.iat(), now);
+            }
+            accept(api, Action::Ok, code, None)
+        }
+        Err(error) => {
+            let scope = match error {
+                IntrospectionError::InsufficientScope { required } => Some(required.as_str()),
+                _ => None,
+            };
+            let refusal = AtResource {
+                error,
+                userinfo: api == Api::UserInfo,
+            };
+            let body = Body::Challenge {
+                scheme: outcome.challenge,
+                algs,
+                scope,
+            };
+            refuse(api, &refusal, body)
+        }
+    };
+    // An expired or not yet valid token is one of this service's: it exists.
+    let existent = access.is_some()
+        || matches!(
+            outcome.result,
+            Err(IntrospectionError::InvalidToken(
+                AccessError::Expired | AccessError::NotYetValid
+            ))
+        );
+    IntrospectionResponse {
+        head: head.with_nonce(outcome.dpop_nonce),
+        client_id: access.map(|a| a.claims.client_id.clone()),
+        subject: access.map(|a| a.claims.sub.clone()),
+        scopes: access.map(|a| a.scopes.clone()),
+        expires_at: access.map(|a| a.expires_at().millis()),
+        jkt: access.and_then(|a| a.jkt.as_ref().map(|j| j.as_str().to_owned())),
+        properties: access
+            .map(|a| a.properties.clone())
+            .filter(|p| !p.is_empty()),
+        existent,
+        usable: access.is_some(),
+        sufficient: outcome.sufficient,
+    }
 }
 
 pub const PATHS: &[&str] = &["/auth/introspection", "/api/auth/introspection"];

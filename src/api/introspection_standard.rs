@@ -3,97 +3,65 @@
 //! received; `responseContent` is the RFC 7662 §2.2 JSON to relay — the token's data when it is
 //! active, `{"active":false}` for anything not usable — or an RFC 6749 §5.2 error body.
 use super::action::Action;
+use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::RsCaller;
 use super::result_code::ResultCode as R;
 use crate::clock::UnixTime;
 use crate::oauth::access::VerifiedAccess;
+use crate::oauth::introspection_standard::{self as domain, TokenInfo};
 use crate::oauth::refresh::RefreshRecord;
-use crate::oauth::token_info::{self, TokenInfo, TokenInfoError};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StandardIntrospectionRequest {
+    /// The RFC 7662 §2.1 form body, verbatim.
     pub parameters: String,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StandardIntrospectionResponse {
-    pub action: Action,
-    pub result_code: &'static str,
-    pub result_message: String,
-    pub response_content: String,
-}
+/// The answer: `responseContent` is the RFC 7662 §2.2 JSON, or an RFC 6749 §5.2 error body.
+pub type StandardIntrospectionResponse = Head;
 
 pub async fn standard(
     _caller: RsCaller,
     state: web::Data<AppState>,
     body: web::Json<StandardIntrospectionRequest>,
 ) -> HttpResponse {
-    let result = token_info::token_info(&state.core, &body.parameters, UnixTime::now()).await;
-    HttpResponse::Ok().json(answer(result, &state.core.issuer))
-}
-
-/// The one place standard-introspection outcomes become wire answers.
-fn answer(
-    result: Result<TokenInfo, TokenInfoError>,
-    issuer: &str,
-) -> StandardIntrospectionResponse {
-    let (action, code, content, detail) = match result {
-        Ok(TokenInfo::Access(access)) => (Action::Ok, R::TokenActive, access_json(&access), None),
-        Ok(TokenInfo::Refresh(record)) => (
+    let result = domain::token_info(&state.core, &body.parameters, UnixTime::now()).await;
+    let api = Api::IntrospectionStandard;
+    let head = match result {
+        Ok(TokenInfo::Access(access)) => accept(
+            api,
             Action::Ok,
             R::TokenActive,
-            refresh_json(&record, issuer),
-            None,
+            Some(access_json(&access).to_string()),
         ),
-        Ok(TokenInfo::Inactive(why)) => (
+        Ok(TokenInfo::Refresh(record)) => accept(
+            api,
             Action::Ok,
-            R::TokenInactive,
-            json!({ "active": false }),
-            Some(why.to_string()),
+            R::TokenActive,
+            Some(refresh_json(&record, &state.core.issuer).to_string()),
         ),
-        Err(e) => {
-            let (action, code, error) = match &e {
-                TokenInfoError::Params(_) => (
-                    Action::BadRequest,
-                    R::StandardIntrospectionParamsMalformed,
-                    "invalid_request",
-                ),
-                TokenInfoError::MissingToken => (
-                    Action::BadRequest,
-                    R::StandardIntrospectionTokenMissing,
-                    "invalid_request",
-                ),
-                TokenInfoError::StoreUnavailable => (
-                    Action::InternalServerError,
-                    R::StandardIntrospectionStoreUnavailable,
-                    "server_error",
-                ),
-            };
-            (
-                action,
-                code,
-                json!({ "error": error, "error_description": code.text() }),
-                Some(e.to_string()),
-            )
+        Ok(TokenInfo::Inactive(why)) => {
+            // RFC 7662 §2.2: nothing but `active`; why is for the caller's logs.
+            let head = accept(
+                api,
+                Action::Ok,
+                R::TokenInactive,
+                Some(json!({ "active": false }).to_string()),
+            );
+            Head {
+                result_message: R::TokenInactive
+                    .message_with(&super::truncate(&why.to_string(), 512)),
+                ..head
+            }
         }
+        Err(error) => refuse(api, &error, Body::Json),
     };
-    metrics::counter!("dpopd_requests_total", "api" => "introspection_standard", "action" => action.name()).increment(1);
-    let result_message = match &detail {
-        Some(detail) => code.message_with(&super::truncate(detail, 512)),
-        None => code.message(),
-    };
-    StandardIntrospectionResponse {
-        action,
-        result_code: code.code(),
-        result_message,
-        response_content: content.to_string(),
-    }
+    HttpResponse::Ok().json(head)
 }
 
 /// RFC 7662 §2.2 for an access token, with RFC 9449 §6.2's `cnf.jkt` and `token_type`.

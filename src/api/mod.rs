@@ -1,27 +1,24 @@
-//! The JSON API: one file per endpoint with its request and response types and a thin handler.
-//! Domain errors become wire answers in exactly one place per endpoint family (`token_wire`;
-//! `rs_wire` for introspection and userinfo; `authorization_wire` for authorization, PAR and
-//! delegated issuance); problems with the call itself (caller
-//! credentials, malformed JSON, size) are [`ApiError`]s, the only non-200 answers.
+//! The JSON API (docs/api.md): one file per endpoint with its request and response types and a
+//! thin handler that checks the caller's fields (`fields`), reads the clock once, makes one
+//! domain call and answers. Every outcome becomes a wire answer in one place (`answer`), after
+//! the table of its refusals (`refusals`); problems with the call itself (caller credentials,
+//! malformed JSON, a field dpopd cannot use, size) are [`ApiError`]s, the only non-200 answers.
 pub mod action;
+pub mod answer;
 pub mod authorization;
-mod authorization_wire;
 pub mod caller;
-pub mod client_credentials;
+pub mod fields;
 pub mod introspection;
 pub mod introspection_standard;
 pub mod par;
+mod refusals;
 pub mod request_id;
 pub mod result_code;
 pub mod revocation;
-mod rs_wire;
 pub mod service;
 pub mod token;
 pub mod token_create;
-mod token_wire;
 pub mod userinfo;
-
-pub use token_wire::parse_jwt_at_claims;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -48,7 +45,7 @@ pub fn all_paths() -> Vec<&'static str> {
 }
 
 /// A problem with the API call itself: answered with a non-200 status and
-/// `{"resultCode","resultMessage"}` (SPEC §1).
+/// `{"resultCode","resultMessage"}` (docs/api.md, "Calls").
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", .code.code())]
 pub struct ApiError {
@@ -97,25 +94,6 @@ impl ResponseError for ApiError {
     }
 }
 
-/// A list in the caller's JSON, refused with A001205 naming the field when it has more than
-/// `max` entries, before anything walks it (the bounds: docs/configuration.md, "Input limits").
-pub fn bounded<T>(
-    field: &str,
-    list: Option<Vec<T>>,
-    max: usize,
-) -> Result<Option<Vec<T>>, ApiError> {
-    match list {
-        Some(list) if list.len() > max => Err(ApiError::with_detail(
-            ResultCode::InvalidField,
-            format!(
-                "{field} has {} entries; at most {max} are accepted",
-                list.len()
-            ),
-        )),
-        other => Ok(other),
-    }
-}
-
 /// JSON body extraction: size limit → 413, anything else → 400, both with a result code.
 pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
     use actix_web::error::JsonPayloadError;
@@ -128,10 +106,18 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                 | JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::new(ResultCode::BodyTooLarge)
                 }
-                JsonPayloadError::Deserialize(e) => ApiError::with_detail(
-                    ResultCode::MalformedRequest,
-                    truncate(&e.to_string(), 200),
-                ),
+                JsonPayloadError::Deserialize(e) => {
+                    let message = e.to_string();
+                    match fields::field_error_detail(&message) {
+                        Some(detail) => {
+                            ApiError::with_detail(ResultCode::InvalidField, truncate(detail, 200))
+                        }
+                        None => ApiError::with_detail(
+                            ResultCode::MalformedRequest,
+                            truncate(&message, 200),
+                        ),
+                    }
+                }
                 _ => ApiError::new(ResultCode::MalformedRequest),
             };
             api.into()
@@ -161,40 +147,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{bounded, parse_jwt_at_claims, truncate, ResultCode};
-
-    #[test]
-    fn lists_past_their_bound_are_refused_naming_the_field() {
-        assert_eq!(
-            bounded("scopes", Some(vec![1; 256]), 256)
-                .unwrap()
-                .unwrap()
-                .len(),
-            256
-        );
-        assert_eq!(bounded::<u8>("scopes", None, 256).unwrap(), None);
-        let e = bounded("resources", Some(vec![1; 65]), 64).unwrap_err();
-        assert_eq!(e.code, ResultCode::InvalidField);
-        assert_eq!(
-            e.detail.as_deref(),
-            Some("resources has 65 entries; at most 64 are accepted")
-        );
-    }
-
-    #[test]
-    fn jwt_at_claims_members_are_bounded() {
-        let object = |n: usize| {
-            let members: Vec<String> = (0..n).map(|i| format!("\"c{i}\":{i}")).collect();
-            format!("{{{}}}", members.join(","))
-        };
-        assert_eq!(parse_jwt_at_claims(Some(&object(256))).unwrap().len(), 256);
-        let e = parse_jwt_at_claims(Some(&object(257))).unwrap_err();
-        assert_eq!(e.code, ResultCode::InvalidField);
-        assert_eq!(
-            e.detail.as_deref(),
-            Some("jwtAtClaims has 257 members; at most 256 are accepted")
-        );
-    }
+    use super::truncate;
 
     #[test]
     fn truncate_caps_and_escapes_what_could_forge_a_log_line() {

@@ -1,14 +1,16 @@
 //! `POST /auth/token` (and `/api/auth/token`), role `as`: the AS forwards its token endpoint's
-//! form body, client credentials (decoded, or the `Authorization` header verbatim) and `DPoP`
-//! header; dpopd answers with the `action` and the RFC 6749 §5.1/§5.2 body to relay (SPEC §2).
+//! form body, the client's credentials and `DPoP` header; dpopd answers with the `action` and
+//! the RFC 6749 §5.1/§5.2 body to relay (docs/api.md, "Token endpoint").
 use super::action::Action;
+use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
 use super::caller::AsCaller;
-use super::client_credentials::client_authorization;
+use super::fields::{bounded, lifetimes, ClientFields, DpopFields, JwtAtClaims};
 use super::result_code::ResultCode as R;
-use super::token_wire;
-use super::{bounded, ApiError};
+use super::ApiError;
+use crate::clock::UnixTime;
 use crate::json::JsonObject;
-use crate::oauth::grants::{self, TokenCall};
+use crate::oauth::clients::GrantType;
+use crate::oauth::grants::{self, Issued, TokenCall, TokenOutcome};
 use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::http::header::ContentType;
@@ -18,54 +20,46 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
+    /// The form body the token endpoint received, verbatim.
     pub parameters: String,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// The client's `Authorization` header verbatim, instead of `clientId`/`clientSecret`.
-    pub client_authorization: Option<String>,
-    pub dpop: Option<String>,
-    pub dpop_header_count: Option<u32>,
-    pub htm: Option<String>,
-    pub htu: Option<String>,
-    pub dpop_nonce_required: Option<bool>,
+    #[serde(flatten)]
+    pub client: ClientFields,
+    #[serde(flatten)]
+    pub dpop: DpopFields,
     pub access_token_duration: Option<u64>,
     pub refresh_token_duration: Option<u64>,
-    /// A JSON object as text (Authlete's format).
-    pub jwt_at_claims: Option<String>,
+    #[serde(default)]
+    pub jwt_at_claims: JwtAtClaims,
     pub properties: Option<Vec<Property>>,
 }
 
 /// The answer of `/auth/token`. `Serialize` is the contract (and the reference the tests
 /// compare with); [`TokenResponse::to_json`] writes the same text faster.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
-    pub action: Option<Action>,
-    pub result_code: &'static str,
-    pub result_message: String,
-    pub response_content: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_nonce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token_expires_at: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token_duration: Option<i64>,
+    #[serde(flatten)]
+    pub head: Head,
+    #[serde(flatten)]
+    pub issued: Option<IssuedTokens>,
+}
+
+/// The token data of a successful answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub access_token_expires_at: i64,
+    pub access_token_duration: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_expires_at: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    pub token_type: &'static str,
+    pub grant_type: &'static str,
+    pub client_id: String,
+    pub subject: String,
+    pub scopes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<Vec<Property>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,31 +69,31 @@ pub struct TokenResponse {
 impl TokenResponse {
     /// The JSON text `serde_json::to_string(self)` gives, members in the same order.
     pub fn to_json(&self) -> String {
-        let mut json = JsonObject::with_capacity(
-            512 + 2 * self.response_content.len()
-                + self.access_token.as_ref().map_or(0, String::len),
-        );
-        json.serialized("action", &self.action)
-            .str("resultCode", self.result_code)
-            .str("resultMessage", &self.result_message)
-            .str("responseContent", &self.response_content)
-            .opt_str("dpopNonce", self.dpop_nonce.as_deref())
-            .opt_str("accessToken", self.access_token.as_deref())
-            .opt_int("accessTokenExpiresAt", self.access_token_expires_at)
-            .opt_int("accessTokenDuration", self.access_token_duration)
-            .opt_str("refreshToken", self.refresh_token.as_deref())
-            .opt_int("refreshTokenExpiresAt", self.refresh_token_expires_at)
-            .opt_str("tokenType", self.token_type)
-            .opt_str("grantType", self.grant_type)
-            .opt_str("clientId", self.client_id.as_deref())
-            .opt_str("subject", self.subject.as_deref());
-        if let Some(scopes) = &self.scopes {
-            json.serialized("scopes", scopes);
+        let head = &self.head;
+        let content = head.response_content.as_deref().unwrap_or_default();
+        let token_len = self.issued.as_ref().map_or(0, |i| i.access_token.len());
+        let mut json = JsonObject::with_capacity(512 + 2 * content.len() + token_len);
+        json.serialized("action", &head.action)
+            .str("resultCode", head.result_code)
+            .str("resultMessage", &head.result_message)
+            .opt_str("responseContent", head.response_content.as_deref())
+            .opt_str("dpopNonce", head.dpop_nonce.as_deref());
+        if let Some(issued) = &self.issued {
+            json.str("accessToken", &issued.access_token)
+                .int("accessTokenExpiresAt", issued.access_token_expires_at)
+                .int("accessTokenDuration", issued.access_token_duration)
+                .opt_str("refreshToken", issued.refresh_token.as_deref())
+                .opt_int("refreshTokenExpiresAt", issued.refresh_token_expires_at)
+                .str("tokenType", issued.token_type)
+                .str("grantType", issued.grant_type)
+                .str("clientId", &issued.client_id)
+                .str("subject", &issued.subject)
+                .serialized("scopes", &issued.scopes);
+            if let Some(properties) = &issued.properties {
+                json.serialized("properties", properties);
+            }
+            json.opt_str("jkt", issued.jkt.as_deref());
         }
-        if let Some(properties) = &self.properties {
-            json.serialized("properties", properties);
-        }
-        json.opt_str("jkt", self.jkt.as_deref());
         json.finish()
     }
 }
@@ -110,46 +104,72 @@ pub async fn token(
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let jwt_at_claims = token_wire::parse_jwt_at_claims(req.jwt_at_claims.as_deref())?;
-    let max = state.core.max_lifetime_override_secs;
+    let core = &state.core;
+    let now = UnixTime::now();
     let call = TokenCall {
         parameters: &req.parameters,
-        client_id: req.client_id.as_deref(),
-        client_secret: req.client_secret.as_deref(),
-        client_authorization: client_authorization(
-            req.client_id.as_deref(),
-            req.client_secret.as_deref(),
-            req.client_authorization.as_deref(),
+        credentials: req.client.credentials()?,
+        dpop: req.dpop.into_input("POST", Some(&core.token_htu))?,
+        lifetimes: lifetimes(
+            req.access_token_duration,
+            req.refresh_token_duration,
+            core.max_lifetime_override_secs,
         )?,
-        dpop: req.dpop.as_deref(),
-        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
-        htm: req.htm.as_deref(),
-        htu: req.htu.as_deref(),
-        dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),
-        access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
-        refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
-        jwt_at_claims,
-        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
-        now: None,
+        jwt_at_claims: req.jwt_at_claims.0,
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
     };
-    let outcome = grants::token(&state.core, call).await;
-    let response = token_wire::answer(outcome)?;
+    let outcome = grants::token(core, call, now).await;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(response.to_json()))
+        .body(answer(outcome, now).to_json()))
 }
 
-/// `accessTokenDuration` or `refreshTokenDuration` (seconds; 0 or absent means not set), here
-/// and at `/auth/token/create`. Above `tokens.max_lifetime_override_secs` it is the caller's
-/// mistake, refused before any grant runs: a silent cap would issue a token living shorter than
-/// asked without saying so.
-pub(super) fn duration(name: &str, secs: Option<u64>, max: i64) -> Result<Option<u64>, ApiError> {
-    match secs {
-        Some(s) if i64::try_from(s).map_or(true, |s| s > max) => Err(ApiError::with_detail(
-            R::DurationTooLong,
-            format!("{name} {s} is above tokens.max_lifetime_override_secs ({max})"),
-        )),
-        other => Ok(other),
+fn answer(outcome: TokenOutcome, now: UnixTime) -> TokenResponse {
+    let (head, issued) = match outcome.result {
+        Ok(issued) => {
+            let head = accept(
+                Api::Token,
+                Action::Ok,
+                success_code(issued.grant),
+                Some(issued.response_body()),
+            );
+            (head, Some(issued_tokens(issued, now)))
+        }
+        Err(error) => (refuse(Api::Token, &error, Body::Json), None),
+    };
+    TokenResponse {
+        head: head.with_nonce(outcome.dpop_nonce),
+        issued,
+    }
+}
+
+fn success_code(grant: GrantType) -> R {
+    match grant {
+        GrantType::AuthorizationCode => R::AuthorizationCodeIssued,
+        GrantType::ClientCredentials => R::ClientCredentialsIssued,
+        GrantType::RefreshToken => R::RefreshTokenIssued,
+    }
+}
+
+/// The token data of `issued`, counted under `dpopd_tokens_issued_total`.
+pub(super) fn issued_tokens(issued: Issued, now: UnixTime) -> IssuedTokens {
+    metrics::counter!("dpopd_tokens_issued_total", "grant" => issued.grant.name()).increment(1);
+    if let Some(iat) = issued.proof_iat {
+        record_proof_time(iat, now);
+    }
+    IssuedTokens {
+        access_token_expires_at: issued.access_expires_at.millis(),
+        access_token_duration: issued.access_duration,
+        refresh_token_expires_at: issued.refresh_expires_at.map(|t| t.millis()),
+        token_type: issued.token_type.name(),
+        grant_type: issued.grant.api_name(),
+        jkt: issued.jkt.as_ref().map(|j| j.as_str().to_owned()),
+        properties: Some(issued.properties).filter(|p| !p.is_empty()),
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        client_id: issued.client_id,
+        subject: issued.subject,
+        scopes: issued.scopes,
     }
 }
 
@@ -167,71 +187,57 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    #[test]
-    fn durations_above_the_maximum_are_refused_never_capped() {
-        let max = 31_536_000;
-        let refused = [
-            max as u64 + 1,
-            i64::MAX as u64,
-            i64::MAX as u64 + 1,
-            u64::MAX,
-        ];
-        for secs in refused {
-            let e = duration("accessTokenDuration", Some(secs), max).unwrap_err();
-            assert_eq!(e.code, R::DurationTooLong, "{secs}");
-            assert!(e.detail.unwrap().contains(&secs.to_string()), "{secs}");
-        }
-        for secs in [None, Some(0), Some(1), Some(max as u64)] {
-            assert_eq!(duration("refreshTokenDuration", secs, max).unwrap(), secs);
-        }
-    }
-
     fn response() -> impl Strategy<Value = TokenResponse> {
         let text = || any::<Option<String>>();
-        let number = || any::<Option<i64>>();
         let property = (any::<String>(), any::<String>(), any::<bool>())
             .prop_map(|(key, value, hidden)| Property { key, value, hidden });
-        (
+        let issued = (
             (
+                any::<String>(),
+                any::<i64>(),
+                any::<i64>(),
+                text(),
+                any::<Option<i64>>(),
                 any::<bool>(),
-                any::<String>(),
-                any::<String>(),
-                text(),
-                text(),
-                number(),
-                number(),
-                text(),
             ),
             (
-                number(),
-                any::<bool>(),
-                text(),
-                text(),
-                proptest::option::of(proptest::collection::vec(any::<String>(), 0..3)),
-            ),
-            (
+                any::<String>(),
+                any::<String>(),
+                proptest::collection::vec(any::<String>(), 0..3),
                 proptest::option::of(proptest::collection::vec(property, 0..3)),
                 text(),
             ),
         )
-            .prop_map(|(a, b, c)| TokenResponse {
-                action: a.0.then_some(Action::Ok),
-                result_code: "A050001",
-                result_message: a.1,
-                response_content: a.2,
-                dpop_nonce: a.3,
-                access_token: a.4,
-                access_token_expires_at: a.5,
-                access_token_duration: a.6,
-                refresh_token: a.7,
-                refresh_token_expires_at: b.0,
-                token_type: b.1.then_some("DPoP"),
-                grant_type: b.1.then_some("CLIENT_CREDENTIALS"),
-                client_id: b.2,
-                subject: b.3,
-                scopes: b.4,
-                properties: c.0,
-                jkt: c.1,
+            .prop_map(|(a, b)| IssuedTokens {
+                access_token: a.0,
+                access_token_expires_at: a.1,
+                access_token_duration: a.2,
+                refresh_token: a.3,
+                refresh_token_expires_at: a.4,
+                token_type: if a.5 { "DPoP" } else { "Bearer" },
+                grant_type: "CLIENT_CREDENTIALS",
+                client_id: b.0,
+                subject: b.1,
+                scopes: b.2,
+                properties: b.3,
+                jkt: b.4,
+            });
+        (
+            any::<bool>(),
+            any::<String>(),
+            text(),
+            text(),
+            proptest::option::of(issued),
+        )
+            .prop_map(|(ok, message, content, nonce, issued)| TokenResponse {
+                head: Head {
+                    action: if ok { Action::Ok } else { Action::BadRequest },
+                    result_code: "A050001",
+                    result_message: message,
+                    response_content: content,
+                    dpop_nonce: nonce,
+                },
+                issued,
             })
     }
 

@@ -1,15 +1,16 @@
 //! `POST /auth/token/create` (and `/api/auth/token/create`), role `as`: delegated issuance for
 //! an AS that runs its own grant logic. dpopd mints the tokens (RFC 9068 access token, sealed
 //! refresh token) bound to the key of a proof it validates or of a thumbprint the caller
-//! verified (RFC 9449 §6.1), following Authlete's `TokenCreateRequest` field names (SPEC §5).
-use super::action::Action;
-use super::authorization_wire as wire;
+//! verified (RFC 9449 §6.1), following Authlete's `TokenCreateRequest` field names (docs/api.md,
+//! "Authorization code flow").
+use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
-use super::token::duration;
-use super::token_wire::parse_jwt_at_claims;
-use super::{bounded, ApiError};
+use super::fields::{bounded, lifetimes, DpopFields, JwtAtClaims};
+use super::result_code::ResultCode as R;
+use super::ApiError;
+use crate::clock::UnixTime;
 use crate::oauth::scope::MAX_SCOPES;
-use crate::oauth::token_create::{self, CreateCall};
+use crate::oauth::token_create::{self, CreateCall, CreateOutcome};
 use crate::oauth::{Property, MAX_PROPERTIES};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
@@ -33,43 +34,36 @@ pub struct TokenCreateRequest {
     pub access_token_duration: Option<u64>,
     pub refresh_token_duration: Option<u64>,
     pub properties: Option<Vec<Property>>,
-    /// A JSON object as text (Authlete's format).
-    pub jwt_at_claims: Option<String>,
-    pub dpop: Option<String>,
-    pub dpop_header_count: Option<u32>,
-    pub htm: Option<String>,
-    pub htu: Option<String>,
+    #[serde(default)]
+    pub jwt_at_claims: JwtAtClaims,
+    #[serde(flatten)]
+    pub dpop: DpopFields,
     pub dpop_key_thumbprint: Option<String>,
-    pub dpop_nonce_required: Option<bool>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenCreateResponse {
-    pub action: Option<Action>,
-    pub result_code: &'static str,
-    pub result_message: String,
     /// `OK`: the RFC 6749 §5.1 body, ready to relay; otherwise the §5.2 error body.
-    pub response_content: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dpop_nonce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_type: Option<&'static str>,
+    #[serde(flatten)]
+    pub head: Head,
+    #[serde(flatten)]
+    pub created: Option<CreatedTokens>,
+}
+
+/// The token data of a successful answer, in Authlete's `TokenCreateResponse` names.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedTokens {
+    pub grant_type: &'static str,
+    pub client_id: String,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub access_token: String,
+    pub token_type: &'static str,
     /// Milliseconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_in: Option<i64>,
+    pub expires_at: i64,
+    pub expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,31 +80,64 @@ pub async fn token_create(
     body: web::Json<TokenCreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
+    let core = &state.core;
+    let now = UnixTime::now();
     let client_id = match req.client_id {
         ClientIdField::Text(text) => text,
         ClientIdField::Number(n) => n.to_string(),
     };
-    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?.unwrap_or_default();
-    let max = state.core.max_lifetime_override_secs;
+    let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?;
     let call = CreateCall {
         grant_type: &req.grant_type,
         client_id: &client_id,
         subject: req.subject.as_deref(),
         scopes: &scopes,
-        access_token_duration: duration("accessTokenDuration", req.access_token_duration, max)?,
-        refresh_token_duration: duration("refreshTokenDuration", req.refresh_token_duration, max)?,
-        properties: bounded("properties", req.properties, MAX_PROPERTIES)?.unwrap_or_default(),
-        jwt_at_claims: parse_jwt_at_claims(req.jwt_at_claims.as_deref())?,
-        dpop: req.dpop.as_deref(),
-        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
-        htm: req.htm.as_deref(),
-        htu: req.htu.as_deref(),
+        lifetimes: lifetimes(
+            req.access_token_duration,
+            req.refresh_token_duration,
+            core.max_lifetime_override_secs,
+        )?,
+        properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
+        jwt_at_claims: req.jwt_at_claims.0,
+        dpop: req.dpop.into_input("POST", Some(&core.token_htu))?,
         dpop_key_thumbprint: req.dpop_key_thumbprint.as_deref(),
-        dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),
-        now: None,
     };
-    let outcome = token_create::create(&state.core, call).await;
-    Ok(HttpResponse::Ok().json(wire::created(outcome)?))
+    let outcome = token_create::create(core, call, now).await;
+    Ok(HttpResponse::Ok().json(answer(outcome, now)))
+}
+
+fn answer(outcome: CreateOutcome, now: UnixTime) -> TokenCreateResponse {
+    let (head, created) = match outcome.result {
+        Ok(issued) => {
+            let head = accept(
+                Api::TokenCreate,
+                super::action::Action::Ok,
+                R::TokenCreated,
+                Some(issued.response_body()),
+            );
+            let tokens = super::token::issued_tokens(issued, now);
+            let created = CreatedTokens {
+                grant_type: tokens.grant_type,
+                client_id: tokens.client_id,
+                subject: tokens.subject,
+                scopes: tokens.scopes,
+                access_token: tokens.access_token,
+                token_type: tokens.token_type,
+                expires_at: tokens.access_token_expires_at,
+                expires_in: tokens.access_token_duration,
+                refresh_token: tokens.refresh_token,
+                refresh_token_expires_at: tokens.refresh_token_expires_at,
+                properties: tokens.properties,
+                jkt: tokens.jkt,
+            };
+            (head, Some(created))
+        }
+        Err(error) => (refuse(Api::TokenCreate, &error, Body::Json), None),
+    };
+    TokenCreateResponse {
+        head: head.with_nonce(outcome.dpop_nonce),
+        created,
+    }
 }
 
 pub const PATHS: &[&str] = &["/auth/token/create", "/api/auth/token/create"];

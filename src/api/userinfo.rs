@@ -2,10 +2,12 @@
 //! endpoint (OIDC Core §5.3) forwards the access token, its `DPoP` header, method and URL;
 //! dpopd checks them as introspection does, with the `openid` scope required, and answers `OK`
 //! with `subject`, `scopes` and `clientId`, from which the caller builds the claims.
+use super::answer::Api;
 use super::caller::RsCaller;
-use super::introspection::token_scheme;
-use super::rs_wire::{self, RsApi};
+use super::fields::{DpopFields, TokenScheme};
+use super::introspection::answer;
 use super::ApiError;
+use crate::clock::UnixTime;
 use crate::oauth::introspection::{self, IntrospectionCall};
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
@@ -15,12 +17,10 @@ use serde::Deserialize;
 #[serde(rename_all = "camelCase")]
 pub struct UserInfoRequest {
     pub token: Option<String>,
-    pub dpop: Option<String>,
-    pub dpop_header_count: Option<u32>,
-    pub htm: Option<String>,
-    pub htu: Option<String>,
-    pub dpop_nonce_required: Option<bool>,
-    pub token_scheme: Option<String>,
+    #[serde(flatten)]
+    pub dpop: DpopFields,
+    #[serde(default)]
+    pub token_scheme: TokenScheme,
 }
 
 pub async fn userinfo(
@@ -29,18 +29,18 @@ pub async fn userinfo(
     body: web::Json<UserInfoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
+    let now = UnixTime::now();
+    let dpop = req.dpop.into_input("GET", None)?;
     let call = IntrospectionCall {
         token: req.token.as_deref(),
-        dpop: req.dpop.as_deref(),
-        dpop_header_count: req.dpop_header_count.unwrap_or(0) as usize,
-        htm: req.htm.as_deref(),
-        htu: req.htu.as_deref(),
-        dpop_nonce_required: req.dpop_nonce_required.unwrap_or(false),
-        scheme: token_scheme(req.token_scheme.as_deref())?,
-        ..IntrospectionCall::default()
+        scopes: &[],
+        subject: None,
+        resources: &[],
+        scheme: req.token_scheme.0,
+        dpop,
     };
-    let outcome = introspection::userinfo(&state.core, &call).await;
-    let response = rs_wire::answer(outcome, RsApi::UserInfo, state.core.service_algs)?;
+    let outcome = introspection::userinfo(&state.core, &call, now).await;
+    let response = answer(outcome, Api::UserInfo, state.core.service_algs, now);
     Ok(HttpResponse::Ok().json(response))
 }
 

@@ -2,5 +2,6 @@
 //! stateless server nonces.
 pub mod client;
 pub mod htu;
+pub mod input;
 pub mod nonce;
 pub mod proof;

@@ -166,28 +166,103 @@ impl std::fmt::Display for NonceProblem {
     }
 }
 
+/// The RFC 9449 §4.3 check a refusal is about: the label of `dpopd_dpop_failures_total` and
+/// the client-facing description of the refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// (1) One proof, bounded size, a compact JWS of JSON objects.
+    Syntax,
+    /// (2) `typ`.
+    Typ,
+    /// (2) `alg` allowed and agreeing with the key; no unknown `crit`.
+    Alg,
+    /// (2)–(3) The embedded public key.
+    Jwk,
+    /// (4) The signature.
+    Signature,
+    /// (5) The required claims and their types.
+    Claims,
+    /// (6)
+    Htm,
+    /// (7)
+    Htu,
+    /// (8)
+    Iat,
+    /// (9)
+    Nonce,
+    /// (10) `ath`.
+    Ath,
+    /// (10) The token's `cnf.jkt`.
+    Jkt,
+    /// (11)
+    Replay,
+    /// (11) could not be made.
+    Store,
+}
+
+impl Check {
+    pub fn label(self) -> &'static str {
+        match self {
+            Check::Syntax => "syntax",
+            Check::Typ => "typ",
+            Check::Alg => "alg",
+            Check::Jwk => "jwk",
+            Check::Signature => "signature",
+            Check::Claims => "claims",
+            Check::Htm => "htm",
+            Check::Htu => "htu",
+            Check::Iat => "iat",
+            Check::Nonce => "nonce",
+            Check::Ath => "ath",
+            Check::Jkt => "jkt",
+            Check::Replay => "replay",
+            Check::Store => "store",
+        }
+    }
+
+    /// Client-facing text naming the failed check, never echoing what the client sent.
+    pub fn description(self) -> &'static str {
+        match self {
+            Check::Syntax => "The DPoP proof is not a single well-formed JWS.",
+            Check::Typ => "The DPoP proof typ is not dpop+jwt.",
+            Check::Alg => "The DPoP proof alg is not allowed or does not match its key.",
+            Check::Jwk => "The DPoP proof jwk is not an acceptable public key.",
+            Check::Signature => "The DPoP proof signature is invalid.",
+            Check::Claims => "The DPoP proof lacks a required claim or has an invalid one.",
+            Check::Htm => "The DPoP proof htm does not match the request method.",
+            Check::Htu => "The DPoP proof htu does not match the request URL.",
+            Check::Iat => "The DPoP proof iat is outside the acceptable window.",
+            Check::Nonce => "Authorization server requires nonce in DPoP proof.",
+            Check::Ath => "The DPoP proof ath does not match the access token.",
+            Check::Jkt => "The DPoP proof key does not match the token binding.",
+            Check::Replay => "The DPoP proof has been used before.",
+            Check::Store => "The DPoP proof could not be checked.",
+        }
+    }
+}
+
 impl DpopError {
-    /// The check that failed, as a stable label for metrics and logs.
-    pub fn check(&self) -> &'static str {
+    /// The check that failed.
+    pub fn check(&self) -> Check {
         use DpopError::*;
         match self {
-            MultipleProofs | TooLarge { .. } | Malformed(_) => "syntax",
-            BadTyp => "typ",
-            AlgNotAllowed(_) | AlgKeyMismatch | Crit => "alg",
-            MissingJwk | BadJwk(_) | RsaKeySize { .. } => "jwk",
+            MultipleProofs | TooLarge { .. } | Malformed(_) => Check::Syntax,
+            BadTyp => Check::Typ,
+            AlgNotAllowed(_) | AlgKeyMismatch | Crit => Check::Alg,
+            MissingJwk | BadJwk(_) | RsaKeySize { .. } => Check::Jwk,
             // `from_members` refuses an off-curve key (check 3); a key built otherwise is found
             // out only while verifying, and it is still check 3 that failed.
-            BadSignature(SignatureError::PointNotOnCurve) => "jwk",
-            BadSignature(_) => "signature",
-            MissingClaim(_) | InvalidClaim(_) => "claims",
-            HtmMismatch { .. } => "htm",
-            HtuMismatch { .. } | BadHtu(_) => "htu",
-            IatTooOld { .. } | IatInFuture { .. } => "iat",
-            UseNonce(_) => "nonce",
-            MissingAth | AthMismatch => "ath",
-            KeyMismatch => "jkt",
-            Replayed => "replay",
-            StoreUnavailable => "store",
+            BadSignature(SignatureError::PointNotOnCurve) => Check::Jwk,
+            BadSignature(_) => Check::Signature,
+            MissingClaim(_) | InvalidClaim(_) => Check::Claims,
+            HtmMismatch { .. } => Check::Htm,
+            HtuMismatch { .. } | BadHtu(_) => Check::Htu,
+            IatTooOld { .. } | IatInFuture { .. } => Check::Iat,
+            UseNonce(_) => Check::Nonce,
+            MissingAth | AthMismatch => Check::Ath,
+            KeyMismatch => Check::Jkt,
+            Replayed => Check::Replay,
+            StoreUnavailable => Check::Store,
         }
     }
 }

@@ -39,7 +39,7 @@ mod tests {
     use crate::dpop::htu::Htu;
     use crate::dpop::nonce::{NonceError, NonceService};
     use crate::dpop::proof::{AlgSet, DpopError, Expectation, ProofPolicy, Validator};
-    use crate::oauth::clients::{ClientAuthError, ClientRegistry, Presented};
+    use crate::oauth::clients::{ClientAuthError, ClientCredentials, ClientRegistry};
     use crate::oauth::params::Params;
 
     const NOW: UnixTime = UnixTime(1_700_000_000);
@@ -167,9 +167,10 @@ mod tests {
         let mut settings = crate::config::Settings::development();
         crate::development::add_demo_credentials(&mut settings);
         let registry = ClientRegistry::new(&settings.clients, AlgSet::of(Alg::ALL));
-        let basic = |secret| Presented {
+        let basic = |secret| ClientCredentials {
             basic_id: Some(crate::development::DEMO_CLIENT_ID),
             basic_secret: Some(secret),
+            header: None,
         };
         let params = Params::default();
         let (result, calls) = during(|| {

@@ -3,7 +3,6 @@
 //! at the first colon, and the `application/x-www-form-urlencoded` decoding of both parts that
 //! RFC 6749 §2.3.1 has the client apply before base64 (`+` is a space, `%XX` an octet, the
 //! result UTF-8). Each way a header can fail to decode is its own [`HeaderError`].
-use crate::oauth::clients::Presented;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 
@@ -79,14 +78,6 @@ impl BasicCredentials {
 
     pub fn secret(&self) -> &str {
         &self.secret
-    }
-
-    /// The credentials as client authentication takes them.
-    pub fn presented(&self) -> Presented<'_> {
-        Presented {
-            basic_id: Some(&self.id),
-            basic_secret: Some(&self.secret),
-        }
     }
 }
 

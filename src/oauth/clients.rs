@@ -118,12 +118,15 @@ pub enum ClientAuthError {
     Header(HeaderError),
 }
 
-/// Client credentials as the token endpoint received them.
+/// The client's `Authorization: Basic` header as the caller relayed it: decoded (the API's
+/// `clientId`/`clientSecret`, Authlete's shape) or verbatim (`clientAuthorization`, decoded
+/// here per RFC 6749 §2.3.1). The API never relays both.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Presented<'a> {
-    /// From `Authorization: Basic` (the API's `clientId`/`clientSecret`).
+pub struct ClientCredentials<'a> {
     pub basic_id: Option<&'a str>,
     pub basic_secret: Option<&'a str>,
+    /// The header's value verbatim; blank counts as absent.
+    pub header: Option<&'a str>,
 }
 
 pub struct ClientRegistry {
@@ -166,48 +169,55 @@ impl ClientRegistry {
         self.clients.get(id)
     }
 
-    /// [`Self::authenticate`] with the client's `Authorization` header as the caller relayed
-    /// it: decoded in `presented`, or the header's value in `header` (blank counts as absent).
-    /// A call relaying both is the caller's mistake, which the API refuses before this; here
-    /// it is two presentations of one header, refused as [`ClientAuthError::MultipleMethods`].
-    pub fn authenticate_relayed(
+    /// RFC 6749 §2.3: identifies and authenticates the client of a token-endpoint request,
+    /// from its relayed `Authorization` header (decoded here when relayed verbatim) and its
+    /// form parameters.
+    pub fn authenticate(
         &self,
-        presented: Presented<'_>,
-        header: Option<&str>,
+        credentials: ClientCredentials<'_>,
         params: &Params,
     ) -> Result<&Client, ClientAuthError> {
-        let Some(header) = header.filter(|h| !h.trim_matches([' ', '\t']).is_empty()) else {
-            return self.authenticate(presented, params);
+        let header = credentials
+            .header
+            .filter(|h| !h.trim_matches([' ', '\t']).is_empty());
+        let Some(header) = header else {
+            return self.authenticate_decoded(
+                credentials.basic_id,
+                credentials.basic_secret,
+                params,
+            );
         };
-        if presented.basic_id.is_some() || presented.basic_secret.is_some() {
+        // Two presentations of one header.
+        if credentials.basic_id.is_some() || credentials.basic_secret.is_some() {
             return Err(ClientAuthError::MultipleMethods);
         }
         let basic = BasicCredentials::parse(header).map_err(ClientAuthError::Header)?;
-        self.authenticate(basic.presented(), params)
+        self.authenticate_decoded(Some(basic.id()), Some(basic.secret()), params)
     }
 
-    /// RFC 6749 §2.3: identifies and authenticates the client of a token-endpoint request.
-    pub fn authenticate(
+    /// RFC 6749 §2.3 with the Basic credentials decoded.
+    fn authenticate_decoded(
         &self,
-        presented: Presented<'_>,
+        basic_id: Option<&str>,
+        basic_secret: Option<&str>,
         params: &Params,
     ) -> Result<&Client, ClientAuthError> {
         let post_secret = params.get("client_secret");
         let body_id = params.get("client_id");
         // RFC 7617 §2: Basic credentials are an id and a secret. A secret alone would be
         // ignored below, and a public client named in the body would pass with it unchecked.
-        if presented.basic_secret.is_some() && presented.basic_id.is_none() {
+        if basic_secret.is_some() && basic_id.is_none() {
             return Err(ClientAuthError::MissingClientId);
         }
-        if presented.basic_secret.is_some() && post_secret.is_some() {
+        if basic_secret.is_some() && post_secret.is_some() {
             return Err(ClientAuthError::MultipleMethods);
         }
-        let (id, secret, used) = match (presented.basic_id, post_secret) {
+        let (id, secret, used) = match (basic_id, post_secret) {
             (Some(id), _) => {
                 if body_id.is_some_and(|b| b != id) {
                     return Err(ClientAuthError::ClientIdMismatch);
                 }
-                (id, presented.basic_secret, AuthMethod::ClientSecretBasic)
+                (id, basic_secret, AuthMethod::ClientSecretBasic)
             }
             (None, Some(secret)) => (
                 body_id.ok_or(ClientAuthError::MissingClientId)?,
@@ -280,10 +290,11 @@ mod tests {
         )
     }
 
-    fn basic<'a>(id: &'a str, secret: &'a str) -> Presented<'a> {
-        Presented {
+    fn basic<'a>(id: &'a str, secret: &'a str) -> ClientCredentials<'a> {
+        ClientCredentials {
             basic_id: Some(id),
             basic_secret: Some(secret),
+            header: None,
         }
     }
 
@@ -297,12 +308,16 @@ mod tests {
         );
         let post = Params::parse("client_id=post&client_secret=s3cret").unwrap();
         assert_eq!(
-            r.authenticate(Presented::default(), &post).unwrap().id,
+            r.authenticate(ClientCredentials::default(), &post)
+                .unwrap()
+                .id,
             "post"
         );
         let public = Params::parse("client_id=pub").unwrap();
         assert_eq!(
-            r.authenticate(Presented::default(), &public).unwrap().id,
+            r.authenticate(ClientCredentials::default(), &public)
+                .unwrap()
+                .id,
             "pub"
         );
     }
@@ -310,7 +325,7 @@ mod tests {
     #[test]
     fn refusals_are_specific() {
         let r = registry();
-        let cases: Vec<(&str, Presented, &str, ClientAuthError)> = vec![
+        let cases: Vec<(&str, ClientCredentials, &str, ClientAuthError)> = vec![
             (
                 "wrong secret",
                 basic("conf", "nope"),
@@ -325,7 +340,7 @@ mod tests {
             ),
             (
                 "no client id at all",
-                Presented::default(),
+                ClientCredentials::default(),
                 "",
                 ClientAuthError::MissingClientId,
             ),
@@ -343,16 +358,17 @@ mod tests {
             ),
             (
                 "Basic secret without Basic id",
-                Presented {
+                ClientCredentials {
                     basic_id: None,
                     basic_secret: Some("x"),
+                    header: None,
                 },
                 "client_id=pub",
                 ClientAuthError::MissingClientId,
             ),
             (
                 "basic client posting its secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=conf&client_secret=s3cret",
                 ClientAuthError::WrongMethod {
                     used: "client_secret_post",
@@ -361,7 +377,7 @@ mod tests {
             ),
             (
                 "confidential client without secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=conf",
                 ClientAuthError::WrongMethod {
                     used: "none",
@@ -385,7 +401,7 @@ mod tests {
     #[test]
     fn an_unknown_client_is_compared_like_a_wrong_secret() {
         let r = registry();
-        let cases: Vec<(&str, Presented, &str, Result<&str, ClientAuthError>)> = vec![
+        let cases: Vec<(&str, ClientCredentials, &str, Result<&str, ClientAuthError>)> = vec![
             ("right secret", basic("conf", "s3cret"), "", Ok("conf")),
             (
                 "wrong secret",
@@ -407,25 +423,25 @@ mod tests {
             ),
             (
                 "unknown client posting a secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=who&client_secret=nope",
                 Err(ClientAuthError::UnknownClient),
             ),
             (
                 "unknown client without a secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=who",
                 Err(ClientAuthError::UnknownClient),
             ),
             (
                 "public client",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=pub",
                 Ok("pub"),
             ),
             (
                 "basic client posting its secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 "client_id=conf&client_secret=s3cret",
                 Err(ClientAuthError::WrongMethod {
                     used: "client_secret_post",
@@ -455,7 +471,7 @@ mod tests {
         let cases = [
             (
                 "percent-encoded id and secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 Some(header("%63onf:s3%63ret")),
                 "",
                 Ok("conf"),
@@ -469,7 +485,7 @@ mod tests {
             ),
             (
                 "a wrong secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 Some(header("conf:nope")),
                 "",
                 Err(ClientAuthError::BadSecret),
@@ -483,21 +499,21 @@ mod tests {
             ),
             (
                 "the header and a posted secret",
-                Presented::default(),
+                ClientCredentials::default(),
                 Some(header("conf:s3cret")),
                 "client_secret=s3cret",
                 Err(ClientAuthError::MultipleMethods),
             ),
             (
                 "the header and another client_id in the body",
-                Presented::default(),
+                ClientCredentials::default(),
                 Some(header("conf:s3cret")),
                 "client_id=pub",
                 Err(ClientAuthError::ClientIdMismatch),
             ),
             (
                 "a header that is not Basic",
-                Presented::default(),
+                ClientCredentials::default(),
                 Some("Bearer x".into()),
                 "",
                 Err(ClientAuthError::Header(HeaderError::NotBasic)),
@@ -509,9 +525,11 @@ mod tests {
             } else {
                 Params::parse(body).unwrap()
             };
-            let got = r
-                .authenticate_relayed(presented, header.as_deref(), &params)
-                .map(|c| c.id.as_str());
+            let credentials = ClientCredentials {
+                header: header.as_deref(),
+                ..presented
+            };
+            let got = r.authenticate(credentials, &params).map(|c| c.id.as_str());
             assert_eq!(got, want, "{why}");
         }
     }

@@ -87,20 +87,18 @@ impl Core {
         })
     }
 
-    /// Runs one call of an endpoint that may demand a DPoP nonce (RFC 9449 §8): `step` gets the
-    /// call's time (`now`, or the clock) and whether a nonce is required — by the caller or by
-    /// configuration — which it raises once it knows the client. When a nonce ends up required,
-    /// the current one is returned beside the result, success or refusal, so the client can
-    /// send it in its next proof.
+    /// Runs one call of an endpoint that may demand a DPoP nonce (RFC 9449 §8): `step` gets
+    /// whether a nonce is required — by the caller or by configuration — which it raises once
+    /// it knows the client. When a nonce ends up required, the nonce of `now` is returned beside
+    /// the result, success or refusal, so the client can send it in its next proof.
     pub(crate) async fn with_dpop_nonce<T>(
         &self,
-        now: Option<UnixTime>,
+        now: UnixTime,
         caller_requires: bool,
-        step: impl AsyncFnOnce(UnixTime, &mut bool) -> T,
+        step: impl AsyncFnOnce(&mut bool) -> T,
     ) -> (T, Option<String>) {
-        let now = now.unwrap_or_else(UnixTime::now);
         let mut nonce_required = caller_requires || self.nonce_required;
-        let result = step(now, &mut nonce_required).await;
+        let result = step(&mut nonce_required).await;
         let dpop_nonce = nonce_required.then(|| self.dpop.nonces().current(now));
         (result, dpop_nonce)
     }
@@ -121,7 +119,7 @@ mod tests {
 
     /// A nonce comes back when the caller, the configuration or the step (a client registered
     /// with `dpop_nonce_required`) requires one, whatever the step's result; it is the nonce of
-    /// the call's time, which the step sees too.
+    /// the call's time.
     #[tokio::test]
     async fn the_nonce_is_returned_whenever_the_call_ends_up_requiring_one() {
         let cases = [
@@ -132,13 +130,13 @@ mod tests {
         ];
         for (why, caller, configured, client, returned) in cases {
             let core = core(configured);
-            let step = async |now: UnixTime, required: &mut bool| {
+            let step = async |required: &mut bool| {
                 let seen = *required;
                 *required |= client;
-                Err::<(), _>((now, seen))
+                Err::<(), _>(seen)
             };
-            let (result, nonce) = core.with_dpop_nonce(Some(NOW), caller, step).await;
-            assert_eq!(result, Err((NOW, caller || configured)), "{why}");
+            let (result, nonce) = core.with_dpop_nonce(NOW, caller, step).await;
+            assert_eq!(result, Err(caller || configured), "{why}");
             assert_eq!(
                 nonce,
                 returned.then(|| core.dpop.nonces().current(NOW)),

@@ -6,14 +6,15 @@
 //! The proof's replay record (RFC 9449 §4.3 check 11) runs last, so a refused call consumes
 //! nothing.
 use crate::clock::UnixTime;
-use crate::dpop::htu::Htu;
+use crate::dpop::input::DpopInput;
 use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator, VerifiedProof};
 use crate::oauth::access::{self, AccessError, VerifiedAccess};
 use crate::oauth::tokens::TokenType;
 use crate::oauth::{scope, Core};
 use std::sync::Arc;
 
-/// One introspection call, as the resource server forwarded it.
+/// One introspection call, as the resource server forwarded it and the API checked it (every
+/// required scope a scope token, every list within its bound).
 #[derive(Debug, Clone, Default)]
 pub struct IntrospectionCall<'a> {
     /// The token from `Authorization: DPoP|Bearer`: `None` when the request carried none,
@@ -23,18 +24,12 @@ pub struct IntrospectionCall<'a> {
     pub scopes: &'a [String],
     /// The subject the resource belongs to, when the token must be that subject's.
     pub subject: Option<&'a str>,
-    pub dpop: Option<&'a str>,
-    pub dpop_header_count: usize,
-    /// The method of the resource request; default `GET`.
-    pub htm: Option<&'a str>,
-    /// The URL of the resource request; required to check a proof.
-    pub htu: Option<&'a str>,
     /// Resource indicators (RFC 8707) that must all be in the token's `aud`.
     pub resources: &'a [String],
-    pub dpop_nonce_required: bool,
     /// How the client presented the token, when the resource server says.
     pub scheme: Option<TokenType>,
-    pub now: Option<UnixTime>,
+    /// The proof and the resource request it must be for (method default `GET`).
+    pub dpop: DpopInput,
 }
 
 pub struct IntrospectionOutcome {
@@ -91,9 +86,6 @@ pub enum IntrospectionError {
     /// RFC 8707 §2 / RFC 9068 §4: a required resource is not in the token's `aud`.
     #[error("a resource is not in the token audience")]
     ResourceNotInAudience,
-    /// The resource server's own input is unusable (not the client's), e.g. no `htu`.
-    #[error("caller input: {0}")]
-    Caller(&'static str),
     /// The store did not answer: fail closed.
     #[error("store unavailable")]
     StoreUnavailable,
@@ -106,16 +98,12 @@ pub const MAX_RESOURCES: usize = 64;
 /// OIDC Core §3.1.2.1: the scope every userinfo call needs.
 pub const USERINFO_SCOPE: &str = "openid";
 
-/// `Authorization` schemes compare case-insensitively (RFC 9110 §11.1).
-pub fn parse_scheme(name: &str) -> Option<TokenType> {
-    [TokenType::DPoP, TokenType::Bearer]
-        .into_iter()
-        .find(|t| t.name().eq_ignore_ascii_case(name))
-}
-
-pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
-    let now = call.now.unwrap_or_else(UnixTime::now);
-    let nonce_required = call.dpop_nonce_required || core.rs_nonce_required;
+pub async fn introspect(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    now: UnixTime,
+) -> IntrospectionOutcome {
+    let nonce_required = call.dpop.nonce_required || core.rs_nonce_required;
     let mut outcome = IntrospectionOutcome {
         result: Err(IntrospectionError::NoToken),
         access: None,
@@ -132,7 +120,11 @@ pub async fn introspect(core: &Core, call: &IntrospectionCall<'_>) -> Introspect
 }
 
 /// OIDC Core §5.3.1: userinfo needs a token granting `openid`; otherwise as [`introspect`].
-pub async fn userinfo(core: &Core, call: &IntrospectionCall<'_>) -> IntrospectionOutcome {
+pub async fn userinfo(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    now: UnixTime,
+) -> IntrospectionOutcome {
     let openid = [String::from(USERINFO_SCOPE)];
     let call = IntrospectionCall {
         scopes: &openid,
@@ -140,14 +132,14 @@ pub async fn userinfo(core: &Core, call: &IntrospectionCall<'_>) -> Introspectio
         resources: &[],
         ..call.clone()
     };
-    introspect(core, &call).await
+    introspect(core, &call, now).await
 }
 
 /// RFC 9449 §7.1: the `DPoP` scheme, or, when the resource server does not say, a proof.
 fn presented_as_dpop(call: &IntrospectionCall<'_>) -> bool {
     match call.scheme {
         Some(scheme) => scheme == TokenType::DPoP,
-        None => call.dpop.is_some(),
+        None => call.dpop.proof.is_some(),
     }
 }
 
@@ -163,11 +155,6 @@ async fn run(
         Some("") => return Err(IntrospectionError::EmptyToken),
         Some(token) => token,
     };
-    if !call.scopes.iter().all(|s| scope::is_token(s)) {
-        return Err(IntrospectionError::Caller(
-            "scopes must be scope tokens (RFC 6749 §3.3)",
-        ));
-    }
     // The token is judged completely, deny list included, before its presentation, so a
     // refusal for the proof still says truthfully whether the token exists.
     let access = access::verify(core, token, now)
@@ -184,7 +171,7 @@ async fn run(
         Some(c) => Some(
             Validator::record(c, core.store.as_ref())
                 .await
-                .map_err(dpop_error)?,
+                .map_err(IntrospectionError::Dpop)?,
         ),
         None => None,
     };
@@ -210,23 +197,22 @@ fn check_proof(
     if !bound && !presented_as_dpop(call) {
         return Ok(None);
     }
-    if call.dpop_header_count > 1 {
+    if call.dpop.has_several_headers() {
         return Err(IntrospectionError::Dpop(DpopError::MultipleProofs));
     }
-    let proof = call.dpop.ok_or(IntrospectionError::ProofMissing)?;
-    let htu = call.htu.ok_or(IntrospectionError::Caller(
-        "htu is required to check a DPoP proof",
-    ))?;
-    let htu = Htu::parse(htu)
-        .map_err(|_| IntrospectionError::Caller("htu is not a valid http(s) URL"))?;
+    let proof = call
+        .dpop
+        .proof
+        .as_ref()
+        .ok_or(IntrospectionError::ProofMissing)?;
     let client_algs = core
         .clients
         .get(&access.claims.client_id)
         .and_then(|c| c.dpop_algs);
     let expect = Expectation {
-        header_count: call.dpop_header_count.max(1),
-        htm: call.htm.unwrap_or("GET"),
-        htu: &htu,
+        header_count: call.dpop.header_count.max(1),
+        htm: &proof.htm,
+        htu: &proof.htu,
         access_token: Some(token),
         bound_jkt: access.jkt.as_ref(),
         nonce_required,
@@ -234,9 +220,9 @@ fn check_proof(
         now,
     };
     core.dpop
-        .check(proof, &expect)
+        .check(&proof.jws, &expect)
         .map(Some)
-        .map_err(dpop_error)
+        .map_err(IntrospectionError::Dpop)
 }
 
 /// What the token grants against what the resource requires: 403s, decided after every 401.
@@ -263,13 +249,6 @@ fn invalid_token(e: AccessError) -> IntrospectionError {
     match e {
         AccessError::StoreUnavailable => IntrospectionError::StoreUnavailable,
         other => IntrospectionError::InvalidToken(other),
-    }
-}
-
-fn dpop_error(e: DpopError) -> IntrospectionError {
-    match e {
-        DpopError::StoreUnavailable => IntrospectionError::StoreUnavailable,
-        other => IntrospectionError::Dpop(other),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod code;
 pub mod core;
 pub mod grants;
 pub mod introspection;
+pub mod introspection_standard;
 pub mod par;
 pub mod params;
 pub mod pkce;
@@ -17,7 +18,6 @@ pub mod refresh;
 pub mod revocation;
 pub mod scope;
 pub mod token_create;
-pub mod token_info;
 pub mod tokens;
 
 pub use self::core::Core;

@@ -4,36 +4,28 @@
 //! explicit `dpop_jkt` must then name the same key). The answer is a `request_uri` that is the
 //! sealed, validated request itself, so no database holds it; it is used once.
 use crate::clock::UnixTime;
+use crate::dpop::input::DpopInput;
 use crate::dpop::proof::{DpopError, Validator};
 use crate::jose::Jkt;
 use crate::oauth::authorization::{
     validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted,
 };
-use crate::oauth::client_proof::{self, SentProof, SentProofError};
-use crate::oauth::clients::{Client, ClientAuthError, Presented};
+use crate::oauth::client_proof;
+use crate::oauth::clients::{Client, ClientAuthError, ClientCredentials};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::Core;
 
 /// RFC 9126 §2.2: the URN prefix of every `request_uri`.
 pub const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
-/// One call of the PAR endpoint, as the caller forwarded it.
-#[derive(Debug, Clone, Copy, Default)]
+/// One call of the PAR endpoint, as the caller forwarded it and the API checked it.
+#[derive(Debug, Clone, Default)]
 pub struct ParCall<'a> {
+    /// The form body the PAR endpoint received.
     pub parameters: &'a str,
-    pub client_id: Option<&'a str>,
-    pub client_secret: Option<&'a str>,
-    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
-    /// the API never relays it together with `client_id`/`client_secret`.
-    pub client_authorization: Option<&'a str>,
-    pub dpop: Option<&'a str>,
-    /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
-    pub dpop_header_count: usize,
-    pub htm: Option<&'a str>,
-    /// Default: the configured PAR endpoint.
-    pub htu: Option<&'a str>,
-    pub dpop_nonce_required: bool,
-    pub now: Option<UnixTime>,
+    pub credentials: ClientCredentials<'a>,
+    /// The proof's `htu` defaults to the configured PAR endpoint (RFC 9449 §10.1).
+    pub dpop: DpopInput,
 }
 
 pub struct ParOutcome {
@@ -68,9 +60,6 @@ pub enum ParError {
     /// `dpopHeaderCount` says the request had a `DPoP` header and no proof came with it.
     #[error("DPoP proof required: dpopHeaderCount counts a DPoP header but no dpop was given")]
     ProofMissing,
-    /// The caller's own input is unusable, e.g. an `htu` that is no URL.
-    #[error("caller input: {0}")]
-    Caller(&'static str),
     #[error("store unavailable")]
     StoreUnavailable,
     /// The validated request is too large to seal into a `request_uri`.
@@ -80,10 +69,10 @@ pub enum ParError {
     Sealing,
 }
 
-pub async fn push(core: &Core, call: ParCall<'_>) -> ParOutcome {
-    let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
+pub async fn push(core: &Core, call: ParCall<'_>, now: UnixTime) -> ParOutcome {
+    let step = async |nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
     let (result, dpop_nonce) = core
-        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .with_dpop_nonce(now, call.dpop.nonce_required, step)
         .await;
     ParOutcome { result, dpop_nonce }
 }
@@ -95,28 +84,17 @@ async fn run(
     nonce_required: &mut bool,
 ) -> Result<Pushed, ParError> {
     let params = Params::parse(call.parameters).map_err(ParError::Params)?;
-    let presented = Presented {
-        basic_id: call.client_id,
-        basic_secret: call.client_secret,
-    };
     let client = core
         .clients
-        .authenticate_relayed(presented, call.client_authorization, &params)
+        .authenticate(call.credentials, &params)
         .map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;
-    let sent = SentProof {
-        dpop: call.dpop,
-        header_count: call.dpop_header_count,
-        htm: call.htm,
-        htu: call.htu,
-    };
-    let checked = client_proof::check_sent(core, client, sent, &core.par_htu, *nonce_required, now)
-        .map_err(|e| match e {
-            SentProofError::BadHtu => ParError::Caller(client_proof::BAD_HTU),
-            SentProofError::ProofMissing => ParError::ProofMissing,
-            SentProofError::Dpop(e) => dpop_error(e),
-        })?;
+    let checked = client_proof::check(core, client, &call.dpop, *nonce_required, now)
+        .map_err(ParError::Dpop)?;
+    if call.dpop.lost_its_proof() {
+        return Err(ParError::ProofMissing);
+    }
     if let Some(checked) = &checked {
         let jkt = checked.jkt();
         match &request.dpop_jkt {
@@ -127,7 +105,7 @@ async fn run(
     if let Some(checked) = checked {
         Validator::record(checked, core.store.as_ref())
             .await
-            .map_err(dpop_error)?;
+            .map_err(ParError::Dpop)?;
     }
     let lifetime = core.request_uri_lifetime_secs;
     let pending = Pending::new(request, now, lifetime);
@@ -140,13 +118,6 @@ async fn run(
         client_id: client.id.clone(),
         jkt: pending.req.dpop_jkt,
     })
-}
-
-fn dpop_error(e: DpopError) -> ParError {
-    match e {
-        DpopError::StoreUnavailable => ParError::StoreUnavailable,
-        other => ParError::Dpop(other),
-    }
 }
 
 /// RFC 9126 §4: the pushed request behind `uri`, if `client` pushed it and it is still

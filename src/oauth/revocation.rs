@@ -6,7 +6,7 @@
 //! is still success (RFC 7009 §2.2): the client learns nothing about tokens that are not its own.
 use crate::clock::UnixTime;
 use crate::oauth::access::{self, AccessError};
-use crate::oauth::clients::{ClientAuthError, Presented};
+use crate::oauth::clients::{ClientAuthError, ClientCredentials};
 use crate::oauth::grants::revoke_grant;
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
@@ -19,13 +19,7 @@ use std::time::Duration;
 pub struct RevocationCall<'a> {
     /// The RFC 7009 §2.1 form body: `token`, optional `token_type_hint`, client credentials.
     pub parameters: &'a str,
-    /// From the client's `Authorization: Basic` header.
-    pub client_id: Option<&'a str>,
-    pub client_secret: Option<&'a str>,
-    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
-    /// the API never relays it together with `client_id`/`client_secret`.
-    pub client_authorization: Option<&'a str>,
-    pub now: Option<UnixTime>,
+    pub credentials: ClientCredentials<'a>,
 }
 
 /// What the call did; every variant is success to the client.
@@ -66,16 +60,15 @@ pub enum RevocationError {
     StoreUnavailable,
 }
 
-pub async fn revoke(core: &Core, call: &RevocationCall<'_>) -> Result<Revoked, RevocationError> {
-    let now = call.now.unwrap_or_else(UnixTime::now);
+pub async fn revoke(
+    core: &Core,
+    call: &RevocationCall<'_>,
+    now: UnixTime,
+) -> Result<Revoked, RevocationError> {
     let params = Params::parse(call.parameters).map_err(RevocationError::Params)?;
-    let presented = Presented {
-        basic_id: call.client_id,
-        basic_secret: call.client_secret,
-    };
     let client = core
         .clients
-        .authenticate_relayed(presented, call.client_authorization, &params)
+        .authenticate(call.credentials, &params)
         .map_err(RevocationError::Client)?;
     let token = params.get("token").ok_or(RevocationError::MissingToken)?;
     if access::has_access_token_form(token) {

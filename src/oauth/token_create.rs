@@ -5,14 +5,17 @@
 //! §4.3, with the token endpoint as default `htu`) or from a thumbprint the caller verified
 //! (`dpopKeyThumbprint`); when both are given they must agree.
 use crate::clock::UnixTime;
+use crate::dpop::input::DpopInput;
 use crate::dpop::proof::{DpopError, Validator};
 use crate::jose::jwk::Jkt;
-use crate::oauth::client_proof::{self, SentProof, SentProofError};
+use crate::oauth::client_proof;
 use crate::oauth::clients::GrantType;
-use crate::oauth::grants::{self, Binding, Issued, Lifetimes, Plan, Prepared, TokenError};
+use crate::oauth::grants::{
+    self, Binding, Issued, Lifetimes, Plan, Prepared, Presented, TokenError,
+};
 use crate::oauth::{scope, Core, Property};
 
-/// One delegated issuance, as the caller forwarded it.
+/// One delegated issuance, as the caller forwarded it and the API checked it.
 #[derive(Debug, Clone, Default)]
 pub struct CreateCall<'a> {
     /// `AUTHORIZATION_CODE`, `CLIENT_CREDENTIALS` or `REFRESH_TOKEN` (or the RFC 6749 names).
@@ -21,19 +24,12 @@ pub struct CreateCall<'a> {
     /// Required except for `CLIENT_CREDENTIALS`, whose subject is the client.
     pub subject: Option<&'a str>,
     pub scopes: &'a [String],
-    pub access_token_duration: Option<u64>,
-    pub refresh_token_duration: Option<u64>,
+    pub lifetimes: Lifetimes,
     pub properties: Vec<Property>,
     pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
-    pub dpop: Option<&'a str>,
-    /// How many `DPoP` headers the client's request had; 0 when the caller does not say.
-    pub dpop_header_count: usize,
-    pub htm: Option<&'a str>,
-    /// Default: the configured token endpoint.
-    pub htu: Option<&'a str>,
+    /// The proof's `htu` defaults to the configured token endpoint.
+    pub dpop: DpopInput,
     pub dpop_key_thumbprint: Option<&'a str>,
-    pub dpop_nonce_required: bool,
-    pub now: Option<UnixTime>,
 }
 
 pub struct CreateOutcome {
@@ -72,8 +68,6 @@ pub enum CreateError {
     ProofMissing,
     #[error("DPoP proof rejected: {0}")]
     Dpop(DpopError),
-    #[error("caller input: {0}")]
-    Caller(&'static str),
     #[error("store unavailable")]
     StoreUnavailable,
     /// `properties` and `jwtAtClaims` make a sealed part of the tokens too large to issue.
@@ -83,10 +77,10 @@ pub enum CreateError {
     Signing,
 }
 
-pub async fn create(core: &Core, call: CreateCall<'_>) -> CreateOutcome {
-    let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
+pub async fn create(core: &Core, call: CreateCall<'_>, now: UnixTime) -> CreateOutcome {
+    let step = async |nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
     let (result, dpop_nonce) = core
-        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .with_dpop_nonce(now, call.dpop.nonce_required, step)
         .await;
     CreateOutcome { result, dpop_nonce }
 }
@@ -120,21 +114,12 @@ async fn run(
         Some(text) => Some(Jkt::parse(text).map_err(|_| CreateError::BadThumbprint)?),
         None => None,
     };
-    let sent = SentProof {
-        dpop: call.dpop,
-        header_count: call.dpop_header_count,
-        htm: call.htm,
-        htu: call.htu,
-    };
-    let checked =
-        match client_proof::check_sent(core, client, sent, &core.token_htu, *nonce_required, now) {
-            Ok(checked) => checked,
-            // A caller that verified the proof itself passes its thumbprint instead.
-            Err(SentProofError::ProofMissing) if thumbprint.is_some() => None,
-            Err(SentProofError::ProofMissing) => return Err(CreateError::ProofMissing),
-            Err(SentProofError::BadHtu) => return Err(CreateError::Caller(client_proof::BAD_HTU)),
-            Err(SentProofError::Dpop(e)) => return Err(dpop_error(e)),
-        };
+    let checked = client_proof::check(core, client, &call.dpop, *nonce_required, now)
+        .map_err(CreateError::Dpop)?;
+    // A caller that verified the proof itself passes its thumbprint instead.
+    if call.dpop.lost_its_proof() && thumbprint.is_none() {
+        return Err(CreateError::ProofMissing);
+    }
     if let (Some(checked), Some(thumbprint)) = (&checked, &thumbprint) {
         if !checked.jkt().ct_eq(thumbprint) {
             return Err(CreateError::ThumbprintMismatch);
@@ -147,7 +132,7 @@ async fn run(
         Some(checked) => Binding::of(Some(
             &Validator::record(checked, core.store.as_ref())
                 .await
-                .map_err(dpop_error)?,
+                .map_err(CreateError::Dpop)?,
         )),
         None => Binding {
             jkt: thumbprint,
@@ -160,14 +145,9 @@ async fn run(
         scopes,
         properties: call.properties.clone(),
         extra: call.jwt_at_claims.clone(),
-        refresh: None,
-        code: None,
+        presented: Presented::Nothing,
     };
-    let lifetimes = Lifetimes {
-        access: call.access_token_duration,
-        refresh: call.refresh_token_duration,
-    };
-    let plan = Plan::new(core, client, lifetimes, &prepared, now);
+    let plan = Plan::new(core, client, call.lifetimes, &prepared, now);
     grants::issue(core, client, plan, prepared, binding, now).map_err(|e| match e {
         TokenError::StoreUnavailable => CreateError::StoreUnavailable,
         TokenError::TooLarge => CreateError::TooLarge,
@@ -179,11 +159,4 @@ async fn run(
 fn parse_grant(name: &str) -> Option<GrantType> {
     GrantType::parse(name)
         .or_else(|| GrantType::parse(&name.to_ascii_lowercase()).filter(|g| g.api_name() == name))
-}
-
-fn dpop_error(e: DpopError) -> CreateError {
-    match e {
-        DpopError::StoreUnavailable => CreateError::StoreUnavailable,
-        other => CreateError::Dpop(other),
-    }
 }

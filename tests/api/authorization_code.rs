@@ -206,18 +206,18 @@ async fn an_expired_code_is_refused_at_a_pinned_clock() {
         ("code_verifier", VERIFIER),
         ("client_id", PUBLIC),
     ]);
-    let at = |secs| TokenCall {
+    let call = || TokenCall {
         parameters: &parameters,
-        now: Some(UnixTime::now().plus(secs)),
         ..TokenCall::default()
     };
-    let late = grants::token(&app.state.core, at(61)).await;
+    let at = |secs| UnixTime::now().plus(secs);
+    let late = grants::token(&app.state.core, call(), at(61)).await;
     assert_eq!(
         late.result.unwrap_err(),
         TokenError::InvalidGrant(GrantProblem::CodeExpired),
         "60 s is the default lifetime"
     );
-    let in_time = grants::token(&app.state.core, at(30)).await;
+    let in_time = grants::token(&app.state.core, call(), at(30)).await;
     assert!(in_time.result.is_ok(), "the late attempt consumed nothing");
 }
 

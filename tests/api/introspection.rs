@@ -465,10 +465,10 @@ async fn the_cache_never_serves_an_expired_token() {
     // The app's own core and cache, at a clock pinned past the token's exp.
     let call = IntrospectionCall {
         token: Some(&token),
-        now: Some(UnixTime::now().plus(61)),
         ..Default::default()
     };
-    let outcome = introspection::introspect(&app.state.core, &call).await;
+    let later = UnixTime::now().plus(61);
+    let outcome = introspection::introspect(&app.state.core, &call, later).await;
     assert!(matches!(
         outcome.result,
         Err(introspection::IntrospectionError::InvalidToken(

@@ -223,15 +223,15 @@ fn a_valid_nonce_dates_the_proof_and_a_required_one_is_enforced() {
 fn an_off_curve_key_is_a_jwk_failure_however_it_is_found() {
     assert_eq!(
         DpopError::BadSignature(SignatureError::PointNotOnCurve).check(),
-        "jwk"
+        Check::Jwk
     );
     assert_eq!(
         DpopError::BadSignature(SignatureError::Invalid).check(),
-        "signature"
+        Check::Signature
     );
     assert_eq!(
         DpopError::BadSignature(SignatureError::BadLength).check(),
-        "signature"
+        Check::Signature
     );
 }
 

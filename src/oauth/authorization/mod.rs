@@ -3,7 +3,7 @@
 //! `request_uri`, RFC 9126 §4) and hands back a ticket; once the user is logged in and has
 //! consented, [`issue`] turns the ticket into a code on the redirect URI, or [`fail`] into an
 //! error redirect. Tickets and `request_uri`s are sealed [`Pending`] requests with an expiry,
-//! each usable once (SPEC §5, §7).
+//! each usable once (docs/api.md, "Authorization code flow").
 mod request;
 mod ticket;
 
@@ -118,7 +118,6 @@ impl Pending {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthorizationCall<'a> {
     pub parameters: &'a str,
-    pub now: Option<UnixTime>,
 }
 
 /// The request is valid: the caller logs the user in and asks for consent, then calls
@@ -155,8 +154,8 @@ impl From<Untrusted> for AuthorizationError {
 pub async fn authorize(
     core: &Core,
     call: AuthorizationCall<'_>,
+    now: UnixTime,
 ) -> Result<Interaction, AuthorizationError> {
-    let now = call.now.unwrap_or_else(UnixTime::now);
     let params = Params::parse(call.parameters).map_err(Untrusted::Params)?;
     let client_id = params.get("client_id").ok_or(Untrusted::MissingClientId)?;
     let client = core

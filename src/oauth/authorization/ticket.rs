@@ -18,7 +18,6 @@ pub struct IssueCall<'a> {
     pub scopes: Option<Vec<String>>,
     pub properties: Vec<Property>,
     pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
-    pub now: Option<UnixTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +94,6 @@ pub struct FailCall<'a> {
     pub reason: FailReason,
     /// Replaces the default `error_description`; RFC 6749 §4.1.2.1 characters only.
     pub description: Option<&'a str>,
-    pub now: Option<UnixTime>,
 }
 
 /// Why a ticket call is refused; every variant but the last two is the caller's mistake.
@@ -125,8 +123,11 @@ pub enum TicketError {
 
 const MAX_DESCRIPTION_CHARS: usize = 512;
 
-pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, TicketError> {
-    let now = call.now.unwrap_or_else(UnixTime::now);
+pub async fn issue(
+    core: &Core,
+    call: IssueCall<'_>,
+    now: UnixTime,
+) -> Result<CodeIssued, TicketError> {
     if call.subject.is_empty() {
         return Err(TicketError::SubjectMissing);
     }
@@ -180,8 +181,7 @@ pub async fn issue(core: &Core, call: IssueCall<'_>) -> Result<CodeIssued, Ticke
 }
 
 /// The error redirect for `call.reason`.
-pub async fn fail(core: &Core, call: FailCall<'_>) -> Result<String, TicketError> {
-    let now = call.now.unwrap_or_else(UnixTime::now);
+pub async fn fail(core: &Core, call: FailCall<'_>, now: UnixTime) -> Result<String, TicketError> {
     let (error, default_description) = call.reason.error();
     let description = match call.description {
         Some(text) if !is_description(text) => return Err(TicketError::BadDescription),

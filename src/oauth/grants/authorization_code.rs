@@ -5,7 +5,7 @@
 //! (e.g. `use_dpop_nonce`) leaves the code usable; a second redemption revokes what the first
 //! one issued (see [`crate::oauth::code`] for how that works without stored state).
 use super::refresh_token::{remaining, revoke_grant};
-use super::{GrantProblem, Prepared, RequestProblem, TokenError};
+use super::{GrantProblem, Prepared, Presented, RequestProblem, TokenError};
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
@@ -15,7 +15,7 @@ use crate::oauth::{pkce, Core};
 use crate::store::{Entry, Inserted, Namespace, Owner};
 
 /// The code the client presented, opened and checked statelessly.
-pub(crate) struct Presented {
+pub(crate) struct PresentedCode {
     pub record: CodeRecord,
 }
 
@@ -53,12 +53,11 @@ pub(super) fn prepare(
         scopes: record.scopes.clone(),
         properties: record.properties.clone(),
         extra: record.extra_claims.clone(),
-        refresh: None,
-        code: Some(Presented { record }),
+        presented: Presented::Code(PresentedCode { record }),
     })
 }
 
-impl Presented {
+impl PresentedCode {
     /// RFC 9449 §10: a code bound to a key needs a proof made with that key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
         if super::proof_matches(self.record.jkt.as_ref(), proof_jkt) {

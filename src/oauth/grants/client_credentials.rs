@@ -1,6 +1,6 @@
 //! The client credentials grant (RFC 6749 §4.4): confidential clients only; the subject is the
 //! client itself (RFC 9068 §2.2); scopes default to everything the client is registered for.
-use super::{Prepared, TokenCall, TokenError};
+use super::{Prepared, Presented, TokenCall, TokenError};
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::Params;
 use crate::oauth::scope;
@@ -27,7 +27,6 @@ pub(super) fn prepare(
         scopes,
         properties: call.properties.clone(),
         extra: call.jwt_at_claims.clone(),
-        refresh: None,
-        code: None,
+        presented: Presented::Nothing,
     })
 }

@@ -1,9 +1,10 @@
 //! Issuance, the last step of every grant: the access token (bound to the proof's key when
 //! there is one), the refresh token (new, rotated, or kept), and the RFC 6749 §5.1 body.
-use super::{token_type, Prepared, TokenError};
+use super::{token_type, Prepared, Presented, TokenError};
 use crate::clock::UnixTime;
 use crate::dpop::proof::VerifiedProof;
 use crate::jose::jwk::Jkt;
+use crate::jose::secrets::random_id;
 use crate::json::JsonObject;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::refresh::RefreshRecord;
@@ -31,7 +32,7 @@ pub struct Issued {
 
 /// Per-call lifetime overrides in seconds (`accessTokenDuration`, `refreshTokenDuration`).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Lifetimes {
+pub struct Lifetimes {
     pub access: Option<u64>,
     pub refresh: Option<u64>,
 }
@@ -72,14 +73,14 @@ impl Plan {
         prepared: &Prepared,
         now: UnixTime,
     ) -> Plan {
-        let refresh_expires_at = match &prepared.refresh {
-            Some(presented) => Some(presented.record.expires_at()),
-            None if client.may_use(GrantType::RefreshToken) => Some(now.plus(lifetime(
+        let refresh_expires_at = match &prepared.presented {
+            Presented::RefreshToken(rt) => Some(rt.record.expires_at()),
+            _ if client.may_use(GrantType::RefreshToken) => Some(now.plus(lifetime(
                 core,
                 lifetimes.refresh,
                 core.refresh_lifetime_secs,
             ))),
-            None => None,
+            _ => None,
         };
         let access = now.plus(lifetime(core, lifetimes.access, core.access_lifetime_secs));
         Plan {
@@ -113,19 +114,13 @@ pub(crate) fn issue(
     };
     // RFC 6749 §4.1.2: a code's token is named after the code, and so is its grant, so a
     // reused code can revoke both.
-    let jti = prepared
-        .code
-        .as_ref()
-        .map_or_else(crate::jose::secrets::random_id, |c| {
-            c.record.access_token_jti()
-        });
-    let family = match (&prepared.refresh, &prepared.code) {
-        (Some(presented), _) => Some(presented.record.family.clone()),
-        (None, Some(code)) => Some(code.record.refresh_family()),
-        (None, None) if plan.refresh_expires_at.is_some() => {
-            Some(crate::jose::secrets::random_id())
-        }
-        (None, None) => None,
+    let (jti, family) = match &prepared.presented {
+        Presented::Code(code) => (
+            code.record.access_token_jti(),
+            Some(code.record.refresh_family()),
+        ),
+        Presented::RefreshToken(rt) => (random_id(), Some(rt.record.family.clone())),
+        Presented::Nothing => (random_id(), plan.refresh_expires_at.map(|_| random_id())),
     };
     let minted = tokens::mint_named(
         &core.keys,
@@ -149,13 +144,15 @@ pub(crate) fn issue(
         MintError::TooLarge => TokenError::TooLarge,
         MintError::Key(_) => TokenError::Signing,
     })?;
-    let refresh_token = refresh_token(client, plan, &prepared, family, jkt.as_ref(), now)?
-        .map(|record| {
+    let refresh_token = match next_refresh(client, plan, &prepared, family, jkt.as_ref(), now) {
+        NextRefresh::Nothing => None,
+        NextRefresh::Keep(text) => Some(text),
+        NextRefresh::Seal(record) => Some(
             record
                 .seal(&core.sealer)
-                .map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))
-        })
-        .transpose()?;
+                .map_err(|e| e.too_large_or(TokenError::TooLarge, TokenError::Signing))?,
+        ),
+    };
     Ok(Issued {
         grant: prepared.grant,
         client_id: client.id.clone(),
@@ -164,14 +161,7 @@ pub(crate) fn issue(
         access_token: minted.token,
         access_expires_at: minted.expires_at,
         access_duration: minted.expires_at.secs() - now.secs(),
-        refresh_token: refresh_token.or_else(|| {
-            // A confidential client keeps the refresh token it presented.
-            prepared
-                .refresh
-                .as_ref()
-                .filter(|_| !client.is_public())
-                .map(|p| p.text.clone())
-        }),
+        refresh_token,
         refresh_expires_at: plan.refresh_expires_at,
         token_type: token_type(jkt.as_ref()),
         jkt,
@@ -192,44 +182,46 @@ fn lifetime(core: &Core, requested: Option<u64>, default: i64) -> i64 {
     }
 }
 
-/// The refresh token to seal, if a new one is due. Client credentials, authorization code,
-/// delegated issuance: a new family if the client may refresh (for a code, the family named
-/// after it). Refresh: a confidential client keeps its token (none is sealed); a public client
-/// gets the next generation of the same family, expiring with the original grant, bound to the
-/// key it was bound to — or, for a token not yet bound, to the key of the proof that came with
-/// this refresh (RFC 9449 §5: once a public client has shown a key, its refresh tokens are
-/// bound to it).
-fn refresh_token(
+/// What becomes of the refresh token at this issuance.
+enum NextRefresh {
+    /// The client may not refresh.
+    Nothing,
+    /// A confidential client keeps the refresh token it presented.
+    Keep(String),
+    Seal(RefreshRecord),
+}
+
+/// Client credentials, authorization code, delegated issuance: a new family if the client may
+/// refresh (for a code, the family named after it). Refresh: a confidential client keeps its
+/// token; a public client gets the next generation of the same family, expiring with the
+/// original grant, bound to the key it was bound to — or, for a token not yet bound, to the key
+/// of the proof that came with this refresh (RFC 9449 §5: once a public client has shown a key,
+/// its refresh tokens are bound to it).
+fn next_refresh(
     client: &Client,
     plan: Plan,
     prepared: &Prepared,
     family: Option<String>,
     jkt: Option<&Jkt>,
     now: UnixTime,
-) -> Result<Option<RefreshRecord>, TokenError> {
-    let (Some(expires_at), Some(fam)) = (plan.refresh_expires_at, family) else {
-        return Ok(None);
+) -> NextRefresh {
+    let (Some(expires_at), Some(family)) = (plan.refresh_expires_at, family) else {
+        return NextRefresh::Nothing;
     };
-    let bound_to_proof = || {
-        // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
-        if client.is_public() {
-            jkt.cloned()
-        } else {
-            None
-        }
-    };
-    Ok(match &prepared.refresh {
-        Some(_) if !client.is_public() => None,
-        Some(presented) => Some(RefreshRecord {
-            jti: crate::jose::secrets::random_id(),
-            generation: presented.record.generation + 1,
+    // RFC 9449 §5: bound to the key for public clients; confidential ones authenticate.
+    let bound_to_proof = || jkt.filter(|_| client.is_public()).cloned();
+    match &prepared.presented {
+        Presented::RefreshToken(rt) if !client.is_public() => NextRefresh::Keep(rt.text.clone()),
+        Presented::RefreshToken(rt) => NextRefresh::Seal(RefreshRecord {
+            jti: random_id(),
+            generation: rt.record.generation + 1,
             iat: now.secs(),
-            jkt: presented.record.jkt.clone().or_else(bound_to_proof),
-            ..presented.record.clone()
+            jkt: rt.record.jkt.clone().or_else(bound_to_proof),
+            ..rt.record.clone()
         }),
-        None => Some(RefreshRecord {
-            jti: crate::jose::secrets::random_id(),
-            family: fam,
+        Presented::Code(_) | Presented::Nothing => NextRefresh::Seal(RefreshRecord {
+            jti: random_id(),
+            family,
             generation: 0,
             client_id: client.id.clone(),
             subject: prepared.subject.clone(),
@@ -240,7 +232,7 @@ fn refresh_token(
             properties: prepared.properties.clone(),
             extra_claims: prepared.extra.clone(),
         }),
-    })
+    }
 }
 
 impl Issued {

@@ -8,43 +8,35 @@ mod issue;
 mod refresh_token;
 
 use crate::clock::UnixTime;
-use crate::dpop::htu::Htu;
+use crate::dpop::input::DpopInput;
 use crate::dpop::proof::{CheckedProof, DpopError, Validator};
 use crate::jose::jwk::Jkt;
-use crate::oauth::client_proof::{self, ClientProof};
-use crate::oauth::clients::{Client, ClientAuthError, GrantType, Presented};
+use crate::oauth::client_proof;
+use crate::oauth::clients::{Client, ClientAuthError, ClientCredentials, GrantType};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::tokens::TokenType;
 use crate::oauth::{Core, Property};
 
-pub use issue::Issued;
-pub(crate) use issue::{issue, Binding, Lifetimes, Plan};
+pub(crate) use issue::{issue, Binding, Plan};
+pub use issue::{Issued, Lifetimes};
 pub use refresh_token::revoke_grant;
 
-/// One call of the token endpoint, as the caller forwarded it.
+/// One call of the token endpoint, as the caller forwarded it and the API checked it.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCall<'a> {
+    /// The form body the token endpoint received.
     pub parameters: &'a str,
-    pub client_id: Option<&'a str>,
-    pub client_secret: Option<&'a str>,
-    /// The client's `Authorization` header verbatim, decoded by dpopd (RFC 6749 §2.3.1);
-    /// the API never relays it together with `client_id`/`client_secret`.
-    pub client_authorization: Option<&'a str>,
-    pub dpop: Option<&'a str>,
-    pub dpop_header_count: usize,
-    pub htm: Option<&'a str>,
-    pub htu: Option<&'a str>,
-    pub dpop_nonce_required: bool,
-    pub access_token_duration: Option<u64>,
-    pub refresh_token_duration: Option<u64>,
+    pub credentials: ClientCredentials<'a>,
+    pub dpop: DpopInput,
+    pub lifetimes: Lifetimes,
     pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
     pub properties: Vec<Property>,
-    pub now: Option<UnixTime>,
 }
 
 pub struct TokenOutcome {
     pub result: Result<Issued, TokenError>,
-    /// Set whenever nonces are required for this call, success included (SPEC §3).
+    /// Set whenever nonces are required for this call, success included (docs/api.md,
+    /// "Proof validation").
     pub dpop_nonce: Option<String>,
 }
 
@@ -68,9 +60,6 @@ pub enum TokenError {
     Dpop(DpopError),
     #[error("invalid grant: {0}")]
     InvalidGrant(GrantProblem),
-    /// The caller's own input (not the client's) is unusable, e.g. an `htu` that is no URL.
-    #[error("caller input: {0}")]
-    Caller(&'static str),
     /// The store did not answer: fail closed, never an accepted replay.
     #[error("store unavailable")]
     StoreUnavailable,
@@ -133,6 +122,40 @@ pub enum GrantProblem {
     CodeReused,
 }
 
+/// What the client presented to get tokens, besides its credentials.
+pub(crate) enum Presented {
+    /// Nothing: client credentials, or delegated issuance.
+    Nothing,
+    RefreshToken(refresh_token::PresentedRefreshToken),
+    Code(authorization_code::PresentedCode),
+}
+
+impl Presented {
+    /// RFC 9449 §5, §10: a refresh token or code bound to a key needs a proof made with it.
+    fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
+        match self {
+            Presented::Nothing => Ok(()),
+            Presented::RefreshToken(rt) => rt.check_binding(proof_jkt),
+            Presented::Code(code) => code.check_binding(proof_jkt),
+        }
+    }
+
+    /// The stateful part, run last: the refresh token or code is spent.
+    async fn consume(
+        &self,
+        core: &Core,
+        client: &Client,
+        plan: Plan,
+        now: UnixTime,
+    ) -> Result<(), TokenError> {
+        match self {
+            Presented::Nothing => Ok(()),
+            Presented::RefreshToken(rt) => rt.consume(core, client, now).await,
+            Presented::Code(code) => code.consume(core, plan.grant_end(), now).await,
+        }
+    }
+}
+
 /// The state a grant carries from its stateless preparation to issuance.
 pub(crate) struct Prepared {
     pub grant: GrantType,
@@ -140,14 +163,13 @@ pub(crate) struct Prepared {
     pub scopes: Vec<String>,
     pub properties: Vec<Property>,
     pub extra: serde_json::Map<String, serde_json::Value>,
-    pub refresh: Option<refresh_token::Presented>,
-    pub code: Option<authorization_code::Presented>,
+    pub presented: Presented,
 }
 
-pub async fn token(core: &Core, call: TokenCall<'_>) -> TokenOutcome {
-    let step = async |now, nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
+pub async fn token(core: &Core, call: TokenCall<'_>, now: UnixTime) -> TokenOutcome {
+    let step = async |nonce_required: &mut bool| run(core, &call, now, nonce_required).await;
     let (result, dpop_nonce) = core
-        .with_dpop_nonce(call.now, call.dpop_nonce_required, step)
+        .with_dpop_nonce(now, call.dpop.nonce_required, step)
         .await;
     TokenOutcome { result, dpop_nonce }
 }
@@ -167,50 +189,33 @@ async fn run(
             Some(g) => g,
         },
     };
-    let presented = Presented {
-        basic_id: call.client_id,
-        basic_secret: call.client_secret,
-    };
     let client = core
         .clients
-        .authenticate_relayed(presented, call.client_authorization, &params)
+        .authenticate(call.credentials, &params)
         .map_err(TokenError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     if !client.may_use(grant) {
         return Err(TokenError::UnauthorizedClient(grant));
     }
-    let htu = client_proof::htu_or(call.htu, &core.token_htu).map_err(TokenError::Caller)?;
     let prepared = match grant {
         GrantType::ClientCredentials => client_credentials::prepare(client, &params, call)?,
         GrantType::RefreshToken => refresh_token::prepare(core, client, &params, now)?,
         GrantType::AuthorizationCode => authorization_code::prepare(core, client, &params, now)?,
     };
-    let checked = check_proof(core, client, call, &htu, *nonce_required, now)?;
-    if let Some(rt) = &prepared.refresh {
-        rt.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
-    }
-    if let Some(code) = &prepared.code {
-        code.check_binding(checked.as_ref().map(CheckedProof::jkt))?;
-    }
+    let checked = check_proof(core, client, &call.dpop, *nonce_required, now)?;
+    prepared
+        .presented
+        .check_binding(checked.as_ref().map(CheckedProof::jkt))?;
     let proof = match checked {
         Some(c) => Some(
             Validator::record(c, core.store.as_ref())
                 .await
-                .map_err(dpop_error)?,
+                .map_err(TokenError::Dpop)?,
         ),
         None => None,
     };
-    let lifetimes = Lifetimes {
-        access: call.access_token_duration,
-        refresh: call.refresh_token_duration,
-    };
-    let plan = Plan::new(core, client, lifetimes, &prepared, now);
-    if let Some(rt) = &prepared.refresh {
-        rt.consume(core, client, now).await?;
-    }
-    if let Some(code) = &prepared.code {
-        code.consume(core, plan.grant_end(), now).await?;
-    }
+    let plan = Plan::new(core, client, call.lifetimes, &prepared, now);
+    prepared.presented.consume(core, client, plan, now).await?;
     issue::issue(
         core,
         client,
@@ -222,34 +227,21 @@ async fn run(
 }
 
 /// RFC 9449 §5: a proof, when present, must pass every stateless check; without one the
-/// token is a Bearer token unless the client must use DPoP.
+/// token is a Bearer token unless the client must use DPoP, or the client's request had a
+/// `DPoP` header the caller did not relay.
 fn check_proof(
     core: &Core,
     client: &Client,
-    call: &TokenCall<'_>,
-    htu: &Htu,
+    dpop: &DpopInput,
     nonce_required: bool,
     now: UnixTime,
 ) -> Result<Option<CheckedProof>, TokenError> {
-    if call.dpop_header_count > 1 {
-        return Err(TokenError::Dpop(DpopError::MultipleProofs));
+    let checked =
+        client_proof::check(core, client, dpop, nonce_required, now).map_err(TokenError::Dpop)?;
+    if checked.is_none() && (client.dpop_bound_access_tokens || dpop.lost_its_proof()) {
+        return Err(TokenError::DpopRequired);
     }
-    let Some(proof) = call.dpop else {
-        if client.dpop_bound_access_tokens || call.dpop_header_count > 0 {
-            return Err(TokenError::DpopRequired);
-        }
-        return Ok(None);
-    };
-    let input = ClientProof {
-        proof,
-        header_count: call.dpop_header_count,
-        htm: call.htm,
-        htu,
-        nonce_required,
-    };
-    client_proof::check(core, client, input, now)
-        .map(Some)
-        .map_err(dpop_error)
+    Ok(checked)
 }
 
 /// RFC 9449 §5, §10: a refresh token or code bound to a key needs a proof made with that key.
@@ -268,13 +260,6 @@ fn bad_scope(e: crate::oauth::scope::ScopeError) -> TokenError {
         ScopeError::Malformed => RequestProblem::BadScope,
         ScopeError::TooMany => RequestProblem::TooManyScopes,
     })
-}
-
-fn dpop_error(e: DpopError) -> TokenError {
-    match e {
-        DpopError::StoreUnavailable => TokenError::StoreUnavailable,
-        other => TokenError::Dpop(other),
-    }
 }
 
 fn token_type(jkt: Option<&Jkt>) -> TokenType {

@@ -7,7 +7,7 @@
 //! family's current token, and a refresh advances it from the presented token's generation in
 //! one atomic step. A token of an older generation is a reuse. One record per grant however
 //! often it rotates.
-use super::{GrantProblem, Prepared, RequestProblem, TokenError};
+use super::{GrantProblem, Prepared, Presented, RequestProblem, TokenError};
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
@@ -18,7 +18,7 @@ use crate::store::{Advanced, Entry, Namespace, Owner};
 use std::time::Duration;
 
 /// The refresh token the client presented, opened and checked statelessly.
-pub(crate) struct Presented {
+pub(crate) struct PresentedRefreshToken {
     pub record: RefreshRecord,
     pub text: String,
 }
@@ -55,15 +55,14 @@ pub(super) fn prepare(
         scopes,
         properties: record.properties.clone(),
         extra: record.extra_claims.clone(),
-        refresh: Some(Presented {
+        presented: Presented::RefreshToken(PresentedRefreshToken {
             record,
             text: text.to_owned(),
         }),
-        code: None,
     })
 }
 
-impl Presented {
+impl PresentedRefreshToken {
     /// RFC 9449 §5: a bound refresh token needs a proof made with the same key.
     pub fn check_binding(&self, proof_jkt: Option<&Jkt>) -> Result<(), TokenError> {
         if super::proof_matches(self.record.jkt.as_ref(), proof_jkt) {

@@ -5,10 +5,12 @@
 use super::*;
 use crate::helpers::*;
 use crate::resource::{introspect, introspection, resource_proof, RS_URL};
+use dpopd::api::fields::DpopFields;
 use dpopd::clock::UnixTime;
 use dpopd::dpop::client::ProofClaims;
 use dpopd::dpop::proof::DpopError;
 use dpopd::jose::Alg;
+use dpopd::oauth::clients::ClientCredentials;
 use dpopd::oauth::grants::{self, TokenCall, TokenError};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -138,18 +140,24 @@ async fn a_proof_raced_sixteen_times_is_accepted_once() {
 
 /// A client_credentials call by the confidential client at a pinned clock.
 async fn token_at(app: &TestApp, proof: &str, now: UnixTime) -> Result<(), TokenError> {
+    let core = &app.state.core;
+    let fields = DpopFields {
+        dpop: Some(proof.to_owned()),
+        ..DpopFields::default()
+    };
     let call = TokenCall {
         parameters: CC,
-        client_id: Some(CONFIDENTIAL.0),
-        client_secret: Some(CONFIDENTIAL.1),
-        dpop: Some(proof),
-        now: Some(now),
+        credentials: ClientCredentials {
+            basic_id: Some(CONFIDENTIAL.0),
+            basic_secret: Some(CONFIDENTIAL.1),
+            header: None,
+        },
+        dpop: fields
+            .into_input("POST", Some(&core.token_htu))
+            .expect("fields"),
         ..TokenCall::default()
     };
-    grants::token(&app.state.core, call)
-        .await
-        .result
-        .map(|_| ())
+    grants::token(core, call, now).await.result.map(|_| ())
 }
 
 #[tokio::test]

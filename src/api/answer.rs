@@ -1,0 +1,383 @@
+//! The one place where an outcome becomes a wire answer (docs/api.md, "Calls"): every answer
+//! starts with the same [`Head`] — `action`, `resultCode`, `resultMessage`, `responseContent`,
+//! `dpopNonce` — and every refusal, whatever the endpoint, goes through [`refuse`], which counts
+//! it, logs it (the detail truncated and escaped, never a token or proof in full) and writes
+//! the body the caller relays: an RFC 6749 §5.2 error, a `WWW-Authenticate` challenge (RFC 6750
+//! §3, RFC 9449 §7.1) or an error redirect (RFC 6749 §4.1.2.1). Client-facing text is fixed per
+//! refusal and never echoes input; what failed goes to `resultMessage` and the log.
+use super::action::Action;
+use super::result_code::ResultCode;
+use super::truncate;
+use crate::clock::UnixTime;
+use crate::dpop::proof::{AlgSet, Check, DpopError};
+use crate::oauth::authorization::ErrorTarget;
+use crate::oauth::tokens::TokenType;
+use serde::Serialize;
+
+/// Which API answers: the `api` label of `dpopd_requests_total` and of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Token,
+    TokenCreate,
+    Authorization,
+    AuthorizationIssue,
+    AuthorizationFail,
+    Par,
+    Revocation,
+    Introspection,
+    IntrospectionStandard,
+    UserInfo,
+}
+
+impl Api {
+    pub fn label(self) -> &'static str {
+        match self {
+            Api::Token => "token",
+            Api::TokenCreate => "token_create",
+            Api::Authorization => "authorization",
+            Api::AuthorizationIssue => "authorization_issue",
+            Api::AuthorizationFail => "authorization_fail",
+            Api::Par => "par",
+            Api::Revocation => "revocation",
+            Api::Introspection => "introspection",
+            Api::IntrospectionStandard => "introspection_standard",
+            Api::UserInfo => "userinfo",
+        }
+    }
+}
+
+/// The members every answer starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Head {
+    pub action: Action,
+    pub result_code: &'static str,
+    pub result_message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_nonce: Option<String>,
+}
+
+impl Head {
+    pub fn with_nonce(self, dpop_nonce: Option<String>) -> Head {
+        Head { dpop_nonce, ..self }
+    }
+}
+
+/// How one refusal is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub action: Action,
+    pub code: ResultCode,
+    /// The OAuth error (RFC 6749 §5.2, RFC 6750 §3.1, RFC 9449 §7.1); `None` only for the
+    /// bare challenge of a resource request without credentials.
+    pub error: Option<&'static str>,
+    /// Client-facing text, fixed per refusal.
+    pub description: &'static str,
+}
+
+impl Refusal {
+    pub const fn new(
+        action: Action,
+        code: ResultCode,
+        error: &'static str,
+        description: &'static str,
+    ) -> Refusal {
+        Refusal {
+            action,
+            code,
+            error: Some(error),
+            description,
+        }
+    }
+
+    /// A dpopd failure: `server_error`, nothing the client can do.
+    pub const fn server(code: ResultCode) -> Refusal {
+        Refusal::new(
+            Action::InternalServerError,
+            code,
+            "server_error",
+            "The server could not process the request.",
+        )
+    }
+}
+
+/// A domain error the wire answers: each variant's refusal, and its text for the operator.
+pub trait Refuse: std::fmt::Display {
+    fn refusal(&self) -> Refusal;
+
+    /// The proof check that failed, when the refusal is about a DPoP proof (for
+    /// `dpopd_dpop_failures_total`).
+    fn failed_check(&self) -> Option<Check> {
+        None
+    }
+}
+
+/// What the caller relays with a refusal.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// An RFC 6749 §5.2 JSON error body.
+    Json,
+    /// A `WWW-Authenticate` value with the `scheme` the token was presented or bound with;
+    /// none at all for a dpopd failure (the resource answers 500 and offers nothing).
+    Challenge {
+        scheme: TokenType,
+        algs: AlgSet,
+        /// RFC 6750 §3: the scopes the resource requires, on `insufficient_scope`.
+        scope: Option<&'a str>,
+    },
+    /// An RFC 6749 §4.1.2.1 error redirect to the client's trusted redirect URI.
+    Redirect {
+        to: &'a ErrorTarget,
+        issuer: &'a str,
+    },
+}
+
+/// Counts, logs and answers a refusal.
+pub fn refuse(api: Api, error: &dyn Refuse, body: Body<'_>) -> Head {
+    let refusal = error.refusal();
+    if let Some(check) = error.failed_check() {
+        metrics::counter!("dpopd_dpop_failures_total", "check" => check.label()).increment(1);
+    }
+    let detail = truncate(&error.to_string(), 512);
+    tracing::info!(api = api.label(), result = refusal.code.code(), detail = %detail, "request refused");
+    count(api, refusal.action);
+    let error_code = refusal.error.unwrap_or("server_error");
+    let response_content = match body {
+        Body::Json => Some(json_error(error_code, refusal.description)),
+        Body::Challenge { .. } if refusal.action == Action::InternalServerError => None,
+        Body::Challenge { algs, .. } if refusal.error.is_none() => {
+            // RFC 6750 §3.1, RFC 9449 §7.2: no credentials at all; both schemes, no error.
+            Some(format!("Bearer, {}", challenge(TokenType::DPoP, &[], algs)))
+        }
+        Body::Challenge {
+            scheme,
+            algs,
+            scope,
+        } => {
+            let mut params = vec![
+                ("error", error_code),
+                ("error_description", refusal.description),
+            ];
+            if let Some(scope) = scope {
+                params.push(("scope", scope));
+            }
+            Some(challenge(scheme, &params, algs))
+        }
+        Body::Redirect { to, issuer } => Some(to.location(issuer, error_code, refusal.description)),
+    };
+    Head {
+        action: refusal.action,
+        result_code: refusal.code.code(),
+        result_message: refusal.code.message_with(&detail),
+        response_content,
+        dpop_nonce: None,
+    }
+}
+
+/// Counts and answers a success.
+pub fn accept(
+    api: Api,
+    action: Action,
+    code: ResultCode,
+    response_content: Option<String>,
+) -> Head {
+    count(api, action);
+    Head {
+        action,
+        result_code: code.code(),
+        result_message: code.message(),
+        response_content,
+        dpop_nonce: None,
+    }
+}
+
+/// `iat − now` of an accepted proof: the client's clock drift, for operators.
+pub fn record_proof_time(iat: UnixTime, now: UnixTime) {
+    metrics::histogram!("dpopd_proof_iat_offset_seconds").record((iat.secs() - now.secs()) as f64);
+}
+
+fn count(api: Api, action: Action) {
+    metrics::counter!("dpopd_requests_total", "api" => api.label(), "action" => action.name())
+        .increment(1);
+}
+
+/// RFC 6749 §5.2: `{"error", "error_description"}`.
+pub fn json_error(error: &str, description: &str) -> String {
+    serde_json::json!({ "error": error, "error_description": description }).to_string()
+}
+
+/// A refused proof at an authorization-server endpoint (token, PAR, delegated issuance):
+/// RFC 9449 §4.3's `invalid_dpop_proof`, or §8's `use_dpop_nonce`.
+pub fn dpop_at_authorization_server(e: &DpopError) -> Refusal {
+    use ResultCode as R;
+    let (code, error) = match e {
+        DpopError::UseNonce(_) => (R::DpopNonceRequired, "use_dpop_nonce"),
+        DpopError::Replayed => (R::DpopProofReplayed, "invalid_dpop_proof"),
+        _ => (R::DpopProofInvalid, "invalid_dpop_proof"),
+    };
+    Refusal::new(Action::BadRequest, code, error, e.check().description())
+}
+
+/// A refused proof at a resource (RFC 9449 §7.1): `401` with the challenge; a proof by another
+/// key than the token's is a token problem (`invalid_token`).
+pub fn dpop_at_resource(e: &DpopError) -> Refusal {
+    use ResultCode as R;
+    let (code, error, description) = match e {
+        DpopError::UseNonce(_) => (
+            R::ResourceDpopNonceRequired,
+            "use_dpop_nonce",
+            "Resource server requires nonce in DPoP proof.",
+        ),
+        DpopError::KeyMismatch => (
+            R::ResourceDpopKeyMismatch,
+            "invalid_token",
+            e.check().description(),
+        ),
+        DpopError::Replayed => (
+            R::ResourceDpopProofReplayed,
+            "invalid_dpop_proof",
+            e.check().description(),
+        ),
+        _ => (
+            R::ResourceDpopProofInvalid,
+            "invalid_dpop_proof",
+            e.check().description(),
+        ),
+    };
+    Refusal::new(Action::Unauthorized, code, error, description)
+}
+
+/// An RFC 9110 §11.6.1 challenge: `scheme name="value", ...`, and `algs` last for `DPoP`.
+pub fn challenge(scheme: TokenType, params: &[(&str, &str)], algs: AlgSet) -> String {
+    let mut out = String::from(scheme.name());
+    let names = algs.names().join(" ");
+    let algs_param = [("algs", names.as_str())];
+    let extra: &[(&str, &str)] = if scheme == TokenType::DPoP {
+        &algs_param
+    } else {
+        &[]
+    };
+    for (i, (name, value)) in params.iter().chain(extra).enumerate() {
+        out.push_str(if i == 0 { " " } else { ", " });
+        out.push_str(name);
+        out.push('=');
+        push_quoted(&mut out, value);
+    }
+    out
+}
+
+/// RFC 9110 §5.6.4 quoted-string: `"` and `\` become quoted-pairs; characters RFC 6750 §3
+/// does not allow in these values (controls, non-ASCII) are dropped rather than sent.
+fn push_quoted(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => {}
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::Alg;
+
+    #[test]
+    fn challenges_are_rfc9110_auth_params() {
+        let algs = AlgSet::of([Alg::ES256, Alg::EdDSA]);
+        let params = [
+            ("error", "invalid_token"),
+            ("error_description", "The access token is invalid."),
+        ];
+        assert_eq!(
+            challenge(TokenType::DPoP, &params, algs),
+            r#"DPoP error="invalid_token", error_description="The access token is invalid.", algs="ES256 EdDSA""#
+        );
+        assert_eq!(
+            challenge(TokenType::Bearer, &params, algs),
+            r#"Bearer error="invalid_token", error_description="The access token is invalid.""#
+        );
+        assert_eq!(
+            challenge(TokenType::DPoP, &[], algs),
+            r#"DPoP algs="ES256 EdDSA""#
+        );
+    }
+
+    #[test]
+    fn quoted_strings_escape_quotes_and_backslashes_and_drop_controls() {
+        let mut out = String::new();
+        push_quoted(&mut out, "a\"b\\c\r\nd\u{7f}é");
+        assert_eq!(out, r#""a\"b\\cd""#);
+    }
+
+    /// A refusal's body follows its kind: the JSON error, the challenge (none for a dpopd
+    /// failure, a bare one without an error code), the redirect.
+    #[test]
+    fn each_body_is_written_from_the_refusal() {
+        #[derive(Debug)]
+        struct Fixed(Refusal);
+        impl std::fmt::Display for Fixed {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("detail\r\nforged")
+            }
+        }
+        impl Refuse for Fixed {
+            fn refusal(&self) -> Refusal {
+                self.0
+            }
+        }
+        let algs = AlgSet::of([Alg::ES256]);
+        let invalid = Fixed(Refusal::new(
+            Action::Unauthorized,
+            ResultCode::AccessTokenInvalid,
+            "invalid_token",
+            "The access token is invalid.",
+        ));
+        let challenge_of = |error: &Fixed, scheme| {
+            refuse(
+                Api::Introspection,
+                error,
+                Body::Challenge {
+                    scheme,
+                    algs,
+                    scope: None,
+                },
+            )
+            .response_content
+        };
+        assert_eq!(
+            challenge_of(&invalid, TokenType::Bearer).as_deref(),
+            Some(
+                r#"Bearer error="invalid_token", error_description="The access token is invalid.""#
+            )
+        );
+        let bare = Fixed(Refusal {
+            error: None,
+            ..invalid.0
+        });
+        assert_eq!(
+            challenge_of(&bare, TokenType::Bearer).as_deref(),
+            Some(r#"Bearer, DPoP algs="ES256""#)
+        );
+        let server = Fixed(Refusal::server(ResultCode::IntrospectionStoreUnavailable));
+        assert_eq!(challenge_of(&server, TokenType::DPoP), None);
+        let json = refuse(Api::Token, &invalid, Body::Json);
+        assert_eq!(
+            json.response_content.as_deref(),
+            Some(r#"{"error":"invalid_token","error_description":"The access token is invalid."}"#)
+        );
+        assert_eq!(json.action, Action::Unauthorized);
+        assert_eq!(
+            json.result_message,
+            "[A056302] The access token is not a valid token of this service. detail\\r\\nforged"
+        );
+    }
+}
