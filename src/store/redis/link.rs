@@ -1,0 +1,315 @@
+//! The connection to Redis for each topology, behind one [`Link`]:
+//!
+//! - one server: the `redis` crate's `ConnectionManager`, which reconnects by itself;
+//! - Sentinel: a connection to the master the sentinels name, asked again whenever that
+//!   connection fails or the server stops being the master (a failover), so writes go to the
+//!   new master without a restart;
+//! - Cluster: the crate's cluster connection, which routes each key to its slot's primary,
+//!   follows `MOVED`/`ASK` and splits an `MGET` by slot.
+//!
+//! A [`Conn`] is what one call uses. Whatever fails is reported to [`Link::failed`], and the
+//! call itself fails closed; no command is retried on another server.
+use super::options::{RedisOptions, Topology};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
+use redis::cluster_async::ClusterConnection;
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{
+    AsyncConnectionConfig, Client, ConnectionAddr, ErrorKind, RedisError, RedisFuture, RedisResult,
+    ServerErrorKind, TlsMode, Value,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+/// Reconnection attempts per failure inside the manager; kept small because every call is
+/// bounded by the store's timeout anyway, and the next call after a failure starts a new round.
+const RECONNECT_RETRIES: usize = 2;
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(50);
+const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+/// Redirections and retries of one cluster request: enough for a `MOVED` and an `ASK` during a
+/// resharding, few enough that a redirection loop ends well inside the store's timeout.
+const CLUSTER_RETRIES: u32 = 3;
+const CLUSTER_MIN_RETRY_WAIT_MS: u64 = 10;
+const CLUSTER_MAX_RETRY_WAIT_MS: u64 = 100;
+
+#[derive(Clone)]
+pub(super) enum Link {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+    Sentinel(Arc<SentinelLink>),
+}
+
+impl Link {
+    pub(super) async fn connect(options: &RedisOptions) -> RedisResult<Link> {
+        let timeout = options.timeout;
+        match &options.topology {
+            Topology::Single(node) => {
+                let client = match &options.tls {
+                    Some(certificates) => {
+                        Client::build_with_tls(node.clone(), certificates.clone())?
+                    }
+                    None => Client::open(node.clone())?,
+                };
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    .set_number_of_retries(RECONNECT_RETRIES)
+                    .set_min_delay(RECONNECT_MIN_DELAY)
+                    .set_max_delay(RECONNECT_MAX_DELAY);
+                Ok(Link::Single(
+                    ConnectionManager::new_with_config(client, config).await?,
+                ))
+            }
+            Topology::Cluster(seeds) => {
+                let mut builder = redis::cluster::ClusterClientBuilder::new(seeds.clone())
+                    .connection_timeout(timeout)
+                    .response_timeout(timeout)
+                    .overall_response_timeout(Some(timeout))
+                    .retries(CLUSTER_RETRIES)
+                    .min_retry_wait(CLUSTER_MIN_RETRY_WAIT_MS)
+                    .max_retry_wait(CLUSTER_MAX_RETRY_WAIT_MS);
+                if let Some(certificates) = &options.tls {
+                    builder = builder.certs(certificates.clone());
+                }
+                let connection = builder.build()?.get_async_connection().await?;
+                Ok(Link::Cluster(connection))
+            }
+            Topology::Sentinel {
+                sentinels,
+                master,
+                auth,
+            } => {
+                let link = SentinelLink::new(sentinels, master, auth, options)?;
+                link.master().await?;
+                Ok(Link::Sentinel(Arc::new(link)))
+            }
+        }
+    }
+
+    /// The connection for one call; with Sentinel, the current master's (asked for if unknown).
+    pub(super) async fn conn(&self) -> RedisResult<Conn> {
+        match self {
+            Link::Single(manager) => Ok(Conn::Single(manager.clone())),
+            Link::Cluster(cluster) => Ok(Conn::Cluster(cluster.clone())),
+            Link::Sentinel(link) => link.master().await,
+        }
+    }
+
+    /// A call on `conn` failed with `error` (`None`: it timed out). With Sentinel, a failure of
+    /// the connection or a refused write (`READONLY`: the server is a replica now) drops the
+    /// master, so the next call asks the sentinels where it is. The other topologies heal by
+    /// themselves.
+    pub(super) fn failed(&self, conn: &Conn, error: Option<&RedisError>) {
+        let (Link::Sentinel(link), Conn::Master { generation, .. }) = (self, conn) else {
+            return;
+        };
+        let lost = error.is_none_or(|e| {
+            e.is_io_error()
+                || e.is_connection_dropped()
+                || e.is_connection_refusal()
+                || e.is_timeout()
+                || e.is_unrecoverable_error()
+                || matches!(
+                    e.kind(),
+                    ErrorKind::Server(ServerErrorKind::ReadOnly | ServerErrorKind::MasterDown)
+                )
+        });
+        if lost {
+            link.forget(*generation);
+        }
+    }
+
+    /// Readiness: `PING` (every primary of a cluster); with Sentinel, `ROLE`, so a master that
+    /// was turned into a replica is noticed even when no write has run into it.
+    pub(super) fn readiness_command(&self) -> redis::Cmd {
+        match self {
+            Link::Sentinel(_) => redis::cmd("ROLE"),
+            Link::Single(_) | Link::Cluster(_) => redis::cmd("PING"),
+        }
+    }
+
+    /// Whether the answer to [`Link::readiness_command`] says the server can take writes.
+    pub(super) fn ready(&self, conn: &Conn, answer: &Value) -> bool {
+        match self {
+            Link::Sentinel(link) => {
+                let master = matches!(
+                    redis::from_redis_value_ref::<redis::Role>(answer),
+                    Ok(redis::Role::Primary { .. })
+                );
+                if let (false, Conn::Master { generation, .. }) = (master, conn) {
+                    link.forget(*generation);
+                }
+                master
+            }
+            Link::Single(_) | Link::Cluster(_) => true,
+        }
+    }
+}
+
+/// One call's connection.
+pub(super) enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+    Master {
+        /// Which resolution of the master this is, so a late failure report never drops a
+        /// newer master.
+        generation: u64,
+        conn: MultiplexedConnection,
+    },
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+            Conn::Master { conn, .. } => conn.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Master { conn, .. } => conn.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+            Conn::Master { conn, .. } => conn.get_db(),
+        }
+    }
+}
+
+/// The master of a Sentinel-managed group, found through the sentinels and kept until a call
+/// on it fails.
+pub(super) struct SentinelLink {
+    /// Asking the sentinels takes `&mut`; the lock also makes concurrent calls wait for one
+    /// answer instead of each asking.
+    sentinels: tokio::sync::Mutex<SentinelClient>,
+    master_name: String,
+    config: AsyncConnectionConfig,
+    current: RwLock<Option<(u64, MultiplexedConnection)>>,
+    generations: AtomicU64,
+}
+
+impl SentinelLink {
+    fn new(
+        sentinels: &[redis::ConnectionInfo],
+        master: &str,
+        auth: &Option<(Option<String>, String)>,
+        options: &RedisOptions,
+    ) -> RedisResult<SentinelLink> {
+        let addresses = sentinels.iter().map(|s| s.addr().clone());
+        let mut builder =
+            SentinelClientBuilder::new(addresses, master, SentinelServerType::Master)?;
+        // The URLs' credentials and database are the master's (checked equal on every URL).
+        let data = sentinels[0].redis_settings();
+        if let Some(username) = data.username() {
+            builder = builder.set_client_to_redis_username(username);
+        }
+        if let Some(password) = data.password() {
+            builder = builder.set_client_to_redis_password(password);
+        }
+        if data.db() != 0 {
+            builder = builder.set_client_to_redis_db(data.db());
+        }
+        if let Some((username, password)) = auth {
+            if let Some(username) = username {
+                builder = builder.set_client_to_sentinel_username(username);
+            }
+            builder = builder.set_client_to_sentinel_password(password);
+        }
+        if matches!(sentinels[0].addr(), ConnectionAddr::TcpTls { .. }) {
+            builder = builder
+                .set_client_to_redis_tls_mode(TlsMode::Secure)
+                .set_client_to_sentinel_tls_mode(TlsMode::Secure);
+            if let Some(certificates) = &options.tls {
+                builder = builder
+                    .set_client_to_redis_certificates(certificates.clone())
+                    .set_client_to_sentinel_certificates(certificates.clone());
+            }
+        }
+        Ok(SentinelLink {
+            sentinels: tokio::sync::Mutex::new(builder.build()?),
+            master_name: master.to_owned(),
+            config: AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(options.timeout))
+                .set_response_timeout(Some(options.timeout)),
+            current: RwLock::new(None),
+            generations: AtomicU64::new(0),
+        })
+    }
+
+    fn current(&self) -> Option<Conn> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        current.as_ref().map(|(generation, conn)| Conn::Master {
+            generation: *generation,
+            conn: conn.clone(),
+        })
+    }
+
+    async fn master(&self) -> RedisResult<Conn> {
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let mut sentinels = self.sentinels.lock().await;
+        // Another call may have found the master while this one waited for the lock.
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        // The crate asks each sentinel for the master, then checks with `ROLE` that the server
+        // it names is a master indeed: during a failover both can fail, and the call with them.
+        let client = sentinels.async_get_client().await.map_err(|e| {
+            RedisError::from((
+                ErrorKind::Io,
+                "no master (failover in progress?)",
+                format!(
+                    "the sentinels name no reachable master `{}`: {e}",
+                    self.master_name
+                ),
+            ))
+        })?;
+        let conn = client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await?;
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, conn.clone()));
+        tracing::info!(
+            master = %self.master_name,
+            address = %address(client.get_connection_info().addr()),
+            "redis: connected to the master the sentinels name"
+        );
+        Ok(Conn::Master { generation, conn })
+    }
+
+    fn forget(&self, generation: u64) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|(g, _)| *g == generation) {
+            *current = None;
+            tracing::warn!(
+                master = %self.master_name,
+                "redis: lost the master; the next call asks the sentinels again"
+            );
+        }
+    }
+}
+
+fn address(addr: &ConnectionAddr) -> String {
+    match addr {
+        ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
+        ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port} (TLS)"),
+        other => format!("{other:?}"),
+    }
+}
