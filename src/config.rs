@@ -454,6 +454,16 @@ mod tests {
     }
 
     #[test]
+    fn redis_settings_are_checked_when_the_store_is_redis() {
+        let mut s = Settings::development();
+        s.store.redis_mode = RedisMode::Sentinel;
+        s.check().expect("not read while the store is in memory");
+        s.store.kind = StoreKind::Redis;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("store.redis_urls"), "{err}");
+    }
+
+    #[test]
     fn secrets_are_redacted_in_debug() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "[redacted]");

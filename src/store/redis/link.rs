@@ -52,6 +52,11 @@ impl Link {
                     }
                     None => Client::open(node.clone())?,
                 };
+                // One plain attempt first: the manager would retry a refused certificate or
+                // password until the deadline and report only the timeout.
+                client
+                    .get_multiplexed_async_connection_with_config(&connection_config(timeout))
+                    .await?;
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(Some(timeout))
@@ -121,31 +126,75 @@ impl Link {
         }
     }
 
-    /// Readiness: `PING` (every primary of a cluster); with Sentinel, `ROLE`, so a master that
-    /// was turned into a replica is noticed even when no write has run into it.
-    pub(super) fn readiness_command(&self) -> redis::Cmd {
-        match self {
-            Link::Sentinel(_) => redis::cmd("ROLE"),
-            Link::Single(_) | Link::Cluster(_) => redis::cmd("PING"),
-        }
-    }
-
-    /// Whether the answer to [`Link::readiness_command`] says the server can take writes.
-    pub(super) fn ready(&self, conn: &Conn, answer: &Value) -> bool {
-        match self {
-            Link::Sentinel(link) => {
-                let master = matches!(
-                    redis::from_redis_value_ref::<redis::Role>(answer),
-                    Ok(redis::Role::Primary { .. })
-                );
-                if let (false, Conn::Master { generation, .. }) = (master, conn) {
-                    link.forget(*generation);
+    /// Readiness. One server: `PING`. Sentinel: `ROLE`, so a master that was turned into a
+    /// replica is noticed even when no write has run into it. Cluster: `CLUSTER INFO` on every
+    /// primary `CLUSTER SLOTS` names, so a node that does not answer, or a cluster that reports
+    /// itself down, is noticed (the crate's own fan-out of `PING` skips nodes it has no
+    /// connection to).
+    pub(super) async fn check(&self, conn: &mut Conn) -> RedisResult<()> {
+        match (self, conn) {
+            (Link::Sentinel(link), Conn::Master { generation, conn }) => {
+                let role: redis::Role = redis::cmd("ROLE").query_async(conn).await?;
+                if matches!(role, redis::Role::Primary { .. }) {
+                    return Ok(());
                 }
-                master
+                link.forget(*generation);
+                Err(not_ready(
+                    "the server the sentinels named is no longer the master (failover in progress?)",
+                ))
             }
-            Link::Single(_) | Link::Cluster(_) => true,
+            (Link::Cluster(_), Conn::Cluster(cluster)) => cluster_check(cluster).await,
+            (_, conn) => redis::cmd("PING").query_async(conn).await,
         }
     }
+}
+
+fn not_ready(why: &'static str) -> RedisError {
+    RedisError::from((ErrorKind::Io, "not ready", why.to_owned()))
+}
+
+async fn cluster_check(cluster: &mut ClusterConnection) -> RedisResult<()> {
+    use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+    let slots: Vec<Value> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async(cluster)
+        .await?;
+    let mut primaries: Vec<(String, u16)> = slots
+        .iter()
+        .filter_map(|range| match range {
+            // [first slot, last slot, [host, port, id, ..], replicas..]
+            Value::Array(items) => items.get(2).and_then(node_address),
+            _ => None,
+        })
+        .collect();
+    primaries.sort();
+    primaries.dedup();
+    if primaries.is_empty() {
+        return Err(not_ready("the cluster names no primary"));
+    }
+    // One after the other: readiness is polled every few seconds, and a dead node ends the
+    // check at its first refusal.
+    for (host, port) in primaries {
+        let mut info = redis::cmd("CLUSTER");
+        info.arg("INFO");
+        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port });
+        let text: String = redis::from_redis_value(cluster.route_command(info, route).await?)?;
+        if !text.contains("cluster_state:ok") {
+            return Err(not_ready(
+                "the cluster reports itself down (cluster_state:fail)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn node_address(node: &Value) -> Option<(String, u16)> {
+    let Value::Array(fields) = node else {
+        return None;
+    };
+    let host: String = redis::from_redis_value_ref(fields.first()?).ok()?;
+    let port: u16 = redis::from_redis_value_ref(fields.get(1)?).ok()?;
+    Some((host, port))
 }
 
 /// One call's connection.
@@ -243,9 +292,7 @@ impl SentinelLink {
         Ok(SentinelLink {
             sentinels: tokio::sync::Mutex::new(builder.build()?),
             master_name: master.to_owned(),
-            config: AsyncConnectionConfig::new()
-                .set_connection_timeout(Some(options.timeout))
-                .set_response_timeout(Some(options.timeout)),
+            config: connection_config(options.timeout),
             current: RwLock::new(None),
             generations: AtomicU64::new(0),
         })
@@ -304,6 +351,12 @@ impl SentinelLink {
             );
         }
     }
+}
+
+fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
+    AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
 }
 
 fn address(addr: &ConnectionAddr) -> String {

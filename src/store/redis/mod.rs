@@ -20,7 +20,7 @@ pub use options::RedisOptions;
 use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
 use link::Link;
 use options::Redactor;
-use redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind};
+use redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind, Value};
 use std::time::{Duration, Instant};
 
 pub struct RedisStore {
@@ -49,10 +49,12 @@ enum Failure {
     Timeout,
 }
 
-/// One request: a command, or a pipeline (a write and its `WAIT`) in one round trip.
+/// One request: a command, a pipeline (a write and its `WAIT`) in one round trip, or the
+/// readiness check of the topology.
 enum Request<'a> {
     Cmd(&'a redis::Cmd),
     Pipe(&'a redis::Pipeline),
+    Readiness,
 }
 
 impl RedisStore {
@@ -99,33 +101,26 @@ impl RedisStore {
         out
     }
 
-    async fn send<T: FromRedisValue>(&self, request: Request<'_>) -> Result<T, Failure> {
-        self.exchange(request).await.map(|(_, value)| value)
-    }
-
     /// Sends one request under the timeout, which also bounds finding the connection (with
     /// Sentinel: asking where the master is). A failure is reported to the link so that a lost
     /// master is looked up again by the next call.
-    async fn exchange<T: FromRedisValue>(
-        &self,
-        request: Request<'_>,
-    ) -> Result<(link::Conn, T), Failure> {
+    async fn send<T: FromRedisValue>(&self, request: Request<'_>) -> Result<T, Failure> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut conn = match tokio::time::timeout_at(deadline, self.link.conn()).await {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => return Err(Failure::Redis(e)),
             Err(_) => return Err(Failure::Timeout),
         };
-        let answer = match request {
-            Request::Cmd(cmd) => {
-                tokio::time::timeout_at(deadline, cmd.query_async(&mut conn)).await
+        let answer = tokio::time::timeout_at(deadline, async {
+            match request {
+                Request::Cmd(cmd) => cmd.query_async::<Value>(&mut conn).await,
+                Request::Pipe(pipe) => pipe.query_async::<Value>(&mut conn).await,
+                Request::Readiness => self.link.check(&mut conn).await.map(|()| Value::Okay),
             }
-            Request::Pipe(pipe) => {
-                tokio::time::timeout_at(deadline, pipe.query_async(&mut conn)).await
-            }
-        };
+        })
+        .await;
         match answer {
-            Ok(Ok(value)) => Ok((conn, value)),
+            Ok(Ok(value)) => redis::from_redis_value(value).map_err(|e| Failure::Redis(e.into())),
             Ok(Err(e)) => {
                 self.link.failed(&conn, Some(&e));
                 Err(Failure::Redis(e))
@@ -318,19 +313,6 @@ impl SeenStore for RedisStore {
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let cmd = self.link.readiness_command();
-            let outcome = self.exchange::<redis::Value>(Request::Cmd(&cmd)).await;
-            let result = match outcome {
-                Ok((conn, answer)) if self.link.ready(&conn, &answer) => Ok(()),
-                Ok(_) => Err(StoreError::Unavailable(
-                    "redis ping: the server is no longer the master (failover in progress?)".into(),
-                )),
-                Err(failure) => Err(self.unavailable("ping", failure)),
-            };
-            record("ping", started, result.is_ok());
-            result
-        })
+        Box::pin(async move { self.call::<()>("ping", Request::Readiness).await })
     }
 }

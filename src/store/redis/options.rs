@@ -73,61 +73,11 @@ impl RedisOptions {
         }
         redactor.add(s.redis_sentinel_password.expose());
         let topology = match s.redis_mode {
-            RedisMode::Single => {
-                unused_outside(
-                    "store.redis_urls",
-                    !s.redis_urls.is_empty(),
-                    "sentinel or cluster (single mode uses store.redis_url)",
-                )?;
-                no_sentinel_keys(s)?;
-                let node = parse("store.redis_url", s.redis_url.expose(), &redactor)?;
-                redactor.add_parsed(&node);
-                Topology::Single(node)
-            }
-            RedisMode::Sentinel => {
-                let sentinels = parse_list(s, &mut redactor)?;
-                if s.redis_sentinel_master.is_empty() {
-                    return Err(ConfigError::invalid(
-                        "store.redis_sentinel_master",
-                        "required with store.redis_mode = \"sentinel\": the name the sentinels monitor the master under",
-                    ));
-                }
-                let auth = (!s.redis_sentinel_password.is_empty()).then(|| {
-                    let user = Some(s.redis_sentinel_username.clone()).filter(|u| !u.is_empty());
-                    (user, s.redis_sentinel_password.expose().to_owned())
-                });
-                if auth.is_none() && !s.redis_sentinel_username.is_empty() {
-                    return Err(ConfigError::invalid(
-                        "store.redis_sentinel_username",
-                        "set without store.redis_sentinel_password",
-                    ));
-                }
-                Topology::Sentinel {
-                    sentinels,
-                    master: s.redis_sentinel_master.clone(),
-                    auth,
-                }
-            }
-            RedisMode::Cluster => {
-                no_sentinel_keys(s)?;
-                let seeds = parse_list(s, &mut redactor)?;
-                if seeds.iter().any(|n| n.redis_settings().db() != 0) {
-                    return Err(ConfigError::invalid(
-                        "store.redis_urls",
-                        "a cluster has only database 0: remove the /db from the URLs",
-                    ));
-                }
-                // A hash tag in the prefix would put every key in one slot (one node).
-                if s.redis_prefix.contains(['{', '}']) {
-                    return Err(ConfigError::invalid(
-                        "store.redis_prefix",
-                        "must not contain { or } in cluster mode: a hash tag would put every key on one node",
-                    ));
-                }
-                Topology::Cluster(seeds)
-            }
+            RedisMode::Single => single(s, &mut redactor)?,
+            RedisMode::Sentinel => sentinel(s, &mut redactor)?,
+            RedisMode::Cluster => cluster(s, &mut redactor)?,
         };
-        let tls = tls_certificates(s, topology.uses_tls())?;
+        let tls = tls::certificates(s, topology.uses_tls())?;
         if s.redis_wait_replicas > 16 {
             return Err(ConfigError::invalid(
                 "store.redis_wait_replicas",
@@ -143,6 +93,62 @@ impl RedisOptions {
             redactor,
         })
     }
+}
+
+fn single(s: &StoreSettings, redactor: &mut Redactor) -> Result<Topology, ConfigError> {
+    unused_outside(
+        "store.redis_urls",
+        !s.redis_urls.is_empty(),
+        "sentinel or cluster (single mode uses store.redis_url)",
+    )?;
+    no_sentinel_keys(s)?;
+    let node = parse("store.redis_url", s.redis_url.expose(), redactor)?;
+    redactor.add_parsed(&node);
+    Ok(Topology::Single(node))
+}
+
+fn sentinel(s: &StoreSettings, redactor: &mut Redactor) -> Result<Topology, ConfigError> {
+    let sentinels = parse_list(s, redactor)?;
+    if s.redis_sentinel_master.is_empty() {
+        return Err(ConfigError::invalid(
+            "store.redis_sentinel_master",
+            "required with store.redis_mode = \"sentinel\": the name the sentinels monitor the master under",
+        ));
+    }
+    let auth = (!s.redis_sentinel_password.is_empty()).then(|| {
+        let user = Some(s.redis_sentinel_username.clone()).filter(|u| !u.is_empty());
+        (user, s.redis_sentinel_password.expose().to_owned())
+    });
+    if auth.is_none() && !s.redis_sentinel_username.is_empty() {
+        return Err(ConfigError::invalid(
+            "store.redis_sentinel_username",
+            "set without store.redis_sentinel_password",
+        ));
+    }
+    Ok(Topology::Sentinel {
+        sentinels,
+        master: s.redis_sentinel_master.clone(),
+        auth,
+    })
+}
+
+fn cluster(s: &StoreSettings, redactor: &mut Redactor) -> Result<Topology, ConfigError> {
+    no_sentinel_keys(s)?;
+    let seeds = parse_list(s, redactor)?;
+    if seeds.iter().any(|n| n.redis_settings().db() != 0) {
+        return Err(ConfigError::invalid(
+            "store.redis_urls",
+            "a cluster has only database 0: remove the /db from the URLs",
+        ));
+    }
+    // A hash tag in the prefix would put every key in one slot (one node).
+    if s.redis_prefix.contains(['{', '}']) {
+        return Err(ConfigError::invalid(
+            "store.redis_prefix",
+            "must not contain { or } in cluster mode: a hash tag would put every key on one node",
+        ));
+    }
+    Ok(Topology::Cluster(seeds))
 }
 
 fn unused_outside(key: &str, set: bool, modes: &str) -> Result<(), ConfigError> {
@@ -238,97 +244,6 @@ fn parse(key: &str, url: &str, redactor: &Redactor) -> Result<ConnectionInfo, Co
     Ok(info)
 }
 
-/// The PEM files of `store.redis_tls_*`, read and parsed now so that a wrong path or file
-/// stops start-up naming its key. The key file's path is never repeated in a message.
-fn tls_certificates(s: &StoreSettings, tls: bool) -> Result<Option<TlsCertificates>, ConfigError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let files = [
-        ("store.redis_tls_ca_file", &s.redis_tls_ca_file),
-        ("store.redis_tls_cert_file", &s.redis_tls_cert_file),
-        ("store.redis_tls_key_file", &s.redis_tls_key_file),
-    ];
-    if let Some((key, _)) = files.iter().find(|(_, path)| !path.is_empty()) {
-        if !tls {
-            return Err(ConfigError::invalid(
-                *key,
-                "set, but no Redis URL uses rediss:// (TLS)",
-            ));
-        }
-    }
-    match (
-        s.redis_tls_cert_file.is_empty(),
-        s.redis_tls_key_file.is_empty(),
-    ) {
-        (false, true) => {
-            return Err(ConfigError::invalid(
-                "store.redis_tls_key_file",
-                "required with store.redis_tls_cert_file (mutual TLS needs both)",
-            ))
-        }
-        (true, false) => {
-            return Err(ConfigError::invalid(
-                "store.redis_tls_cert_file",
-                "required with store.redis_tls_key_file (mutual TLS needs both)",
-            ))
-        }
-        _ => {}
-    }
-    let read = |key: &str, path: &str, show_path: bool| {
-        std::fs::read(path).map_err(|e| {
-            let shown = if show_path {
-                format!(" {path}")
-            } else {
-                String::new()
-            };
-            ConfigError::invalid(key, format!("cannot read{shown}: {e}"))
-        })
-    };
-    let certificates = |key: &str, pem: &[u8]| {
-        let count = CertificateDer::pem_slice_iter(pem)
-            .map(|c| c.map(|_| ()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ConfigError::invalid(key, format!("not a PEM certificate file: {e}")))?
-            .len();
-        if count == 0 {
-            return Err(ConfigError::invalid(key, "holds no PEM certificate"));
-        }
-        Ok(())
-    };
-    let root_cert = match s.redis_tls_ca_file.as_str() {
-        "" => None,
-        path => {
-            let pem = read("store.redis_tls_ca_file", path, true)?;
-            certificates("store.redis_tls_ca_file", &pem)?;
-            Some(pem)
-        }
-    };
-    let client_tls = match s.redis_tls_cert_file.as_str() {
-        "" => None,
-        path => {
-            let client_cert = read("store.redis_tls_cert_file", path, true)?;
-            certificates("store.redis_tls_cert_file", &client_cert)?;
-            let client_key = read("store.redis_tls_key_file", &s.redis_tls_key_file, false)?;
-            PrivateKeyDer::from_pem_slice(&client_key).map_err(|_| {
-                ConfigError::invalid(
-                    "store.redis_tls_key_file",
-                    "holds no PEM private key (PKCS#8, SEC 1 or PKCS#1)",
-                )
-            })?;
-            Some(redis::ClientTlsConfig {
-                client_cert,
-                client_key,
-            })
-        }
-    };
-    Ok(
-        (root_cert.is_some() || client_tls.is_some()).then_some(TlsCertificates {
-            client_tls,
-            root_cert,
-        }),
-    )
-}
-
 /// Removes every configured Redis password (and URL userinfo) from a text before it is logged,
 /// shown by `/readyz` or printed at start-up.
 #[derive(Default, Clone)]
@@ -383,301 +298,7 @@ impl Redactor {
     }
 }
 
+mod tls;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{Secret, Settings, StoreKind};
-
-    const PASSWORD: &str = "s3cret-pw";
-
-    fn store() -> StoreSettings {
-        let mut s = Settings::development().store;
-        s.kind = StoreKind::Redis;
-        s.redis_url = Secret::new(format!("redis://dpopd:{PASSWORD}@127.0.0.1:6379"));
-        s
-    }
-
-    fn urls(list: &[&str]) -> Vec<Secret> {
-        list.iter().map(|u| Secret::new(*u)).collect()
-    }
-
-    fn sentinel() -> StoreSettings {
-        let mut s = store();
-        s.redis_mode = RedisMode::Sentinel;
-        s.redis_urls = urls(&["redis://127.0.0.1:26379", "redis://127.0.0.1:26380"]);
-        s.redis_sentinel_master = "mymaster".into();
-        s
-    }
-
-    fn cluster() -> StoreSettings {
-        let mut s = store();
-        s.redis_mode = RedisMode::Cluster;
-        s.redis_urls = urls(&["redis://127.0.0.1:7000"]);
-        s
-    }
-
-    /// A PEM file of this test process, removed at the end of the test that wrote it.
-    struct TempFile(std::path::PathBuf);
-
-    impl TempFile {
-        fn with(name: &str, content: &str) -> TempFile {
-            let path = std::env::temp_dir()
-                .join(format!("dpopd-redis-opts-{}-{name}", std::process::id()));
-            std::fs::write(&path, content).unwrap();
-            TempFile(path)
-        }
-
-        fn path(&self) -> String {
-            self.0.display().to_string()
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-
-    #[test]
-    fn valid_settings_of_each_mode_are_accepted() {
-        assert_eq!(
-            RedisOptions::from_settings(&store())
-                .unwrap()
-                .topology
-                .mode(),
-            RedisMode::Single
-        );
-        assert_eq!(
-            RedisOptions::from_settings(&sentinel())
-                .unwrap()
-                .topology
-                .mode(),
-            RedisMode::Sentinel
-        );
-        assert_eq!(
-            RedisOptions::from_settings(&cluster())
-                .unwrap()
-                .topology
-                .mode(),
-            RedisMode::Cluster
-        );
-    }
-
-    #[test]
-    fn each_invalid_combination_names_its_key() {
-        let not_pem = TempFile::with("not-pem", "hello");
-        let cases: Vec<(&str, StoreSettings, &str)> = vec![
-            (
-                "sentinel URLs in single mode",
-                StoreSettings {
-                    redis_urls: urls(&["redis://h:1"]),
-                    ..store()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "a master name in single mode",
-                StoreSettings {
-                    redis_sentinel_master: "m".into(),
-                    ..store()
-                },
-                "store.redis_sentinel_master",
-            ),
-            (
-                "a sentinel password in cluster mode",
-                StoreSettings {
-                    redis_sentinel_password: Secret::new("x"),
-                    ..cluster()
-                },
-                "store.redis_sentinel_password",
-            ),
-            (
-                "no sentinels",
-                StoreSettings {
-                    redis_urls: vec![],
-                    ..sentinel()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "no master name",
-                StoreSettings {
-                    redis_sentinel_master: String::new(),
-                    ..sentinel()
-                },
-                "store.redis_sentinel_master",
-            ),
-            (
-                "a sentinel user without password",
-                StoreSettings {
-                    redis_sentinel_username: "u".into(),
-                    ..sentinel()
-                },
-                "store.redis_sentinel_username",
-            ),
-            (
-                "no seed nodes",
-                StoreSettings {
-                    redis_urls: vec![],
-                    ..cluster()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "a database in cluster mode",
-                StoreSettings {
-                    redis_urls: urls(&["redis://h:1/2"]),
-                    ..cluster()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "a hash tag in the prefix in cluster mode",
-                StoreSettings {
-                    redis_prefix: "{dpopd}:".into(),
-                    ..cluster()
-                },
-                "store.redis_prefix",
-            ),
-            (
-                "URLs with different schemes",
-                StoreSettings {
-                    redis_urls: urls(&["redis://h:1", "rediss://h:2"]),
-                    ..cluster()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "URLs with different passwords",
-                StoreSettings {
-                    redis_urls: urls(&["redis://:a@h:1", "redis://:b@h:2"]),
-                    ..sentinel()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "a unix socket for a sentinel",
-                StoreSettings {
-                    redis_urls: urls(&["unix:///tmp/s.sock"]),
-                    ..sentinel()
-                },
-                "store.redis_urls",
-            ),
-            (
-                "not a URL",
-                StoreSettings {
-                    redis_url: Secret::new(format!("redis://u:{PASSWORD}@[bad")),
-                    ..store()
-                },
-                "store.redis_url",
-            ),
-            (
-                "certificate checks turned off",
-                StoreSettings {
-                    redis_url: Secret::new("rediss://h:1/#insecure"),
-                    ..store()
-                },
-                "store.redis_url",
-            ),
-            (
-                "a CA file without rediss://",
-                StoreSettings {
-                    redis_tls_ca_file: "/ca.pem".into(),
-                    ..store()
-                },
-                "store.redis_tls_ca_file",
-            ),
-            (
-                "a client certificate without its key",
-                StoreSettings {
-                    redis_url: Secret::new("rediss://h:1"),
-                    redis_tls_cert_file: "/c.pem".into(),
-                    ..store()
-                },
-                "store.redis_tls_key_file",
-            ),
-            (
-                "a client key without its certificate",
-                StoreSettings {
-                    redis_url: Secret::new("rediss://h:1"),
-                    redis_tls_key_file: "/k.pem".into(),
-                    ..store()
-                },
-                "store.redis_tls_cert_file",
-            ),
-            (
-                "a CA file that does not exist",
-                StoreSettings {
-                    redis_url: Secret::new("rediss://h:1"),
-                    redis_tls_ca_file: "/nonexistent/ca.pem".into(),
-                    ..store()
-                },
-                "store.redis_tls_ca_file",
-            ),
-            (
-                "a CA file without a certificate",
-                StoreSettings {
-                    redis_url: Secret::new("rediss://h:1"),
-                    redis_tls_ca_file: not_pem.path(),
-                    ..store()
-                },
-                "store.redis_tls_ca_file",
-            ),
-            (
-                "too many replicas to wait for",
-                StoreSettings {
-                    redis_wait_replicas: 17,
-                    ..store()
-                },
-                "store.redis_wait_replicas",
-            ),
-        ];
-        for (description, settings, key) in cases {
-            let error = RedisOptions::from_settings(&settings)
-                .err()
-                .unwrap_or_else(|| panic!("{description}: accepted"))
-                .to_string();
-            assert!(
-                error.contains(&format!("`{key}`")),
-                "{description}: {error}"
-            );
-            assert!(!error.contains(PASSWORD), "{description}: {error}");
-        }
-    }
-
-    #[test]
-    fn a_key_file_that_holds_no_key_is_refused_without_its_path() {
-        let cert = TempFile::with(
-            "cert.pem",
-            "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n",
-        );
-        let key = TempFile::with("key.pem", "not a key");
-        let settings = StoreSettings {
-            redis_url: Secret::new("rediss://h:1"),
-            redis_tls_cert_file: cert.path(),
-            redis_tls_key_file: key.path(),
-            ..store()
-        };
-        let error = RedisOptions::from_settings(&settings)
-            .err()
-            .expect("refused")
-            .to_string();
-        assert!(error.contains("`store.redis_tls_key_file`"), "{error}");
-        assert!(!error.contains(&key.path()), "{error}");
-    }
-
-    #[test]
-    fn redactor_removes_userinfo_and_passwords_as_written_and_decoded() {
-        let mut redactor = Redactor::default();
-        redactor.add_url("redis://admin:hun%40ter2@db.internal:6379/0");
-        let info = "redis://admin:hun%40ter2@db.internal:6379/0"
-            .into_connection_info()
-            .unwrap();
-        redactor.add_parsed(&info);
-        assert_eq!(
-            redactor.redact("failed for admin:hun%40ter2, hun%40ter2 and hun@ter2"),
-            "failed for ***, *** and ***"
-        );
-        assert_eq!(redactor.redact("nothing here"), "nothing here");
-    }
-}
+mod tests;
