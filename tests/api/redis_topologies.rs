@@ -386,6 +386,21 @@ async fn cluster_lookups_span_slots_and_redirections_are_followed() {
         Ok(vec![Some(0)])
     );
     cluster.assert_acl_log_empty();
+
+    // `WAIT` goes with the `SET` to the key's node (these primaries have no replica), not to
+    // every primary as a `WAIT` alone would.
+    settings.redis_urls = cluster.urls_of_default_user();
+    settings.redis_wait_replicas = 1;
+    let waiting = RedisStore::connect(&RedisOptions::from_settings(&settings).unwrap())
+        .await
+        .unwrap();
+    let refused = waiting
+        .insert_if_absent(Namespace::DpopJti, b"waits", hour)
+        .await;
+    assert!(
+        matches!(&refused, Err(dpopd::store::StoreError::Unavailable(t)) if t.contains("0 of 1 replicas acknowledged")),
+        "{refused:?}"
+    );
 }
 
 /// Two dpopd replicas on a three-master cluster (append-only files, no replicas). One node is

@@ -2,21 +2,26 @@
 //! timing, reconnection, and the redaction of credentials. Topologies (TLS, ACL users,
 //! Sentinel, Cluster) are driven through the application in tests/api/redis_topologies.rs.
 use super::*;
-use crate::config::{Secret, Settings, StoreKind};
+use crate::config::{Secret, Settings, StoreKind, StoreSettings};
 use crate::store::contract;
 use std::process::{Child, Command, Stdio};
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// A single-server store on `url`, as `[store]` would configure it.
-async fn connect(url: &str, prefix: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
+/// `[store]` of a single-server store on `url`.
+fn store_settings(url: &str, prefix: &str, timeout: Duration) -> StoreSettings {
     let mut settings = Settings::development().store;
     settings.kind = StoreKind::Redis;
     settings.redis_url = Secret::new(url);
     settings.redis_prefix = prefix.to_owned();
     settings.timeout_ms = u64::try_from(timeout.as_millis()).unwrap();
-    let options = RedisOptions::from_settings(&settings)
+    settings
+}
+
+/// A single-server store on `url`, as `[store]` would configure it.
+async fn connect(url: &str, prefix: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
+    let options = RedisOptions::from_settings(&store_settings(url, prefix, timeout))
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     RedisStore::connect(&options).await
 }
@@ -207,6 +212,44 @@ async fn closed_port_fails_closed_fast() {
     };
     assert!(!text.contains("s3cret-pw"), "{text}");
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+}
+
+fn unacknowledged<T>(result: &Result<T, StoreError>) -> bool {
+    matches!(result, Err(StoreError::Unavailable(t)) if t.contains("0 of 1 replicas"))
+}
+
+/// `store.redis_wait_replicas`: a write that fewer replicas acknowledged refuses its call (a
+/// failover could lose it), in time; the record stays, so what the call carried is never
+/// accepted later either.
+#[tokio::test]
+async fn a_write_fewer_replicas_acknowledged_than_required_is_refused() {
+    let Some((url, _server)) = own_server().await else {
+        skip::<()>("wait", "no redis-server binary");
+        return;
+    };
+    let mut settings = store_settings(&url, "dpopd-test:wait:", TIMEOUT);
+    settings.redis_wait_replicas = 1;
+    let store = RedisStore::connect(&RedisOptions::from_settings(&settings).unwrap())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let insert = store
+        .insert_if_absent(Namespace::DpopJti, b"jti", HOUR)
+        .await;
+    assert!(unacknowledged(&insert), "{insert:?}");
+    assert!(
+        started.elapsed() < TIMEOUT,
+        "WAIT ends before the call's deadline"
+    );
+    assert_eq!(
+        store
+            .insert_if_absent(Namespace::DpopJti, b"jti", HOUR)
+            .await,
+        Ok(Inserted::AlreadyPresent(1))
+    );
+    let generation = Entry::new(Namespace::RefreshGeneration, b"family", HOUR).value(1);
+    let advance = store.advance(generation, 0).await;
+    assert!(unacknowledged(&advance), "{advance:?}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! killed node comes back with its records), a 500 ms node timeout, the cluster-mode ACL of
 //! docs/operations.md, and the slot migration steps that make a node answer `ASK` and `MOVED`.
 use super::servers::{acl_log, acl_user, free_port, wait_until, Redis, TempDir};
+use dpopd::config::Secret;
 use dpopd::store::redis::RedisStore;
 use dpopd::store::Namespace;
 use std::collections::BTreeSet;
@@ -78,6 +79,14 @@ impl Cluster {
         self.nodes
             .iter()
             .map(|n| format!("redis://dpopd:{password}@127.0.0.1:{}", n.port))
+            .collect()
+    }
+
+    /// The nodes' URLs without credentials: the default user, who may run every command.
+    pub fn urls_of_default_user(&self) -> Vec<Secret> {
+        self.nodes
+            .iter()
+            .map(|n| Secret::new(format!("redis://127.0.0.1:{}", n.port)))
             .collect()
     }
 
