@@ -12,6 +12,7 @@
 //! answers put back in order, which needs no hash tags and keeps keys spread over every node.
 mod link;
 mod options;
+mod sentinel;
 #[cfg(test)]
 mod tests;
 
