@@ -101,7 +101,7 @@ impl Redis {
                 "bind 127.0.0.1\nport {port}\ndir {}\n{user}\n\
                  sentinel monitor {name} 127.0.0.1 {master_port} 2\n\
                  sentinel down-after-milliseconds {name} 500\n\
-                 sentinel failover-timeout {name} 3000\n\
+                 sentinel failover-timeout {name} 2000\n\
                  sentinel parallel-syncs {name} 2\n",
                 dir.display()
             ),
