@@ -126,6 +126,26 @@ async fn a_server_certificate_for_another_host_name_stops_start_up() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_requires_a_client_certificate_refuses_dpopd_without_one() {
+    if !installed("client certificate", &["redis-server", "openssl"]) {
+        return;
+    }
+    let pki = Pki::new("no-client-cert");
+    let port = free_port();
+    let _redis = Redis::server(pki.dir.path(), port, &pki.server_args(port, true));
+    let error = start_up_error(tls_settings(
+        format!("rediss://localhost:{port}"),
+        &pki,
+        false,
+    ))
+    .await;
+    assert!(
+        error.contains("TLS handshake refused") && error.contains("store.redis_tls_cert_file"),
+        "{error}"
+    );
+}
+
 /// Every store operation — record (`SET`), compare-and-set (`EVALSHA`, then `EVAL`), lookup
 /// (`MGET`) and readiness (`PING`) — under the ACL of docs/operations.md, and not one refusal
 /// in `ACL LOG`.

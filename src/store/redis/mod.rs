@@ -175,10 +175,15 @@ impl RedisStore {
     }
 }
 
-/// A start-up failure in plain words: a refused certificate says what dpopd trusts.
+/// A start-up failure in plain words: a refused certificate says what dpopd trusts, or what
+/// the server asked for.
 fn connect_failure(e: &RedisError) -> String {
     let text = e.to_string();
-    if text.contains("certificate") || text.contains("CertificateRequired") {
+    if text.contains("CertificateRequired") {
+        format!(
+            "redis connect: TLS handshake refused: {text} (the server asks for a client certificate: set store.redis_tls_cert_file and store.redis_tls_key_file)"
+        )
+    } else if text.contains("certificate") {
         format!(
             "redis connect: TLS handshake refused: {text} (the server's certificate must be issued for the host in the URL by a CA in store.redis_tls_ca_file, or in the system roots when that is unset)"
         )
