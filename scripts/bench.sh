@@ -4,6 +4,7 @@
 #   scripts/bench.sh            # memory store: token and introspection at concurrency 1 and 64
 #   scripts/bench.sh redis      # token endpoint, memory store and Redis store side by side
 #   scripts/bench.sh all        # both
+#   scripts/bench.sh topologies # token endpoint on plain Redis, TLS Redis and a 3-master cluster
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | all) ;; *) echo "usage: $0 [memory|redis|all]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | all | topologies) ;; *) echo "usage: $0 [memory|redis|all|topologies]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +61,7 @@ RESOURCE="https://rs.example.com/resource"
 # A production-mode configuration: fresh keys, one caller, one confidential client, nonces off,
 # a replay store far larger than a run fills (proofs live 135 s in it), warnings only.
 "$BIN/dpopd" keygen >"$WORK/keys.toml"
-write_config() { # $1 port, $2 store kind, $3 redis url
+write_config() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines
   cat >"$WORK/dpopd-$1.toml" <<EOF
 [[callers]]
 key = "bench-caller"
@@ -88,6 +89,7 @@ kind = "$2"
 max_entries = 8000000
 redis_url = "$3"
 timeout_ms = 1000
+${4:-}
 
 [log]
 level = "warn"
@@ -98,8 +100,8 @@ rs_nonce_required = false
 EOF
 }
 
-start_dpopd() { # $1 port, $2 store kind, $3 redis url
-  write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}"
+start_dpopd() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines
+  write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}" "${4:-}"
   DPOPD__SERVER__WORKERS=1 taskset -c 0 "$DPOPD" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
   PIDS+=($!)
   DPOPD_PID[$1]=$!
@@ -264,5 +266,64 @@ if [[ "$MODE" == redis || "$MODE" == all ]]; then
   done
   awk 'index($0, "token/memory(redis-run)") == 1 { m[$2] = $3 } index($0, "token/redis") == 1 { r[$2] = $3 }
        END { for (c in r) if (m[c] > 0) printf "redis / memory, token endpoint, %s: %.3f\n", c, r[c] / m[c] }' "$WORK/results"
+fi
+if [[ "$MODE" == topologies ]]; then
+  # Plain Redis, TLS Redis (a CA made here; dpopd checks the server's name) and a cluster of
+  # three masters, each behind a dpopd of its own; every Redis runs unpinned, as in redis mode.
+  command -v openssl >/dev/null || { echo "bench.sh: openssl is missing" >&2; exit 1; }
+  redis_start() { # $1 port, $2... more redis-server arguments
+    local port=$1; shift
+    mkdir -p "$WORK/redis-$port"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+      --dir "$WORK/redis-$port" --loglevel warning "$@" >"$WORK/redis-$port.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
+    echo "bench.sh: redis-server on $port did not start" >&2; cat "$WORK/redis-$port.log" >&2; exit 1
+  }
+  PLAIN=$(free_port); redis_start "$PLAIN"
+
+  (cd "$WORK" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt \
+      -days 1 -subj "/CN=bench CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr \
+      -subj /CN=localhost 2>/dev/null &&
+    printf 'subjectAltName=DNS:localhost\n' >server.ext &&
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 \
+      -extfile server.ext 2>/dev/null)
+  TLS=$(free_port)
+  redis_start "$TLS" --port 0 --tls-port "$TLS" --tls-cert-file "$WORK/server.crt" \
+    --tls-key-file "$WORK/server.key" --tls-ca-cert-file "$WORK/ca.crt" --tls-auth-clients no
+
+  NODES=()
+  for i in 0 1 2; do
+    port=$(free_port); bus=$(free_port)
+    redis_start "$port" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-port "$bus"
+    NODES+=("$port:$bus")
+  done
+  first=0
+  for i in 0 1 2; do
+    last=$(( (i + 1) * 16384 / 3 - 1 ))
+    redis-cli -p "${NODES[$i]%%:*}" cluster addslotsrange "$first" "$last" >/dev/null
+    first=$(( last + 1 ))
+    (( i > 0 )) && redis-cli -p "${NODES[0]%%:*}" cluster meet 127.0.0.1 "${NODES[$i]%%:*}" "${NODES[$i]##*:}" >/dev/null
+  done
+  for _ in $(seq 100); do
+    redis-cli -p "${NODES[0]%%:*}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1
+  done
+  SEEDS=$(printf '"redis://127.0.0.1:%s", ' "${NODES[@]%%:*}")
+
+  PPORT=$(free_port); start_dpopd "$PPORT" redis "redis://127.0.0.1:$PLAIN"
+  TPORT=$(free_port); start_dpopd "$TPORT" redis "rediss://localhost:$TLS" "redis_tls_ca_file = \"$WORK/ca.crt\""
+  CPORT=$(free_port); start_dpopd "$CPORT" redis "" "redis_mode = \"cluster\"
+redis_urls = [${SEEDS%, }]"
+  for c in $CONNECTIONS; do
+    run "token/redis(topologies)" token "$PPORT" "$c"
+    run "token/redis-tls" token "$TPORT" "$c"
+    run "token/redis-cluster" token "$CPORT" "$c"
+  done
+  awk 'index($0, "token/redis(topologies)") == 1 { p[$2] = $3 }
+       index($0, "token/redis-tls") == 1 { t[$2] = $3 }
+       index($0, "token/redis-cluster") == 1 { k[$2] = $3 }
+       END { for (c in p) if (p[c] > 0) printf "tls / plain, token endpoint, %s: %.3f\ncluster / plain, token endpoint, %s: %.3f\n", c, t[c] / p[c], c, k[c] / p[c] }' "$WORK/results"
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -157,6 +157,29 @@ pub struct StoreSettings {
     pub redis_url: Secret,
     pub redis_prefix: String,
     pub timeout_ms: u64,
+    pub redis_mode: RedisMode,
+    /// The sentinels (`sentinel`) or the seed nodes (`cluster`); credentials may be inside.
+    pub redis_urls: Vec<Secret>,
+    pub redis_sentinel_master: String,
+    pub redis_sentinel_username: String,
+    pub redis_sentinel_password: Secret,
+    /// PEM files; empty means unset (the system roots, no client certificate).
+    pub redis_tls_ca_file: String,
+    pub redis_tls_cert_file: String,
+    pub redis_tls_key_file: String,
+    pub redis_wait_replicas: u32,
+}
+
+/// How dpopd finds its Redis (docs/operations.md, "Redis").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisMode {
+    /// One server (`store.redis_url`), or a fixed address in front of the current primary.
+    Single,
+    /// The primary that Sentinel names, followed across failovers.
+    Sentinel,
+    /// Redis Cluster: keys spread over the slots of every primary.
+    Cluster,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -304,6 +327,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("dpop.algs")
                 .with_list_parse_key("service.default_audience")
+                .with_list_parse_key("store.redis_urls")
                 .try_parsing(true),
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
@@ -395,6 +419,9 @@ impl Settings {
             self.store.max_entries_per_owner,
         )?;
         positive("store.timeout_ms", self.store.timeout_ms)?;
+        if self.store.kind == StoreKind::Redis {
+            crate::store::redis::RedisOptions::from_settings(&self.store)?;
+        }
         for (i, caller) in self.callers.iter().enumerate() {
             let key = format!("callers[{i}]");
             if caller.secret.is_none() == caller.secret_sha256.is_none() {
@@ -609,6 +636,16 @@ mod tests {
         s.server.client_request_timeout_ms = 0;
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("server.client_request_timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn redis_settings_are_checked_when_the_store_is_redis() {
+        let mut s = Settings::development();
+        s.store.redis_mode = RedisMode::Sentinel;
+        s.check().expect("not read while the store is in memory");
+        s.store.kind = StoreKind::Redis;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("store.redis_urls"), "{err}");
     }
 
     #[test]

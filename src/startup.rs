@@ -4,7 +4,9 @@ use crate::api::{self, caller::Callers};
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::connection::Deadlined;
 use crate::oauth::Core;
-use crate::store::{memory::MemoryStore, redis::RedisStore, SeenStore};
+use crate::store::memory::MemoryStore;
+use crate::store::redis::{RedisOptions, RedisStore};
+use crate::store::SeenStore;
 use actix_http::error::DispatchError;
 use actix_http::HttpService;
 use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
@@ -110,8 +112,8 @@ async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupE
             s.max_entries_per_owner,
         )),
         StoreKind::Redis => {
-            let timeout = Duration::from_millis(s.timeout_ms);
-            let store = RedisStore::connect(s.redis_url.expose(), &s.redis_prefix, timeout)
+            let options = RedisOptions::from_settings(s)?;
+            let store = RedisStore::connect(&options)
                 .await
                 .map_err(|e| StartupError::Store(e.to_string()))?;
             Arc::new(store)

@@ -6,6 +6,7 @@ mod code_flow;
 mod contract;
 mod helpers;
 mod introspection;
+mod redis_topologies;
 mod replicas;
 mod resource;
 mod revocation;
