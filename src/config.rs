@@ -105,6 +105,9 @@ pub struct SealingKeySettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
+    /// In-process, journaled to `store.data_dir`: survives a restart and a crash (the default).
+    Durable,
+    /// In-process only: forgotten at exit (tests, throw-away instances).
     Memory,
     Redis,
 }
@@ -115,9 +118,36 @@ pub struct StoreSettings {
     pub kind: StoreKind,
     pub max_entries: u64,
     pub max_entries_per_owner: u64,
+    /// The durable store's directory; empty means [`StoreSettings::DEFAULT_DATA_DIR`], or a
+    /// fresh temporary directory in development mode (filled in by [`Settings::load`]).
+    pub data_dir: String,
+    /// The longest a DPoP replay record may wait for `fsync` (the loss window of a power cut);
+    /// 0 syncs each one before its call answers.
+    pub replay_sync_ms: u64,
     pub redis_url: Secret,
     pub redis_prefix: String,
     pub timeout_ms: u64,
+}
+
+impl StoreSettings {
+    pub const DEFAULT_DATA_DIR: &'static str = "/var/lib/dpopd";
+    /// The largest `store.replay_sync_ms`.
+    pub const MAX_REPLAY_SYNC_MS: u64 = 10_000;
+
+    /// The data directory to use: the configured one, else the production default, or in
+    /// development mode a new directory under the system's temporary directory.
+    pub fn data_dir_or_default(&self, development: bool) -> std::path::PathBuf {
+        if !self.data_dir.is_empty() {
+            return self.data_dir.clone().into();
+        }
+        if !development {
+            return Self::DEFAULT_DATA_DIR.into();
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        std::env::temp_dir().join(format!("dpopd-dev-{}-{nanos:08x}", std::process::id()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -241,6 +271,13 @@ impl Settings {
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
         settings.development = file.is_none();
+        if settings.store.kind == StoreKind::Durable {
+            settings.store.data_dir = settings
+                .store
+                .data_dir_or_default(settings.development)
+                .to_string_lossy()
+                .into_owned();
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -329,6 +366,15 @@ impl Settings {
             self.store.max_entries_per_owner,
         )?;
         positive("store.timeout_ms", self.store.timeout_ms)?;
+        if self.store.replay_sync_ms > StoreSettings::MAX_REPLAY_SYNC_MS {
+            return Err(ConfigError::invalid(
+                "store.replay_sync_ms",
+                format!(
+                    "must be at most {} (the replay records a power cut may lose)",
+                    StoreSettings::MAX_REPLAY_SYNC_MS
+                ),
+            ));
+        }
         for (i, caller) in self.callers.iter().enumerate() {
             let key = format!("callers[{i}]");
             if caller.secret.is_none() == caller.secret_sha256.is_none() {

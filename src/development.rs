@@ -1,7 +1,7 @@
 //! Development mode: with no configuration file dpopd starts with an ephemeral signing key,
 //! nonce secret and sealing key (see `oauth::core`), plus the demo caller and clients below,
 //! and says so loudly. Every value here is documented in README.md.
-use crate::config::{CallerSettings, ClientSettings, Secret, Settings};
+use crate::config::{CallerSettings, ClientSettings, Secret, Settings, StoreKind};
 
 pub const DEMO_CALLER_KEY: &str = "demo-caller";
 pub const DEMO_CALLER_SECRET: &str = "demo-caller-secret";
@@ -49,6 +49,19 @@ pub fn add_demo_credentials(settings: &mut Settings) {
 
 pub fn banner(settings: &Settings, port: u16) -> String {
     let host = &settings.server.host;
+    let store = match settings.store.kind {
+        StoreKind::Durable
+            if std::path::Path::new(&settings.store.data_dir).starts_with(std::env::temp_dir()) =>
+        {
+            format!(
+                "durable, in the new temporary directory {}",
+                settings.store.data_dir
+            )
+        }
+        StoreKind::Durable => format!("durable, in {}", settings.store.data_dir),
+        StoreKind::Memory => "in memory, forgotten at exit".into(),
+        StoreKind::Redis => "redis".into(),
+    };
     format!(
         r#"
 ================================================================================
@@ -59,6 +72,7 @@ pub fn banner(settings: &Settings, port: u16) -> String {
   confidential client     {DEMO_CLIENT_ID} : {DEMO_CLIENT_SECRET}  (client_secret_basic, scope "read write")
   public client           {DEMO_PUBLIC_CLIENT_ID}  (auth method none)
   token endpoint (htu)    {htu}
+  store                   {store}
 
   curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} http://{host}:{port}/auth/token \
     -H 'Content-Type: application/json' \

@@ -3,6 +3,7 @@
 use crate::api::{self, caller::Callers};
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::oauth::Core;
+use crate::store::durable::{DurableSettings, DurableStore};
 use crate::store::{memory::MemoryStore, redis::RedisStore, SeenStore};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -84,6 +85,20 @@ impl Application {
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
     let s = &settings.store;
     Ok(match s.kind {
+        StoreKind::Durable => {
+            let durable = DurableSettings {
+                data_dir: s.data_dir_or_default(settings.development),
+                max_entries: s.max_entries,
+                max_entries_per_owner: s.max_entries_per_owner,
+                replay_sync: Duration::from_millis(s.replay_sync_ms),
+            };
+            // Reading the files back is start-up work: nothing is served before it is done.
+            let store = tokio::task::spawn_blocking(move || DurableStore::open(&durable))
+                .await
+                .map_err(|e| StartupError::Store(e.to_string()))?
+                .map_err(|e| StartupError::Store(format!("durable store: {e}")))?;
+            Arc::new(store)
+        }
         StoreKind::Memory => Arc::new(MemoryStore::with_owner_cap(
             s.max_entries,
             s.max_entries_per_owner,

@@ -12,6 +12,9 @@
 //! expiry (about 80 bytes resident with the table's slack), an insert is one SHA-256, one short
 //! lock and one probe, and expired entries leave in expiry order as later inserts pass by, so
 //! no housekeeping thread is needed.
+//!
+//! The tables themselves are [`Tables`], shared with the durable store (`store::durable`), which
+//! passes a [`Journal`] that writes every change down before it is made.
 use super::{
     report_refusal, Advanced, Entry, Inserted, Namespace, Owner, SeenStore, StoreError, StoreFuture,
 };
@@ -20,15 +23,17 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The first 16 octets of SHA-256(secret salt, namespace, key). The salt is drawn at start, so
-/// no client can choose keys that crowd one shard or one probe sequence; 128 bits keep
-/// accidental collisions (a fresh key taken for a seen one, never the reverse) out of reach.
-type Digest = [u8; 16];
+/// The first 16 octets of SHA-256(secret salt, namespace, key). The salt is drawn at start (or,
+/// for the durable store, once per data directory), so no client can choose keys that crowd one
+/// shard or one probe sequence; 128 bits keep accidental collisions (a fresh key taken for a
+/// seen one, never the reverse) out of reach.
+pub(crate) type Digest = [u8; 16];
 
-/// Milliseconds since the store was created.
-type Millis = u64;
+/// Milliseconds since the tables were created (a monotonic clock: a wall-clock step never
+/// shortens or stretches a record's life while the process runs).
+pub(crate) type Millis = u64;
 
 /// The default of `store.max_entries_per_owner`.
 pub const DEFAULT_MAX_ENTRIES_PER_OWNER: u64 = 10_000;
@@ -52,14 +57,52 @@ impl Hasher for DigestHasher {
 
 type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<DigestHasher>>;
 
+/// One record as the tables hold it, and as a [`Journal`] writes it down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub ns: Namespace,
+    pub digest: Digest,
+    /// On the tables' clock ([`Tables::unix_ms`] turns it into wall-clock time).
+    pub expiry: Millis,
+    pub value: i64,
+    pub owner: Option<Owner>,
+}
+
+/// Where the durable store writes a change down. `append` runs under the shard's lock, before
+/// the change is made, so the journal holds the changes of one key in the order they were made;
+/// an error leaves the table unchanged and fails the call. The ticket says how far the journal
+/// must be written before the caller may answer.
+pub(crate) trait Journal {
+    type Ticket;
+    fn append(&self, change: &Change) -> Result<Self::Ticket, StoreError>;
+}
+
+/// The in-process store keeps nothing beyond the process.
+impl Journal for () {
+    type Ticket = ();
+    fn append(&self, _: &Change) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 /// What a shard keeps per key: the expiry alone (replay records), or a record with a value.
 trait Slot: Copy {
     fn expiry(&self) -> Millis;
+    fn change(&self, ns: Namespace, digest: Digest) -> Change;
 }
 
 impl Slot for Millis {
     fn expiry(&self) -> Millis {
         *self
+    }
+    fn change(&self, ns: Namespace, digest: Digest) -> Change {
+        Change {
+            ns,
+            digest,
+            expiry: *self,
+            value: 1,
+            owner: None,
+        }
     }
 }
 
@@ -67,11 +110,22 @@ impl Slot for Millis {
 struct Record {
     expiry: Millis,
     value: i64,
+    /// Kept so that a restart of the durable store can count each owner's records again.
+    owner: Option<Owner>,
 }
 
 impl Slot for Record {
     fn expiry(&self) -> Millis {
         self.expiry
+    }
+    fn change(&self, ns: Namespace, digest: Digest) -> Change {
+        Change {
+            ns,
+            digest,
+            expiry: self.expiry,
+            value: self.value,
+            owner: self.owner,
+        }
     }
 }
 
@@ -157,6 +211,21 @@ impl<S: Slot> Space<S> {
         }
         (total, any_full)
     }
+
+    /// Calls `visit` with every live entry, copying one shard at a time so that no lock is
+    /// held while `visit` runs.
+    fn for_each_live(&self, now: Millis, visit: &mut impl FnMut(Change)) {
+        let mut copy = Vec::new();
+        for s in self.shards.iter() {
+            {
+                let mut shard = lock(s);
+                shard.purge(now);
+                copy.clear();
+                copy.extend(shard.live.iter().map(|(d, slot)| slot.change(self.ns, *d)));
+            }
+            copy.iter().copied().for_each(&mut *visit);
+        }
+    }
 }
 
 /// The expiries of each owner's live long-lived records, soonest first: an owner's count is
@@ -182,7 +251,8 @@ impl Owners {
     }
 }
 
-pub struct MemoryStore {
+/// The tables of every namespace, their budgets and the owners' counts.
+pub(crate) struct Tables {
     /// `DpopJti`, `Ticket`, `RequestUri`: presence is all that matters.
     sets: Vec<Space<Millis>>,
     /// `Code`, `RefreshGeneration`, `GrantRevoked`, `RevokedToken`: a value and an owner.
@@ -190,23 +260,17 @@ pub struct MemoryStore {
     owners: Owners,
     salt: [u8; 32],
     epoch: Instant,
+    /// Wall-clock milliseconds at `epoch`.
+    epoch_unix_ms: u64,
 }
 
-impl MemoryStore {
-    /// `max_entries` split between the namespaces by their share, with the default per-owner cap.
-    pub fn new(max_entries: u64) -> MemoryStore {
-        MemoryStore::with_owner_cap(max_entries, DEFAULT_MAX_ENTRIES_PER_OWNER)
-    }
-
-    pub fn with_owner_cap(max_entries: u64, max_entries_per_owner: u64) -> MemoryStore {
+impl Tables {
+    pub(crate) fn new(max_entries: u64, max_entries_per_owner: u64, salt: [u8; 32]) -> Tables {
         let budget = |ns: Namespace| (max_entries.saturating_mul(ns.share_percent()) / 100).max(1);
-        let mut salt = [0u8; 32];
-        // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
-        let _ = ring::rand::SystemRandom::new().fill(&mut salt);
         let (sets, records) = Namespace::ALL
             .into_iter()
             .partition::<Vec<_>, _>(|ns| !has_values(*ns));
-        MemoryStore {
+        Tables {
             sets: sets
                 .into_iter()
                 .map(|ns| Space::new(ns, budget(ns)))
@@ -223,24 +287,23 @@ impl MemoryStore {
             },
             salt,
             epoch: Instant::now(),
+            epoch_unix_ms: unix_now_ms(),
         }
     }
 
-    /// The number of live entries of `ns` this store can hold.
-    pub fn capacity(&self, ns: Namespace) -> u64 {
+    /// The number of live entries of `ns` these tables can hold.
+    pub(crate) fn capacity(&self, ns: Namespace) -> u64 {
         let of = |per_shard: usize, shards: usize| (per_shard * shards) as u64;
-        match self.sets.iter().find(|s| s.ns == ns) {
+        match self.set(ns) {
             Some(s) => of(s.per_shard, s.shards.len()),
             None => self
-                .records
-                .iter()
-                .find(|s| s.ns == ns)
+                .record_space(ns)
                 .map_or(0, |s| of(s.per_shard, s.shards.len())),
         }
     }
 
     /// Live entries of every namespace, after dropping expired ones.
-    pub fn entry_count(&self) -> u64 {
+    pub(crate) fn entry_count(&self) -> u64 {
         let now = self.now();
         self.sets
             .iter()
@@ -249,13 +312,19 @@ impl MemoryStore {
             .sum()
     }
 
-    /// Drops expired entries now (inserts otherwise do it as they pass by).
-    pub fn purge_expired(&self) {
-        let _ = self.entry_count();
+    pub(crate) fn now(&self) -> Millis {
+        self.epoch.elapsed().as_millis() as Millis
     }
 
-    fn now(&self) -> Millis {
-        self.epoch.elapsed().as_millis() as Millis
+    /// `at` on the wall clock, in milliseconds since the Unix epoch.
+    pub(crate) fn unix_ms(&self, at: Millis) -> u64 {
+        self.epoch_unix_ms.saturating_add(at)
+    }
+
+    /// A wall-clock time on the tables' clock; `None` if it is not after now.
+    pub(crate) fn from_unix_ms(&self, unix_ms: u64) -> Option<Millis> {
+        let at = unix_ms.checked_sub(self.epoch_unix_ms)?;
+        (at > self.now()).then_some(at)
     }
 
     fn expiry(&self, now: Millis, ttl: Duration) -> Millis {
@@ -263,7 +332,7 @@ impl MemoryStore {
             .max(now + 1)
     }
 
-    fn digest(&self, ns: Namespace, key: &[u8]) -> Digest {
+    pub(crate) fn digest(&self, ns: Namespace, key: &[u8]) -> Digest {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         ctx.update(&self.salt);
         ctx.update(ns.tag().as_bytes());
@@ -282,7 +351,12 @@ impl MemoryStore {
         self.records.iter().find(|s| s.ns == ns)
     }
 
-    fn insert_now(&self, entry: Entry<'_>) -> Result<Inserted, StoreError> {
+    /// [`SeenStore::insert`]; a new record is appended to `journal` before it is made.
+    pub(crate) fn insert<J: Journal>(
+        &self,
+        entry: Entry<'_>,
+        journal: &J,
+    ) -> Result<(Inserted, Option<J::Ticket>), StoreError> {
         let digest = self.digest(entry.ns, entry.key);
         let now = self.now();
         let expiry = self.expiry(now, entry.ttl);
@@ -292,13 +366,14 @@ impl MemoryStore {
             let mut shard = space.shard(&digest);
             shard.purge(now);
             if shard.get(&digest, now).is_some() {
-                return Ok(Inserted::AlreadyPresent(1));
+                return Ok((Inserted::AlreadyPresent(1), None));
             }
             if shard.live.len() >= space.per_shard {
                 return Err(StoreError::Full(entry.ns));
             }
+            let ticket = journal.append(&expiry.change(entry.ns, digest))?;
             shard.put(digest, expiry);
-            return Ok(Inserted::New);
+            return Ok((Inserted::New, Some(ticket)));
         }
         let space = self
             .record_space(entry.ns)
@@ -306,13 +381,19 @@ impl MemoryStore {
         let mut shard = space.shard(&digest);
         shard.purge(now);
         if let Some(record) = shard.get(&digest, now) {
-            return Ok(Inserted::AlreadyPresent(record.value));
+            return Ok((Inserted::AlreadyPresent(record.value), None));
         }
-        self.put_record(&mut shard, space, digest, entry, expiry)?;
-        Ok(Inserted::New)
+        let ticket = self.put_record(&mut shard, space, digest, entry, expiry, journal)?;
+        Ok((Inserted::New, Some(ticket)))
     }
 
-    fn advance_now(&self, entry: Entry<'_>, expected: i64) -> Result<Advanced, StoreError> {
+    /// [`SeenStore::advance`]; a changed record is appended to `journal` before it is made.
+    pub(crate) fn advance<J: Journal>(
+        &self,
+        entry: Entry<'_>,
+        expected: i64,
+        journal: &J,
+    ) -> Result<(Advanced, Option<J::Ticket>), StoreError> {
         let digest = self.digest(entry.ns, entry.key);
         let now = self.now();
         let expiry = self.expiry(now, entry.ttl);
@@ -322,52 +403,58 @@ impl MemoryStore {
         let mut shard = space.shard(&digest);
         shard.purge(now);
         match shard.get(&digest, now) {
-            Some(record) if record.value != expected => Ok(Advanced::Conflict(record.value)),
-            Some(_) => {
-                shard.put(
-                    digest,
-                    Record {
-                        expiry,
-                        value: entry.value,
-                    },
-                );
-                Ok(Advanced::Done)
+            Some(record) if record.value != expected => {
+                Ok((Advanced::Conflict(record.value), None))
+            }
+            Some(record) => {
+                let record = Record {
+                    expiry,
+                    value: entry.value,
+                    owner: record.owner,
+                };
+                let ticket = journal.append(&record.change(entry.ns, digest))?;
+                shard.put(digest, record);
+                Ok((Advanced::Done, Some(ticket)))
             }
             None => {
-                self.put_record(&mut shard, space, digest, entry, expiry)?;
-                Ok(Advanced::Done)
+                let ticket = self.put_record(&mut shard, space, digest, entry, expiry, journal)?;
+                Ok((Advanced::Done, Some(ticket)))
             }
         }
     }
 
     /// A new record of `entry` in `shard`, if the namespace and its owner have room.
-    fn put_record(
+    fn put_record<J: Journal>(
         &self,
         shard: &mut Shard<Record>,
         space: &Space<Record>,
         digest: Digest,
         entry: Entry<'_>,
         expiry: Millis,
-    ) -> Result<(), StoreError> {
+        journal: &J,
+    ) -> Result<J::Ticket, StoreError> {
         if shard.live.len() >= space.per_shard {
             return Err(StoreError::Full(entry.ns));
         }
-        if let Some(owner) = entry.owner.filter(|_| entry.ns.long_lived()) {
+        let owner = entry.owner.filter(|_| entry.ns.long_lived());
+        if let Some(owner) = owner {
             if !self.owners.try_take(owner, expiry, self.now()) {
                 return Err(StoreError::OwnerQuota(entry.ns));
             }
         }
-        shard.put(
-            digest,
-            Record {
-                expiry,
-                value: entry.value,
-            },
-        );
-        Ok(())
+        let record = Record {
+            expiry,
+            value: entry.value,
+            owner,
+        };
+        // A failed append leaves the owner's count one too high until `expiry`: the error
+        // fails the call closed, and the count errs on the side of refusing.
+        let ticket = journal.append(&record.change(entry.ns, digest))?;
+        shard.put(digest, record);
+        Ok(ticket)
     }
 
-    fn lookup_now(&self, keys: &[(Namespace, &[u8])]) -> Vec<Option<i64>> {
+    pub(crate) fn lookup(&self, keys: &[(Namespace, &[u8])]) -> Vec<Option<i64>> {
         let now = self.now();
         keys.iter()
             .map(|(ns, key)| {
@@ -384,7 +471,7 @@ impl MemoryStore {
     }
 
     /// The first namespace with a full shard, if any.
-    fn full_namespace(&self) -> Option<Namespace> {
+    pub(crate) fn full_namespace(&self) -> Option<Namespace> {
         let now = self.now();
         self.sets
             .iter()
@@ -397,6 +484,69 @@ impl MemoryStore {
                     .map(|s| s.ns)
             })
     }
+
+    /// Calls `visit` with every live entry, one shard's copy at a time.
+    pub(crate) fn for_each_live(&self, mut visit: impl FnMut(Change)) {
+        let now = self.now();
+        for space in &self.sets {
+            space.for_each_live(now, &mut visit);
+        }
+        for space in &self.records {
+            space.for_each_live(now, &mut visit);
+        }
+    }
+
+    /// Puts back a record read from disk as it was, over whatever the key held: records are
+    /// restored in the order they were written, so the last one of a key wins. Room is not
+    /// checked: a record that was live stays live even if the budget shrank since, and the
+    /// namespace then reads as full until enough of them expire.
+    pub(crate) fn restore(&self, change: &Change) {
+        if let Some(space) = self.set(change.ns) {
+            space
+                .shard(&change.digest)
+                .put(change.digest, change.expiry);
+        } else if let Some(space) = self.record_space(change.ns) {
+            let record = Record {
+                expiry: change.expiry,
+                value: change.value,
+                owner: change.owner.filter(|_| change.ns.long_lived()),
+            };
+            space.shard(&change.digest).put(change.digest, record);
+        }
+    }
+
+    /// Counts each owner's live records again, after [`Tables::restore`]; like the budgets,
+    /// an owner may read as over its cap until some of its records expire.
+    pub(crate) fn recount_owners(&self) {
+        let now = self.now();
+        let mut counted: HashMap<Owner, BinaryHeap<Reverse<Millis>>> = HashMap::new();
+        for space in &self.records {
+            space.for_each_live(now, &mut |change| {
+                if let Some(owner) = change.owner {
+                    counted
+                        .entry(owner)
+                        .or_default()
+                        .push(Reverse(change.expiry));
+                }
+            });
+        }
+        *lock(&self.owners.expiries) = counted;
+    }
+}
+
+/// The wall clock in milliseconds since the Unix epoch (0 before it, which no host is).
+pub(crate) fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// 32 octets from the OS source. SystemRandom only fails if the OS has none, which start-up
+/// checks (the signing and sealing keys come from the same source).
+pub(crate) fn random_salt() -> [u8; 32] {
+    let mut salt = [0u8; 32];
+    let _ = ring::rand::SystemRandom::new().fill(&mut salt);
+    salt
 }
 
 /// Namespaces whose records carry a value or an owner.
@@ -414,7 +564,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn timed<T>(
+/// Records a store call's latency and counts a refusal for room; shared by both in-process
+/// stores.
+pub(crate) fn timed<T>(
     op: &'static str,
     started: Instant,
     result: Result<T, StoreError>,
@@ -426,17 +578,52 @@ fn timed<T>(
     result
 }
 
+pub struct MemoryStore {
+    tables: Tables,
+}
+
+impl MemoryStore {
+    /// `max_entries` split between the namespaces by their share, with the default per-owner cap.
+    pub fn new(max_entries: u64) -> MemoryStore {
+        MemoryStore::with_owner_cap(max_entries, DEFAULT_MAX_ENTRIES_PER_OWNER)
+    }
+
+    pub fn with_owner_cap(max_entries: u64, max_entries_per_owner: u64) -> MemoryStore {
+        MemoryStore {
+            tables: Tables::new(max_entries, max_entries_per_owner, random_salt()),
+        }
+    }
+
+    /// The number of live entries of `ns` this store can hold.
+    pub fn capacity(&self, ns: Namespace) -> u64 {
+        self.tables.capacity(ns)
+    }
+
+    /// Live entries of every namespace, after dropping expired ones.
+    pub fn entry_count(&self) -> u64 {
+        self.tables.entry_count()
+    }
+
+    /// Drops expired entries now (inserts otherwise do it as they pass by).
+    pub fn purge_expired(&self) {
+        let _ = self.tables.entry_count();
+    }
+}
+
 impl SeenStore for MemoryStore {
     fn insert<'a>(&'a self, entry: Entry<'a>) -> StoreFuture<'a, Inserted> {
         let started = Instant::now();
-        let result = timed("insert", started, self.insert_now(entry));
-        Box::pin(std::future::ready(result))
+        let result = self.tables.insert(entry, &()).map(|(inserted, _)| inserted);
+        Box::pin(std::future::ready(timed("insert", started, result)))
     }
 
     fn advance<'a>(&'a self, entry: Entry<'a>, expected: i64) -> StoreFuture<'a, Advanced> {
         let started = Instant::now();
-        let result = timed("advance", started, self.advance_now(entry, expected));
-        Box::pin(std::future::ready(result))
+        let result = self
+            .tables
+            .advance(entry, expected, &())
+            .map(|(advanced, _)| advanced);
+        Box::pin(std::future::ready(timed("advance", started, result)))
     }
 
     fn lookup<'a>(
@@ -444,12 +631,12 @@ impl SeenStore for MemoryStore {
         keys: &'a [(Namespace, &'a [u8])],
     ) -> StoreFuture<'a, Vec<Option<i64>>> {
         let started = Instant::now();
-        let result = timed("lookup", started, Ok(self.lookup_now(keys)));
+        let result = timed("lookup", started, Ok(self.tables.lookup(keys)));
         Box::pin(std::future::ready(result))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        let result = match self.full_namespace() {
+        let result = match self.tables.full_namespace() {
             Some(ns) => Err(StoreError::Full(ns)),
             None => Ok(()),
         };
@@ -457,13 +644,172 @@ impl SeenStore for MemoryStore {
     }
 }
 
+/// The room rules every in-process store keeps (this one and `store::durable`), as steps each
+/// store's tests run against a fresh store of its own; `capacity` is the store's room per
+/// namespace.
+#[cfg(test)]
+pub(crate) mod room {
+    use super::*;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// A full namespace refuses the next insert and keeps every live entry: nothing accepted
+    /// before the pressure can be accepted again after it. `store` holds 100 entries.
+    pub(crate) async fn a_full_namespace_refuses_and_keeps_every_live_entry(
+        store: &dyn SeenStore,
+        capacity: impl Fn(Namespace) -> u64,
+    ) {
+        let room = capacity(Namespace::DpopJti);
+        assert_eq!(room, 75);
+        for i in 0..room {
+            assert_eq!(
+                store
+                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
+                    .await,
+                Ok(Inserted::New)
+            );
+        }
+        assert_eq!(
+            store
+                .insert_if_absent(Namespace::DpopJti, b"one more", HOUR)
+                .await,
+            Err(StoreError::Full(Namespace::DpopJti))
+        );
+        assert_eq!(
+            store.ping().await,
+            Err(StoreError::Full(Namespace::DpopJti))
+        );
+        for i in 0..room {
+            assert_eq!(
+                store
+                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
+                    .await,
+                Ok(Inserted::AlreadyPresent(1)),
+                "entry {i} must still be there"
+            );
+        }
+    }
+
+    /// Budgets are per namespace: a full revocation table leaves replay records their room, and
+    /// the other way round. `store` holds 100 entries.
+    pub(crate) async fn one_namespace_cannot_take_the_room_of_another(
+        store: &dyn SeenStore,
+        capacity: impl Fn(Namespace) -> u64,
+    ) {
+        for ns in [Namespace::RevokedToken, Namespace::DpopJti] {
+            for i in 0..capacity(ns) {
+                let key = i.to_be_bytes();
+                let entry = Entry::new(ns, &key, HOUR).owner(Owner::of("c", &i.to_string()));
+                assert_eq!(store.insert(entry).await, Ok(Inserted::New));
+            }
+        }
+        assert_eq!(
+            store
+                .insert(Entry::new(Namespace::RevokedToken, b"x", HOUR).owner(Owner::of("c", "x")))
+                .await,
+            Err(StoreError::Full(Namespace::RevokedToken))
+        );
+        assert_eq!(
+            store
+                .insert_if_absent(Namespace::DpopJti, b"jti", HOUR)
+                .await,
+            Err(StoreError::Full(Namespace::DpopJti))
+        );
+        assert_eq!(
+            store
+                .insert(Entry::new(Namespace::GrantRevoked, b"g", HOUR).owner(Owner::of("c", "g")))
+                .await,
+            Ok(Inserted::New)
+        );
+    }
+
+    /// One owner holds at most its cap of long-lived records; another owner still has room, and
+    /// the owner gets room back as its records expire. `store` allows 3 records per owner.
+    pub(crate) async fn one_owner_cannot_take_the_room_of_others(store: &dyn SeenStore) {
+        let greedy = Owner::of("greedy-client", "greedy-client");
+        let short = Duration::from_millis(100);
+        for i in 0u8..3 {
+            let ttl = if i == 0 { short } else { HOUR };
+            let key = [i];
+            let entry = Entry::new(Namespace::GrantRevoked, &key, ttl).owner(greedy);
+            assert_eq!(store.insert(entry).await, Ok(Inserted::New));
+        }
+        let fourth = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(greedy);
+        assert_eq!(
+            store.insert(fourth).await,
+            Err(StoreError::OwnerQuota(Namespace::RevokedToken))
+        );
+        let other = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(Owner::of("c", "u"));
+        assert_eq!(store.insert(other).await, Ok(Inserted::New));
+        // Short-lived namespaces are not counted against the owner.
+        let code = Entry::new(Namespace::Code, b"code", HOUR).owner(greedy);
+        assert_eq!(store.insert(code).await, Ok(Inserted::New));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let fifth = Entry::new(Namespace::RevokedToken, b"5", HOUR).owner(greedy);
+        assert_eq!(store.insert(fifth).await, Ok(Inserted::New));
+    }
+
+    /// Expired entries make room again: a full namespace is only full of live entries.
+    /// `store` holds 100 entries.
+    pub(crate) async fn expired_entries_make_room(
+        store: &dyn SeenStore,
+        capacity: impl Fn(Namespace) -> u64,
+    ) {
+        let short = Duration::from_millis(50);
+        for i in 0..capacity(Namespace::DpopJti) {
+            store
+                .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), short)
+                .await
+                .unwrap();
+        }
+        assert!(store.ping().await.is_err());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(store.ping().await, Ok(()));
+        assert_eq!(
+            store
+                .insert_if_absent(Namespace::DpopJti, b"after", HOUR)
+                .await,
+            Ok(Inserted::New)
+        );
+    }
+
+    /// The contract's race, harder: OS threads released together by a barrier, 20 rounds of a
+    /// fresh store each, on the shard lock that makes the lookup and the insert one step.
+    pub(crate) fn threads_released_together_on_one_key_yield_one_new(
+        fresh: impl Fn() -> std::sync::Arc<dyn SeenStore>,
+    ) {
+        use std::sync::{Arc, Barrier};
+        for round in 0u32..20 {
+            let store = fresh();
+            let barrier = Arc::new(Barrier::new(8));
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let store = Arc::clone(&store);
+                    let barrier = Arc::clone(&barrier);
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let key = round.to_be_bytes();
+                        let fut = store.insert_if_absent(Namespace::Code, &key, HOUR);
+                        tokio::runtime::Builder::new_current_thread()
+                            .build()
+                            .unwrap()
+                            .block_on(fut)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            let results: Vec<Inserted> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let new = results.iter().filter(|r| **r == Inserted::New).count();
+            assert_eq!(new, 1, "round {round}: {results:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::contract;
-    use std::sync::{Arc, Barrier};
-
-    const HOUR: Duration = Duration::from_secs(3600);
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn new_then_already_present() {
@@ -503,155 +849,35 @@ mod tests {
         .await;
     }
 
-    /// A full namespace refuses the next insert and keeps every live entry: nothing accepted
-    /// before the pressure can be accepted again after it.
     #[tokio::test]
     async fn a_full_namespace_refuses_and_keeps_every_live_entry() {
         let store = MemoryStore::new(100);
-        let room = store.capacity(Namespace::DpopJti);
-        assert_eq!(room, 75);
-        for i in 0..room {
-            assert_eq!(
-                store
-                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
-                    .await,
-                Ok(Inserted::New)
-            );
-        }
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"one more", HOUR)
-                .await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        assert_eq!(
-            store.ping().await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        for i in 0..room {
-            assert_eq!(
-                store
-                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
-                    .await,
-                Ok(Inserted::AlreadyPresent(1)),
-                "entry {i} must still be there"
-            );
-        }
+        room::a_full_namespace_refuses_and_keeps_every_live_entry(&store, |ns| store.capacity(ns))
+            .await;
     }
 
-    /// Budgets are per namespace: a full replay table leaves revocations their room, and the
-    /// other way round.
     #[tokio::test]
     async fn one_namespace_cannot_take_the_room_of_another() {
         let store = MemoryStore::new(100);
-        let fill = |ns: Namespace| {
-            let store = &store;
-            async move {
-                for i in 0..store.capacity(ns) {
-                    let key = i.to_be_bytes();
-                    let entry = Entry::new(ns, &key, HOUR).owner(Owner::of("c", &i.to_string()));
-                    store.insert(entry).await.unwrap();
-                }
-            }
-        };
-        fill(Namespace::RevokedToken).await;
-        assert_eq!(
-            store
-                .insert(Entry::new(Namespace::RevokedToken, b"x", HOUR).owner(Owner::of("c", "x")))
-                .await,
-            Err(StoreError::Full(Namespace::RevokedToken))
-        );
-        fill(Namespace::DpopJti).await;
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"jti", HOUR)
-                .await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        assert_eq!(
-            store
-                .insert(Entry::new(Namespace::GrantRevoked, b"g", HOUR).owner(Owner::of("c", "g")))
-                .await,
-            Ok(Inserted::New)
-        );
+        room::one_namespace_cannot_take_the_room_of_another(&store, |ns| store.capacity(ns)).await;
     }
 
-    /// One owner holds at most its cap of long-lived records; another owner still has room, and
-    /// the owner gets room back as its records expire.
     #[tokio::test]
     async fn one_owner_cannot_take_the_room_of_others() {
-        let store = MemoryStore::with_owner_cap(100_000, 3);
-        let greedy = Owner::of("greedy-client", "greedy-client");
-        let short = Duration::from_millis(100);
-        for i in 0u8..3 {
-            let ttl = if i == 0 { short } else { HOUR };
-            let key = [i];
-            let entry = Entry::new(Namespace::GrantRevoked, &key, ttl).owner(greedy);
-            assert_eq!(store.insert(entry).await, Ok(Inserted::New));
-        }
-        let fourth = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(greedy);
-        assert_eq!(
-            store.insert(fourth).await,
-            Err(StoreError::OwnerQuota(Namespace::RevokedToken))
-        );
-        let other = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(Owner::of("c", "u"));
-        assert_eq!(store.insert(other).await, Ok(Inserted::New));
-        // Short-lived namespaces are not counted against the owner.
-        let code = Entry::new(Namespace::Code, b"code", HOUR).owner(greedy);
-        assert_eq!(store.insert(code).await, Ok(Inserted::New));
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let fifth = Entry::new(Namespace::RevokedToken, b"5", HOUR).owner(greedy);
-        assert_eq!(store.insert(fifth).await, Ok(Inserted::New));
+        room::one_owner_cannot_take_the_room_of_others(&MemoryStore::with_owner_cap(100_000, 3))
+            .await;
     }
 
-    /// Expired entries make room again: a full namespace is only full of live entries.
     #[tokio::test]
     async fn expired_entries_make_room() {
         let store = MemoryStore::new(100);
-        let short = Duration::from_millis(50);
-        for i in 0..store.capacity(Namespace::DpopJti) {
-            store
-                .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), short)
-                .await
-                .unwrap();
-        }
-        assert!(store.ping().await.is_err());
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        assert_eq!(store.ping().await, Ok(()));
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"after", HOUR)
-                .await,
-            Ok(Inserted::New)
-        );
+        room::expired_entries_make_room(&store, |ns| store.capacity(ns)).await;
     }
 
-    /// The contract's race, harder: OS threads released together by a barrier, 20 rounds,
-    /// on the shard lock that makes the lookup and the insert one step.
     #[test]
     fn threads_released_together_on_one_key_yield_one_new() {
-        for round in 0u32..20 {
-            let store = Arc::new(MemoryStore::new(100_000));
-            let barrier = Arc::new(Barrier::new(8));
-            let handles: Vec<_> = (0..8)
-                .map(|_| {
-                    let store = Arc::clone(&store);
-                    let barrier = Arc::clone(&barrier);
-                    std::thread::spawn(move || {
-                        barrier.wait();
-                        let key = round.to_be_bytes();
-                        let fut = store.insert_if_absent(Namespace::Code, &key, HOUR);
-                        tokio::runtime::Builder::new_current_thread()
-                            .build()
-                            .unwrap()
-                            .block_on(fut)
-                            .unwrap()
-                    })
-                })
-                .collect();
-            let results: Vec<Inserted> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-            let new = results.iter().filter(|r| **r == Inserted::New).count();
-            assert_eq!(new, 1, "round {round}: {results:?}");
-        }
+        room::threads_released_together_on_one_key_yield_one_new(|| {
+            Arc::new(MemoryStore::new(100_000))
+        });
     }
 }
