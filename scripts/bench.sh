@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh            # memory store: token and introspection at concurrency 1 and 64
 #   scripts/bench.sh redis      # token endpoint, memory store and Redis store side by side
-#   scripts/bench.sh all        # both
+#   scripts/bench.sh durable    # token endpoint, memory store and durable store side by side
+#   scripts/bench.sh all        # all three
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | all) ;; *) echo "usage: $0 [memory|redis|all]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all) ;; *) echo "usage: $0 [memory|redis|durable|all]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +31,7 @@ command -v taskset >/dev/null || { echo "bench.sh: taskset is missing (util-linu
 if [[ ${PROFILE:-0} == 1 ]] && ! command -v perf >/dev/null; then
   echo "bench.sh: PROFILE=1 needs perf (apt-get install -y linux-perf)" >&2; exit 1
 fi
-if [[ "$MODE" != memory ]] && ! command -v redis-server >/dev/null; then
+if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
 fi
 
@@ -86,6 +87,7 @@ token_endpoint = "$HTU"
 [store]
 kind = "$2"
 max_entries = 8000000
+data_dir = "$WORK/data-$1"
 redis_url = "$3"
 timeout_ms = 1000
 
@@ -264,5 +266,24 @@ if [[ "$MODE" == redis || "$MODE" == all ]]; then
   done
   awk 'index($0, "token/memory(redis-run)") == 1 { m[$2] = $3 } index($0, "token/redis") == 1 { r[$2] = $3 }
        END { for (c in r) if (m[c] > 0) printf "redis / memory, token endpoint, %s: %.3f\n", c, r[c] / m[c] }' "$WORK/results"
+fi
+if [[ "$MODE" == durable || "$MODE" == all ]]; then
+  # The durable store journals to $WORK (the temporary directory's file system): every replay
+  # record is written before its call answers and synced at least every second.
+  echo "== data directory on: $(df -T "$WORK" | awk 'NR == 2 { print $1, $2 }')"
+  MPORT=$(free_port)
+  start_dpopd "$MPORT" memory
+  FLOOR=${FLOOR:-$(http_floor "$MPORT")}
+  DPORT=$(free_port)
+  start_dpopd "$DPORT" durable
+  for c in $CONNECTIONS; do
+    run "token/memory(durable-run)" token "$MPORT" "$c"
+    run "token/durable" token "$DPORT" "$c"
+  done
+  awk 'index($0, "token/memory(durable-run)") == 1 { m[$2] = $3; mp[$2] = $9 }
+       index($0, "token/durable") == 1 { d[$2] = $3; dp[$2] = $9 }
+       END { for (c in d) if (m[c] > 0)
+               printf "durable / memory, token endpoint, %s: %.3f  (p99 %s ms durable, %s ms memory)\n", c, d[c] / m[c], dp[c], mp[c] }' "$WORK/results"
+  du -sh "$WORK/data-$DPORT" | awk '{ print "durable data directory after the runs: " $1 }'
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

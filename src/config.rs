@@ -473,6 +473,33 @@ mod tests {
     }
 
     #[test]
+    fn the_durable_store_is_the_default_and_development_mode_keeps_it_in_a_new_temporary_directory()
+    {
+        let s = Settings::load(None).expect("development defaults load");
+        assert_eq!(s.store.kind, StoreKind::Durable);
+        assert!(
+            Path::new(&s.store.data_dir).starts_with(std::env::temp_dir()),
+            "{}",
+            s.store.data_dir
+        );
+        let production = Settings::development().store;
+        assert_eq!(
+            production.data_dir_or_default(false),
+            Path::new(StoreSettings::DEFAULT_DATA_DIR)
+        );
+    }
+
+    #[test]
+    fn a_replay_sync_window_above_ten_seconds_is_refused() {
+        let mut s = Settings::development();
+        s.store.replay_sync_ms = 10_001;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("store.replay_sync_ms"), "{err}");
+        s.store.replay_sync_ms = 0;
+        s.check().expect("0 syncs every record before answering");
+    }
+
+    #[test]
     fn secrets_are_redacted_in_debug() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "[redacted]");

@@ -3,6 +3,7 @@ mod authorization;
 mod authorization_code;
 mod code_flow;
 mod contract;
+mod durable;
 mod helpers;
 mod introspection;
 mod replicas;

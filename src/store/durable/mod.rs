@@ -150,7 +150,13 @@ impl DurableStore {
             }),
         });
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let interval = settings.replay_sync.max(Duration::from_millis(1));
+        // With `replay_sync_ms = 0` every record asks for its own sync; the timer then only
+        // catches what no caller waits for.
+        let interval = if settings.replay_sync.is_zero() {
+            HOUSEKEEPING_INTERVAL
+        } else {
+            settings.replay_sync
+        };
         let syncer = {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
