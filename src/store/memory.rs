@@ -322,7 +322,7 @@ impl Tables {
     }
 
     /// A wall-clock time on the tables' clock; `None` if it is not after now.
-    pub(crate) fn from_unix_ms(&self, unix_ms: u64) -> Option<Millis> {
+    pub(crate) fn live_until(&self, unix_ms: u64) -> Option<Millis> {
         let at = unix_ms.checked_sub(self.epoch_unix_ms)?;
         (at > self.now()).then_some(at)
     }

@@ -281,7 +281,7 @@ fn load(
     let mut bytes = 0u64;
     let mut restore = |r: DiskRecord| {
         records += 1;
-        let at = tables.from_unix_ms(r.expiry_unix_ms);
+        let at = tables.live_until(r.expiry_unix_ms);
         tables.restore(&Change {
             ns: r.ns,
             digest: r.digest,
