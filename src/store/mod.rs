@@ -12,6 +12,7 @@ pub(crate) mod contract;
 pub mod durable;
 pub mod memory;
 pub mod redis;
+pub(crate) mod tables;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -90,7 +90,7 @@ impl DataDir {
                     // only answer that does not silently forget every revocation.
                     return Err(DurableError::SaltMissing(path));
                 }
-                let salt = crate::store::memory::random_salt();
+                let salt = crate::store::tables::random_salt();
                 self.write_new(&path, &salt)?;
                 Ok(salt)
             }

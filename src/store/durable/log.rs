@@ -10,7 +10,7 @@
 //! ([`StoreError::Unavailable`]) until dpopd restarts, because after a failed `fsync` the kernel
 //! may have dropped the unwritten pages and a retry would report success for data that is gone.
 use super::record::{encode, DiskRecord};
-use crate::store::memory::{Change, Journal};
+use crate::store::tables::{Change, Journal};
 use crate::store::{Namespace, StoreError};
 use std::fs::File;
 use std::io::Write;

@@ -1,5 +1,5 @@
 //! The default store (`store.kind = "durable"`, docs/operations.md "Durability"): the
-//! in-process tables of [`crate::store::memory`], with every change also appended to a journal
+//! in-process tables the memory store uses (src/store/tables.rs), with every change also appended to a journal
 //! in `store.data_dir`, so that a restart, or a crash, forgets no revocation, spent code,
 //! ticket, `request_uri` or refresh-token generation, and no replay record still inside its
 //! window.
@@ -17,7 +17,7 @@ mod record;
 #[cfg(test)]
 mod tests;
 
-use super::memory::{timed, Change, Tables};
+use super::tables::{timed, Change, Tables};
 use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
 use dir::DataDir;
 use log::Log;
@@ -150,29 +150,7 @@ impl DurableStore {
             }),
         });
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        // With `replay_sync_ms = 0` every record asks for its own sync; the timer then only
-        // catches what no caller waits for.
-        let interval = if settings.replay_sync.is_zero() {
-            HOUSEKEEPING_INTERVAL
-        } else {
-            settings.replay_sync
-        };
-        let syncer = {
-            let inner = Arc::clone(&inner);
-            std::thread::Builder::new()
-                .name("dpopd-store-sync".into())
-                .spawn(move || inner.log.run_syncer(interval))
-        };
-        let housekeeper = {
-            let inner = Arc::clone(&inner);
-            let stop = Arc::clone(&stop);
-            std::thread::Builder::new()
-                .name("dpopd-store-housekeeping".into())
-                .spawn(move || housekeeping(&inner, &stop))
-        };
-        let threads = [syncer, housekeeper]
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
+        let threads = spawn_threads(&inner, &stop, settings.replay_sync)
             .map_err(|e| DurableError::io(&settings.data_dir, e))?;
         Ok(DurableStore {
             inner,
@@ -350,6 +328,42 @@ impl Inner {
         let on_disk = files.base_bytes + (self.log.appended() - files.appended_at_start);
         let live = self.tables.entry_count() * RECORD_BYTES;
         files.journals > COMPACT_MAX_JOURNALS || (on_disk > 2 * live && on_disk > COMPACT_MIN_BYTES)
+    }
+}
+
+/// The syncing thread ([`Log::run_syncer`]) and the housekeeping thread.
+fn spawn_threads(
+    inner: &Arc<Inner>,
+    stop: &Arc<(Mutex<bool>, Condvar)>,
+    replay_sync: Duration,
+) -> std::io::Result<Vec<JoinHandle<()>>> {
+    // With `replay_sync_ms = 0` every record asks for its own sync; the timer then only catches
+    // what no caller waits for.
+    let interval = if replay_sync.is_zero() {
+        HOUSEKEEPING_INTERVAL
+    } else {
+        replay_sync
+    };
+    let syncer = {
+        let inner = Arc::clone(inner);
+        std::thread::Builder::new()
+            .name("dpopd-store-sync".into())
+            .spawn(move || inner.log.run_syncer(interval))?
+    };
+    let housekeeper = {
+        let inner = Arc::clone(inner);
+        let stop = Arc::clone(stop);
+        std::thread::Builder::new()
+            .name("dpopd-store-housekeeping".into())
+            .spawn(move || housekeeping(&inner, &stop))
+    };
+    match housekeeper {
+        Ok(housekeeper) => Ok(vec![syncer, housekeeper]),
+        Err(e) => {
+            inner.log.close();
+            let _ = syncer.join();
+            Err(e)
+        }
     }
 }
 

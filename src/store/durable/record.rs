@@ -12,7 +12,7 @@
 //! A record without a value stands for value 1. The salt check is the first 8 octets of
 //! SHA-256 over a label and the data directory's salt: records are keyed by salted digests, so a
 //! file read with another salt would silently match nothing.
-use crate::store::memory::Digest;
+use crate::store::tables::Digest;
 use crate::store::{Namespace, Owner};
 
 pub(super) const JOURNAL_MAGIC: [u8; 8] = *b"dpopdJ1\n";

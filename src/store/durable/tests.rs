@@ -3,7 +3,7 @@
 //! store runs is what `kill -9` leaves on disk), expiry on the wall clock, torn and damaged
 //! files, compaction, and a failing disk.
 use super::*;
-use crate::store::memory::room;
+use crate::store::tables::room;
 use crate::store::{contains, contract, Owner};
 use std::sync::atomic::AtomicU32;
 
