@@ -33,7 +33,8 @@ const COMPACT_MIN_BYTES: u64 = 16 * 1024 * 1024;
 const COMPACT_MAX_JOURNALS: usize = 8;
 /// How often the background thread drops expired records and looks at the files' size.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
-/// The average size of a record on disk, to estimate the live records' size from their count.
+/// The size of a record on disk, to estimate the live records' size from their count until the
+/// files say better: a replay record takes 29 octets, the largest record 53.
 const RECORD_BYTES: u64 = 32;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +93,16 @@ struct Files {
     /// [`Log::appended`] when that journal began.
     appended_at_start: u64,
     journals: usize,
+    /// The mean size of the records last read or written in bulk.
+    record_bytes: u64,
+}
+
+/// The mean record size of `bytes` of files holding `records` records (headers included).
+fn mean_record_bytes(bytes: u64, records: u64, files: u64) -> u64 {
+    bytes
+        .saturating_sub(files * record::HEADER_LEN as u64)
+        .checked_div(records)
+        .map_or(RECORD_BYTES, |b| b.clamp(29, 53))
 }
 
 pub struct DurableStore {
@@ -147,6 +158,7 @@ impl DurableStore {
                 base_bytes: base_bytes + record::HEADER_LEN as u64,
                 appended_at_start: 0,
                 journals,
+                record_bytes: mean_record_bytes(base_bytes, loaded, journals as u64),
             }),
         });
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
@@ -295,8 +307,10 @@ impl Inner {
         files.generation = generation;
         files.journals += 1;
         let tables = &self.tables;
+        let mut records = 0;
         let snapshot_bytes = self.dir.write_snapshot(generation, |write| {
             tables.for_each_live(|c| {
+                records += 1;
                 write(DiskRecord {
                     ns: c.ns,
                     digest: c.digest,
@@ -312,6 +326,7 @@ impl Inner {
             base_bytes: snapshot_bytes + record::HEADER_LEN as u64,
             appended_at_start: appended,
             journals: 1,
+            record_bytes: mean_record_bytes(snapshot_bytes, records, 1),
         };
         tracing::info!(
             generation,
@@ -326,7 +341,7 @@ impl Inner {
     fn wants_compaction(&self) -> bool {
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let on_disk = files.base_bytes + (self.log.appended() - files.appended_at_start);
-        let live = self.tables.entry_count() * RECORD_BYTES;
+        let live = self.tables.entry_count() * files.record_bytes;
         files.journals > COMPACT_MAX_JOURNALS || (on_disk > 2 * live && on_disk > COMPACT_MIN_BYTES)
     }
 }

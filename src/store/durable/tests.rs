@@ -464,3 +464,17 @@ fn the_salt_is_private_and_its_loss_stops_the_start() {
         "{reopened:?}"
     );
 }
+
+#[test]
+fn the_live_records_size_is_estimated_from_the_files() {
+    let header = record::HEADER_LEN as u64;
+    let cases = [
+        ("no records yet: the default", 0, 0, 1, RECORD_BYTES),
+        ("replay records only", header + 29 * 10, 10, 1, 29),
+        ("revocations with owners", 2 * header + 53 * 4, 4, 2, 53),
+        ("a mixture", header + 29 * 3 + 45, 4, 1, 33),
+    ];
+    for (what, bytes, records, files, expected) in cases {
+        assert_eq!(mean_record_bytes(bytes, records, files), expected, "{what}");
+    }
+}
