@@ -68,7 +68,7 @@ start() {
   "$BIN/dpopd" --config "$WORK/dpopd.toml" 2>>"$WORK/dpopd.log" &
   DPOPD_PID=$!
   for _ in $(seq 100); do
-    curl -sf "$URL/readyz" >/dev/null 2>&1 && return 0
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$URL/readyz" 2>/dev/null && return 0
     sleep 0.1
   done
   echo "crash: dpopd did not start:" >&2; cat "$WORK/dpopd.log" >&2; exit 1

@@ -65,7 +65,7 @@ pub(crate) struct Log {
 }
 
 impl Log {
-    /// A journal appending to `file` (already holding its header), with `tables_epoch_unix_ms`
+    /// A journal appending to `file` (already holding its header), with `epoch_unix_ms`
     /// the wall-clock time of the tables' clock zero.
     pub(crate) fn new(file: File, epoch_unix_ms: u64, sync_replay: bool) -> Log {
         let file = Arc::new(file);
