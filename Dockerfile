@@ -11,9 +11,12 @@ RUN cargo build --release --locked --bin dpopd
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home dpopd
+    && useradd --system --uid 10001 --no-create-home dpopd \
+    && install -d -m 0700 -o dpopd -g dpopd /var/lib/dpopd
 COPY --from=build /src/target/release/dpopd /usr/local/bin/dpopd
 USER 10001
+# The durable store's directory (store.data_dir): mount a volume here, one per container.
+VOLUME /var/lib/dpopd
 # Inside the container dpopd must listen on every interface; outside, publish the port.
 # Without a configuration file (DPOPD_CONFIG) dpopd is in development mode, whose demo
 # secrets are published: it then refuses to start on 0.0.0.0 and says how to give a file, or

@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh            # memory store: token and introspection at concurrency 1 and 64
 #   scripts/bench.sh redis      # token endpoint, memory store and Redis store side by side
-#   scripts/bench.sh all        # both
+#   scripts/bench.sh durable    # token endpoint, memory store and durable store side by side
+#   scripts/bench.sh all        # memory, redis and durable
 #   scripts/bench.sh topologies # token endpoint on plain Redis, TLS Redis and a 3-master cluster
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
@@ -13,6 +14,7 @@
 # "cpu ratio" divides the crypto's on-CPU time per operation by dpopd's on-CPU time per request
 # (both from schedstat, which leaves out time the hypervisor gave the core to someone else).
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
+# ROUNDS (durable mode: pairs of runs per concurrency, default 1),
 # DPOPD_BIN (another dpopd binary to measure, e.g. an older build, instead of this tree's),
 # PROFILE=1 (perf samples dpopd during each run and splits its time per request: ring, the
 # kernel and within it the wake-up of the client, malloc, serde_json, the rest).
@@ -20,7 +22,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | all | topologies) ;; *) echo "usage: $0 [memory|redis|all|topologies]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,7 @@ command -v taskset >/dev/null || { echo "bench.sh: taskset is missing (util-linu
 if [[ ${PROFILE:-0} == 1 ]] && ! command -v perf >/dev/null; then
   echo "bench.sh: PROFILE=1 needs perf (apt-get install -y linux-perf)" >&2; exit 1
 fi
-if [[ "$MODE" != memory ]] && ! command -v redis-server >/dev/null; then
+if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
 fi
 
@@ -87,6 +89,7 @@ token_endpoint = "$HTU"
 [store]
 kind = "$2"
 max_entries = 8000000
+data_dir = "$WORK/data-$1"
 redis_url = "$3"
 timeout_ms = 1000
 ${4:-}
@@ -136,8 +139,9 @@ run() {
   read -r vs_before v_before vs_cpu_before v_cpu_before < <(bound)
   local per_s=$vs_before
   [[ $endpoint == introspection ]] && per_s=$v_before
-  # Enough bodies for the whole run even at 1.5 times the measured bound; never reused.
-  local count=$(( per_s * DURATION * 3 / 2 + 1000 ))
+  # Enough bodies for the whole run even at 3 times the measured bound (a bound measured while
+  # the shared machine was busy can be far below what the run then gets); never reused.
+  local count=$(( per_s * DURATION * 3 + 2000 ))
   local bodies="$WORK/${label//[^a-z0-9]/_}.jsonl"
   if [[ $endpoint == token ]]; then
     "$BIN/examples/bench_proofs" token "$count" --htu "$HTU" >"$bodies"
@@ -325,5 +329,35 @@ redis_urls = [${SEEDS%, }]"
        index($0, "token/redis-tls") == 1 { t[$2] = $3 }
        index($0, "token/redis-cluster") == 1 { k[$2] = $3 }
        END { for (c in p) if (p[c] > 0) printf "tls / plain, token endpoint, %s: %.3f\ncluster / plain, token endpoint, %s: %.3f\n", c, t[c] / p[c], c, k[c] / p[c] }' "$WORK/results"
+fi
+
+if [[ "$MODE" == durable || "$MODE" == all ]]; then
+  # The durable store journals to $WORK (the temporary directory's file system): every replay
+  # record is written before its call answers and synced at least every second. ROUNDS pairs
+  # of runs (memory, then durable) per concurrency; the ratio is of the summed requests/s, the
+  # p99 the median of the rounds', so that a moment of load from elsewhere weighs on one round.
+  echo "== data directory on: $(df -T "$WORK" | awk 'NR == 2 { print $1, $2 }'), ${ROUNDS:-1} round(s)"
+  MPORT=$(free_port)
+  start_dpopd "$MPORT" memory
+  FLOOR=${FLOOR:-$(http_floor "$MPORT")}
+  DPORT=$(free_port)
+  start_dpopd "$DPORT" durable
+  for c in $CONNECTIONS; do
+    for _ in $(seq "${ROUNDS:-1}"); do
+      run "token/memory(durable-run)" token "$MPORT" "$c"
+      run "token/durable" token "$DPORT" "$c"
+    done
+  done
+  awk 'function median(list,   n, a, i, j, t) {
+         n = split(list, a, " ")
+         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+       function cpu(   at) { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+       index($0, "token/memory(durable-run)") == 1 { m[$2] += $3; mp[$2] = mp[$2] " " $9; mcpu[$2] += cpu() }
+       index($0, "token/durable") == 1 { d[$2] += $3; dp[$2] = dp[$2] " " $9; dcpu[$2] += cpu() }
+       END { for (c in d) if (m[c] > 0)
+               printf "durable / memory, token endpoint, %s: %.3f  (median p99 %.3f ms durable, %.3f ms memory; cpu/request durable / memory %.3f)\n",
+                 c, d[c] / m[c], median(dp[c]), median(mp[c]), dcpu[c] / mcpu[c] }' "$WORK/results"
+  du -sh "$WORK/data-$DPORT" | awk '{ print "durable data directory after the runs: " $1 }'
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

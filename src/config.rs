@@ -144,6 +144,9 @@ pub struct SealingKeySettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
+    /// In-process, journaled to `store.data_dir`: survives a restart and a crash (the default).
+    Durable,
+    /// In-process only: forgotten at exit (tests, throw-away instances).
     Memory,
     Redis,
 }
@@ -154,6 +157,12 @@ pub struct StoreSettings {
     pub kind: StoreKind,
     pub max_entries: u64,
     pub max_entries_per_owner: u64,
+    /// The durable store's directory; empty means [`StoreSettings::DEFAULT_DATA_DIR`], or a
+    /// fresh temporary directory in development mode (filled in by [`Settings::load`]).
+    pub data_dir: String,
+    /// The longest a DPoP replay record may wait for `fsync` (the loss window of a power cut);
+    /// 0 syncs each one before its call answers.
+    pub replay_sync_ms: u64,
     pub redis_url: Secret,
     pub redis_prefix: String,
     pub timeout_ms: u64,
@@ -180,6 +189,27 @@ pub enum RedisMode {
     Sentinel,
     /// Redis Cluster: keys spread over the slots of every primary.
     Cluster,
+}
+
+impl StoreSettings {
+    pub const DEFAULT_DATA_DIR: &'static str = "/var/lib/dpopd";
+    /// The largest `store.replay_sync_ms`.
+    pub const MAX_REPLAY_SYNC_MS: u64 = 10_000;
+
+    /// The data directory to use: the configured one, else the production default, or in
+    /// development mode a new directory under the system's temporary directory.
+    pub fn data_dir_or_default(&self, development: bool) -> std::path::PathBuf {
+        if !self.data_dir.is_empty() {
+            return self.data_dir.clone().into();
+        }
+        if !development {
+            return Self::DEFAULT_DATA_DIR.into();
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        std::env::temp_dir().join(format!("dpopd-dev-{}-{nanos:08x}", std::process::id()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -334,6 +364,13 @@ impl Settings {
         settings.development = file.is_none();
         settings.dev_listen =
             DevListen::from_env_value(std::env::var_os(DEV_LISTEN_ANY_INTERFACE).as_deref())?;
+        if settings.store.kind == StoreKind::Durable {
+            settings.store.data_dir = settings
+                .store
+                .data_dir_or_default(settings.development)
+                .to_string_lossy()
+                .into_owned();
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -421,6 +458,15 @@ impl Settings {
         positive("store.timeout_ms", self.store.timeout_ms)?;
         if self.store.kind == StoreKind::Redis {
             crate::store::redis::RedisOptions::from_settings(&self.store)?;
+        }
+        if self.store.replay_sync_ms > StoreSettings::MAX_REPLAY_SYNC_MS {
+            return Err(ConfigError::invalid(
+                "store.replay_sync_ms",
+                format!(
+                    "must be at most {} (the replay records a power cut may lose)",
+                    StoreSettings::MAX_REPLAY_SYNC_MS
+                ),
+            ));
         }
         for (i, caller) in self.callers.iter().enumerate() {
             let key = format!("callers[{i}]");
@@ -646,6 +692,33 @@ mod tests {
         s.store.kind = StoreKind::Redis;
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("store.redis_urls"), "{err}");
+    }
+
+    #[test]
+    fn the_durable_store_is_the_default_and_development_mode_keeps_it_in_a_new_temporary_directory()
+    {
+        let s = Settings::load(None).expect("development defaults load");
+        assert_eq!(s.store.kind, StoreKind::Durable);
+        assert!(
+            Path::new(&s.store.data_dir).starts_with(std::env::temp_dir()),
+            "{}",
+            s.store.data_dir
+        );
+        let production = Settings::development().store;
+        assert_eq!(
+            production.data_dir_or_default(false),
+            Path::new(StoreSettings::DEFAULT_DATA_DIR)
+        );
+    }
+
+    #[test]
+    fn a_replay_sync_window_above_ten_seconds_is_refused() {
+        let mut s = Settings::development();
+        s.store.replay_sync_ms = 10_001;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("store.replay_sync_ms"), "{err}");
+        s.store.replay_sync_ms = 0;
+        s.check().expect("0 syncs every record before answering");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! secret is published, development mode listens on loopback addresses only unless
 //! [`DEV_LISTEN_ANY_INTERFACE`] says otherwise (docs/configuration.md).
 use crate::config::{
-    CallerSettings, ClientSettings, ConfigError, DevListen, Role, Secret, Settings,
+    CallerSettings, ClientSettings, ConfigError, DevListen, Role, Secret, Settings, StoreKind,
     DEV_LISTEN_ANY_INTERFACE,
 };
 use crate::oauth::clients::{AuthMethod, GrantType};
@@ -112,6 +112,19 @@ pub fn banner(settings: &Settings, port: u16) -> String {
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"#
         ),
     };
+    let store = match settings.store.kind {
+        StoreKind::Durable
+            if std::path::Path::new(&settings.store.data_dir).starts_with(std::env::temp_dir()) =>
+        {
+            format!(
+                "durable, in the new temporary directory {}",
+                settings.store.data_dir
+            )
+        }
+        StoreKind::Durable => format!("durable, in {}", settings.store.data_dir),
+        StoreKind::Memory => "in memory, forgotten at exit".into(),
+        StoreKind::Redis => "redis".into(),
+    };
     format!(
         r#"{exposed}
 ================================================================================
@@ -122,6 +135,7 @@ pub fn banner(settings: &Settings, port: u16) -> String {
   confidential client     {DEMO_CLIENT_ID} : {DEMO_CLIENT_SECRET}  (client_secret_basic, scope "read write")
   public client           {DEMO_PUBLIC_CLIENT_ID}  (auth method none)
   token endpoint (htu)    {htu}
+  store                   {store}
 
   curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} http://{host}:{port}/auth/token \
     -H 'Content-Type: application/json' \

@@ -4,6 +4,7 @@ use crate::api::{self, caller::Callers};
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::connection::Deadlined;
 use crate::oauth::Core;
+use crate::store::durable::{DurableSettings, DurableStore};
 use crate::store::memory::MemoryStore;
 use crate::store::redis::{RedisOptions, RedisStore};
 use crate::store::SeenStore;
@@ -107,6 +108,20 @@ fn listen_addresses(settings: &Settings) -> Result<Vec<SocketAddr>, StartupError
 async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupError> {
     let s = &settings.store;
     Ok(match s.kind {
+        StoreKind::Durable => {
+            let durable = DurableSettings {
+                data_dir: s.data_dir_or_default(settings.development),
+                max_entries: s.max_entries,
+                max_entries_per_owner: s.max_entries_per_owner,
+                replay_sync: Duration::from_millis(s.replay_sync_ms),
+            };
+            // Reading the files back is start-up work: nothing is served before it is done.
+            let store = tokio::task::spawn_blocking(move || DurableStore::open(&durable))
+                .await
+                .map_err(|e| StartupError::Store(e.to_string()))?
+                .map_err(|e| StartupError::Store(format!("durable store: {e}")))?;
+            Arc::new(store)
+        }
         StoreKind::Memory => Arc::new(MemoryStore::with_owner_cap(
             s.max_entries,
             s.max_entries_per_owner,

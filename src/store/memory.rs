@@ -1,195 +1,15 @@
-//! In-process store (one node): per namespace, a hash table of keyed digests per shard, each
-//! entry with its own expiry, and for the namespaces that need one, a value and an owner.
-//!
-//! Room is bounded by configuration and never made by dropping a live entry: each namespace
-//! has its own budget (its share of `store.max_entries`, [`Namespace::share_percent`]), and an
-//! insert into a shard with no room left after dropping expired entries is refused with
-//! [`StoreError::Full`]; the call fails closed. Long-lived records (revocations, refresh
-//! generations) also count against their owner: one client, or one user of a public client,
-//! holds at most `store.max_entries_per_owner` of them.
-//!
-//! Built for the replay record every DPoP request makes: an entry is a 16-octet digest and an
-//! expiry (about 80 bytes resident with the table's slack), an insert is one SHA-256, one short
-//! lock and one probe, and expired entries leave in expiry order as later inserts pass by, so
-//! no housekeeping thread is needed.
-use super::{
-    report_refusal, Advanced, Entry, Inserted, Namespace, Owner, SeenStore, StoreError, StoreFuture,
-};
-use ring::rand::SecureRandom;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-/// The first 16 octets of SHA-256(secret salt, namespace, key). The salt is drawn at start, so
-/// no client can choose keys that crowd one shard or one probe sequence; 128 bits keep
-/// accidental collisions (a fresh key taken for a seen one, never the reverse) out of reach.
-type Digest = [u8; 16];
-
-/// Milliseconds since the store was created.
-type Millis = u64;
+//! In-process store for one node, forgotten at exit (`store.kind = "memory"`: tests and
+//! throw-away instances): the [`Tables`] alone, with nothing written down. Room, owner quotas
+//! and refusals are the tables' (src/store/tables.rs).
+use super::tables::{random_salt, timed, Tables};
+use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
+use std::time::Instant;
 
 /// The default of `store.max_entries_per_owner`.
 pub const DEFAULT_MAX_ENTRIES_PER_OWNER: u64 = 10_000;
 
-/// The digest is already uniformly random: its first 8 octets are the hash.
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // `[u8; 16]` hashes as a length prefix, then its octets in one call.
-        let mut word = [0u8; 8];
-        let n = bytes.len().min(8);
-        word[..n].copy_from_slice(&bytes[..n]);
-        self.0 ^= u64::from_le_bytes(word);
-    }
-}
-
-type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<DigestHasher>>;
-
-/// What a shard keeps per key: the expiry alone (replay records), or a record with a value.
-trait Slot: Copy {
-    fn expiry(&self) -> Millis;
-}
-
-impl Slot for Millis {
-    fn expiry(&self) -> Millis {
-        *self
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Record {
-    expiry: Millis,
-    value: i64,
-}
-
-impl Slot for Record {
-    fn expiry(&self) -> Millis {
-        self.expiry
-    }
-}
-
-struct Shard<S> {
-    live: DigestMap<S>,
-    /// Every write's (expiry, digest), soonest first; an entry whose expiry no longer matches
-    /// `live` was rewritten and is skipped.
-    by_expiry: BinaryHeap<Reverse<(Millis, Digest)>>,
-}
-
-impl<S: Slot> Default for Shard<S> {
-    fn default() -> Self {
-        Shard {
-            live: DigestMap::default(),
-            by_expiry: BinaryHeap::new(),
-        }
-    }
-}
-
-impl<S: Slot> Shard<S> {
-    /// Drops every entry whose expiry is at or before `now`.
-    fn purge(&mut self, now: Millis) {
-        while let Some(Reverse((expiry, digest))) = self.by_expiry.peek().copied() {
-            if expiry > now {
-                break;
-            }
-            self.by_expiry.pop();
-            if self.live.get(&digest).is_some_and(|s| s.expiry() == expiry) {
-                self.live.remove(&digest);
-            }
-        }
-    }
-
-    /// The live slot of `digest` at `now`: an entry whose TTL has passed is absent even before
-    /// it is purged.
-    fn get(&self, digest: &Digest, now: Millis) -> Option<S> {
-        self.live.get(digest).copied().filter(|s| s.expiry() > now)
-    }
-
-    fn put(&mut self, digest: Digest, slot: S) {
-        self.live.insert(digest, slot);
-        self.by_expiry.push(Reverse((slot.expiry(), digest)));
-    }
-}
-
-/// One namespace's table: shards of at most `per_shard` live entries.
-struct Space<S> {
-    ns: Namespace,
-    shards: Box<[Mutex<Shard<S>>]>,
-    per_shard: usize,
-}
-
-impl<S: Slot> Space<S> {
-    fn new(ns: Namespace, capacity: u64) -> Space<S> {
-        let max = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
-        // Up to 64 shards, and never so many that a shard holds fewer than 4096 entries.
-        let shards = (max / 4096).clamp(1, 64).next_power_of_two().min(64);
-        let shards = if shards * 4096 > max && shards > 1 {
-            shards / 2
-        } else {
-            shards
-        };
-        Space {
-            ns,
-            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
-            per_shard: (max / shards).max(1),
-        }
-    }
-
-    fn shard(&self, digest: &Digest) -> MutexGuard<'_, Shard<S>> {
-        // Octet 8 on: independent of the octets the table hashes with.
-        lock(&self.shards[digest[8] as usize % self.shards.len()])
-    }
-
-    fn live_count(&self, now: Millis) -> (u64, bool) {
-        let mut total = 0;
-        let mut any_full = false;
-        for s in self.shards.iter() {
-            let mut shard = lock(s);
-            shard.purge(now);
-            total += shard.live.len() as u64;
-            any_full |= shard.live.len() >= self.per_shard;
-        }
-        (total, any_full)
-    }
-}
-
-/// The expiries of each owner's live long-lived records, soonest first: an owner's count is
-/// the number not yet expired, whichever namespace or shard holds them.
-struct Owners {
-    max: usize,
-    expiries: Mutex<HashMap<Owner, BinaryHeap<Reverse<Millis>>>>,
-}
-
-impl Owners {
-    /// Counts one more record of `owner`, living until `expiry`, if the owner has room.
-    fn try_take(&self, owner: Owner, expiry: Millis, now: Millis) -> bool {
-        let mut all = lock(&self.expiries);
-        let heap = all.entry(owner).or_default();
-        while heap.peek().is_some_and(|Reverse(e)| *e <= now) {
-            heap.pop();
-        }
-        if heap.len() >= self.max {
-            return false;
-        }
-        heap.push(Reverse(expiry));
-        true
-    }
-}
-
 pub struct MemoryStore {
-    /// `DpopJti`, `Ticket`, `RequestUri`: presence is all that matters.
-    sets: Vec<Space<Millis>>,
-    /// `Code`, `RefreshGeneration`, `GrantRevoked`, `RevokedToken`: a value and an owner.
-    records: Vec<Space<Record>>,
-    owners: Owners,
-    salt: [u8; 32],
-    epoch: Instant,
+    tables: Tables,
 }
 
 impl MemoryStore {
@@ -199,244 +19,41 @@ impl MemoryStore {
     }
 
     pub fn with_owner_cap(max_entries: u64, max_entries_per_owner: u64) -> MemoryStore {
-        let budget = |ns: Namespace| (max_entries.saturating_mul(ns.share_percent()) / 100).max(1);
-        let mut salt = [0u8; 32];
-        // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
-        let _ = ring::rand::SystemRandom::new().fill(&mut salt);
-        let (sets, records) = Namespace::ALL
-            .into_iter()
-            .partition::<Vec<_>, _>(|ns| !has_values(*ns));
         MemoryStore {
-            sets: sets
-                .into_iter()
-                .map(|ns| Space::new(ns, budget(ns)))
-                .collect(),
-            records: records
-                .into_iter()
-                .map(|ns| Space::new(ns, budget(ns)))
-                .collect(),
-            owners: Owners {
-                max: usize::try_from(max_entries_per_owner)
-                    .unwrap_or(usize::MAX)
-                    .max(1),
-                expiries: Mutex::new(HashMap::new()),
-            },
-            salt,
-            epoch: Instant::now(),
+            tables: Tables::new(max_entries, max_entries_per_owner, random_salt()),
         }
     }
 
     /// The number of live entries of `ns` this store can hold.
     pub fn capacity(&self, ns: Namespace) -> u64 {
-        let of = |per_shard: usize, shards: usize| (per_shard * shards) as u64;
-        match self.sets.iter().find(|s| s.ns == ns) {
-            Some(s) => of(s.per_shard, s.shards.len()),
-            None => self
-                .records
-                .iter()
-                .find(|s| s.ns == ns)
-                .map_or(0, |s| of(s.per_shard, s.shards.len())),
-        }
+        self.tables.capacity(ns)
     }
 
     /// Live entries of every namespace, after dropping expired ones.
     pub fn entry_count(&self) -> u64 {
-        let now = self.now();
-        self.sets
-            .iter()
-            .map(|s| s.live_count(now).0)
-            .chain(self.records.iter().map(|s| s.live_count(now).0))
-            .sum()
+        self.tables.entry_count()
     }
 
     /// Drops expired entries now (inserts otherwise do it as they pass by).
     pub fn purge_expired(&self) {
-        let _ = self.entry_count();
+        let _ = self.tables.entry_count();
     }
-
-    fn now(&self) -> Millis {
-        self.epoch.elapsed().as_millis() as Millis
-    }
-
-    fn expiry(&self, now: Millis, ttl: Duration) -> Millis {
-        now.saturating_add(ttl.as_millis().try_into().unwrap_or(Millis::MAX))
-            .max(now + 1)
-    }
-
-    fn digest(&self, ns: Namespace, key: &[u8]) -> Digest {
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        ctx.update(&self.salt);
-        ctx.update(ns.tag().as_bytes());
-        ctx.update(&[0]);
-        ctx.update(key);
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&ctx.finish().as_ref()[..16]);
-        out
-    }
-
-    fn set(&self, ns: Namespace) -> Option<&Space<Millis>> {
-        self.sets.iter().find(|s| s.ns == ns)
-    }
-
-    fn record_space(&self, ns: Namespace) -> Option<&Space<Record>> {
-        self.records.iter().find(|s| s.ns == ns)
-    }
-
-    fn insert_now(&self, entry: Entry<'_>) -> Result<Inserted, StoreError> {
-        let digest = self.digest(entry.ns, entry.key);
-        let now = self.now();
-        let expiry = self.expiry(now, entry.ttl);
-        // One atomic step: the lookup and the insert happen under the shard's lock, so two
-        // racing callers cannot both see New.
-        if let Some(space) = self.set(entry.ns) {
-            let mut shard = space.shard(&digest);
-            shard.purge(now);
-            if shard.get(&digest, now).is_some() {
-                return Ok(Inserted::AlreadyPresent(1));
-            }
-            if shard.live.len() >= space.per_shard {
-                return Err(StoreError::Full(entry.ns));
-            }
-            shard.put(digest, expiry);
-            return Ok(Inserted::New);
-        }
-        let space = self
-            .record_space(entry.ns)
-            .ok_or(StoreError::Full(entry.ns))?;
-        let mut shard = space.shard(&digest);
-        shard.purge(now);
-        if let Some(record) = shard.get(&digest, now) {
-            return Ok(Inserted::AlreadyPresent(record.value));
-        }
-        self.put_record(&mut shard, space, digest, entry, expiry)?;
-        Ok(Inserted::New)
-    }
-
-    fn advance_now(&self, entry: Entry<'_>, expected: i64) -> Result<Advanced, StoreError> {
-        let digest = self.digest(entry.ns, entry.key);
-        let now = self.now();
-        let expiry = self.expiry(now, entry.ttl);
-        let space = self
-            .record_space(entry.ns)
-            .ok_or(StoreError::Full(entry.ns))?;
-        let mut shard = space.shard(&digest);
-        shard.purge(now);
-        match shard.get(&digest, now) {
-            Some(record) if record.value != expected => Ok(Advanced::Conflict(record.value)),
-            Some(_) => {
-                shard.put(
-                    digest,
-                    Record {
-                        expiry,
-                        value: entry.value,
-                    },
-                );
-                Ok(Advanced::Done)
-            }
-            None => {
-                self.put_record(&mut shard, space, digest, entry, expiry)?;
-                Ok(Advanced::Done)
-            }
-        }
-    }
-
-    /// A new record of `entry` in `shard`, if the namespace and its owner have room.
-    fn put_record(
-        &self,
-        shard: &mut Shard<Record>,
-        space: &Space<Record>,
-        digest: Digest,
-        entry: Entry<'_>,
-        expiry: Millis,
-    ) -> Result<(), StoreError> {
-        if shard.live.len() >= space.per_shard {
-            return Err(StoreError::Full(entry.ns));
-        }
-        if let Some(owner) = entry.owner.filter(|_| entry.ns.long_lived()) {
-            if !self.owners.try_take(owner, expiry, self.now()) {
-                return Err(StoreError::OwnerQuota(entry.ns));
-            }
-        }
-        shard.put(
-            digest,
-            Record {
-                expiry,
-                value: entry.value,
-            },
-        );
-        Ok(())
-    }
-
-    fn lookup_now(&self, keys: &[(Namespace, &[u8])]) -> Vec<Option<i64>> {
-        let now = self.now();
-        keys.iter()
-            .map(|(ns, key)| {
-                let digest = self.digest(*ns, key);
-                match self.set(*ns) {
-                    Some(space) => space.shard(&digest).get(&digest, now).map(|_| 1),
-                    None => self
-                        .record_space(*ns)
-                        .and_then(|space| space.shard(&digest).get(&digest, now))
-                        .map(|r| r.value),
-                }
-            })
-            .collect()
-    }
-
-    /// The first namespace with a full shard, if any.
-    fn full_namespace(&self) -> Option<Namespace> {
-        let now = self.now();
-        self.sets
-            .iter()
-            .find(|s| s.live_count(now).1)
-            .map(|s| s.ns)
-            .or_else(|| {
-                self.records
-                    .iter()
-                    .find(|s| s.live_count(now).1)
-                    .map(|s| s.ns)
-            })
-    }
-}
-
-/// Namespaces whose records carry a value or an owner.
-fn has_values(ns: Namespace) -> bool {
-    !matches!(
-        ns,
-        Namespace::DpopJti | Namespace::Ticket | Namespace::RequestUri
-    )
-}
-
-/// A panic while a lock was held leaves the data consistent (each step is one map or heap call).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn timed<T>(
-    op: &'static str,
-    started: Instant,
-    result: Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    metrics::histogram!("dpopd_store_seconds", "op" => op).record(started.elapsed().as_secs_f64());
-    if let Err(e) = &result {
-        report_refusal(e);
-    }
-    result
 }
 
 impl SeenStore for MemoryStore {
     fn insert<'a>(&'a self, entry: Entry<'a>) -> StoreFuture<'a, Inserted> {
         let started = Instant::now();
-        let result = timed("insert", started, self.insert_now(entry));
-        Box::pin(std::future::ready(result))
+        let result = self.tables.insert(entry, &()).map(|(inserted, _)| inserted);
+        Box::pin(std::future::ready(timed("insert", started, result)))
     }
 
     fn advance<'a>(&'a self, entry: Entry<'a>, expected: i64) -> StoreFuture<'a, Advanced> {
         let started = Instant::now();
-        let result = timed("advance", started, self.advance_now(entry, expected));
-        Box::pin(std::future::ready(result))
+        let result = self
+            .tables
+            .advance(entry, expected, &())
+            .map(|(advanced, _)| advanced);
+        Box::pin(std::future::ready(timed("advance", started, result)))
     }
 
     fn lookup<'a>(
@@ -444,12 +61,12 @@ impl SeenStore for MemoryStore {
         keys: &'a [(Namespace, &'a [u8])],
     ) -> StoreFuture<'a, Vec<Option<i64>>> {
         let started = Instant::now();
-        let result = timed("lookup", started, Ok(self.lookup_now(keys)));
+        let result = timed("lookup", started, Ok(self.tables.lookup(keys)));
         Box::pin(std::future::ready(result))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        let result = match self.full_namespace() {
+        let result = match self.tables.full_namespace() {
             Some(ns) => Err(StoreError::Full(ns)),
             None => Ok(()),
         };
@@ -461,9 +78,8 @@ impl SeenStore for MemoryStore {
 mod tests {
     use super::*;
     use crate::store::contract;
-    use std::sync::{Arc, Barrier};
-
-    const HOUR: Duration = Duration::from_secs(3600);
+    use crate::store::tables::room;
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn new_then_already_present() {
@@ -503,155 +119,35 @@ mod tests {
         .await;
     }
 
-    /// A full namespace refuses the next insert and keeps every live entry: nothing accepted
-    /// before the pressure can be accepted again after it.
     #[tokio::test]
     async fn a_full_namespace_refuses_and_keeps_every_live_entry() {
         let store = MemoryStore::new(100);
-        let room = store.capacity(Namespace::DpopJti);
-        assert_eq!(room, 75);
-        for i in 0..room {
-            assert_eq!(
-                store
-                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
-                    .await,
-                Ok(Inserted::New)
-            );
-        }
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"one more", HOUR)
-                .await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        assert_eq!(
-            store.ping().await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        for i in 0..room {
-            assert_eq!(
-                store
-                    .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), HOUR)
-                    .await,
-                Ok(Inserted::AlreadyPresent(1)),
-                "entry {i} must still be there"
-            );
-        }
+        room::a_full_namespace_refuses_and_keeps_every_live_entry(&store, |ns| store.capacity(ns))
+            .await;
     }
 
-    /// Budgets are per namespace: a full replay table leaves revocations their room, and the
-    /// other way round.
     #[tokio::test]
     async fn one_namespace_cannot_take_the_room_of_another() {
         let store = MemoryStore::new(100);
-        let fill = |ns: Namespace| {
-            let store = &store;
-            async move {
-                for i in 0..store.capacity(ns) {
-                    let key = i.to_be_bytes();
-                    let entry = Entry::new(ns, &key, HOUR).owner(Owner::of("c", &i.to_string()));
-                    store.insert(entry).await.unwrap();
-                }
-            }
-        };
-        fill(Namespace::RevokedToken).await;
-        assert_eq!(
-            store
-                .insert(Entry::new(Namespace::RevokedToken, b"x", HOUR).owner(Owner::of("c", "x")))
-                .await,
-            Err(StoreError::Full(Namespace::RevokedToken))
-        );
-        fill(Namespace::DpopJti).await;
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"jti", HOUR)
-                .await,
-            Err(StoreError::Full(Namespace::DpopJti))
-        );
-        assert_eq!(
-            store
-                .insert(Entry::new(Namespace::GrantRevoked, b"g", HOUR).owner(Owner::of("c", "g")))
-                .await,
-            Ok(Inserted::New)
-        );
+        room::one_namespace_cannot_take_the_room_of_another(&store, |ns| store.capacity(ns)).await;
     }
 
-    /// One owner holds at most its cap of long-lived records; another owner still has room, and
-    /// the owner gets room back as its records expire.
     #[tokio::test]
     async fn one_owner_cannot_take_the_room_of_others() {
-        let store = MemoryStore::with_owner_cap(100_000, 3);
-        let greedy = Owner::of("greedy-client", "greedy-client");
-        let short = Duration::from_millis(100);
-        for i in 0u8..3 {
-            let ttl = if i == 0 { short } else { HOUR };
-            let key = [i];
-            let entry = Entry::new(Namespace::GrantRevoked, &key, ttl).owner(greedy);
-            assert_eq!(store.insert(entry).await, Ok(Inserted::New));
-        }
-        let fourth = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(greedy);
-        assert_eq!(
-            store.insert(fourth).await,
-            Err(StoreError::OwnerQuota(Namespace::RevokedToken))
-        );
-        let other = Entry::new(Namespace::RevokedToken, b"4", HOUR).owner(Owner::of("c", "u"));
-        assert_eq!(store.insert(other).await, Ok(Inserted::New));
-        // Short-lived namespaces are not counted against the owner.
-        let code = Entry::new(Namespace::Code, b"code", HOUR).owner(greedy);
-        assert_eq!(store.insert(code).await, Ok(Inserted::New));
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let fifth = Entry::new(Namespace::RevokedToken, b"5", HOUR).owner(greedy);
-        assert_eq!(store.insert(fifth).await, Ok(Inserted::New));
+        room::one_owner_cannot_take_the_room_of_others(&MemoryStore::with_owner_cap(100_000, 3))
+            .await;
     }
 
-    /// Expired entries make room again: a full namespace is only full of live entries.
     #[tokio::test]
     async fn expired_entries_make_room() {
         let store = MemoryStore::new(100);
-        let short = Duration::from_millis(50);
-        for i in 0..store.capacity(Namespace::DpopJti) {
-            store
-                .insert_if_absent(Namespace::DpopJti, &i.to_be_bytes(), short)
-                .await
-                .unwrap();
-        }
-        assert!(store.ping().await.is_err());
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        assert_eq!(store.ping().await, Ok(()));
-        assert_eq!(
-            store
-                .insert_if_absent(Namespace::DpopJti, b"after", HOUR)
-                .await,
-            Ok(Inserted::New)
-        );
+        room::expired_entries_make_room(&store, |ns| store.capacity(ns)).await;
     }
 
-    /// The contract's race, harder: OS threads released together by a barrier, 20 rounds,
-    /// on the shard lock that makes the lookup and the insert one step.
     #[test]
     fn threads_released_together_on_one_key_yield_one_new() {
-        for round in 0u32..20 {
-            let store = Arc::new(MemoryStore::new(100_000));
-            let barrier = Arc::new(Barrier::new(8));
-            let handles: Vec<_> = (0..8)
-                .map(|_| {
-                    let store = Arc::clone(&store);
-                    let barrier = Arc::clone(&barrier);
-                    std::thread::spawn(move || {
-                        barrier.wait();
-                        let key = round.to_be_bytes();
-                        let fut = store.insert_if_absent(Namespace::Code, &key, HOUR);
-                        tokio::runtime::Builder::new_current_thread()
-                            .build()
-                            .unwrap()
-                            .block_on(fut)
-                            .unwrap()
-                    })
-                })
-                .collect();
-            let results: Vec<Inserted> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-            let new = results.iter().filter(|r| **r == Inserted::New).count();
-            assert_eq!(new, 1, "round {round}: {results:?}");
-        }
+        room::threads_released_together_on_one_key_yield_one_new(|| {
+            Arc::new(MemoryStore::new(100_000))
+        });
     }
 }

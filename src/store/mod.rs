@@ -1,15 +1,18 @@
 //! The store (docs/configuration.md, "Store"): the only state dpopd keeps — DPoP `jti`s, spent
 //! codes, tickets and `request_uri`s, refresh-token generations, revoked grants and access
 //! tokens — each a key with an expiry and a small integer value. One trait, every backend:
-//! in-process (`memory`, one node) and Redis (replicas).
+//! in-process (`memory`, one node, forgotten at exit), in-process and journaled to disk
+//! (`durable`, one node, the default) and Redis (replicas).
 //!
 //! Keys are SHA-256 of a namespace tag and the caller's bytes: no raw jti or token is stored.
 //! A backend never drops a live entry to make room: an insert that does not fit is refused
 //! ([`StoreError::Full`]) and the call fails closed, exactly as when the store is unreachable.
 #[cfg(test)]
 pub(crate) mod contract;
+pub mod durable;
 pub mod memory;
 pub mod redis;
+pub(crate) mod tables;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -116,6 +119,11 @@ impl Owner {
 
     pub fn digest(&self) -> &[u8; 16] {
         &self.0
+    }
+
+    /// The owner whose [`Owner::digest`] is `digest`, as the durable store reads it back.
+    pub(crate) fn from_digest(digest: [u8; 16]) -> Owner {
+        Owner(digest)
     }
 }
 

@@ -4,6 +4,7 @@ use base64::Engine;
 use dpopd::clock::UnixTime;
 use dpopd::config::{
     CallerSettings, ClientSettings, Role, SealingKeySettings, Secret, Settings, SigningKeySettings,
+    StoreKind,
 };
 use dpopd::dpop::client::{self, ProofClaims};
 use dpopd::dpop::htu::Htu;
@@ -38,6 +39,8 @@ pub fn test_settings() -> Settings {
     s.development = false;
     s.server.port = 0;
     s.server.workers = 1;
+    // Fresh and gone at exit; tests/api/durable.rs is about the durable store.
+    s.store.kind = StoreKind::Memory;
     s.service.token_endpoint = Htu::parse(TOKEN_HTU).expect("htu");
     s.service.par_endpoint = Htu::parse(PAR_HTU).expect("htu");
     s.service.issuer = "https://as.example.com".into();

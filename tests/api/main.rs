@@ -4,6 +4,7 @@ mod authorization_code;
 mod client_authorization;
 mod code_flow;
 mod contract;
+mod durable;
 mod helpers;
 mod introspection;
 mod redis_topologies;

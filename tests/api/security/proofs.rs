@@ -46,7 +46,7 @@ fn jwk_text(key: &TestKey) -> String {
 fn rsa_jwk_of_bits(bits: usize) -> Value {
     let bytes = bits.div_ceil(8);
     let mut n = vec![0xC5u8; bytes];
-    n[0] = if bits % 8 == 0 {
+    n[0] = if bits.is_multiple_of(8) {
         0xC5
     } else {
         (1u8 << (bits % 8)) - 1

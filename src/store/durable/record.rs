@@ -1,0 +1,315 @@
+//! The on-disk record of the durable store (docs/operations.md, "Durability"): one record per
+//! change, each checksummed, so that a start-up can tell a write torn by a crash (the file's
+//! last bytes) from damage in the middle of a file.
+//!
+//! ```text
+//! file    = magic (8 octets) salt-check (8 octets) record*
+//! record  = tag (1) digest (16) expiry (8, u64 LE, Unix ms) [value (8, i64 LE)] [owner (16)] crc (4)
+//! tag     = namespace index (bits 0-3) | 0x10 value present | 0x20 owner present
+//! crc     = CRC-32C (Castagnoli) of every octet of the record before it, u32 LE
+//! ```
+//!
+//! A record without a value stands for value 1. The salt check is the first 8 octets of
+//! SHA-256 over a label and the data directory's salt: records are keyed by salted digests, so a
+//! file read with another salt would silently match nothing.
+use crate::store::tables::Digest;
+use crate::store::{Namespace, Owner};
+
+pub(super) const JOURNAL_MAGIC: [u8; 8] = *b"dpopdJ1\n";
+pub(super) const SNAPSHOT_MAGIC: [u8; 8] = *b"dpopdS1\n";
+pub(super) const HEADER_LEN: usize = 16;
+
+const HAS_VALUE: u8 = 0x10;
+const HAS_OWNER: u8 = 0x20;
+const NS_MASK: u8 = 0x0f;
+const FIXED_LEN: usize = 1 + 16 + 8;
+const CRC_LEN: usize = 4;
+
+/// One change as written down: what the tables hold, with the expiry on the wall clock so that
+/// it means the same after a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct DiskRecord {
+    pub ns: Namespace,
+    pub digest: Digest,
+    pub expiry_unix_ms: u64,
+    pub value: i64,
+    pub owner: Option<Owner>,
+}
+
+/// The 16-octet header of a journal or snapshot file.
+pub(super) fn header(magic: [u8; 8], salt_check: [u8; 8]) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    out[..8].copy_from_slice(&magic);
+    out[8..].copy_from_slice(&salt_check);
+    out
+}
+
+pub(super) fn salt_check(salt: &[u8; 32]) -> [u8; 8] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(b"dpopd store salt check\0");
+    ctx.update(salt);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&ctx.finish().as_ref()[..8]);
+    out
+}
+
+/// Appends `record` to `out`.
+pub(super) fn encode(record: &DiskRecord, out: &mut Vec<u8>) {
+    let start = out.len();
+    let index = Namespace::ALL
+        .iter()
+        .position(|n| *n == record.ns)
+        .unwrap_or(0) as u8;
+    let mut tag = index;
+    if record.value != 1 {
+        tag |= HAS_VALUE;
+    }
+    if record.owner.is_some() {
+        tag |= HAS_OWNER;
+    }
+    out.push(tag);
+    out.extend_from_slice(&record.digest);
+    out.extend_from_slice(&record.expiry_unix_ms.to_le_bytes());
+    if record.value != 1 {
+        out.extend_from_slice(&record.value.to_le_bytes());
+    }
+    if let Some(owner) = record.owner {
+        out.extend_from_slice(owner.digest());
+    }
+    let crc = crc32c(&out[start..]);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// What the octets at the start of a slice hold.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Decoded {
+    /// A whole record and its length.
+    Record(DiskRecord, usize),
+    /// The slice ends inside a record.
+    Short,
+    /// An unknown tag or a checksum that does not match.
+    Bad,
+}
+
+pub(super) fn decode(bytes: &[u8]) -> Decoded {
+    let Some(&tag) = bytes.first() else {
+        return Decoded::Short;
+    };
+    let index = usize::from(tag & NS_MASK);
+    if tag & !(NS_MASK | HAS_VALUE | HAS_OWNER) != 0 || index >= Namespace::ALL.len() {
+        return Decoded::Bad;
+    }
+    let value_len = if tag & HAS_VALUE != 0 { 8 } else { 0 };
+    let owner_len = if tag & HAS_OWNER != 0 { 16 } else { 0 };
+    let body = FIXED_LEN + value_len + owner_len;
+    let Some(record) = bytes.get(..body + CRC_LEN) else {
+        return Decoded::Short;
+    };
+    let (body_bytes, crc) = record.split_at(body);
+    if crc32c(body_bytes).to_le_bytes() != crc {
+        return Decoded::Bad;
+    }
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&body_bytes[1..17]);
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&body_bytes[17..25]);
+    let expiry_unix_ms = u64::from_le_bytes(word);
+    let mut at = FIXED_LEN;
+    let value = if value_len > 0 {
+        word.copy_from_slice(&body_bytes[at..at + 8]);
+        at += 8;
+        i64::from_le_bytes(word)
+    } else {
+        1
+    };
+    let owner = (owner_len > 0).then(|| {
+        let mut owner = [0u8; 16];
+        owner.copy_from_slice(&body_bytes[at..at + 16]);
+        Owner::from_digest(owner)
+    });
+    Decoded::Record(
+        DiskRecord {
+            ns: Namespace::ALL[index],
+            digest,
+            expiry_unix_ms,
+            value,
+            owner,
+        },
+        record.len(),
+    )
+}
+
+/// How the records of a file end.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum End {
+    /// Every octet belongs to a whole, valid record.
+    Clean,
+    /// From `offset` on, the file holds part of a record or damaged octets with no valid record
+    /// after them: the trace of a write that a crash cut short.
+    Torn { offset: usize },
+    /// A damaged record at `offset` with valid records after it: not a torn write.
+    Corrupt { offset: usize },
+}
+
+/// Calls `visit` with each record of `body` (a file's octets after its header), in order, and
+/// says how the file ends.
+pub(super) fn scan(body: &[u8], mut visit: impl FnMut(DiskRecord)) -> End {
+    let mut offset = 0;
+    while offset < body.len() {
+        match decode(&body[offset..]) {
+            Decoded::Record(record, len) => {
+                visit(record);
+                offset += len;
+            }
+            Decoded::Short if !any_record_after(&body[offset..]) => return End::Torn { offset },
+            Decoded::Bad if !any_record_after(&body[offset..]) => return End::Torn { offset },
+            Decoded::Short | Decoded::Bad => return End::Corrupt { offset },
+        }
+    }
+    End::Clean
+}
+
+/// Whether a valid record starts anywhere after the first octet of `bytes`.
+fn any_record_after(bytes: &[u8]) -> bool {
+    (1..bytes.len()).any(|at| matches!(decode(&bytes[at..]), Decoded::Record(..)))
+}
+
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one table lookup per octet.
+pub(super) fn crc32c(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ns: Namespace, value: i64, owner: Option<Owner>) -> DiskRecord {
+        DiskRecord {
+            ns,
+            digest: [7; 16],
+            expiry_unix_ms: 1_800_000_000_000,
+            value,
+            owner,
+        }
+    }
+
+    /// RFC 3720 Appendix B.4 and the common check value of CRC-32C.
+    #[test]
+    fn crc32c_check_values() {
+        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
+        assert_eq!(crc32c(&[0u8; 32]), 0x8A91_36AA);
+        assert_eq!(crc32c(&[0xffu8; 32]), 0x62A8_AB43);
+    }
+
+    #[test]
+    fn every_shape_of_record_round_trips() {
+        let owner = Owner::of("client", "subject");
+        let cases = [
+            (
+                "replay record: no value, no owner",
+                record(Namespace::DpopJti, 1, None),
+            ),
+            (
+                "code with a value",
+                record(Namespace::Code, 1_700_000_600, None),
+            ),
+            (
+                "revocation with an owner",
+                record(Namespace::RevokedToken, 1, Some(owner)),
+            ),
+            (
+                "generation with both",
+                record(Namespace::RefreshGeneration, -3, Some(owner)),
+            ),
+        ];
+        for (what, rec) in cases {
+            let mut bytes = Vec::new();
+            encode(&rec, &mut bytes);
+            assert_eq!(decode(&bytes), Decoded::Record(rec, bytes.len()), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_flipped_bit_or_a_cut_record_is_not_read_as_a_record() {
+        let mut bytes = Vec::new();
+        encode(&record(Namespace::Code, 5, None), &mut bytes);
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x04;
+            assert!(
+                !matches!(decode(&damaged), Decoded::Record(..)),
+                "bit flip at {i}"
+            );
+        }
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), Decoded::Short);
+    }
+
+    #[test]
+    fn scan_tells_a_torn_tail_from_a_damaged_middle() {
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for value in [1, 2, 3] {
+            starts.push(bytes.len());
+            encode(&record(Namespace::Code, value, None), &mut bytes);
+        }
+        let count = |body: &[u8]| {
+            let mut values = Vec::new();
+            let end = scan(body, |r| values.push(r.value));
+            (values, end)
+        };
+        let cases: [(&str, Vec<u8>, Vec<i64>, End); 4] = [
+            ("whole file", bytes.clone(), vec![1, 2, 3], End::Clean),
+            (
+                "cut inside the last record",
+                bytes[..bytes.len() - 5].to_vec(),
+                vec![1, 2],
+                End::Torn { offset: starts[2] },
+            ),
+            (
+                "zeros after the last record",
+                [&bytes[..], &[0u8; 100]].concat(),
+                vec![1, 2, 3],
+                End::Torn {
+                    offset: bytes.len(),
+                },
+            ),
+            (
+                "a damaged second record before a valid third",
+                {
+                    let mut damaged = bytes.clone();
+                    damaged[starts[1] + 3] ^= 0x01;
+                    damaged
+                },
+                vec![1],
+                End::Corrupt { offset: starts[1] },
+            ),
+        ];
+        for (what, body, values, end) in cases {
+            assert_eq!(count(&body), (values, end), "{what}");
+        }
+    }
+}
