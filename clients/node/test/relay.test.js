@@ -322,10 +322,13 @@ for (const framework of FRAMEWORKS) {
       assert.match(response.headers['www-authenticate'], /^DPoP /);
     });
 
-    test('no token is 400 with a bare challenge', async () => {
+    test('no token is 401 with a bare challenge (RFC 6750 §3.1)', async () => {
+      const runs = app.handlerRuns;
       const response = await send(`${app.url}/resource`);
-      assert.equal(response.status, 400);
+      assert.equal(response.status, 401);
       assert.match(response.headers['www-authenticate'], /^Bearer/);
+      assert.doesNotMatch(response.headers['www-authenticate'], /error=/);
+      assert.equal(app.handlerRuns, runs);
     });
 
     test('a Bearer token without a proof is served as Bearer', async () => {

@@ -298,10 +298,13 @@ def test_a_bound_token_presented_as_bearer_is_refused_with_a_dpop_challenge(app)
     assert response.headers["www-authenticate"].startswith("DPoP ")
 
 
-def test_no_token_is_400_with_a_bare_challenge(app):
+def test_no_token_is_401_with_a_bare_challenge(app):
+    # RFC 6750 §3.1: a request without a token gets a challenge without an error code.
     response = app.send("GET", "/resource")
-    assert response.status == 400
+    assert response.status == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "error=" not in response.headers["www-authenticate"]
+    assert app.handler_runs == 0
 
 
 def test_a_bearer_token_without_a_proof_is_served_as_bearer(app):
