@@ -7,7 +7,7 @@
 # the demo client and a client whose id and secret need form-urlencoding, nonces required at
 # the token endpoint and at the resource server, so both nonce retries happen) and two
 # instances of the front, one used as the AS and one as the RS (oauth4webapi keeps one DPoP
-# nonce per origin).
+# nonce per origin). Then the README's token endpoint snippet (readme_snippet/run.sh).
 # Everything listens on 127.0.0.1, runs under `timeout`, and is stopped on exit.
 # Last line: `interop: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
@@ -75,6 +75,9 @@ if PORT="$stub_port" start "failing-dpopd" "http://127.0.0.1:$stub_port/" python
 else
     FAILED=$((FAILED + 1))
 fi
+
+echo "interop: the README's token endpoint"
+DPOPD_BIN="$DPOPD_BIN" run_suite "readme-snippet" bash "$HERE/readme_snippet/run.sh"
 
 echo "interop: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
