@@ -1,7 +1,8 @@
 """Prints the dpopd configuration of the interop tests (production mode; run.sh appends keys
 from `dpopd keygen`): the demo caller and demo client of development mode, and a client whose
 id and secret hold every character RFC 6749 §2.3.1 makes a client form-urlencode
-(odd_client.json), so that a front or relay that does not leave the decoding to dpopd fails."""
+(odd_client.json), so that a front or relay that passes them on undecoded as clientId, or
+decodes them otherwise than RFC 6749 §2.3.1 says, fails."""
 
 import json
 from pathlib import Path
