@@ -3,49 +3,17 @@
 # examples/python) in front of dpopd. Every client runs against every front:
 #   oauth4webapi (npm)            tests/interop/node/test.mjs
 #   requests-oauth2client (PyPI)  tests/interop/python/test_interop.py
-# For each front: one dpopd (debug build, development mode, nonces required at the token
-# endpoint and at the resource server, so both nonce retries happen) and two instances of the
-# front, one used as the AS and one as the RS (oauth4webapi keeps one DPoP nonce per origin).
+# For each front: one dpopd (debug build, configured by dpopd_config.py with the demo caller,
+# the demo client and a client whose id and secret need form-urlencoding, nonces required at
+# the token endpoint and at the resource server, so both nonce retries happen) and two
+# instances of the front, one used as the AS and one as the RS (oauth4webapi keeps one DPoP
+# nonce per origin). Then the README's token endpoint snippet (readme_snippet/run.sh).
 # Everything listens on 127.0.0.1, runs under `timeout`, and is stopped on exit.
 # Last line: `interop: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$ROOT/tests/interop"
-LIMIT=300 # seconds any server started here may live
-SCRATCH="$(mktemp -d)"
-PIDS=()
-
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_http NAME PID URL LOG: until URL answers any HTTP status, while PID lives (at most 30 s).
-wait_http() {
-    for _ in $(seq 1 300); do
-        if curl -s -o /dev/null --max-time 1 "$3"; then return 0; fi
-        if ! kill -0 "$2" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    echo "interop: $1 did not start; its log:" >&2
-    tail -n 40 "$4" >&2
-    return 1
-}
-
-# start NAME URL-TO-POLL COMMAND...: runs COMMAND in the background under `timeout`.
-start() {
-    local name="$1" url="$2"
-    shift 2
-    timeout "$LIMIT" "$@" >"$SCRATCH/$name.log" 2>&1 &
-    PIDS+=("$!")
-    wait_http "$name" "$!" "$url" "$SCRATCH/$name.log"
-}
+source "$HERE/lib.sh"
 
 echo "interop: installing client libraries"
 npm ci --prefix "$HERE/node" --no-audit --no-fund --loglevel=error >/dev/null
@@ -55,27 +23,6 @@ if [ ! -x "$HERE/python/.venv/bin/python" ]; then python3 -m venv "$HERE/python/
 "$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
 npm ci --prefix "$ROOT/examples/node" --no-audit --no-fund --loglevel=error >/dev/null
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
-DPOPD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dpopd"
-
-PASSED=0
-FAILED=0
-# run_suite NAME COMMAND...: runs one client driver; its last line is `NAME: N passed, M failed`.
-run_suite() {
-    local name="$1" log="$SCRATCH/suite-$1.log" status=0
-    shift
-    echo "--- $name"
-    SUITE="$name" "$@" >"$log" 2>&1 || status=$?
-    cat "$log"
-    local last p f
-    last="$(tail -n 1 "$log")"
-    if [[ "$last" =~ ^"$name: "([0-9]+)" passed, "([0-9]+)" failed"$ ]]; then
-        p="${BASH_REMATCH[1]}" f="${BASH_REMATCH[2]}"
-    else
-        p=0 f=1
-    fi
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    PASSED=$((PASSED + p)) FAILED=$((FAILED + f))
-}
 
 # front_command NAME: sets CMD to the command line of the front NAME (node or python).
 front_command() {
@@ -88,9 +35,11 @@ front() {
     local name="$1" dpopd_port as_port rs_port
     dpopd_port="$(free_port)" as_port="$(free_port)" rs_port="$(free_port)"
     AS_URL="http://127.0.0.1:$as_port" RS_URL="http://127.0.0.1:$rs_port"
+    dpopd_config "$SCRATCH/dpopd-$name.toml"
     DPOPD__SERVER__PORT="$dpopd_port" DPOPD__SERVICE__TOKEN_ENDPOINT="$AS_URL/token" \
         DPOPD__DPOP__NONCE_REQUIRED=true DPOPD__DPOP__RS_NONCE_REQUIRED=true \
-        start "dpopd-$name" "http://127.0.0.1:$dpopd_port/healthz" env -u DPOPD_CONFIG "$DPOPD_BIN" || return 1
+        start "dpopd-$name" "http://127.0.0.1:$dpopd_port/healthz" \
+        env -u DPOPD_CONFIG "$DPOPD_BIN" --config "$SCRATCH/dpopd-$name.toml" || return 1
     local role port
     for role in as rs; do
         if [ "$role" = as ]; then port="$as_port"; else port="$rs_port"; fi
@@ -126,6 +75,9 @@ if PORT="$stub_port" start "failing-dpopd" "http://127.0.0.1:$stub_port/" python
 else
     FAILED=$((FAILED + 1))
 fi
+
+echo "interop: the README's token endpoint"
+DPOPD_BIN="$DPOPD_BIN" run_suite "readme-snippet" bash "$HERE/readme_snippet/run.sh"
 
 echo "interop: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -2,9 +2,8 @@
 // returns what to answer the client (`Reply`), following dpopd's `action` (README "Relay
 // rules", openapi.yaml). Every failure to get a usable answer from dpopd becomes 503 with a
 // JSON error; no path turns a failure into "serve the request".
-import { clientCredentialFields, FORWARD_CLIENT_AUTHORIZATION } from './client-auth.js';
+import { clientCredentialFields } from './client-auth.js';
 import {
-  BASIC_CHALLENGE,
   formReply,
   json,
   jsonReply,
@@ -41,8 +40,6 @@ export class DpopdRelay {
   #log;
   /** The largest form body relayed; larger ones are answered 413. */
   maxBodyBytes;
-  /** Whether client credentials go to dpopd as the raw header (see client-auth.js). */
-  forwardClientAuthorization = FORWARD_CLIENT_AUTHORIZATION;
 
   /** @param {RelayOptions} [options] */
   constructor(options = {}) {
@@ -78,16 +75,10 @@ export class DpopdRelay {
    * @returns {Promise<Reply>}
    */
   async pushedAuthorizationRequest(request) {
-    const dpop = dpopFields(request.rawHeaders);
-    // dpopd's PAR call takes one proof and no count: more than one DPoP header is refused here
-    // (RFC 9449 §4.3 step 1) rather than letting dpopd see only the first.
-    if (dpop.dpopHeaderCount > 1) {
-      return jsonReply(400, json({ error: 'invalid_dpop_proof', error_description: 'More than one DPoP header.' }));
-    }
     return this.#clientCall(request, '/pushed_auth_req', PAR_STATUS, (credentials, htu) => ({
       parameters: request.body ?? '',
       ...credentials,
-      ...dpop,
+      ...dpopFields(request.rawHeaders),
       htm: request.method,
       htu,
     }));
@@ -207,15 +198,7 @@ export class DpopdRelay {
           json({ error: 'invalid_request', error_description: 'More than one Authorization header.' }),
         );
       }
-      const credentials = clientCredentialFields(authorization, this.forwardClientAuthorization);
-      if (credentials.malformed) {
-        // RFC 6749 §5.2: Basic credentials that do not decode fail client authentication.
-        return jsonReply(
-          401,
-          json({ error: 'invalid_client', error_description: 'Client authentication failed.' }),
-          BASIC_CHALLENGE,
-        );
-      }
+      const credentials = clientCredentialFields(authorization);
       const htu = this.#htu(request);
       if (htu === null) return this.#noOrigin(path);
       const answer = await this.#dpopd.call(path, body(credentials.fields, htu));

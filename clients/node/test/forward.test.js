@@ -1,6 +1,7 @@
 // Client credentials with every character RFC 6749 §2.3.1 makes a client encode, against a
-// dpopd that has such a client registered; and the raw-header path (`clientAuthorization`),
-// checked on the call dpopd receives.
+// dpopd that has such a client registered; what dpopd receives from the relay — the client's
+// Authorization header verbatim as `clientAuthorization`, and at PAR the DPoP header count —
+// checked on a stand-in.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FRAMEWORKS, startApp } from './support/apps.js';
@@ -56,28 +57,28 @@ for (const framework of FRAMEWORKS) {
       assert.equal(response.json().token_type, 'DPoP');
     });
 
-    test('the same secret sent without form-encoding fails: its + and %2 are decoded', async () => {
+    test('the same secret sent without form-encoding is refused: its %+ is no escape (dpopd decodes)', async () => {
       const raw = `Basic ${Buffer.from(`${encodeURIComponent(ODD_ID)}:${ODD_SECRET}`, 'utf8').toString('base64')}`;
       const response = await send(`${app.url}/token`, {
         method: 'POST',
         headers: { ...FORM, Authorization: raw },
         body: 'grant_type=client_credentials',
       });
-      assert.equal(response.status, 401);
-      assert.equal(response.json().error, 'invalid_client');
+      assert.equal(response.status, 400);
+      assert.equal(response.json().error, 'invalid_request');
+      assert.equal(response.headers['www-authenticate'], undefined);
     });
   });
 }
 
-describe('forwarding the raw Authorization header (clientAuthorization)', () => {
+describe('what dpopd receives', () => {
   for (const framework of FRAMEWORKS) {
-    test(`${framework}: token, PAR and revocation send the header verbatim and no decoded credentials`, async () => {
+    test(`${framework}: token, PAR and revocation send the Authorization header verbatim and no decoded credentials`, async () => {
       const fake = await startFake((call) => ({
         action: call.path === '/pushed_auth_req' ? 'UNAUTHORIZED' : 'INVALID_CLIENT',
         responseContent: '{"error":"invalid_client"}',
       }));
       const app = await startApp(framework, { dpopdUrl: fake.url, ...CALLER });
-      app.relay.forwardClientAuthorization = true;
       try {
         const header = basic(ODD_ID, ODD_SECRET);
         for (const path of ['/token', '/par', '/revoke']) {
@@ -98,6 +99,30 @@ describe('forwarding the raw Authorization header (clientAuthorization)', () => 
           assert.equal(body.clientId, undefined);
           assert.equal(body.clientSecret, undefined);
         }
+      } finally {
+        await app.stop();
+        await fake.stop();
+      }
+    });
+
+    test(`${framework}: PAR sends the DPoP header count and the first proof; dpopd judges them`, async () => {
+      const fake = await startFake(() => ({
+        action: 'BAD_REQUEST',
+        responseContent: '{"error":"invalid_dpop_proof"}',
+      }));
+      const app = await startApp(framework, { dpopdUrl: fake.url, ...CALLER });
+      try {
+        const response = await send(`${app.url}/par`, {
+          method: 'POST',
+          headers: { ...FORM, DPoP: ['first.proof.x', 'second.proof.y'] },
+          body: 'x=1',
+        });
+        assert.equal(response.status, 400);
+        assert.equal(response.json().error, 'invalid_dpop_proof');
+        assert.equal(fake.received.length, 1);
+        assert.equal(fake.received[0].path, '/pushed_auth_req');
+        assert.equal(fake.received[0].body.dpop, 'first.proof.x');
+        assert.equal(fake.received[0].body.dpopHeaderCount, 2);
       } finally {
         await app.stop();
         await fake.stop();

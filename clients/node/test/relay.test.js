@@ -107,15 +107,44 @@ for (const framework of FRAMEWORKS) {
       assert.equal(response.headers['cache-control'], 'no-store');
     });
 
-    test('a Basic header that does not decode is 401 invalid_client', async () => {
+    test("a Basic header that does not decode is refused with dpopd's answer, verbatim", async () => {
+      for (const header of ['Basic bm8tY29sb24=', 'Basic ###', `Basic ${Buffer.from('id:%zz').toString('base64')}`]) {
+        const response = await send(`${app.url}/token`, {
+          method: 'POST',
+          headers: { ...FORM, Authorization: header },
+          body: 'grant_type=client_credentials',
+        });
+        const direct = await callDpopd(dpopd.url, '/auth/token', {
+          parameters: 'grant_type=client_credentials',
+          clientAuthorization: header,
+        });
+        assert.equal(direct.action, 'BAD_REQUEST', header);
+        assert.equal(response.status, 400, header);
+        assert.equal(response.body, direct.responseContent, header);
+        assert.equal(response.json().error, 'invalid_request', header);
+      }
+    });
+
+    test('another scheme than Basic is 401 invalid_client without a Basic challenge', async () => {
       const response = await send(`${app.url}/token`, {
         method: 'POST',
-        headers: { ...FORM, Authorization: 'Basic bm8tY29sb24=' },
+        headers: { ...FORM, Authorization: 'Bearer abc' },
         body: 'grant_type=client_credentials',
       });
       assert.equal(response.status, 401);
       assert.equal(response.json().error, 'invalid_client');
-      assert.match(response.headers['www-authenticate'], /^Basic/);
+      assert.equal(response.headers['www-authenticate'], undefined);
+    });
+
+    test('a client id the client form-urlencoded, as oauth4webapi does, authenticates', async () => {
+      // demo%2Dclient:demo%2Dclient%2Dsecret (RFC 6749 §2.3.1; oauth4webapi escapes - too)
+      const header = 'Basic ZGVtbyUyRGNsaWVudDpkZW1vJTJEY2xpZW50JTJEc2VjcmV0';
+      const response = await send(`${app.url}/token`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: header },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(response.status, 200, response.body);
     });
 
     test('two Authorization headers are refused with invalid_request', async () => {
@@ -136,8 +165,7 @@ for (const framework of FRAMEWORKS) {
       });
       const direct = await callDpopd(dpopd.url, '/auth/token', {
         parameters: 'grant_type=password',
-        clientId: 'demo-client',
-        clientSecret: 'demo-client-secret',
+        clientAuthorization: CLIENT,
       });
       assert.equal(response.status, 400);
       assert.equal(response.body, direct.responseContent);
@@ -322,10 +350,13 @@ for (const framework of FRAMEWORKS) {
       assert.match(response.headers['www-authenticate'], /^DPoP /);
     });
 
-    test('no token is 400 with a bare challenge', async () => {
+    test('no token is 401 with a bare challenge (RFC 6750 §3.1)', async () => {
+      const runs = app.handlerRuns;
       const response = await send(`${app.url}/resource`);
-      assert.equal(response.status, 400);
+      assert.equal(response.status, 401);
       assert.match(response.headers['www-authenticate'], /^Bearer/);
+      assert.doesNotMatch(response.headers['www-authenticate'], /error=/);
+      assert.equal(app.handlerRuns, runs);
     });
 
     test('a Bearer token without a proof is served as Bearer', async () => {
@@ -415,12 +446,23 @@ for (const framework of FRAMEWORKS) {
       assert.equal(shown.json().dpopJkt, key.jkt);
     });
 
-    test('PAR with two DPoP headers is refused', async () => {
+    test('PAR with two DPoP headers is refused with invalid_dpop_proof, even when each proof is valid', async () => {
       const key = await dpopKey();
       const htu = `${app.url}/par`;
       const response = await send(htu, {
         method: 'POST',
         headers: { ...FORM, DPoP: [await key.proof('POST', htu), await key.proof('POST', htu)] },
+        body: authorizationQuery,
+      });
+      assert.equal(response.status, 400);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.equal(response.json().error, 'invalid_dpop_proof');
+    });
+
+    test('PAR with an empty DPoP header is refused with invalid_dpop_proof', async () => {
+      const response = await send(`${app.url}/par`, {
+        method: 'POST',
+        headers: { ...FORM, DPoP: '' },
         body: authorizationQuery,
       });
       assert.equal(response.status, 400);

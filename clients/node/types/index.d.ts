@@ -124,8 +124,6 @@ export class DpopdRelay {
   constructor(options?: RelayOptions);
   /** The largest form body relayed. */
   maxBodyBytes: number;
-  /** Whether client credentials go to dpopd as the raw header (`clientAuthorization`). */
-  forwardClientAuthorization: boolean;
   call(path: string, body: object): Promise<Record<string, any> & { action: string }>;
   token(request: RelayRequest): Promise<Reply>;
   pushedAuthorizationRequest(request: RelayRequest): Promise<Reply>;

@@ -4,6 +4,7 @@ the authorization code flow. What the client gets is compared with what dpopd sa
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -33,8 +34,6 @@ def app(framework, dpopd, app_factory):
 
 
 def claims(jwt: str) -> dict:
-    import base64
-
     payload = jwt.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
@@ -115,13 +114,47 @@ def test_a_wrong_client_secret_is_401_invalid_client_with_a_basic_challenge(app)
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_a_basic_header_that_does_not_decode_is_401_invalid_client(app):
-    response = app.send(
-        "POST", "/token", [FORM, ("Authorization", "Basic bm8tY29sb24=")], "grant_type=client_credentials"
+@pytest.mark.parametrize(
+    "header",
+    ["Basic bm8tY29sb24=", "Basic ###", "Basic " + base64.b64encode(b"id:%zz").decode()],
+    ids=["no-colon", "not-base64", "bad-escape"],
+)
+def test_a_basic_header_that_does_not_decode_is_refused_with_dpopds_answer_verbatim(app, dpopd, header):
+    response = app.send("POST", "/token", [FORM, ("Authorization", header)], "grant_type=client_credentials")
+    direct = call_dpopd(
+        dpopd.url, "/auth/token", {"parameters": "grant_type=client_credentials", "clientAuthorization": header}
     )
+    assert direct["action"] == "BAD_REQUEST"
+    assert response.status == 400
+    assert response.body == direct["responseContent"]
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_another_scheme_than_basic_is_401_invalid_client_without_a_basic_challenge(app):
+    response = app.send("POST", "/token", [FORM, ("Authorization", "Bearer abc")], "grant_type=client_credentials")
     assert response.status == 401
     assert response.json()["error"] == "invalid_client"
-    assert response.headers["www-authenticate"].startswith("Basic")
+    assert "www-authenticate" not in response.headers
+
+
+def test_a_client_id_the_client_form_urlencoded_as_oauth4webapi_does_authenticates(app):
+    # demo%2Dclient:demo%2Dclient%2Dsecret (RFC 6749 §2.3.1; oauth4webapi escapes - too)
+    header = "Basic ZGVtbyUyRGNsaWVudDpkZW1vJTJEY2xpZW50JTJEc2VjcmV0"
+    response = app.send("POST", "/token", [FORM, ("Authorization", header)], "grant_type=client_credentials")
+    assert response.status == 200, response.body
+
+
+def test_two_authorization_headers_are_refused_with_invalid_request(app):
+    # ASGI: the relay sees both and refuses; WSGI joins them with a comma, which no Basic
+    # credential contains, and dpopd refuses the joined value as not base64.
+    response = app.send(
+        "POST",
+        "/token",
+        [FORM, ("Authorization", CLIENT), ("Authorization", basic("other", "x"))],
+        "grant_type=client_credentials",
+    )
+    assert response.status == 400
+    assert response.json()["error"] == "invalid_request"
 
 
 def test_an_unsupported_grant_is_400_with_dpopds_body_verbatim(app, dpopd):
@@ -129,7 +162,7 @@ def test_an_unsupported_grant_is_400_with_dpopds_body_verbatim(app, dpopd):
     direct = call_dpopd(
         dpopd.url,
         "/auth/token",
-        {"parameters": "grant_type=password", "clientId": "demo-client", "clientSecret": "demo-client-secret"},
+        {"parameters": "grant_type=password", "clientAuthorization": CLIENT},
     )
     assert response.status == 400
     assert response.body == direct["responseContent"]
@@ -298,10 +331,13 @@ def test_a_bound_token_presented_as_bearer_is_refused_with_a_dpop_challenge(app)
     assert response.headers["www-authenticate"].startswith("DPoP ")
 
 
-def test_no_token_is_400_with_a_bare_challenge(app):
+def test_no_token_is_401_with_a_bare_challenge(app):
+    # RFC 6750 §3.1: a request without a token gets a challenge without an error code.
     response = app.send("GET", "/resource")
-    assert response.status == 400
+    assert response.status == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "error=" not in response.headers["www-authenticate"]
+    assert app.handler_runs == 0
 
 
 def test_a_bearer_token_without_a_proof_is_served_as_bearer(app):
@@ -369,7 +405,7 @@ def test_par_answers_201_with_a_request_uri_that_the_authorization_endpoint_take
     assert shown.json()["dpop_jkt"] == key.jkt
 
 
-def test_par_with_two_dpop_headers_is_refused(app):
+def test_par_with_two_dpop_headers_is_refused_even_when_each_proof_is_valid(app):
     key = DpopKey()
     response = app.send(
         "POST",
@@ -377,6 +413,13 @@ def test_par_with_two_dpop_headers_is_refused(app):
         [FORM, ("DPoP", key.proof("POST", f"{PUBLIC_URL}/par")), ("DPoP", key.proof("POST", f"{PUBLIC_URL}/par"))],
         AUTHORIZATION_QUERY,
     )
+    assert response.status == 400
+    assert response.headers["cache-control"] == "no-store"
+    assert response.json()["error"] == "invalid_dpop_proof"
+
+
+def test_par_with_an_empty_dpop_header_is_refused(app):
+    response = app.send("POST", "/par", [FORM, ("DPoP", "")], AUTHORIZATION_QUERY)
     assert response.status == 400
     assert response.json()["error"] == "invalid_dpop_proof"
 

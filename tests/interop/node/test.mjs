@@ -1,14 +1,18 @@
 // oauth4webapi (a certified OAuth 2.0 client library) against an example front and dpopd:
 // client_credentials with DPoP and the token endpoint's use_dpop_nonce retry, the token's
 // cnf.jkt against the library's own thumbprint, then a protected resource call with `ath`
-// and the resource server's nonce retry. AS_URL and RS_URL are the front(s) to use; they
-// should be different origins, since oauth4webapi keeps one nonce per origin.
+// and the resource server's nonce retry; then the same for the client of ../odd_client.json,
+// whose id and secret the library form-urlencodes (RFC 6749 §2.3.1) and dpopd decodes. AS_URL
+// and RS_URL are the front(s) to use; they should be different origins, since oauth4webapi
+// keeps one nonce per origin. dpopd must know both clients (run.sh configures it).
+import { readFileSync } from 'node:fs';
 import * as oauth from 'oauth4webapi';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 
 const AS_URL = process.env.AS_URL ?? 'http://127.0.0.1:3001';
 const RS_URL = process.env.RS_URL ?? AS_URL;
 const NAME = process.env.SUITE ?? 'oauth4webapi';
+const ODD = JSON.parse(readFileSync(new URL('../odd_client.json', import.meta.url), 'utf8'));
 
 let passed = 0;
 let failed = 0;
@@ -115,6 +119,25 @@ async function main() {
   const wrongBody = await wrongSecret.json();
   check('token: wrong client secret is 401 invalid_client with WWW-Authenticate Basic', wrongSecret.status === 401 &&
     wrongBody.error === 'invalid_client' && /^Basic\b/.test(wrongSecret.headers.get('www-authenticate') ?? ''));
+
+  // 6. A client whose id and secret hold - . _ ~ : % + space, quotes and non-ASCII: the library
+  //    form-urlencodes both, the front relays the header as sent, dpopd decodes it.
+  const odd = { client_id: ODD.client_id };
+  const oddDPoP = oauth.DPoP(odd, keyPair);
+  const oddGrant = (secret, dpop) =>
+    oauth.clientCredentialsGrantRequest(as, odd, oauth.ClientSecretBasic(secret), { scope: 'read' }, options(dpop));
+  const oddTokens = await withNonceRetry(async () =>
+    oauth.processClientCredentialsResponse(as, odd, await oddGrant(ODD.client_secret, oddDPoP)));
+  check('odd client: DPoP-bound access token issued', oddTokens.token_type === 'dpop' &&
+    claimsOf(oddTokens.access_token).cnf?.jkt === libraryJkt, `token_type ${oddTokens.token_type}`);
+  const oddResource = await withNonceRetry(() =>
+    oauth.protectedResourceRequest(oddTokens.access_token, 'GET', resourceUrl, undefined, undefined, options(oddDPoP)));
+  const oddBody = await oddResource.json();
+  check('odd client: the resource serves its token, with the client id as registered',
+    oddResource.status === 200 && oddBody.clientId === ODD.client_id, JSON.stringify(oddBody));
+  const oddWrong = await oddGrant(`${ODD.client_secret}x`, undefined);
+  check('odd client: a wrong secret is 401 invalid_client', oddWrong.status === 401 &&
+    (await oddWrong.json()).error === 'invalid_client', oddWrong.status);
 }
 
 try {

@@ -1,7 +1,9 @@
 """requests-oauth2client against an example front and dpopd: client_credentials with DPoP and
 the token endpoint's use_dpop_nonce retry, the token's cnf.jkt against the library's own
 thumbprint (jwskate), then a protected resource call with `ath` and the resource server's nonce
-retry. AS_URL and RS_URL are the front(s) to use."""
+retry; then the same for the client of ../odd_client.json, whose id and secret RFC 6749 §2.3.1
+has the client form-urlencode and dpopd decodes. AS_URL and RS_URL are the front(s) to use;
+dpopd must know both clients (run.sh configures it)."""
 import base64
 import hashlib
 import json
@@ -9,6 +11,8 @@ import os
 import re
 import sys
 import traceback
+from pathlib import Path
+from urllib.parse import quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -18,6 +22,7 @@ from requests_oauth2client.exceptions import InvalidClient
 AS_URL = os.environ.get("AS_URL", "http://127.0.0.1:3002")
 RS_URL = os.environ.get("RS_URL", AS_URL)
 NAME = os.environ.get("SUITE", "requests-oauth2client")
+ODD = json.loads((Path(__file__).parent.parent / "odd_client.json").read_text(encoding="utf-8"))
 
 passed = failed = 0
 
@@ -120,6 +125,32 @@ def main() -> None:
         r = err.response
         check("token: wrong client secret is 401 invalid_client with WWW-Authenticate Basic",
               r.status_code == 401 and r.headers.get("WWW-Authenticate", "").startswith("Basic"))
+
+    # 6. A client whose id and secret hold - . _ ~ : % + space, quotes and non-ASCII; the front
+    #    relays the header as sent, dpopd decodes it. requests-oauth2client 1.8's
+    #    ClientSecretBasic sends what it is given without the form-urlencoding RFC 6749 §2.3.1
+    #    asks for, so it is given the encoded id and secret.
+    def form(value: str) -> str:
+        return quote_plus(value, safe="")
+
+    odd = OAuth2Client(token_endpoint=f"{AS_URL}/token", auth=ClientSecretBasic(form(ODD["client_id"]), form(ODD["client_secret"])),
+                       session=session, testing=True)
+    odd_token = odd.client_credentials(scope="read", dpop=True, dpop_key=key)
+    check("odd client: DPoP-bound access token issued",
+          isinstance(odd_token, DPoPToken) and claims_of(odd_token.access_token).get("cnf", {}).get("jkt") == key.dpop_jkt,
+          f"{type(odd_token).__name__} {odd_token.token_type}")
+    odd_resource = session.get(f"{RS_URL}/resource", auth=odd_token, timeout=10)
+    odd_body = odd_resource.json() if odd_resource.status_code == 200 else {}
+    check("odd client: the resource serves its token, with the client id as registered",
+          odd_resource.status_code == 200 and odd_body.get("clientId") == ODD["client_id"],
+          f"{odd_resource.status_code} {odd_body}")
+    odd_wrong = OAuth2Client(token_endpoint=f"{AS_URL}/token", testing=True,
+                             auth=ClientSecretBasic(form(ODD["client_id"]), form(ODD["client_secret"] + "x")))
+    try:
+        odd_wrong.client_credentials(scope="read")
+        check("odd client: a wrong secret is refused with invalid_client", False, "a token was issued")
+    except InvalidClient as err:
+        check("odd client: a wrong secret is 401 invalid_client", err.response.status_code == 401)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import { dpopdExpress } from 'dpopd-relay/express';
 import dpopdFastify, { type DpopdFastify } from 'dpopd-relay/fastify';
 
 const relay = new DpopdRelay({ publicUrl: 'https://as.example', caller: 'c', secret: 's', timeoutMs: 2000 });
-relay.forwardClientAuthorization = false;
+relay.maxBodyBytes = 16 * 1024;
 
 http.createServer(async (req, res) => {
   const reply: Reply = await relay.token(fromNodeRequest(req, await readBody(req)));

@@ -13,9 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from . import _client_auth
 from ._answers import (
-    BASIC_CHALLENGE,
     PAR_STATUS,
     REVOCATION_STATUS,
     TOKEN_STATUS,
@@ -30,6 +28,7 @@ from ._answers import (
     resource_outcome,
     ticket_reply,
 )
+from ._client_auth import client_credential_fields
 from ._public_url import htu_resolver
 from ._request import SEVERAL, RelayRequest, access_token_fields, authorization_header, dpop_fields, query_of
 
@@ -99,8 +98,6 @@ class Steps:
     """The operations as steps; `Relay` and `AsyncRelay` run them."""
 
     settings: Settings
-    #: Whether client credentials go to dpopd as the raw header (see _client_auth.py).
-    forward_client_authorization: bool = _client_auth.FORWARD_CLIENT_AUTHORIZATION
 
     def token_step(self, request: RelayRequest) -> Step[Reply]:
         """The token endpoint (RFC 6749 §3.2, RFC 9449 §5)."""
@@ -119,13 +116,6 @@ class Steps:
 
     def par_step(self, request: RelayRequest) -> Step[Reply]:
         """The pushed authorization request endpoint (RFC 9126)."""
-        dpop = dpop_fields(request)
-        # dpopd's PAR call takes one proof and no count: more than one DPoP header is refused
-        # here (RFC 9449 §4.3 step 1) rather than letting dpopd see only the first.
-        if dpop["dpopHeaderCount"] > 1:
-            return json_reply(
-                400, json_text({"error": "invalid_dpop_proof", "error_description": "More than one DPoP header."})
-            )
         return self._client_step(
             request,
             "/pushed_auth_req",
@@ -133,7 +123,7 @@ class Steps:
             lambda credentials, htu: {
                 "parameters": request.body or "",
                 **credentials,
-                **dpop,
+                **dpop_fields(request),
                 "htm": request.method,
                 "htu": htu,
             },
@@ -242,14 +232,7 @@ class Steps:
             return json_reply(
                 400, json_text({"error": "invalid_request", "error_description": "More than one Authorization header."})
             )
-        credentials = _client_auth.client_credential_fields(authorization, self.forward_client_authorization)  # type: ignore[arg-type]
-        if credentials.malformed:
-            # RFC 6749 §5.2: Basic credentials that do not decode fail client authentication.
-            return json_reply(
-                401,
-                json_text({"error": "invalid_client", "error_description": "Client authentication failed."}),
-                BASIC_CHALLENGE,
-            )
+        credentials = client_credential_fields(authorization)  # type: ignore[arg-type]
         htu = self.settings.htu(request)
         if htu is None:
             return self._no_origin(path)
