@@ -30,36 +30,31 @@ fn check_of(e: &DpopError) -> Option<Check> {
     Some(e.check())
 }
 
-/// RFC 6749 §5.2: a scheme other than Basic is an unsupported authentication method
-/// (`invalid_client`, answered with the endpoint's `unauthenticated` action); Basic credentials
-/// that cannot be decoded make the request malformed (`invalid_request`).
+/// RFC 6749 §5.2: "If the client attempted to authenticate via the Authorization request
+/// header field, the authorization server MUST respond with an HTTP 401 (Unauthorized)": a
+/// header that is not Basic, or Basic credentials that cannot be decoded, are a failed client
+/// authentication (`invalid_client`, the endpoint's `unauthenticated` action), each with its own
+/// code for the caller's logs.
 fn header(e: &HeaderError, unauthenticated: Action) -> Refusal {
-    match e {
-        HeaderError::NotBasic => Refusal::new(
-            unauthenticated,
+    let (code, description) = match e {
+        HeaderError::NotBasic => (
             R::ClientAuthorizationNotBasic,
-            "invalid_client",
             "The client authentication method is not supported.",
         ),
-        HeaderError::NotBase64 => Refusal::new(
-            BadRequest,
+        HeaderError::NotBase64 => (
             R::ClientAuthorizationNotBase64,
-            "invalid_request",
             "The Basic credentials are not base64.",
         ),
-        HeaderError::NoColon => Refusal::new(
-            BadRequest,
+        HeaderError::NoColon => (
             R::ClientAuthorizationNoColon,
-            "invalid_request",
             "The Basic credentials have no colon between client_id and secret.",
         ),
-        HeaderError::BadEncoding => Refusal::new(
-            BadRequest,
+        HeaderError::BadEncoding => (
             R::ClientAuthorizationBadEncoding,
-            "invalid_request",
             "The Basic client_id or secret is not form-urlencoded UTF-8.",
         ),
-    }
+    };
+    Refusal::new(unauthenticated, code, "invalid_client", description)
 }
 
 /// Client authentication (RFC 6749 §2.3) at an endpoint whose failures are `failed` with

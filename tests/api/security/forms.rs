@@ -288,8 +288,8 @@ fn form_rows() -> Vec<(&'static str, Value, Refusal)> {
             "a relayed Basic header in base64url",
             json!({ "parameters": cc, "clientAuthorization": "Basic Y29uZmlkZW50aWFs_-_-" }),
             Refusal {
-                action: "BAD_REQUEST",
-                error: "invalid_request",
+                action: "INVALID_CLIENT",
+                error: "invalid_client",
                 code: "A060302",
                 detail: "missing or not base64",
             },
