@@ -164,6 +164,7 @@ fn cases(core: &Arc<Core>) -> Vec<Case> {
             lifetime_secs: 3600,
             properties: &[],
             extra: Default::default(),
+            grant_id: None,
         },
         NOW,
     )
