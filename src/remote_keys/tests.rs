@@ -213,7 +213,7 @@ async fn oversized_answers_are_refused_without_reading_them_whole() {
     let started = Instant::now();
     assert_eq!(source.refresh(T0).await, too_large);
     assert!(
-        started.elapsed() < Duration::from_millis(900),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );
@@ -226,7 +226,7 @@ async fn oversized_answers_are_refused_without_reading_them_whole() {
     let started = Instant::now();
     assert_eq!(source.refresh(T0.plus(60)).await, too_large);
     assert!(
-        started.elapsed() < Duration::from_millis(900),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );
@@ -253,7 +253,7 @@ async fn a_slow_server_times_out_within_the_bound() {
         let took = started.elapsed();
         assert_eq!(got, Err(KeysError::NoKeySet));
         assert!(
-            took >= Duration::from_millis(300) && took < Duration::from_millis(800),
+            took >= Duration::from_millis(300) && took < Duration::from_millis(1_500),
             "{took:?}"
         );
         assert_eq!(
