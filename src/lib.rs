@@ -8,6 +8,8 @@
 //! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
 //! - [`store`]: the "seen once" store (DPoP `jti`s, used codes, revoked ids): in-process or Redis.
 //! - [`oauth`]: clients, grants, access and refresh tokens — no HTTP in it.
+//! - [`remote_keys`]: other signers' JWK Sets, inline or fetched from a `jwks_uri`, cached
+//!   and refreshed, to verify their JWSs (client assertions, other issuers' access tokens).
 //! - [`json`]: the JSON object writer of the token endpoint's answers (escapes as serde_json).
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
@@ -26,6 +28,7 @@ pub mod json;
 pub mod keygen;
 pub mod keys;
 pub mod oauth;
+pub mod remote_keys;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -58,7 +58,7 @@ impl<'de> Deserialize<'de> for JwkMembers {
     }
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(
+pub(super) fn present<'de, D: serde::Deserializer<'de>>(
     de: D,
 ) -> Result<Option<serde::de::IgnoredAny>, D::Error> {
     serde::de::IgnoredAny::deserialize(de).map(Some)

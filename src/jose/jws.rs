@@ -83,7 +83,7 @@ const MAX_NESTING: usize = 32;
 /// RFC 7515 §4 / RFC 7519 §7.2: header and claims are JSON objects. The first-byte check
 /// keeps a `T` that would also accept an array or a string from seeing one; serde's derive
 /// refuses duplicated known members and serde_json trailing data and invalid UTF-8.
-fn json_object<'de, T: Deserialize<'de>>(
+pub(super) fn json_object<'de, T: Deserialize<'de>>(
     part: &'static str,
     bytes: &'de [u8],
 ) -> Result<T, JwsError> {

@@ -1,11 +1,16 @@
 //! JOSE on ring: strict base64url, compact JWS (RFC 7515 §7.1), public JWKs with RFC 7638
-//! thumbprints (RFC 7517/7518/8037), the service's own signing keys and key set, and the one
-//! home of every secret-handling primitive: hashing, hex, randomness, constant-time comparison
-//! (`secrets`) and AEAD sealing (`seal`). Nothing here knows about DPoP or OAuth.
+//! thumbprints (RFC 7517/7518/8037), the service's own signing keys and key set; for tokens
+//! signed by other parties, their JWK Sets (RFC 7517 §5), verification with a key of such a
+//! set, and the registered JWT claims (RFC 7519 §4.1); and the one home of every
+//! secret-handling primitive: hashing, hex, randomness, constant-time comparison (`secrets`)
+//! and AEAD sealing (`seal`). Nothing here knows about DPoP or OAuth.
 pub mod alg;
 pub mod b64;
+pub mod claims;
 mod curve;
 pub mod jwk;
+pub mod jwks;
+pub mod jwks_verify;
 pub mod jws;
 pub mod keys;
 mod keyset;
