@@ -15,7 +15,11 @@ def toml_string(value: str) -> str:
     return json.dumps(value)
 
 
-print(f"""[[callers]]
+# The store is in memory: every run starts fresh, and several instances never share a directory.
+print(f"""[store]
+kind = "memory"
+
+[[callers]]
 key = "demo-caller"
 secret = "demo-caller-secret"
 roles = ["as", "rs"]

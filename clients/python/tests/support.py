@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 class Dpopd:
-    """A running dpopd; `config` (TOML text) runs it in production mode with fresh keys."""
+    """A running dpopd; `config` (TOML text) runs it in production mode with fresh keys. Its
+    store is in memory: each test's dpopd is fresh."""
 
     def __init__(self, env: dict | None = None, config: str | None = None):
         port = free_port()
@@ -59,6 +60,7 @@ class Dpopd:
                 "PATH": os.environ["PATH"],
                 "DPOPD__SERVER__PORT": str(port),
                 "DPOPD__LOG__LEVEL": "warn",
+                "DPOPD__STORE__KIND": "memory",
                 **(env or {}),
             },
         )

@@ -26,7 +26,7 @@ export function freePort() {
 
 /**
  * Starts dpopd; `env` adds DPOPD__ settings, `config` (TOML text) runs it in production mode
- * with freshly generated keys prepended.
+ * with freshly generated keys prepended. Its store is in memory: each test's dpopd is fresh.
  */
 export async function startDpopd({ env = {}, config } = {}) {
   const port = await freePort();
@@ -38,7 +38,13 @@ export async function startDpopd({ env = {}, config } = {}) {
     args.push('--config', file);
   }
   const child = spawn('timeout', args, {
-    env: { PATH: process.env.PATH, DPOPD__SERVER__PORT: String(port), DPOPD__LOG__LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH,
+      DPOPD__SERVER__PORT: String(port),
+      DPOPD__LOG__LEVEL: 'warn',
+      DPOPD__STORE__KIND: 'memory',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
