@@ -349,5 +349,4 @@ impl ErrorTarget {
 }
 
 #[cfg(test)]
-#[path = "request_tests.rs"]
 mod tests;

@@ -1,0 +1,67 @@
+//! Unit tests of `api::caller`.
+use super::*;
+use crate::development::{DEMO_CALLER_KEY, DEMO_CALLER_SECRET};
+use crate::jose::ct_eq_calls::during;
+
+fn callers() -> Callers {
+    let mut settings = crate::config::Settings::development();
+    crate::development::add_demo_credentials(&mut settings);
+    Callers::new(&settings.callers)
+}
+
+fn basic(key: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+    )
+}
+
+/// Caller secrets, right or wrong, are compared with `ct_eq`; Bearer compares every entry.
+#[test]
+fn caller_secrets_compare_in_constant_time() {
+    let callers = callers();
+    let entries = callers.0.len() as u64;
+    let right = basic(DEMO_CALLER_KEY, DEMO_CALLER_SECRET);
+    assert_eq!(during(|| callers.authenticate(&right).is_some()), (true, 1));
+    let wrong = basic(DEMO_CALLER_KEY, "wrong");
+    assert_eq!(
+        during(|| callers.authenticate(&wrong).is_some()),
+        (false, 1)
+    );
+    let bearer = format!("Bearer {DEMO_CALLER_SECRET}");
+    assert_eq!(
+        during(|| callers.authenticate(&bearer).is_some()),
+        (true, entries)
+    );
+    assert_eq!(
+        during(|| callers.authenticate("Bearer wrong").is_some()),
+        (false, entries)
+    );
+}
+
+/// An unknown Basic key is refused after the same comparison as a wrong secret, so the
+/// time taken does not reveal which keys exist; a known key's secret under another key
+/// grants nothing.
+#[test]
+fn an_unknown_caller_key_is_compared_like_a_wrong_secret() {
+    let callers = callers();
+    let cases = [
+        (
+            "wrong secret of a known key",
+            basic(DEMO_CALLER_KEY, "wrong"),
+        ),
+        ("unknown key", basic("no-such-caller", "wrong")),
+        (
+            "unknown key with a known key's secret",
+            basic("no-such-caller", DEMO_CALLER_SECRET),
+        ),
+        ("empty key", basic("", "wrong")),
+    ];
+    for (what, header) in cases {
+        assert_eq!(
+            during(|| callers.authenticate(&header).is_some()),
+            (false, 1),
+            "{what}"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Unit tests of `config`.
+use super::*;
+
+#[test]
+fn embedded_defaults_deserialize_and_pass_checks() {
+    let s = Settings::development();
+    assert_eq!(s.server.port, 8080);
+    assert_eq!(s.dpop.proof_max_age_secs, 60);
+    assert!(!s.dpop.algs.contains(&Alg::ES384), "ES384 is opt-in");
+    s.check().expect("defaults are valid");
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    let dir = std::env::temp_dir().join(format!("dpopd-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, "[server]\nport = \"eighty\"\n").unwrap();
+    let err = Settings::load(Some(&path)).unwrap_err().to_string();
+    assert!(err.contains("server.port"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_is_refused() {
+    let dir = std::env::temp_dir().join(format!("dpopd-cfg2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("typo.toml");
+    std::fs::write(&path, "[dpop]\nproof_max_agee_secs = 5\n").unwrap();
+    let err = Settings::load(Some(&path)).unwrap_err().to_string();
+    assert!(err.contains("proof_max_agee_secs"), "{err}");
+}
+
+#[test]
+fn production_mode_requires_keys_and_secrets() {
+    let mut s = Settings::development();
+    s.development = false;
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("keys.signing"), "{err}");
+}
+
+/// Enumerated values are read as their types: an unknown one stops start-up naming the
+/// key and the value, never becomes another value or is silently dropped.
+#[test]
+fn an_unknown_enumerated_value_names_its_key() {
+    let cases = [
+        ("[dpop]\nalgs = [\"ES256\", \"HS256\"]\n", "dpop.algs", "HS256"),
+        (
+            "[[callers]]\nkey = \"c\"\nsecret = \"s\"\nroles = [\"as\", \"admin\"]\n",
+            "roles",
+            "admin",
+        ),
+        (
+            "[[clients]]\nclient_id = \"c\"\nclient_secret = \"s\"\nauth_method = \"client_secret_jwtx\"\n",
+            "auth_method",
+            "client_secret_jwtx",
+        ),
+        (
+            "[[clients]]\nclient_id = \"c\"\nauth_method = \"none\"\ngrant_types = [\"password\"]\n",
+            "grant_types",
+            "password",
+        ),
+        (
+            "[[callers]]\nkey = \"c\"\nsecret_sha256 = \"abc\"\nroles = [\"as\"]\n",
+            "secret_sha256",
+            "64 hex digits",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("dpopd-cfg3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, (text, key, value)) in cases.into_iter().enumerate() {
+        let path = dir.join(format!("enum{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains(key) && err.contains(value), "{err}");
+    }
+}
+
+#[test]
+fn only_the_value_1_opts_development_mode_into_every_interface() {
+    use std::ffi::OsStr;
+    let cases = [
+        ("unset", None, Some(DevListen::LoopbackOnly)),
+        ("empty", Some(""), Some(DevListen::LoopbackOnly)),
+        ("0", Some("0"), Some(DevListen::LoopbackOnly)),
+        ("1", Some("1"), Some(DevListen::AnyInterface)),
+        ("true is not 1", Some("true"), None),
+        ("yes is not 1", Some("yes"), None),
+        ("1 with a space", Some(" 1"), None),
+    ];
+    for (why, value, want) in cases {
+        let got = DevListen::from_env_value(value.map(OsStr::new));
+        match want {
+            Some(want) => assert_eq!(got.unwrap(), want, "{why}"),
+            None => {
+                let err = got.unwrap_err().to_string();
+                assert!(err.contains(DEV_LISTEN_ANY_INTERFACE), "{why}: {err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_zero_request_timeout_is_refused() {
+    let mut s = Settings::development();
+    s.server.client_request_timeout_ms = 0;
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("server.client_request_timeout_ms"), "{err}");
+}
+
+#[test]
+fn redis_settings_are_checked_when_the_store_is_redis() {
+    let mut s = Settings::development();
+    s.store.redis_mode = RedisMode::Sentinel;
+    s.check().expect("not read while the store is in memory");
+    s.store.kind = StoreKind::Redis;
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("store.redis_urls"), "{err}");
+}
+
+#[test]
+fn the_durable_store_is_the_default_and_development_mode_keeps_it_in_a_new_temporary_directory() {
+    let s = Settings::load(None).expect("development defaults load");
+    assert_eq!(s.store.kind, StoreKind::Durable);
+    assert!(
+        Path::new(&s.store.data_dir).starts_with(std::env::temp_dir()),
+        "{}",
+        s.store.data_dir
+    );
+    let production = Settings::development().store;
+    assert_eq!(
+        production.data_dir_or_default(false),
+        Path::new(StoreSettings::DEFAULT_DATA_DIR)
+    );
+}
+
+#[test]
+fn a_replay_sync_window_above_ten_seconds_is_refused() {
+    let mut s = Settings::development();
+    s.store.replay_sync_ms = 10_001;
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("store.replay_sync_ms"), "{err}");
+    s.store.replay_sync_ms = 0;
+    s.check().expect("0 syncs every record before answering");
+}
+
+#[test]
+fn secrets_are_redacted_in_debug() {
+    let s = Secret::new("hunter2");
+    assert_eq!(format!("{s:?}"), "[redacted]");
+}
+
+#[test]
+fn redirect_uris_must_be_absolute_without_fragment() {
+    for (uri, ok) in [
+        ("https://app.example.com/cb?x=1", true),
+        ("com.example.app:/oauth2redirect", true),
+        ("http://127.0.0.1:3000/callback", true),
+        ("https://app.example.com/cb#frag", false),
+        ("/relative/cb", false),
+        ("https://app.example.com/c b", false),
+        ("", false),
+    ] {
+        assert_eq!(is_redirect_uri(uri), ok, "{uri}");
+    }
+}

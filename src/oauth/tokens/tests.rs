@@ -1,0 +1,60 @@
+//! Unit tests of `oauth::tokens`.
+use super::*;
+use crate::jose::CompactJws;
+
+#[derive(Deserialize)]
+struct Bound {
+    cnf: Cnf,
+}
+
+/// RFC 9449 figure 8: the key binding of a JWT access token is its `cnf.jkt`.
+#[test]
+fn rfc9449_fig8_jwt_access_token_cnf_jkt() {
+    let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6IkJlQUxrYiJ9.eyJzdWIiOiJzb21lb25lQGV4YW1wbGUuY29tIiwiaXNzIjoiaHR0cHM6Ly9zZXJ2ZXIuZXhhbXBsZS5jb20iLCJuYmYiOjE1NjIyNjI2MTEsImV4cCI6MTU2MjI2NjIxNiwiY25mIjp7ImprdCI6IjBaY09DT1JaTll5LURXcHFxMzBqWnlKR0hUTjBkMkhnbEJWM3VpZ3VBNEkifX0.3Tyo8VTcn6u_PboUmAOYUY1kfAavomW_YwYMkmRNizLJoQzWy2fCo79Zi5yObpIzjWb5xW4OGld7ESZrh0fsrA";
+    let bound: Bound = CompactJws::parse(token).unwrap().payload_as().unwrap();
+    assert_eq!(bound.cnf.jkt, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
+}
+
+#[test]
+fn minted_tokens_carry_the_binding_and_seal_properties() {
+    let key = crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
+    let keys = KeySet::new(key, vec![]);
+    let sealer = Sealer::new(&[("s".into(), [3; 32])]).unwrap();
+    let jkt = Jkt::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap();
+    let props = [Property {
+        key: "tier".into(),
+        value: "gold".into(),
+        hidden: true,
+    }];
+    let grant = AccessGrant {
+        subject: "alice",
+        client_id: "c",
+        scopes: &["read".into()],
+        audience: vec!["https://api".into()],
+        jkt: Some(&jkt),
+        lifetime_secs: 60,
+        properties: &props,
+        extra: Default::default(),
+        grant_id: Some("family-1"),
+    };
+    let minted = mint(&keys, &sealer, "https://as", grant, UnixTime(1000)).unwrap();
+    let verified = keys.verify(&minted.token).unwrap();
+    assert_eq!(verified.typ.as_deref(), Some("at+jwt"));
+    let claims: AccessClaims = serde_json::from_slice(&verified.payload).unwrap();
+    assert_eq!(
+        (claims.exp, claims.iat, claims.jti.as_str()),
+        (1060, 1000, minted.jti.as_str())
+    );
+    assert_eq!(claims.cnf.unwrap().jkt, jkt.as_str());
+    assert_eq!(claims.aud, Audience::One("https://api".into()));
+    assert_eq!(claims.gid.as_deref(), Some("family-1"));
+    let opened = sealer.open("prp", &claims.prp.unwrap()).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&verified.payload).contains("gold"),
+        "hidden property not in clear"
+    );
+    assert_eq!(
+        serde_json::from_slice::<Vec<Property>>(&opened).unwrap(),
+        props
+    );
+}
