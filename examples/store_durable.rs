@@ -5,7 +5,8 @@
 //! the latency of inserts while a compaction of a few million records runs.
 //!
 //! ```sh
-//! cargo run --release --example store_durable -- [DIR]    # DIR: where to put the data (default: the temporary directory)
+//! cargo run --release --example store_durable -- [DIR]    # DIR: where to put the data (default:
+//! the temporary directory)
 //! ```
 use dpopd::store::durable::{DurableSettings, DurableStore};
 use dpopd::store::memory::MemoryStore;

@@ -1,4 +1,5 @@
-//! Resource limits against the real server (SPEC §3 check 1, `[server]` settings): a client
+//! Resource limits against the real server (docs/api.md, "Proof validation", check 1; `[server]`
+//! settings): a client
 //! that sends its request slowly, huge or numerous headers, a huge body, deeply nested JSON or
 //! an oversized proof is refused with a 4xx or cut off, never answered with a 500, never left
 //! holding the server, while other clients are still served.

@@ -2,7 +2,8 @@
 //! their `/api/...` paths), role `as`: the AS forwards its authorization endpoint's query or
 //! form (RFC 6749 §4.1.1), shows its own login and consent pages for the `ticket` dpopd hands
 //! back, then asks for the authorization response — a code (RFC 6749 §4.1.2, `iss` per
-//! RFC 9207) or an error — and redirects the user agent to it (docs/api.md, "Authorization code flow").
+//! RFC 9207) or an error — and redirects the user agent to it (docs/api.md, "Authorization code
+//! flow").
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;

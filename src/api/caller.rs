@@ -1,4 +1,4 @@
-//! Caller authentication (SPEC §1): `Authorization: Basic base64(key:secret)` or
+//! Caller authentication (docs/api.md, "Calls"): `Authorization: Basic base64(key:secret)` or
 //! `Bearer <secret>`, secrets compared as SHA-256 digests in constant time, and roles —
 //! `as` for authorization-server APIs, `rs` for resource-server APIs — checked per route.
 use super::result_code::ResultCode;

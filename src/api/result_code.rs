@@ -110,7 +110,8 @@ result_codes! {
     PkceVerifierInvalid = "A050305", "The code_verifier is missing, malformed or does not match the code_challenge.";
     CodeKeyMismatch = "A050306", "The authorization code is bound to another DPoP key.";
     CodeReused = "A050307", "The authorization code was already used; the tokens issued for it are revoked.";
-    // 056: introspection (A056001 is Authlete's); userinfo answers these for token and proof refusals
+    // 056: introspection (A056001 is Authlete's); userinfo answers these for token and proof
+    // refusals
     IntrospectionOk = "A056001", "The access token is usable for this request.";
     IntrospectionOkUnboundDpop = "A056002", "The access token is usable; it is not DPoP-bound and was presented with a valid DPoP proof.";
     IntrospectionStoreUnavailable = "A056101", "The store is unavailable; the request was refused.";

@@ -80,7 +80,8 @@ impl SigningKey {
         load::generate(alg, kid)
     }
 
-    /// A private JWK object (EC with `d`, OKP Ed25519 with `d`, RSA with `d`,`p`,`q`,`dp`,`dq`,`qi`).
+    /// A private JWK object (EC with `d`, OKP Ed25519 with `d`, RSA with
+    /// `d`,`p`,`q`,`dp`,`dq`,`qi`).
     /// `alg` comes from the JWK's `alg` member, else ES256/ES384/EdDSA/RS256 by key type.
     pub fn from_jwk(jwk: &serde_json::Value) -> Result<SigningKey, KeyError> {
         load::from_jwk(jwk)
@@ -162,7 +163,8 @@ impl SigningKey {
         out.push_str(header);
         out.push('.');
         b64::encode_into(payload, &mut out);
-        // RFC 7515 §5.1 step 5: the signature covers ASCII(BASE64URL(header) '.' BASE64URL(payload)).
+        // RFC 7515 §5.1 step 5: the signature covers ASCII(BASE64URL(header) '.'
+        // BASE64URL(payload)).
         let sig = self.sign(out.as_bytes())?;
         out.push('.');
         b64::encode_into(sig.as_ref(), &mut out);

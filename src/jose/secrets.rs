@@ -58,7 +58,8 @@ pub fn random_id() -> String {
     BUFFER.with(|buffer| {
         let (pool, used) = &mut *buffer.borrow_mut();
         if *used + 16 > POOL {
-            // SystemRandom reads the OS source; it only fails if the OS has none, which start-up checks.
+            // SystemRandom reads the OS source; it only fails if the OS has none, which start-up
+            // checks.
             let _ = ring::rand::SystemRandom::new().fill(pool);
             *used = 0;
         }

@@ -6,7 +6,8 @@ use super::jwk::{EcCurve, PublicJwk, SignatureError};
 use ring::signature;
 
 impl PublicJwk {
-    /// Whether `alg` may be used with this key (ES256↔P-256, ES384↔P-384, RS*/PS*↔RSA, EdDSA↔Ed25519).
+    /// Whether `alg` may be used with this key (ES256↔P-256, ES384↔P-384, RS*/PS*↔RSA,
+    /// EdDSA↔Ed25519).
     pub fn accepts(&self, alg: Alg) -> bool {
         let family = match self {
             PublicJwk::Ec {

@@ -1,6 +1,7 @@
 //! Verification of dpopd's own access tokens (RFC 9068 §4): the signature by `kid` against the
 //! service's key set, `typ: at+jwt`, `iss`, the time claims (RFC 7519 §4.1.4–4.1.6), then the
-//! revocation deny list (RFC 7009 §2, SPEC §6). A token whose signature checked is kept in a
+//! revocation deny list (RFC 7009 §2, docs/api.md, "Revocation"). A token whose signature checked
+//! is kept in a
 //! bounded cache keyed by SHA-256(token), so its signature is verified once; the time claims and
 //! the deny list are checked on every call, so the cache never serves an expired or revoked token.
 use crate::clock::UnixTime;

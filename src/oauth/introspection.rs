@@ -42,7 +42,8 @@ pub struct IntrospectionOutcome {
     /// The challenge scheme (RFC 9449 §7.1): `DPoP` when the token is bound or was presented
     /// as DPoP, `Bearer` otherwise.
     pub challenge: TokenType,
-    /// Set whenever nonces are required for this call, success included (SPEC §3).
+    /// Set whenever nonces are required for this call, success included (docs/api.md, "Proof
+    /// validation").
     pub dpop_nonce: Option<String>,
 }
 

@@ -1,4 +1,5 @@
-//! `/auth/introspection`: the resource server's decision (SPEC §4, RFC 6750 §3, RFC 9449 §7).
+//! `/auth/introspection`: the resource server's decision (docs/api.md, "Introspection and
+//! userinfo"; RFC 6750 §3, RFC 9449 §7).
 //! Every refusal is checked for its `action`, OAuth error and exact challenge scheme.
 use crate::helpers::*;
 use crate::resource::*;

@@ -1,4 +1,5 @@
-//! Several replicas sharing one Redis (SPEC §7): what one accepts the other knows, a dead
+//! Several replicas sharing one Redis (docs/api.md, "State and operations"): what one accepts the
+//! other knows, a dead
 //! Redis fails closed and comes back without a restart, `/readyz` follows, `/metrics` counts.
 //! Each test runs its own `redis-server` on a free port; without the binary the tests are
 //! skipped with a message, unless `DPOPD_REQUIRE_REDIS=1` (CI) makes that a failure.
@@ -265,7 +266,8 @@ async fn a_code_redeemed_on_one_replica_cannot_be_redeemed_on_the_other() {
     assert_eq!(content(&second)["error"], "invalid_grant", "{second}");
 }
 
-/// Key rotation (SPEC §6): a token signed with a retired key verifies while the key is still
+/// Key rotation (docs/api.md, "Tokens and keys"): a token signed with a retired key verifies while
+/// the key is still
 /// listed, and stops verifying once the key is removed.
 #[tokio::test]
 async fn a_retired_but_listed_key_still_verifies_and_a_removed_key_does_not() {

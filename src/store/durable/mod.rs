@@ -1,5 +1,6 @@
 //! The default store (`store.kind = "durable"`, docs/operations.md "Durability"): the
-//! in-process tables the memory store uses (src/store/tables.rs), with every change also appended to a journal
+//! in-process tables the memory store uses (src/store/tables.rs), with every change also appended
+//! to a journal
 //! in `store.data_dir`, so that a restart, or a crash, forgets no revocation, spent code,
 //! ticket, `request_uri` or refresh-token generation, and no replay record still inside its
 //! window.

@@ -1,4 +1,5 @@
-//! The API call around a proof (SPEC §1, §7): the body limit is applied before any proof is
+//! The API call around a proof (docs/api.md, "Calls" and "State and operations"): the body limit is
+//! applied before any proof is
 //! read, nesting and duplicated members in the call itself, two `DPoP` headers (or one that
 //! was counted and not relayed) at every endpoint that takes a proof, and client text on its
 //! way into the operator's `resultMessage` and logs.

@@ -1,6 +1,7 @@
 //! The other doors to the same checks: the forged-proof table at PAR (RFC 9126 with RFC 9449
 //! §10.1), delegated issuance and userinfo (OIDC Core §5.3), and the alg policy once ES384 is
-//! configured or a client narrows its own list (SPEC §3, §7).
+//! configured or a client narrows its own list (docs/api.md, "Proof validation" and "State and
+//! operations").
 use super::proofs::proof_rows;
 use super::*;
 use crate::code_flow::public_request;

@@ -132,7 +132,7 @@ pub fn assert_challenged(name: &str, answer: &Value, want: &Challenged) {
 }
 
 /// Asserts `answer` does not carry `secret` (a proof or token) back, whole or its signature:
-/// what the caller logs must not replay it (SPEC §7).
+/// what the caller logs must not replay it (docs/api.md, "State and operations").
 pub fn assert_not_echoed(name: &str, answer: &Value, secret: &str) {
     let text = answer.to_string();
     let signature = secret.rsplit('.').next().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Replay (RFC 9449 §4.3 check 11, §11.1) and the acceptance window (check 8) and server
 //! nonces (check 9, §8): a used proof stays used for as long as it could pass the time check,
 //! however it is re-encoded or raced, and stateless checks answer before the replay record
-//! (SPEC §3), so a proof past its window is "too old", not "replayed".
+//! (docs/api.md, "Proof validation"), so a proof past its window is "too old", not "replayed".
 use super::*;
 use crate::helpers::*;
 use crate::resource::{introspect, introspection, resource_proof, RS_URL};
@@ -193,7 +193,8 @@ async fn the_window_edges_at_a_pinned_clock() {
 
 #[tokio::test]
 async fn a_used_proof_is_a_replay_until_its_window_closes_and_too_old_after() {
-    // SPEC §3: the stateless checks (here iat, check 8) run before the replay record (check
+    // docs/api.md, "Proof validation": the stateless checks (here iat, check 8) run before the
+    // replay record (check
     // 11). While both could apply, iat still passes, so the answer is the replay; once iat
     // fails, it is "too old" and the record is not even consulted.
     let app = spawn_app().await;

@@ -603,7 +603,8 @@ async fn a_bound_token_presented_as_bearer_is_a_downgrade_with_or_without_its_pr
         let answer = introspect(&app, &introspection(&token, scheme, proof.as_deref())).await;
         assert_challenged(name, &answer, &want);
     }
-    // With no scheme named, a bound token still needs its proof (SPEC §4, as Authlete).
+    // With no scheme named, a bound token still needs its proof (docs/api.md, "Introspection and
+    // userinfo", as Authlete).
     let unnamed = introspect(
         &app,
         &json!({ "token": token, "htm": "GET", "htu": RS_URL, "scopes": ["read"] }),
