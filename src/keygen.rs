@@ -6,24 +6,13 @@ use crate::jose::{Alg, SigningKey};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeygenError {
-    #[error("usage: dpopd keygen [--alg ES256|ES384|EdDSA] [--kid KID]")]
-    Usage,
     #[error("{0}")]
     Unsupported(String),
 }
 
-pub fn run(args: &[String]) -> Result<String, KeygenError> {
-    let mut alg = Alg::ES256;
-    let mut kid = None;
-    let mut rest = args.iter();
-    while let Some(flag) = rest.next() {
-        let value = rest.next().ok_or(KeygenError::Usage)?;
-        match flag.as_str() {
-            "--alg" => alg = Alg::from_name(value).ok_or(KeygenError::Usage)?,
-            "--kid" => kid = Some(value.clone()),
-            _ => return Err(KeygenError::Usage),
-        }
-    }
+/// The configuration text of a new `alg` signing key named `kid` (generated when absent), a
+/// sealing key and a nonce secret.
+pub fn run(alg: Alg, kid: Option<String>) -> Result<String, KeygenError> {
     if alg.family() == crate::jose::alg::KeyFamily::Rsa {
         return Err(KeygenError::Unsupported(
             "RSA keys: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out signing.pem`, \

@@ -1,43 +1,84 @@
-//! `dpopd [--config FILE]`: configuration → telemetry → application.
-//! `dpopd keygen [--alg ALG] [--kid KID]`: prints new keys for configuration.
-use dpopd::config::Settings;
-use dpopd::startup::Application;
+//! The `dpopd` command: with no subcommand, configuration → telemetry → application; `keygen`
+//! prints new keys for configuration. `dpopd --help` lists everything.
+use clap::{Parser, Subcommand};
+use dpopd::config::{ConfigError, Settings};
+use dpopd::jose::Alg;
+use dpopd::keygen::KeygenError;
+use dpopd::startup::{Application, StartupError};
 use std::path::PathBuf;
+
+/// OAuth 2.0 and DPoP (RFC 9449) backend for authorization and resource servers in any
+/// language. With no configuration file it starts in development mode on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "dpopd", version, about)]
+struct Cli {
+    /// The TOML configuration file (default: $DPOPD_CONFIG; none: development mode).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a new signing key, sealing key and nonce secret, ready for configuration.
+    Keygen {
+        /// ES256, ES384 or EdDSA (RSA keys come from openssl).
+        #[arg(long, default_value = "ES256")]
+        alg: Alg,
+        /// The key's `kid` (default: its RFC 7638 thumbprint).
+        #[arg(long)]
+        kid: Option<String>,
+    },
+}
+
+/// Why dpopd did not start or stopped.
+#[derive(Debug, thiserror::Error)]
+enum MainError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Keygen(#[from] KeygenError),
+    #[error("server: {0}")]
+    Serve(#[from] std::io::Error),
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
+    let cli = Cli::parse();
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("dpopd: {message}");
+        Err(e) => {
+            eprintln!("dpopd: {e}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let file =
-        match args.as_slice() {
-            [command, rest @ ..] if command == "keygen" => {
-                print!("{}", dpopd::keygen::run(rest).map_err(|e| e.to_string())?);
-                return Ok(());
-            }
-            [] => std::env::var_os("DPOPD_CONFIG").map(PathBuf::from),
-            [flag, path] if flag == "--config" => Some(PathBuf::from(path)),
-            _ => return Err(
-                "usage: dpopd [--config FILE] | dpopd keygen [--alg ES256|ES384|EdDSA] [--kid KID]"
-                    .into(),
-            ),
-        };
-    let mut settings = Settings::load(file.as_deref()).map_err(|e| e.to_string())?;
+async fn run(cli: Cli) -> Result<(), MainError> {
+    match cli.command {
+        Some(Command::Keygen { alg, kid }) => {
+            print!("{}", dpopd::keygen::run(alg, kid)?);
+            Ok(())
+        }
+        None => {
+            let file = cli
+                .config
+                .or_else(|| std::env::var_os("DPOPD_CONFIG").map(PathBuf::from));
+            serve(file).await
+        }
+    }
+}
+
+async fn serve(file: Option<PathBuf>) -> Result<(), MainError> {
+    let mut settings = Settings::load(file.as_deref())?;
     dpopd::telemetry::init_logging(&settings.log);
     if settings.development {
         dpopd::development::add_demo_credentials(&mut settings);
     }
-    let app = Application::build(settings.clone())
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(settings.clone()).await?;
     if settings.development {
         eprintln!("{}", dpopd::development::banner(&settings, app.port()));
         if settings.dev_listen == dpopd::config::DevListen::AnyInterface {
@@ -48,5 +89,5 @@ async fn run() -> Result<(), String> {
         }
     }
     tracing::info!(port = app.port(), "dpopd listening");
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    Ok(app.run_until_stopped().await?)
 }

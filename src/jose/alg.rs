@@ -65,6 +65,15 @@ impl Alg {
     }
 }
 
+/// For command-line arguments: the exact name, as [`Alg::from_name`].
+impl std::str::FromStr for Alg {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Alg, String> {
+        Alg::from_name(name).ok_or_else(|| format!("unknown alg {name:?}"))
+    }
+}
+
 impl std::fmt::Display for Alg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -4,7 +4,7 @@ use super::*;
 #[test]
 fn generated_key_loads_back_and_signs() {
     for alg in ["ES256", "EdDSA", "ES384"] {
-        let out = run(&["--alg".into(), alg.into(), "--kid".into(), "k1".into()]).unwrap();
+        let out = run(alg.parse().unwrap(), Some("k1".into())).unwrap();
         let jwk = out
             .lines()
             .find_map(|l| l.strip_prefix("jwk = '"))
@@ -22,10 +22,10 @@ fn generated_key_loads_back_and_signs() {
 }
 
 #[test]
-fn rsa_and_bad_flags_are_explained() {
+fn rsa_keys_are_explained() {
+    let refused = run(Alg::PS256, None);
     assert!(
-        matches!(run(&["--alg".into(), "PS256".into()]), Err(KeygenError::Unsupported(m)) if m.contains("openssl"))
+        matches!(&refused, Err(KeygenError::Unsupported(m)) if m.contains("openssl")),
+        "{refused:?}"
     );
-    assert_eq!(run(&["--alg".into()]), Err(KeygenError::Usage));
-    assert_eq!(run(&["--bits".into(), "1".into()]), Err(KeygenError::Usage));
 }
