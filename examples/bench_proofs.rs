@@ -3,11 +3,12 @@
 //!
 //! ```sh
 //! # N bodies for POST /auth/token (client_credentials + DPoP):
-//! cargo run --release --example bench_proofs -- token N [--htu URL] [--client ID:SECRET] >
-//! token.jsonl
+//! cargo run --release --example bench_proofs -- token N [--htu URL] [--client ID:SECRET] \
+//!     > token.jsonl
 //! # One DPoP-bound token from a running dpopd, then N bodies for POST /auth/introspection:
 //! cargo run --release --example bench_proofs -- introspection N --server http://127.0.0.1:PORT \
-//! [--caller KEY:SECRET] [--client ID:SECRET] [--htu URL] [--resource URL] > introspection.jsonl
+//!     [--caller KEY:SECRET] [--client ID:SECRET] [--htu URL] [--resource URL] \
+//!     > introspection.jsonl
 //! ```
 //!
 //! Proofs are minted on every core (the work is split in contiguous slices), with 16 keys in

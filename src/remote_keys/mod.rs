@@ -10,9 +10,8 @@
 //!   On the request path only when a token names a `kid` the set does not have (or the source
 //!   has no set), and then at most once per `min_refresh_secs` per source, counting every
 //!   fetch; requests arriving while a fetch is under way wait for it (at most `timeout_ms`)
-//! and share its result (one fetch for any number of them). A token whose `kid` is known never
-//! waits for the
-//!   network: it is verified from an in-memory snapshot, under a read lock held for an `Arc`
+//!   and share its result (one fetch for any number of them). A token whose `kid` is known
+//!   never waits for the network: it is verified from an in-memory snapshot, under a read lock held for an `Arc`
 //!   clone.
 //! - **What a fetch accepts.** `https` only (plain `http` to the loopback interface only); no
 //!   redirect followed; the connection and the whole exchange under `connect_timeout_ms` and

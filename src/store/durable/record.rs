@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! file    = magic (8 octets) salt-check (8 octets) record*
-//! record  = tag (1) digest (16) expiry (8, u64 LE, Unix ms) [value (8, i64 LE)] [owner (16)] crc
-//! (4)
+//! record  = tag (1) digest (16) expiry (8, u64 LE, Unix ms) [value (8, i64 LE)]
+//!           [owner (16)] crc (4)
 //! tag     = namespace index (bits 0-3) | 0x10 value present | 0x20 owner present
 //! crc     = CRC-32C (Castagnoli) of every octet of the record before it, u32 LE
 //! ```
