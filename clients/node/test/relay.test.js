@@ -107,8 +107,13 @@ for (const framework of FRAMEWORKS) {
       assert.equal(response.headers['cache-control'], 'no-store');
     });
 
-    test("a Basic header that does not decode is refused with dpopd's answer, verbatim", async () => {
-      for (const header of ['Basic bm8tY29sb24=', 'Basic ###', `Basic ${Buffer.from('id:%zz').toString('base64')}`]) {
+    test("a Basic header that does not decode is 401 invalid_client with a Basic challenge and dpopd's body", async () => {
+      const cases = [
+        ['Basic bm8tY29sb24=', 'A060303'],
+        ['Basic ###', 'A060302'],
+        [`Basic ${Buffer.from('id:%zz').toString('base64')}`, 'A060304'],
+      ];
+      for (const [header, resultCode] of cases) {
         const response = await send(`${app.url}/token`, {
           method: 'POST',
           headers: { ...FORM, Authorization: header },
@@ -118,11 +123,25 @@ for (const framework of FRAMEWORKS) {
           parameters: 'grant_type=client_credentials',
           clientAuthorization: header,
         });
-        assert.equal(direct.action, 'BAD_REQUEST', header);
-        assert.equal(response.status, 400, header);
+        assert.equal(direct.action, 'INVALID_CLIENT', header);
+        assert.equal(direct.resultCode, resultCode, header);
+        assert.equal(response.status, 401, header);
         assert.equal(response.body, direct.responseContent, header);
-        assert.equal(response.json().error, 'invalid_request', header);
+        assert.equal(response.json().error, 'invalid_client', header);
+        assert.match(response.headers['www-authenticate'] ?? '', /^Basic realm=/, header);
+        assert.equal(response.headers['cache-control'], 'no-store', header);
       }
+    });
+
+    test('PAR with a Basic header that does not decode is 401 with a Basic challenge', async () => {
+      const response = await send(`${app.url}/par`, {
+        method: 'POST',
+        headers: { ...FORM, Authorization: 'Basic ###' },
+        body: 'response_type=code&client_id=demo-client',
+      });
+      assert.equal(response.status, 401);
+      assert.equal(response.json().error, 'invalid_client');
+      assert.match(response.headers['www-authenticate'] ?? '', /^Basic realm=/);
     });
 
     test('another scheme than Basic is 401 invalid_client without a Basic challenge', async () => {

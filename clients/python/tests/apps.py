@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from support import PUBLIC_URL
 
 FRAMEWORKS = ["flask", "fastapi", "starlette", "django"]
+# The frameworks served over WSGI, which joins repeated request headers into one value.
+WSGI = {"flask", "django"}
 
 
 @dataclass

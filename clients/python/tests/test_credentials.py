@@ -33,15 +33,16 @@ def test_an_id_and_secret_with_every_special_character_authenticate_when_form_ur
     assert response.json()["token_type"] == "DPoP"
 
 
-def test_the_same_secret_sent_without_form_encoding_is_refused_its_percent_is_no_escape(
+def test_the_same_secret_sent_without_form_encoding_is_401_invalid_client_its_percent_is_no_escape(
     framework, odd_dpopd, app_factory
 ):
     app = app_factory(framework, dpopd_url=odd_dpopd.url, **CALLER)
     raw = "Basic " + base64.b64encode(f"{quote(ODD_ID, safe='')}:{ODD_SECRET}".encode()).decode()
     response = app.send("POST", "/token", [FORM, ("Authorization", raw)], "grant_type=client_credentials")
-    assert response.status == 400
-    assert response.json()["error"] == "invalid_request"
-    assert "www-authenticate" not in response.headers
+    assert response.status == 401
+    assert response.json()["error"] == "invalid_client"
+    assert "not form-urlencoded" in response.json()["error_description"]
+    assert response.headers["www-authenticate"].startswith("Basic")
 
 
 def test_token_par_and_revocation_send_the_header_verbatim_and_no_decoded_credentials(framework, app_factory):

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from apps import FRAMEWORKS
+from apps import FRAMEWORKS, WSGI
 from support import CALLER, PUBLIC_URL, DpopKey, ath, basic, call_dpopd
 
 CLIENT = basic("demo-client", "demo-client-secret")
@@ -115,19 +115,35 @@ def test_a_wrong_client_secret_is_401_invalid_client_with_a_basic_challenge(app)
 
 
 @pytest.mark.parametrize(
-    "header",
-    ["Basic bm8tY29sb24=", "Basic ###", "Basic " + base64.b64encode(b"id:%zz").decode()],
+    ("header", "result_code"),
+    [
+        ("Basic bm8tY29sb24=", "A060303"),
+        ("Basic ###", "A060302"),
+        ("Basic " + base64.b64encode(b"id:%zz").decode(), "A060304"),
+    ],
     ids=["no-colon", "not-base64", "bad-escape"],
 )
-def test_a_basic_header_that_does_not_decode_is_refused_with_dpopds_answer_verbatim(app, dpopd, header):
+def test_a_basic_header_that_does_not_decode_is_401_invalid_client_with_a_basic_challenge_and_dpopds_body(
+    app, dpopd, header, result_code
+):
     response = app.send("POST", "/token", [FORM, ("Authorization", header)], "grant_type=client_credentials")
     direct = call_dpopd(
         dpopd.url, "/auth/token", {"parameters": "grant_type=client_credentials", "clientAuthorization": header}
     )
-    assert direct["action"] == "BAD_REQUEST"
-    assert response.status == 400
+    assert direct["action"] == "INVALID_CLIENT"
+    assert direct["resultCode"] == result_code
+    assert response.status == 401
     assert response.body == direct["responseContent"]
-    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"].startswith("Basic realm=")
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_par_with_a_basic_header_that_does_not_decode_is_401_with_a_basic_challenge(app):
+    response = app.send("POST", "/par", [FORM, ("Authorization", "Basic ###")], AUTHORIZATION_QUERY)
+    assert response.status == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"].startswith("Basic realm=")
 
 
 def test_another_scheme_than_basic_is_401_invalid_client_without_a_basic_challenge(app):
@@ -144,17 +160,23 @@ def test_a_client_id_the_client_form_urlencoded_as_oauth4webapi_does_authenticat
     assert response.status == 200, response.body
 
 
-def test_two_authorization_headers_are_refused_with_invalid_request(app):
-    # ASGI: the relay sees both and refuses; WSGI joins them with a comma, which no Basic
-    # credential contains, and dpopd refuses the joined value as not base64.
+def test_two_authorization_headers_are_refused(app, framework):
     response = app.send(
         "POST",
         "/token",
         [FORM, ("Authorization", CLIENT), ("Authorization", basic("other", "x"))],
         "grant_type=client_credentials",
     )
-    assert response.status == 400
-    assert response.json()["error"] == "invalid_request"
+    if framework in WSGI:
+        # WSGI joins repeated headers with a comma, which no Basic credential contains: the
+        # relay forwards the joined value and dpopd refuses it as not base64 (RFC 6749 §5.2).
+        assert response.status == 401
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers["www-authenticate"].startswith("Basic realm=")
+    else:
+        # ASGI hands the relay both headers, and it refuses them itself.
+        assert response.status == 400
+        assert response.json()["error"] == "invalid_request"
 
 
 def test_an_unsupported_grant_is_400_with_dpopds_body_verbatim(app, dpopd):
