@@ -233,6 +233,7 @@ async fn within_deadline(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     api::token::routes(cfg);
     api::token_create::routes(cfg);
+    api::token_revoke::routes(cfg);
     api::authorization::routes(cfg);
     api::par::routes(cfg);
     api::revocation::routes(cfg);

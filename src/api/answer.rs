@@ -27,6 +27,7 @@ pub enum Api {
     Introspection,
     IntrospectionStandard,
     UserInfo,
+    TokenRevoke,
 }
 
 impl Api {
@@ -42,6 +43,7 @@ impl Api {
             Api::Introspection => "introspection",
             Api::IntrospectionStandard => "introspection_standard",
             Api::UserInfo => "userinfo",
+            Api::TokenRevoke => "token_revoke",
         }
     }
 }

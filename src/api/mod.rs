@@ -18,6 +18,7 @@ pub mod revocation;
 pub mod service;
 pub mod token;
 pub mod token_create;
+pub mod token_revoke;
 pub mod userinfo;
 
 use actix_web::http::StatusCode;
@@ -29,6 +30,7 @@ pub fn all_paths() -> Vec<&'static str> {
     [
         token::PATHS,
         token_create::PATHS,
+        token_revoke::PATHS,
         authorization::PATHS,
         authorization::ISSUE_PATHS,
         authorization::FAIL_PATHS,

@@ -159,6 +159,12 @@ result_codes! {
     ClientAuthorizationNotBase64 = "A060302", "The client's Basic credentials are missing or not base64.";
     ClientAuthorizationNoColon = "A060303", "The client's decoded Basic credentials have no colon.";
     ClientAuthorizationBadEncoding = "A060304", "The client's Basic client_id or secret is not form-urlencoded UTF-8.";
+    // 062: revoking every token of a subject, a client or a pair, /auth/token/revoke
+    TokensRevokedBefore = "A062001", "Every token of the subject, client or pair issued up to revokedBefore is revoked.";
+    TokenRevokeServerError = "A062101", "The store did not record the revocation; nothing was revoked.";
+    TokenRevokeTargetMissing = "A062201", "Give a subject, a clientId or both; an empty value is none.";
+    TokenRevokeClientUnknown = "A062202", "The clientId is not a configured client.";
+    TokenRevokeOneToken = "A062203", "accessTokenIdentifier and refreshTokenIdentifier are not supported; revoke one token with /auth/revocation.";
 }
 
 impl ResultCode {

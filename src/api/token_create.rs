@@ -24,6 +24,15 @@ pub enum ClientIdField {
     Number(u64),
 }
 
+impl ClientIdField {
+    pub fn into_string(self) -> String {
+        match self {
+            ClientIdField::Text(text) => text,
+            ClientIdField::Number(n) => n.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenCreateRequest {
@@ -82,10 +91,7 @@ pub async fn token_create(
     let req = body.into_inner();
     let core = &state.core;
     let now = UnixTime::now();
-    let client_id = match req.client_id {
-        ClientIdField::Text(text) => text,
-        ClientIdField::Number(n) => n.to_string(),
-    };
+    let client_id = req.client_id.into_string();
     let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?;
     let call = CreateCall {
         grant_type: &req.grant_type,

@@ -8,6 +8,7 @@ use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
 use crate::jose::jws::typ_is;
 use crate::jose::VerifyError;
+use crate::oauth::revoked_before::Marks;
 use crate::oauth::tokens::{AccessClaims, TokenType};
 use crate::oauth::{Core, Property};
 use crate::store::Namespace;
@@ -160,23 +161,32 @@ pub fn verify_signed(
     Ok(access)
 }
 
-/// The deny lists (RFC 7009 §2): the token's own `jti`, and the grant it belongs to (revoked
-/// with its refresh token, on refresh-token reuse or on code reuse); read on every call,
-/// cached token or not, in one round trip.
+/// The deny lists (RFC 7009 §2): the token's own `jti`, the grant it belongs to (revoked with
+/// its refresh token, on refresh-token reuse or on code reuse), and the "revoked before" marks
+/// of its subject, client and pair (`/auth/token/revoke`); read on every call, cached token or
+/// not, in one round trip.
 async fn check_not_revoked(core: &Core, access: &VerifiedAccess) -> Result<(), AccessError> {
-    let jti = (Namespace::RevokedToken, access.claims.jti.as_bytes());
-    let found = match &access.claims.gid {
-        Some(gid) => {
-            let keys = [jti, (Namespace::GrantRevoked, gid.as_bytes())];
-            core.store.lookup(&keys).await
-        }
-        None => core.store.lookup(&[jti]).await,
-    };
-    match found {
-        Ok(values) if values.iter().all(Option::is_none) => Ok(()),
-        Ok(_) => Err(AccessError::Revoked),
-        Err(_) => Err(AccessError::StoreUnavailable),
+    let claims = &access.claims;
+    let marks = Marks::of(&claims.client_id, &claims.sub);
+    let mut keys = Vec::with_capacity(5);
+    keys.extend(marks.keys());
+    keys.push((Namespace::RevokedToken, claims.jti.as_bytes()));
+    if let Some(gid) = &claims.gid {
+        keys.push((Namespace::GrantRevoked, gid.as_bytes()));
     }
+    let values = core
+        .store
+        .lookup(&keys)
+        .await
+        .map_err(|_| AccessError::StoreUnavailable)?;
+    if values.len() != keys.len() {
+        return Err(AccessError::StoreUnavailable);
+    }
+    let (marked, listed) = values.split_at(3);
+    if Marks::revoke(marked, claims.iat) || listed.iter().any(Option::is_some) {
+        return Err(AccessError::Revoked);
+    }
+    Ok(())
 }
 
 /// [`verify_signed`] and [`check_not_revoked`]: a token that may be used now.

@@ -6,6 +6,7 @@ use crate::clock::UnixTime;
 use crate::oauth::access::{self, AccessError, VerifiedAccess};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
+use crate::oauth::revoked_before::Marks;
 use crate::oauth::Core;
 use crate::store::Namespace;
 use std::sync::Arc;
@@ -67,16 +68,21 @@ pub async fn token_info(
         Err(e) => return Ok(TokenInfo::Inactive(Inactive::Refresh(e))),
     };
     let family = record.family.as_bytes();
-    let keys = [
+    let marks = Marks::of(&record.client_id, &record.subject);
+    let mut keys = vec![
         (Namespace::GrantRevoked, family),
         (Namespace::RefreshGeneration, family),
     ];
+    keys.extend(marks.keys());
     let found = core
         .store
         .lookup(&keys)
         .await
         .map_err(|_| TokenInfoError::StoreUnavailable)?;
-    if found.first().is_some_and(Option::is_some) {
+    if found.len() != keys.len() {
+        return Err(TokenInfoError::StoreUnavailable);
+    }
+    if found[0].is_some() || Marks::revoke(&found[2..], record.iat) {
         return Ok(TokenInfo::Inactive(Inactive::RefreshRevoked));
     }
     // A public client's family moves to the next generation at every refresh: a token of an

@@ -16,6 +16,7 @@ pub mod params;
 pub mod pkce;
 pub mod refresh;
 pub mod revocation;
+pub mod revoked_before;
 pub mod scope;
 pub mod token_create;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! The store (docs/configuration.md, "Store"): the only state dpopd keeps — DPoP `jti`s, spent
 //! codes, tickets and `request_uri`s, refresh-token generations, revoked grants and access
-//! tokens — each a key with an expiry and a small integer value. One trait, every backend:
+//! tokens, and "revoked before" marks of subjects and clients — each a key with an expiry and a small integer value. One trait, every backend:
 //! in-process (`memory`, one node, forgotten at exit), in-process and journaled to disk
 //! (`durable`, one node, the default) and Redis (replicas).
 //!
@@ -37,10 +37,13 @@ pub enum Namespace {
     GrantRevoked,
     /// A revoked access token, by `jti` (RFC 7009 §2).
     RevokedToken,
+    /// "Every token of this subject, client or pair issued up to T is revoked"
+    /// (`/auth/token/revoke`): the value is T in seconds.
+    RevokedBefore,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 7] = [
+    pub const ALL: [Namespace; 8] = [
         Namespace::DpopJti,
         Namespace::Code,
         Namespace::Ticket,
@@ -48,6 +51,7 @@ impl Namespace {
         Namespace::RefreshGeneration,
         Namespace::GrantRevoked,
         Namespace::RevokedToken,
+        Namespace::RevokedBefore,
     ];
 
     /// Part of every hashed key. `rtfam` is the tag revoked refresh families had before grant
@@ -61,6 +65,7 @@ impl Namespace {
             Namespace::RefreshGeneration => "rtgen",
             Namespace::GrantRevoked => "rtfam",
             Namespace::RevokedToken => "revoked",
+            Namespace::RevokedBefore => "revbefore",
         }
     }
 
@@ -71,8 +76,9 @@ impl Namespace {
         match self {
             Namespace::DpopJti => 75,
             Namespace::Code | Namespace::Ticket | Namespace::RequestUri => 3,
-            Namespace::RefreshGeneration => 8,
+            Namespace::RefreshGeneration => 7,
             Namespace::GrantRevoked | Namespace::RevokedToken => 4,
+            Namespace::RevokedBefore => 1,
         }
     }
 
@@ -81,7 +87,10 @@ impl Namespace {
     pub fn long_lived(self) -> bool {
         matches!(
             self,
-            Namespace::RefreshGeneration | Namespace::GrantRevoked | Namespace::RevokedToken
+            Namespace::RefreshGeneration
+                | Namespace::GrantRevoked
+                | Namespace::RevokedToken
+                | Namespace::RevokedBefore
         )
     }
 
@@ -95,6 +104,7 @@ impl Namespace {
             Namespace::RefreshGeneration => "refresh_generation",
             Namespace::GrantRevoked => "grant_revoked",
             Namespace::RevokedToken => "revoked_token",
+            Namespace::RevokedBefore => "revoked_before",
         }
     }
 }
@@ -256,7 +266,8 @@ pub fn hashed_key(ns: Namespace, key: &[u8]) -> [u8; 32] {
 /// not flood the log too.
 pub(crate) fn report_refusal(error: &StoreError) {
     use std::sync::atomic::{AtomicU64, Ordering};
-    static LAST_WARNED: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+    static LAST_WARNED: [AtomicU64; Namespace::ALL.len()] =
+        [const { AtomicU64::new(0) }; Namespace::ALL.len()];
     let (ns, reason) = match error {
         StoreError::Full(ns) => (*ns, "full"),
         StoreError::OwnerQuota(ns) => (*ns, "owner_quota"),

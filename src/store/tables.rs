@@ -249,7 +249,8 @@ impl Owners {
 pub(crate) struct Tables {
     /// `DpopJti`, `Ticket`, `RequestUri`: presence is all that matters.
     sets: Vec<Space<Millis>>,
-    /// `Code`, `RefreshGeneration`, `GrantRevoked`, `RevokedToken`: a value and an owner.
+    /// `Code`, `RefreshGeneration`, `GrantRevoked`, `RevokedToken`, `RevokedBefore`: a value
+    /// and an owner.
     records: Vec<Space<Record>>,
     owners: Owners,
     salt: [u8; 32],

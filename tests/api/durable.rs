@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// A fresh directory under the system's temporary directory, removed when dropped.
-struct DataDir(PathBuf);
+pub(crate) struct DataDir(PathBuf);
 
 impl DataDir {
-    fn new(name: &str) -> DataDir {
+    pub(crate) fn new(name: &str) -> DataDir {
         let path = std::env::temp_dir().join(format!(
             "dpopd-api-{name}-{}-{}",
             std::process::id(),
@@ -23,8 +23,12 @@ impl DataDir {
         DataDir(path)
     }
 
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+
     /// Every file but the lock, copied while the instance using `self` runs.
-    fn crash_copy(&self) -> DataDir {
+    pub(crate) fn crash_copy(&self) -> DataDir {
         let copy = DataDir::new("after-crash");
         std::fs::create_dir_all(&copy.0).unwrap();
         for entry in std::fs::read_dir(&self.0).unwrap() {
@@ -43,7 +47,7 @@ impl Drop for DataDir {
     }
 }
 
-fn durable(settings: &Settings, dir: &Path) -> Settings {
+pub(crate) fn durable(settings: &Settings, dir: &Path) -> Settings {
     let mut s = settings.clone();
     s.store.kind = StoreKind::Durable;
     s.store.data_dir = dir.to_string_lossy().into_owned();

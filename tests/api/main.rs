@@ -14,4 +14,5 @@ mod revocation;
 mod security;
 mod token;
 mod token_create;
+mod token_revoke;
 mod userinfo;

@@ -13,7 +13,7 @@ use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct RedisServer {
+pub(crate) struct RedisServer {
     child: Child,
     port: u16,
 }
@@ -69,7 +69,7 @@ fn free_port() -> u16 {
 }
 
 /// A private Redis for one test, or `None` (skip) when redis-server is not installed.
-fn redis_or_skip(test: &str) -> Option<RedisServer> {
+pub(crate) fn redis_or_skip(test: &str) -> Option<RedisServer> {
     let server = RedisServer::start(free_port());
     if server.is_none() {
         assert!(
@@ -81,7 +81,7 @@ fn redis_or_skip(test: &str) -> Option<RedisServer> {
     server
 }
 
-fn redis_settings(redis: &RedisServer) -> Settings {
+pub(crate) fn redis_settings(redis: &RedisServer) -> Settings {
     let mut s = test_settings();
     s.store.kind = StoreKind::Redis;
     s.store.redis_url = Secret::new(redis.url());

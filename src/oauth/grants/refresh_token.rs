@@ -13,6 +13,7 @@ use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::params::Params;
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
+use crate::oauth::revoked_before::Marks;
 use crate::oauth::{scope, Core};
 use crate::store::{Advanced, Entry, Namespace, Owner};
 use std::time::Duration;
@@ -84,9 +85,13 @@ impl PresentedRefreshToken {
         let store = core.store.as_ref();
         let unavailable = |_| TokenError::StoreUnavailable;
         let family = self.record.family.as_bytes();
-        if crate::store::contains(store, Namespace::GrantRevoked, family)
-            .await
-            .map_err(unavailable)?
+        let marks = Marks::of(&self.record.client_id, &self.record.subject);
+        let mut keys: Vec<_> = marks.keys().collect();
+        keys.push((Namespace::GrantRevoked, family));
+        let found = store.lookup(&keys).await.map_err(unavailable)?;
+        if found.len() != keys.len()
+            || Marks::revoke(&found[..3], self.record.iat)
+            || found[3].is_some()
         {
             return Err(TokenError::InvalidGrant(GrantProblem::RefreshRevoked));
         }
