@@ -16,6 +16,8 @@
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
 //! - [`keys`]: the service's signing and sealing keys and nonce secret, loaded from settings.
 //! - [`startup`]: `Application`, `AppState` and the route table.
+//! - [`live`]: the configuration a reload replaces, read once by each request.
+//! - [`reload`]: `SIGHUP` reads the configuration file again and swaps it in.
 //! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
 pub mod api;
 pub mod clock;
@@ -27,7 +29,9 @@ pub mod jose;
 pub mod json;
 pub mod keygen;
 pub mod keys;
+pub mod live;
 pub mod oauth;
+pub mod reload;
 pub mod remote_keys;
 pub mod startup;
 pub mod store;
