@@ -15,11 +15,15 @@ use std::sync::Arc;
 /// The counter of reloads, by `outcome`.
 pub const RELOADS_METRIC: &str = "dpopd_config_reloads_total";
 
-/// What an applied reload left as it was.
+/// What an applied reload did, for its log line.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Applied {
     /// The keys of settings bound at start whose value the file changed.
     pub ignored: Vec<&'static str>,
+    /// The `kid` of the key that signs from now on.
+    pub signing_kid: String,
+    pub clients: usize,
+    pub callers: usize,
 }
 
 /// Swaps in the configuration of `settings` (loaded and checked) at `now`, on the store the
@@ -29,9 +33,14 @@ pub fn apply(state: &AppState, settings: Settings, now: UnixTime) -> Result<Appl
     let current = state.live();
     let store = Arc::clone(&current.core.store);
     let next = Reloadable::build(settings, store, Some(&current), now)?;
-    let ignored = restart_bound_changes(state.started(), &next.settings);
+    let applied = Applied {
+        ignored: restart_bound_changes(state.started(), &next.settings),
+        signing_kid: next.core.keys.active().kid().to_owned(),
+        clients: next.settings.clients.len(),
+        callers: next.settings.callers.len(),
+    };
     state.replace(next);
-    Ok(Applied { ignored })
+    Ok(applied)
 }
 
 /// The keys of the settings bound at start whose value differs between `started` and `loaded`.
@@ -104,9 +113,15 @@ pub async fn reload_file(state: web::Data<AppState>, file: PathBuf) -> bool {
     let outcome = match loaded {
         Ok(Ok(applied)) => {
             for key in &applied.ignored {
-                tracing::warn!(setting = key, "configuration reload: ignored until restart");
+                tracing::warn!(
+                    setting = key,
+                    "ignored until restart: a setting read only at start changed"
+                );
             }
             tracing::info!(
+                signing_kid = applied.signing_kid,
+                clients = applied.clients,
+                callers = applied.callers,
                 ignored = applied.ignored.len(),
                 "configuration reloaded; new requests use it"
             );
@@ -158,4 +173,4 @@ pub fn on_hangup(_file: Option<PathBuf>, _state: web::Data<AppState>) -> std::io
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
