@@ -103,8 +103,26 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
     changed
 }
 
-/// One reload of `file`: loads, applies, logs and counts it. Returns whether it was applied.
-pub async fn reload_file(state: web::Data<AppState>, file: PathBuf) -> bool {
+/// How a reload ended: the `outcome` label of [`RELOADS_METRIC`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The new configuration serves the requests that start from now on.
+    Applied,
+    /// The file did not load, check or build: the configuration in use is unchanged.
+    Rejected,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// One reload of `file`: loads, applies, logs and counts it.
+pub async fn reload_file(state: web::Data<AppState>, file: PathBuf) -> Outcome {
     let loaded = tokio::task::spawn_blocking(move || {
         let settings = Settings::load(Some(&file))?;
         apply(&state, settings, UnixTime::now())
@@ -125,19 +143,19 @@ pub async fn reload_file(state: web::Data<AppState>, file: PathBuf) -> bool {
                 ignored = applied.ignored.len(),
                 "configuration reloaded; new requests use it"
             );
-            "applied"
+            Outcome::Applied
         }
         Ok(Err(error)) => {
             tracing::error!(%error, "configuration reload rejected; the configuration in use is unchanged");
-            "rejected"
+            Outcome::Rejected
         }
         Err(error) => {
             tracing::error!(%error, "configuration reload failed; the configuration in use is unchanged");
-            "rejected"
+            Outcome::Rejected
         }
     };
-    metrics::counter!(RELOADS_METRIC, "outcome" => outcome).increment(1);
-    outcome == "applied"
+    metrics::counter!(RELOADS_METRIC, "outcome" => outcome.label()).increment(1);
+    outcome
 }
 
 /// Reloads `file` on each `SIGHUP` from now on; with no file (development mode) a `SIGHUP` is
@@ -147,8 +165,9 @@ pub async fn reload_file(state: web::Data<AppState>, file: PathBuf) -> bool {
 pub fn on_hangup(file: Option<PathBuf>, state: web::Data<AppState>) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups = signal(SignalKind::hangup())?;
-    for outcome in ["applied", "rejected"] {
-        metrics::counter!(RELOADS_METRIC, "outcome" => outcome).increment(0);
+    // Both series exist from the start, so that a dashboard sees 0 rather than nothing.
+    for outcome in [Outcome::Applied, Outcome::Rejected] {
+        metrics::counter!(RELOADS_METRIC, "outcome" => outcome.label()).increment(0);
     }
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {

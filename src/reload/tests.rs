@@ -160,3 +160,39 @@ async fn the_verified_token_cache_is_kept_only_while_what_it_checked_is_unchange
         assert!(!Arc::ptr_eq(&before, &cache(&state)), "{why}");
     }
 }
+
+#[tokio::test]
+async fn reload_file_applies_a_good_file_and_rejects_a_bad_one() {
+    let k1 = key("k1");
+    let app = Application::build(settings(&[&k1])).await.unwrap();
+    let state = app.state();
+    let file = std::env::temp_dir().join(format!(
+        "dpopd-reload-unit-{}-{}.toml",
+        std::process::id(),
+        crate::jose::b64::encode(&random_bytes::<6>())
+    ));
+    let secret = || crate::jose::b64::encode(&random_bytes::<32>());
+    let good = format!(
+        "[store]\nkind = \"memory\"\n[dpop]\nnonce_secret = \"{}\"\n\
+         [[keys.signing]]\njwk = '{}'\n[[keys.sealing]]\nkid = \"s\"\nkey = \"{}\"\n",
+        secret(),
+        key("k2").private_jwk(),
+        secret()
+    );
+    std::fs::write(&file, &good).unwrap();
+    assert_eq!(
+        reload_file(state.clone(), file.clone()).await,
+        Outcome::Applied
+    );
+    assert_eq!(state.live().core.keys.active().kid(), "k2");
+    let serving = state.live();
+    std::fs::write(&file, good.replace("[store]", "[stor]")).unwrap();
+    assert_eq!(
+        reload_file(state.clone(), file.clone()).await,
+        Outcome::Rejected
+    );
+    assert!(Arc::ptr_eq(&serving, &state.live()));
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(reload_file(state.clone(), file).await, Outcome::Rejected);
+    assert!(Arc::ptr_eq(&serving, &state.live()));
+}
