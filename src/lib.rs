@@ -2,7 +2,8 @@
 //! written in any language, behind a JSON API modelled on Authlete's.
 //!
 //! Module map:
-//! - [`config`]: typed settings (embedded defaults → TOML → environment), checked at start.
+//! - [`config`]: typed settings (embedded defaults → TOML → environment), checked at start
+//!   and on each reload.
 //! - [`clock`]: `UnixTime`; every time rule takes `now` as a parameter.
 //! - [`jose`]: compact JWS, JWK, RFC 7638 thumbprints and the service's signing keys, on ring.
 //! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
