@@ -1,6 +1,7 @@
-//! Typed settings, loaded once at start: embedded defaults (`config/defaults.toml`), then a TOML
-//! file (`--config` or `DPOPD_CONFIG`), then environment variables `DPOPD__SECTION__KEY`.
-//! Unknown keys and bad values stop start-up with a message that names the key.
+//! Typed settings, loaded at start and again on each reload (`SIGHUP`, see `reload`): embedded
+//! defaults (`config/defaults.toml`), then a TOML file (`--config` or `DPOPD_CONFIG`), then
+//! environment variables `DPOPD__SECTION__KEY`. Unknown keys and bad values stop start-up, or
+//! are refused by a reload, with a message that names the key.
 //! With no configuration file dpopd runs in development mode: see [`Settings::development`].
 use crate::dpop::htu::Htu;
 use crate::jose::Alg;
@@ -63,7 +64,7 @@ impl DevListen {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub host: String,
@@ -133,7 +134,7 @@ pub struct SigningKeySettings {
     pub kid: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SealingKeySettings {
     pub kid: String,
@@ -151,7 +152,7 @@ pub enum StoreKind {
     Redis,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSettings {
     pub kind: StoreKind,
@@ -219,7 +220,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub format: LogFormat,

@@ -1,7 +1,7 @@
-//! The service's keys and secrets, loaded once at start from settings: the signing keys (the
-//! first signs, the rest only verify), the sealing keys (the first seals, every one opens) and
-//! the nonce secret. Development mode fills in what a production configuration must supply:
-//! an ephemeral signing key, nonce secret and sealing key.
+//! The service's keys and secrets, loaded from settings at start and by each reload: the
+//! signing keys (the first signs, the rest only verify), the sealing keys (the first seals,
+//! every one opens) and the nonce secret. Development mode fills in what a production
+//! configuration must supply: an ephemeral signing key, nonce secret and sealing key.
 use crate::config::{ConfigError, Settings, SigningKeySettings};
 use crate::jose::seal::Sealer;
 use crate::jose::secrets::random_bytes;

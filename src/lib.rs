@@ -2,7 +2,8 @@
 //! written in any language, behind a JSON API modelled on Authlete's.
 //!
 //! Module map:
-//! - [`config`]: typed settings (embedded defaults → TOML → environment), checked at start.
+//! - [`config`]: typed settings (embedded defaults → TOML → environment), checked at start
+//!   and on each reload.
 //! - [`clock`]: `UnixTime`; every time rule takes `now` as a parameter.
 //! - [`jose`]: compact JWS, JWK, RFC 7638 thumbprints and the service's signing keys, on ring.
 //! - [`dpop`]: the RFC 9449 §4.3 proof validator, `htu` normalisation and stateless nonces.
@@ -16,6 +17,8 @@
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
 //! - [`keys`]: the service's signing and sealing keys and nonce secret, loaded from settings.
 //! - [`startup`]: `Application`, `AppState` and the route table.
+//! - [`live`]: the configuration a reload replaces, read once by each request.
+//! - [`reload`]: `SIGHUP` reads the configuration file again and swaps it in.
 //! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
 pub mod api;
 pub mod clock;
@@ -27,7 +30,9 @@ pub mod jose;
 pub mod json;
 pub mod keygen;
 pub mod keys;
+pub mod live;
 pub mod oauth;
+pub mod reload;
 pub mod remote_keys;
 pub mod startup;
 pub mod store;

@@ -1,5 +1,6 @@
-//! The `dpopd` command: with no subcommand, configuration → telemetry → application; `keygen`
-//! prints new keys for configuration. `dpopd --help` lists everything.
+//! The `dpopd` command: with no subcommand, configuration → telemetry → application, which
+//! reloads its configuration file on `SIGHUP`; `keygen` prints new keys for configuration.
+//! `dpopd --help` lists everything.
 use clap::{Parser, Subcommand};
 use dpopd::config::{ConfigError, Settings};
 use dpopd::jose::Alg;
@@ -88,6 +89,8 @@ async fn serve(file: Option<PathBuf>) -> Result<(), MainError> {
             );
         }
     }
+    // Before the port is announced: whoever waits for it may send SIGHUP at once.
+    dpopd::reload::on_hangup(file, app.state())?;
     tracing::info!(port = app.port(), "dpopd listening");
     Ok(app.run_until_stopped().await?)
 }

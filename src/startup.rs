@@ -1,9 +1,10 @@
 //! [`Application`]: builds [`AppState`] from settings, binds the listener and serves the route
 //! table. `main` and the integration tests share this one constructor.
-use crate::api::{self, caller::Callers};
+use crate::api;
+use crate::clock::UnixTime;
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::connection::Deadlined;
-use crate::oauth::Core;
+use crate::live::Reloadable;
 use crate::store::durable::{DurableSettings, DurableStore};
 use crate::store::memory::MemoryStore;
 use crate::store::redis::{RedisOptions, RedisStore};
@@ -14,18 +15,36 @@ use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
 use actix_web::dev::{fn_service, AppConfig, Server};
 use actix_web::rt::net::TcpStream;
 use actix_web::{web, App};
+use arc_swap::ArcSwap;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Everything a handler may use; built once, shared read-only by every worker.
+/// Everything a handler may use, shared by every worker: the configuration a reload replaces
+/// (read through [`crate::live::Live`]) and what lives as long as the process.
 pub struct AppState {
-    pub core: Core,
-    pub callers: Callers,
+    live: ArcSwap<Reloadable>,
+    /// The settings the process started with: what a reload cannot change is compared with
+    /// them (`reload`).
+    started: Settings,
     pub metrics: PrometheusHandle,
-    pub jwks_json: String,
-    pub configuration_json: String,
+}
+
+impl AppState {
+    /// The configuration serving now; a request takes it once, through `Live`.
+    pub fn live(&self) -> Arc<Reloadable> {
+        self.live.load_full()
+    }
+
+    pub fn started(&self) -> &Settings {
+        &self.started
+    }
+
+    /// Serves `next` to every request that starts from now on.
+    pub(crate) fn replace(&self, next: Reloadable) {
+        self.live.store(Arc::new(next));
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,14 +70,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let addresses = listen_addresses(&settings)?;
         let store = build_store(&settings).await?;
-        let core = Core::from_settings(&settings, store)?;
-        let configuration_json = api::service::configuration_document(&core, &settings).to_string();
+        let live = Reloadable::build(settings.clone(), store, None, UnixTime::now())?;
         let state = web::Data::new(AppState {
-            jwks_json: core.keys.jwks().to_string(),
-            configuration_json,
-            callers: Callers::new(&settings.callers),
+            live: ArcSwap::from_pointee(live),
+            started: settings.clone(),
             metrics: crate::telemetry::metrics_handle(),
-            core,
         });
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let failed = |source| StartupError::Bind {

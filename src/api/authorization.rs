@@ -12,13 +12,13 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::jose::Jkt;
+use crate::live::Live;
 use crate::oauth::authorization::{
     self as domain, AuthorizationCall, AuthorizationError, FailCall, FailReason, Interaction,
     IssueCall, Refusal,
 };
 use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::{Property, MAX_PROPERTIES};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -93,14 +93,14 @@ pub struct TicketResponse {
 
 pub async fn authorization(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<AuthorizationRequest>,
 ) -> HttpResponse {
     let call = AuthorizationCall {
         parameters: &body.parameters,
     };
-    let result = domain::authorize(&state.core, call, UnixTime::now()).await;
-    HttpResponse::Ok().json(authorization_answer(result, &state.core.issuer))
+    let result = domain::authorize(&live.core, call, UnixTime::now()).await;
+    HttpResponse::Ok().json(authorization_answer(result, &live.core.issuer))
 }
 
 fn authorization_answer(
@@ -152,7 +152,7 @@ fn authorization_answer(
 
 pub async fn issue(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -167,7 +167,7 @@ pub async fn issue(
         properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
         jwt_at_claims: req.jwt_at_claims.0,
     };
-    let answer = match domain::issue(&state.core, call, UnixTime::now()).await {
+    let answer = match domain::issue(&live.core, call, UnixTime::now()).await {
         Ok(issued) => TicketResponse {
             head: accept(
                 Api::AuthorizationIssue,
@@ -185,17 +185,13 @@ pub async fn issue(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-pub async fn fail(
-    _caller: AsCaller,
-    state: web::Data<AppState>,
-    body: web::Json<FailRequest>,
-) -> HttpResponse {
+pub async fn fail(_caller: AsCaller, live: Live, body: web::Json<FailRequest>) -> HttpResponse {
     let call = FailCall {
         ticket: &body.ticket,
         reason: body.reason,
         description: body.description.as_deref(),
     };
-    let head = match domain::fail(&state.core, call, UnixTime::now()).await {
+    let head = match domain::fail(&live.core, call, UnixTime::now()).await {
         Ok(location) => accept(
             Api::AuthorizationFail,
             Action::Location,

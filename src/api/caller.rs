@@ -102,15 +102,16 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<actix_web::web::Data<crate::startup::AppState>>();
+        // The request's configuration, which its handler then runs on too.
+        let live = crate::live::Live::of(req);
         let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok());
-        let outcome = match (state, header) {
+        let outcome = match (live, header) {
             (None, _) => Err(ApiError::new(ResultCode::InternalError)),
             (_, None) => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
-            (Some(state), Some(h)) => match state.callers.authenticate(h) {
+            (Some(live), Some(h)) => match live.callers.authenticate(h) {
                 None => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
                 Some(roles) if !roles.contains(&R::ROLE) => {
                     Err(ApiError::new(ResultCode::CallerForbidden))

@@ -11,13 +11,13 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::dpop::proof::AlgSet;
+use crate::live::Live;
 use crate::oauth::access::AccessError;
 use crate::oauth::introspection::{
     self, IntrospectionCall, IntrospectionError, IntrospectionOutcome, MAX_RESOURCES,
 };
 use crate::oauth::scope::{self, MAX_SCOPES};
 use crate::oauth::Property;
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ pub struct IntrospectionResponse {
 
 pub async fn introspect(
     _caller: RsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -86,8 +86,8 @@ pub async fn introspect(
         scheme: req.token_scheme.0,
         dpop,
     };
-    let outcome = introspection::introspect(&state.core, &call, now).await;
-    let response = answer(outcome, Api::Introspection, state.core.service_algs, now);
+    let outcome = introspection::introspect(&live.core, &call, now).await;
+    let response = answer(outcome, Api::Introspection, live.core.service_algs, now);
     Ok(HttpResponse::Ok().json(response))
 }
 

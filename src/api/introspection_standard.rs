@@ -7,10 +7,10 @@ use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::RsCaller;
 use super::result_code::ResultCode as R;
 use crate::clock::UnixTime;
+use crate::live::Live;
 use crate::oauth::access::VerifiedAccess;
 use crate::oauth::introspection_standard::{self as domain, TokenInfo};
 use crate::oauth::refresh::RefreshRecord;
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -27,10 +27,10 @@ pub type StandardIntrospectionResponse = Head;
 
 pub async fn standard(
     _caller: RsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<StandardIntrospectionRequest>,
 ) -> HttpResponse {
-    let result = domain::token_info(&state.core, &body.parameters, UnixTime::now()).await;
+    let result = domain::token_info(&live.core, &body.parameters, UnixTime::now()).await;
     let api = Api::IntrospectionStandard;
     let head = match result {
         Ok(TokenInfo::Access(access)) => accept(
@@ -43,7 +43,7 @@ pub async fn standard(
             api,
             Action::Ok,
             R::TokenActive,
-            Some(refresh_json(&record, &state.core.issuer).to_string()),
+            Some(refresh_json(&record, &live.core.issuer).to_string()),
         ),
         Ok(TokenInfo::Inactive(why)) => {
             // RFC 7662 §2.2: nothing but `active`; why is for the caller's logs.

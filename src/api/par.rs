@@ -10,8 +10,8 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::jose::Jkt;
+use crate::live::Live;
 use crate::oauth::par::{self, ParCall, ParOutcome};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ pub struct ParResponse {
 
 pub async fn pushed_auth_req(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<ParRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -50,9 +50,9 @@ pub async fn pushed_auth_req(
     let call = ParCall {
         parameters: &req.parameters,
         credentials: req.client.credentials()?,
-        dpop: req.dpop.into_input("POST", Some(&state.core.par_htu))?,
+        dpop: req.dpop.into_input("POST", Some(&live.core.par_htu))?,
     };
-    let outcome = par::push(&state.core, call, now).await;
+    let outcome = par::push(&live.core, call, now).await;
     Ok(HttpResponse::Ok().json(answer(outcome)))
 }
 

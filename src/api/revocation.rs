@@ -9,8 +9,8 @@ use super::fields::ClientFields;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
+use crate::live::Live;
 use crate::oauth::revocation::{self, NotRevoked, RevocationCall, Revoked};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -29,7 +29,7 @@ pub type RevocationResponse = Head;
 
 pub async fn revoke(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<RevocationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -37,7 +37,7 @@ pub async fn revoke(
         parameters: &req.parameters,
         credentials: req.client.credentials()?,
     };
-    let head = match revocation::revoke(&state.core, &call, UnixTime::now()).await {
+    let head = match revocation::revoke(&live.core, &call, UnixTime::now()).await {
         Ok(revoked) => {
             let code = match revoked {
                 Revoked::AccessToken => R::AccessTokenRevocationDone,

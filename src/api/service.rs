@@ -1,19 +1,20 @@
 //! Service endpoints: JWKS (every verification key, RFC 7517 §5), the AS metadata fragment
 //! (RFC 8414 with RFC 9449 §5.1's `dpop_signing_alg_values_supported`), health, readiness and
 //! Prometheus metrics.
+use crate::live::Live;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 
-pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+pub async fn jwks(live: Live) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(state.jwks_json.clone())
+        .body(live.jwks_json.clone())
 }
 
-pub async fn configuration(state: web::Data<AppState>) -> HttpResponse {
+pub async fn configuration(live: Live) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(state.configuration_json.clone())
+        .body(live.configuration_json.clone())
 }
 
 /// The metadata a caller merges into its own discovery document.
@@ -41,8 +42,8 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Ready when keys are loaded (they are, or start-up failed) and the store answers.
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.core.store.ping().await {
+pub async fn readyz(live: Live) -> HttpResponse {
+    match live.core.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(e) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "not ready", "reason": e.to_string() })),

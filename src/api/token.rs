@@ -9,10 +9,10 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::json::JsonObject;
+use crate::live::Live;
 use crate::oauth::clients::GrantType;
 use crate::oauth::grants::{self, Issued, TokenCall, TokenOutcome};
 use crate::oauth::{Property, MAX_PROPERTIES};
-use crate::startup::AppState;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -100,11 +100,11 @@ impl TokenResponse {
 
 pub async fn token(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let core = &state.core;
+    let core = &live.core;
     let now = UnixTime::now();
     let call = TokenCall {
         parameters: &req.parameters,

@@ -9,10 +9,10 @@ use super::fields::{bounded, lifetimes, DpopFields, JwtAtClaims};
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
+use crate::live::Live;
 use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::token_create::{self, CreateCall, CreateOutcome};
 use crate::oauth::{Property, MAX_PROPERTIES};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -85,11 +85,11 @@ pub struct CreatedTokens {
 
 pub async fn token_create(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<TokenCreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
-    let core = &state.core;
+    let core = &live.core;
     let now = UnixTime::now();
     let client_id = req.client_id.into_string();
     let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?;

@@ -8,8 +8,8 @@ use super::fields::{DpopFields, TokenScheme};
 use super::introspection::answer;
 use super::ApiError;
 use crate::clock::UnixTime;
+use crate::live::Live;
 use crate::oauth::introspection::{self, IntrospectionCall};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -25,7 +25,7 @@ pub struct UserInfoRequest {
 
 pub async fn userinfo(
     _caller: RsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<UserInfoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
@@ -39,8 +39,8 @@ pub async fn userinfo(
         scheme: req.token_scheme.0,
         dpop,
     };
-    let outcome = introspection::userinfo(&state.core, &call, now).await;
-    let response = answer(outcome, Api::UserInfo, state.core.service_algs, now);
+    let outcome = introspection::userinfo(&live.core, &call, now).await;
+    let response = answer(outcome, Api::UserInfo, live.core.service_algs, now);
     Ok(HttpResponse::Ok().json(response))
 }
 

@@ -413,11 +413,63 @@ const MAX_JTI_CHARS: usize = 256;
 pub struct Validator {
     policy: ProofPolicy,
     nonces: NonceService,
+    floor: Option<WindowFloor>,
+}
+
+/// The narrower proof window of a configuration a reload replaced ([`Validator::follow`]):
+/// until `until`, a proof must also be dated at most `iat_window` seconds before now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WindowFloor {
+    until: i64,
+    iat_window: i64,
 }
 
 impl Validator {
     pub fn new(policy: ProofPolicy, nonces: NonceService) -> Validator {
-        Validator { policy, nonces }
+        Validator {
+            policy,
+            nonces,
+            floor: None,
+        }
+    }
+
+    /// Takes over from `previous`, the validator of the configuration a reload at `now`
+    /// replaced. Its replay records (11) last `previous.replay_ttl()`: long enough for its own
+    /// window, not for a wider one. When this validator accepts older proofs — a longer
+    /// `proof_max_age_secs` + `clock_skew_secs`, or a longer nonce lifetime — a proof accepted
+    /// before the reload could come back after its record expired and pass again. So until
+    /// both replay lifetimes have passed, a proof must also carry an `iat` within the narrower
+    /// window of before, nonce or not: each proof `previous` recorded is refused as too old
+    /// before its record goes (docs/configuration.md, "Reload").
+    pub fn follow(&mut self, previous: &Validator, now: UnixTime) {
+        let carried = previous.floor_at(now);
+        let before = carried.map_or(previous.iat_window(), |f| {
+            f.iat_window.min(previous.iat_window())
+        });
+        let widened =
+            self.iat_window() > before || self.nonces.lifetime() > previous.nonces.lifetime();
+        let until = match (widened, carried) {
+            (false, None) => return,
+            (false, Some(f)) => f.until,
+            (true, _) => {
+                let both = previous.replay_ttl() + self.replay_ttl();
+                let until = now.secs().saturating_add(both.as_secs() as i64);
+                carried.map_or(until, |f| f.until.max(until))
+            }
+        };
+        self.floor = Some(WindowFloor {
+            until,
+            iat_window: before.min(self.iat_window()),
+        });
+    }
+
+    /// (8): how long before `now` a proof's `iat` may lie.
+    fn iat_window(&self) -> i64 {
+        self.policy.max_age_secs + self.policy.clock_skew_secs
+    }
+
+    fn floor_at(&self, now: UnixTime) -> Option<WindowFloor> {
+        self.floor.filter(|f| now.secs() < f.until)
     }
 
     pub fn policy(&self) -> &ProofPolicy {
@@ -536,11 +588,19 @@ impl Validator {
         };
         if nonce_time.is_none() {
             let now = expect.now.secs();
-            if iat < now - self.policy.max_age_secs - self.policy.clock_skew_secs {
+            if iat < now - self.iat_window() {
                 return Err(DpopError::IatTooOld { iat, now });
             }
             if iat > now + self.policy.clock_skew_secs {
                 return Err(DpopError::IatInFuture { iat, now });
+            }
+        }
+        // A reload widened the window: records written before it cover only the window of
+        // before (`follow`).
+        if let Some(floor) = self.floor_at(expect.now) {
+            let now = expect.now.secs();
+            if iat < now - floor.iat_window {
+                return Err(DpopError::IatTooOld { iat, now });
             }
         }
 

@@ -1,5 +1,6 @@
 //! [`Core`]: the keys, clients, policy and store every grant and endpoint works with, built
-//! once at start from [`Settings`] and the keys [`crate::keys`] loads.
+//! from [`Settings`] and the keys [`crate::keys`] loads: at start, and again by each reload
+//! (docs/configuration.md, "Reload"), which hands the new one the same store.
 use crate::clock::UnixTime;
 use crate::config::{ConfigError, Settings};
 use crate::dpop::htu::Htu;
@@ -32,8 +33,9 @@ pub struct Core {
     pub ticket_lifetime_secs: i64,
     pub request_uri_lifetime_secs: i64,
     pub default_audience: Vec<String>,
-    /// Access tokens whose signature checked, for introspection.
-    pub verified_access: AccessCache,
+    /// Access tokens whose signature checked, for introspection; shared with the `Core` of the
+    /// previous configuration when a reload left what it checked as it was ([`Core::follow`]).
+    pub verified_access: Arc<AccessCache>,
 }
 
 impl Core {
@@ -83,8 +85,22 @@ impl Core {
             ticket_lifetime_secs: settings.tokens.ticket_lifetime_secs as i64,
             request_uri_lifetime_secs: settings.tokens.request_uri_lifetime_secs as i64,
             default_audience,
-            verified_access: AccessCache::new(settings.tokens.verified_cache_entries),
+            verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
         })
+    }
+
+    /// Makes this `Core`, built by a reload at `now`, take over from `previous`, the one that
+    /// served until then. The store is the same one (the caller passed it to
+    /// [`Core::from_settings`]). The cache of verified access tokens is `previous`'s when
+    /// `keep_verified` — the caller found every input of that verification unchanged — and new
+    /// and empty otherwise, so that a token of a key the reload removed is never served from
+    /// it. The proof validator keeps the replay window of `previous` until the records written
+    /// under it have expired ([`Validator::follow`]).
+    pub fn follow(&mut self, previous: &Core, keep_verified: bool, now: UnixTime) {
+        if keep_verified {
+            self.verified_access = Arc::clone(&previous.verified_access);
+        }
+        self.dpop.follow(&previous.dpop, now);
     }
 
     /// Runs one call of an endpoint that may demand a DPoP nonce (RFC 9449 §8): `step` gets

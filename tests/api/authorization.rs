@@ -380,7 +380,7 @@ async fn par_checks_dpop_jkt_against_the_proof_and_answers_nonce_challenges() {
     settings.dpop.nonce_required = true;
     let app = spawn_app_with(settings).await;
     let key = TestKey::new(Alg::ES256);
-    let nonce = app.state.core.dpop.nonces().current(UnixTime::now());
+    let nonce = app.state.live().core.dpop.nonces().current(UnixTime::now());
     let proof = |n: Option<&str>| {
         key.proof_with(
             "POST",

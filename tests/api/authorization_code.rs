@@ -160,7 +160,7 @@ async fn a_reused_code_fails_and_revokes_the_tokens_it_produced() {
     assert_eq!(first["action"], "OK", "{first}");
     let access_token = first["accessToken"].as_str().unwrap().to_owned();
     let gid = claims(&access_token)["gid"].as_str().unwrap().to_owned();
-    let store = app.state.core.store.clone();
+    let store = app.state.live().core.store.clone();
     assert!(
         !contains(store.as_ref(), Namespace::GrantRevoked, gid.as_bytes())
             .await
@@ -211,13 +211,13 @@ async fn an_expired_code_is_refused_at_a_pinned_clock() {
         ..TokenCall::default()
     };
     let at = |secs| UnixTime::now().plus(secs);
-    let late = grants::token(&app.state.core, call(), at(61)).await;
+    let late = grants::token(&app.state.live().core, call(), at(61)).await;
     assert_eq!(
         late.result.unwrap_err(),
         TokenError::InvalidGrant(GrantProblem::CodeExpired),
         "60 s is the default lifetime"
     );
-    let in_time = grants::token(&app.state.core, call(), at(30)).await;
+    let in_time = grants::token(&app.state.live().core, call(), at(30)).await;
     assert!(in_time.result.is_ok(), "the late attempt consumed nothing");
 }
 

@@ -469,7 +469,7 @@ async fn the_cache_never_serves_an_expired_token() {
         ..Default::default()
     };
     let later = UnixTime::now().plus(61);
-    let outcome = introspection::introspect(&app.state.core, &call, later).await;
+    let outcome = introspection::introspect(&app.state.live().core, &call, later).await;
     assert!(matches!(
         outcome.result,
         Err(introspection::IntrospectionError::InvalidToken(

@@ -8,6 +8,7 @@ mod durable;
 mod helpers;
 mod introspection;
 mod redis_topologies;
+mod reload;
 mod replicas;
 mod resource;
 mod revocation;

@@ -156,7 +156,7 @@ async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
         properties: vec![],
         extra_claims: Default::default(),
     }
-    .seal(&a.state.core.sealer)
+    .seal(&a.state.live().core.sealer)
     .unwrap();
     let body = |proof: String| json!({ "parameters": format!("grant_type=refresh_token&refresh_token={rt}&client_id={PUBLIC}"), "dpop": proof });
     let (_, first) = a.post("/auth/token", &body(key.token_proof())).await;

@@ -36,7 +36,7 @@ impl Default for Mint<'_> {
 }
 
 pub fn mint(app: &TestApp, spec: Mint<'_>) -> String {
-    let core = &app.state.core;
+    let core = &app.state.live().core;
     let scopes: Vec<String> = spec.scopes.iter().map(|s| s.to_string()).collect();
     let jkt = spec.jkt.map(|j| Jkt::parse(&j).expect("jkt"));
     let grant = AccessGrant {

@@ -88,7 +88,7 @@ async fn a_jti_denied_elsewhere_is_refused_although_this_node_cached_the_token()
     )
     .unwrap();
     let jti = claims["jti"].as_str().unwrap();
-    let store = &app.state.core.store;
+    let store = &app.state.live().core.store;
     store
         .insert_if_absent(
             Namespace::RevokedToken,

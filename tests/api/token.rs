@@ -148,6 +148,7 @@ async fn a_stale_or_foreign_nonce_gets_a_fresh_use_dpop_nonce_challenge() {
     let key = TestKey::new(Alg::ES256);
     let stale = app
         .state
+        .live()
         .core
         .dpop
         .nonces()
@@ -157,6 +158,7 @@ async fn a_stale_or_foreign_nonce_gets_a_fresh_use_dpop_nonce_challenge() {
     let foreign = spawn_app_with(other)
         .await
         .state
+        .live()
         .core
         .dpop
         .nonces()
@@ -235,7 +237,7 @@ fn public_refresh_token(app: &TestApp, jkt: Option<String>) -> String {
         properties: vec![],
         extra_claims: Default::default(),
     }
-    .seal(&app.state.core.sealer)
+    .seal(&app.state.live().core.sealer)
     .unwrap()
 }
 

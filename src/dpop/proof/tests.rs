@@ -752,3 +752,79 @@ fn claims_of_every_json_form_are_judged_by_value() {
         );
     }
 }
+
+fn validator_with(max_age_secs: i64, nonce_lifetime: u64) -> Validator {
+    let mut v = validator();
+    v.policy.max_age_secs = max_age_secs;
+    v.nonces = NonceService::new(SECRET, 60, nonce_lifetime);
+    v
+}
+
+/// A reload that widens the window must not let a proof recorded under the narrower one
+/// (its record lasting the narrower `replay_ttl`) pass again once that record is gone.
+#[test]
+fn after_a_reload_that_widens_the_window_proofs_older_than_the_window_of_before_are_refused() {
+    let key = es256();
+    let htu = Htu::parse(HTU).unwrap();
+    let proof_at = |iat: UnixTime| sign_parts(&key, &header(&key), &claims(iat)).unwrap();
+    let check_at = |v: &Validator, proof: &str, now: UnixTime| {
+        v.check(
+            proof,
+            &Expectation {
+                now,
+                ..expect(&htu)
+            },
+        )
+        .map(|_| ())
+    };
+    let narrow = validator_with(60, 120);
+    // The window of before: 60 + 15 seconds; after: 300 + 15.
+    let mut wide = validator_with(300, 120);
+    wide.follow(&narrow, NOW);
+    let old = proof_at(NOW.plus(-100));
+    assert!(matches!(
+        check_at(&wide, &old, NOW),
+        Err(DpopError::IatTooOld { .. })
+    ));
+    assert_eq!(check_at(&wide, &proof_at(NOW.plus(-70)), NOW), Ok(()));
+    // A nonce does not date a proof past the floor either: a proof recorded before could have
+    // been dated by one.
+    let nonce = wide.nonces().current(NOW);
+    let nonce_dated = sign_parts(
+        &key,
+        &header(&key),
+        &with(claims(NOW.plus(-100)), "nonce", nonce.into()),
+    )
+    .unwrap();
+    assert!(matches!(
+        check_at(&wide, &nonce_dated, NOW),
+        Err(DpopError::IatTooOld { .. })
+    ));
+    // Once both replay lifetimes have passed, the wider window alone applies.
+    let ended = NOW.plus((narrow.replay_ttl() + wide.replay_ttl()).as_secs() as i64);
+    assert_eq!(check_at(&wide, &proof_at(ended.plus(-100)), ended), Ok(()));
+    assert!(matches!(
+        check_at(&wide, &proof_at(ended.plus(-100)), ended.plus(-1)),
+        Err(DpopError::IatTooOld { .. })
+    ));
+
+    // A second reload during the transition keeps the floor, even with the same policy.
+    let mut again = validator_with(300, 120);
+    again.follow(&wide, NOW.plus(10));
+    assert!(matches!(
+        check_at(&again, &proof_at(NOW.plus(-90)), NOW.plus(10)),
+        Err(DpopError::IatTooOld { .. })
+    ));
+
+    // A longer nonce lifetime alone widens the window too.
+    let mut longer_nonces = validator_with(60, 600);
+    longer_nonces.follow(&narrow, NOW);
+    assert!(longer_nonces.floor_at(NOW).is_some());
+
+    // A reload that keeps or narrows the window sets no floor.
+    for (why, max_age) in [("same window", 60), ("narrower window", 30)] {
+        let mut next = validator_with(max_age, 120);
+        next.follow(&narrow, NOW);
+        assert_eq!(next.floor_at(NOW), None, "{why}");
+    }
+}

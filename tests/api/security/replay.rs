@@ -140,7 +140,7 @@ async fn a_proof_raced_sixteen_times_is_accepted_once() {
 
 /// A client_credentials call by the confidential client at a pinned clock.
 async fn token_at(app: &TestApp, proof: &str, now: UnixTime) -> Result<(), TokenError> {
-    let core = &app.state.core;
+    let core = &app.state.live().core;
     let fields = DpopFields {
         dpop: Some(proof.to_owned()),
         ..DpopFields::default()
@@ -253,9 +253,10 @@ async fn a_used_proof_is_a_replay_until_its_window_closes_and_too_old_after() {
         }
     }
     // The record itself (a real-time TTL in the store) outlasts that whole window.
-    let policy = app.state.core.dpop.policy();
+    let live = app.state.live();
+    let policy = live.core.dpop.policy();
     let window = policy.max_age_secs + 2 * policy.clock_skew_secs + 1;
-    assert!(app.state.core.dpop.replay_ttl() >= Duration::from_secs(window as u64));
+    assert!(live.core.dpop.replay_ttl() >= Duration::from_secs(window as u64));
 }
 
 #[tokio::test]
@@ -308,7 +309,8 @@ async fn a_missing_or_bad_nonce_is_use_dpop_nonce_with_a_fresh_one_never_invalid
     other.dpop.nonce_required = true;
     let foreign = spawn_app_with(other).await;
     let key = TestKey::new(Alg::ES256);
-    let nonces = app.state.core.dpop.nonces();
+    let live = app.state.live();
+    let nonces = live.core.dpop.nonces();
     let now = UnixTime::now();
     let current = nonces.current(now);
     let mut forged = current.clone().into_bytes();
@@ -341,7 +343,7 @@ async fn a_missing_or_bad_nonce_is_use_dpop_nonce_with_a_fresh_one_never_invalid
         ),
         (
             "issued under another secret",
-            with_nonce(foreign.state.core.dpop.nonces().current(now).into()),
+            with_nonce(foreign.state.live().core.dpop.nonces().current(now).into()),
         ),
         (
             "from two steps in the future",
@@ -400,6 +402,7 @@ async fn a_resource_nonce_challenge_is_use_dpop_nonce_in_a_dpop_challenge() {
         .to_owned();
     let stale = app
         .state
+        .live()
         .core
         .dpop
         .nonces()

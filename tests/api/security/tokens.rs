@@ -45,7 +45,7 @@ fn enc(value: &Value) -> String {
 /// a signing bug could produce, to show that the other checks stand on their own.
 fn signed_by_app(app: &TestApp, header: &str, claims: &str) -> String {
     client::sign_bytes(
-        app.state.core.keys.active(),
+        app.state.live().core.keys.active(),
         header.as_bytes(),
         claims.as_bytes(),
     )
@@ -65,7 +65,8 @@ fn hs256(header: &Value, payload: &str, secret: &[u8]) -> String {
 
 /// The service's public key as the secrets an HS256 confusion would try.
 fn public_key_encodings(app: &TestApp) -> [(&'static str, Vec<u8>); 3] {
-    let PublicJwk::Ec { x, y, .. } = app.state.core.keys.active().public() else {
+    let live = app.state.live();
+    let PublicJwk::Ec { x, y, .. } = live.core.keys.active().public() else {
         panic!("an EC signing key")
     };
     let point = [&[4u8][..], x, y].concat();
@@ -88,7 +89,7 @@ fn public_key_encodings(app: &TestApp) -> [(&'static str, Vec<u8>); 3] {
         "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
         lines.join("\n")
     );
-    let jwk = app.state.core.keys.jwks()["keys"][0].to_string();
+    let jwk = app.state.live().core.keys.jwks()["keys"][0].to_string();
     [
         ("the published JWK", jwk.into_bytes()),
         ("the SEC1 point", point),
@@ -824,7 +825,7 @@ async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant()
             properties: vec![],
             extra_claims: Default::default(),
         }
-        .seal(&app.state.core.sealer)
+        .seal(&app.state.live().core.sealer)
         .unwrap()
     };
     let with_prp = app.post("/auth/token", &json!({
