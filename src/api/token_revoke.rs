@@ -10,7 +10,7 @@ use super::result_code::ResultCode as R;
 use super::token_create::ClientIdField;
 use crate::clock::UnixTime;
 use crate::oauth::revoked_before::{self, Target};
-use crate::startup::AppState;
+use crate::live::Live;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -39,11 +39,11 @@ pub struct TokenRevokeResponse {
 
 pub async fn token_revoke(
     _caller: AsCaller,
-    state: web::Data<AppState>,
+    live: Live,
     body: web::Json<TokenRevokeRequest>,
 ) -> HttpResponse {
     let req = body.into_inner();
-    let core = &state.core;
+    let core = &live.core;
     let now = UnixTime::now();
     let refused = |action, code| TokenRevokeResponse {
         head: accept(Api::TokenRevoke, action, code, None),
