@@ -1,5 +1,6 @@
 //! [`Application`]: builds [`AppState`] from settings, binds the listener and serves the route
 //! table. `main` and the integration tests share this one constructor.
+use crate::api::service_prefix::ServiceId;
 use crate::api::{self, caller::Callers};
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::connection::Deadlined;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub jwks_json: String,
     pub configuration_json: String,
+    /// `service.id`: the `serviceId` of the Authlete V3 paths (`api::service_prefix`).
+    pub service_id: Option<ServiceId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +60,7 @@ impl Application {
             jwks_json: core.keys.jwks().to_string(),
             configuration_json,
             callers: Callers::new(&settings.callers),
+            service_id: settings.service.id.clone(),
             metrics: crate::telemetry::metrics_handle(),
             core,
         });
@@ -168,6 +172,11 @@ fn serve(
         let app = App::new()
             .app_data(state)
             .app_data(api::json_config(max_body))
+            // Innermost: the path is rewritten just before routing, after the outer layers
+            // have seen (and logged) it as called.
+            .wrap(actix_web::middleware::from_fn(
+                api::service_prefix::middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 within_deadline(request_timeout, req, next)
             }))

@@ -241,12 +241,13 @@ fn openapi_paths_are_exactly_the_served_paths() {
 
 /// Starts the real application (development settings, port 0) and checks that each path
 /// answers exactly the methods openapi.yaml lists for it: a listed method is never answered
-/// 404/405, an unlisted one always is.
+/// 404/405, an unlisted one always is. `{serviceId}` is development mode's service id.
 #[tokio::test]
 async fn openapi_methods_are_exactly_the_served_methods() {
     let mut settings = dpopd::config::Settings::development();
     settings.server.port = 0;
     settings.server.workers = 1;
+    dpopd::development::add_demo_credentials(&mut settings);
     let app = dpopd::startup::Application::build(settings)
         .await
         .expect("application starts");
@@ -262,7 +263,8 @@ async fn openapi_methods_are_exactly_the_served_methods() {
             "openapi.yaml lists no method for {path}"
         );
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
-            let request = http.request(method.parse().unwrap(), format!("{base}{path}"));
+            let called = path.replace("{serviceId}", dpopd::development::DEMO_SERVICE_ID);
+            let request = http.request(method.parse().unwrap(), format!("{base}{called}"));
             let status = request
                 .body("{}")
                 .send()
