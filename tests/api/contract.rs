@@ -223,10 +223,7 @@ fn every_result_code_has_one_row_in_the_result_code_table() {
 fn openapi_paths_are_exactly_the_served_paths() {
     let yaml = read(OPENAPI);
     let documented: BTreeSet<String> = openapi_paths(&yaml).into_iter().collect();
-    let served: BTreeSet<String> = dpopd::api::all_paths()
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let served: BTreeSet<String> = dpopd::api::all_paths().into_iter().collect();
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let not_served: Vec<_> = documented.difference(&served).collect();
     assert!(
