@@ -12,6 +12,7 @@ mod replicas;
 mod resource;
 mod revocation;
 mod security;
+mod service_prefix;
 mod token;
 mod token_create;
 mod userinfo;
