@@ -17,8 +17,9 @@ pub const DEMO_CLIENT_ID: &str = "demo-client";
 pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
 pub const DEMO_PUBLIC_CLIENT_ID: &str = "demo-public-client";
 pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
-/// The `serviceId` of the Authlete V3 paths in development mode: `/api/demo-service/auth/token`.
-pub const DEMO_SERVICE_ID: &str = "demo-service";
+/// The `serviceId` of the Authlete V3 paths in development mode: `/api/1000/auth/token`. Digits,
+/// because the Java SDK reads a service id as a number.
+pub const DEMO_SERVICE_ID: &str = "1000";
 
 /// Adds the demo caller, clients and service id unless the environment configured some.
 pub fn add_demo_credentials(settings: &mut Settings) {

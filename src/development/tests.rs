@@ -90,7 +90,7 @@ fn development_mode_has_a_service_id_for_the_v3_paths() {
         Some(DEMO_SERVICE_ID)
     );
     let text = banner(&settings, 8080);
-    assert!(text.contains("/api/demo-service/auth/token"), "{text}");
+    assert!(text.contains("/api/1000/auth/token"), "{text}");
 
     let mut configured = development(DevListen::LoopbackOnly);
     configured.service.id = ServiceId::parse("715948317").ok();
