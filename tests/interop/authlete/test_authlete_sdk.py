@@ -217,6 +217,12 @@ def introspection(api, mode: str, key: DpopKey, token: str) -> None:
     check(f"{mode} introspection: subject, scopes and clientId in IntrospectionResponse",
           answer.subject == CLIENT and answer.scopes == ["read"] and answer.clientId == CLIENT,
           f"{answer.subject} {answer.scopes} {answer.clientId}")
+    bearer = IntrospectionRequest()
+    bearer.token, bearer.scopes = token, ["read"]
+    downgraded = api.introspection(bearer)
+    check(f"{mode} introspection: the bound token without a proof is UNAUTHORIZED, A056307",
+          downgraded.action == IntrospectionAction.UNAUTHORIZED and downgraded.resultCode == "A056307",
+          f"{downgraded.action} {downgraded.resultCode}")
     stolen = IntrospectionRequest()
     stolen.token, stolen.htm, stolen.htu = token, "GET", RS_URL
     stolen.dpop = DpopKey().proof("GET", RS_URL, access_token=token)
