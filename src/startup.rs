@@ -238,7 +238,9 @@ async fn within_deadline(
     }
 }
 
-/// The route table, in the order of `openapi.yaml`.
+/// The route table, in the order of `openapi.yaml`. Every route registered under `/api/` is
+/// also served under the Authlete V3 prefix `/api/{serviceId}/` by `api::service_prefix`,
+/// which rewrites the path before routing: nothing is registered twice here.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     api::token::routes(cfg);
     api::token_create::routes(cfg);
