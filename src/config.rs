@@ -3,6 +3,7 @@
 //! environment variables `DPOPD__SECTION__KEY`. Unknown keys and bad values stop start-up, or
 //! are refused by a reload, with a message that names the key.
 //! With no configuration file dpopd runs in development mode: see [`Settings::development`].
+use crate::api::service_prefix::ServiceId;
 use crate::dpop::htu::Htu;
 use crate::jose::Alg;
 use crate::oauth::clients::{AuthMethod, GrantType};
@@ -81,6 +82,10 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
+    /// The `serviceId` of the Authlete V3 paths `/api/{serviceId}/...`; empty in configuration
+    /// means none, and then every such path is answered 404 (`api::service_prefix`).
+    #[serde(deserialize_with = "crate::api::service_prefix::deserialize_optional")]
+    pub id: Option<ServiceId>,
     pub issuer: String,
     pub token_endpoint: Htu,
     pub authorization_endpoint: String,
@@ -362,6 +367,19 @@ impl Settings {
                 .try_parsing(true),
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
+        // `try_parsing` reads an environment value of digits as a number, which would drop the
+        // leading zeros of a service id such as `007`: the id is taken from its text.
+        if let Some(text) = std::env::var_os("DPOPD__SERVICE__ID") {
+            let text = text.to_str().ok_or_else(|| {
+                ConfigError::invalid("service.id", "DPOPD__SERVICE__ID is not UTF-8")
+            })?;
+            settings.service.id = match text {
+                "" => None,
+                text => Some(
+                    ServiceId::parse(text).map_err(|e| ConfigError::invalid("service.id", e))?,
+                ),
+            };
+        }
         settings.development = file.is_none();
         settings.dev_listen =
             DevListen::from_env_value(std::env::var_os(DEV_LISTEN_ANY_INTERFACE).as_deref())?;

@@ -3,6 +3,7 @@
 //! and says so loudly. Every value here is documented in README.md. Because the demo caller's
 //! secret is published, development mode listens on loopback addresses only unless
 //! [`DEV_LISTEN_ANY_INTERFACE`] says otherwise (docs/configuration.md).
+use crate::api::service_prefix::ServiceId;
 use crate::config::{
     CallerSettings, ClientSettings, ConfigError, DevListen, Role, Secret, Settings, StoreKind,
     DEV_LISTEN_ANY_INTERFACE,
@@ -16,9 +17,15 @@ pub const DEMO_CLIENT_ID: &str = "demo-client";
 pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
 pub const DEMO_PUBLIC_CLIENT_ID: &str = "demo-public-client";
 pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
+/// The `serviceId` of the Authlete V3 paths in development mode: `/api/1000/auth/token`. Digits,
+/// because the Java SDK reads a service id as a number.
+pub const DEMO_SERVICE_ID: &str = "1000";
 
-/// Adds the demo caller and clients unless the environment configured some.
+/// Adds the demo caller, clients and service id unless the environment configured some.
 pub fn add_demo_credentials(settings: &mut Settings) {
+    if settings.service.id.is_none() {
+        settings.service.id = ServiceId::parse(DEMO_SERVICE_ID).ok();
+    }
     if settings.callers.is_empty() {
         settings.callers.push(CallerSettings {
             key: DEMO_CALLER_KEY.into(),
@@ -125,6 +132,10 @@ pub fn banner(settings: &Settings, port: u16) -> String {
         StoreKind::Memory => "in memory, forgotten at exit".into(),
         StoreKind::Redis => "redis".into(),
     };
+    let service_id = match &settings.service.id {
+        Some(id) => format!("{id}  (Authlete SDKs in V3 mode: /api/{id}/auth/token ...)"),
+        None => "none (every /api/{serviceId}/... path answers 404)".into(),
+    };
     format!(
         r#"{exposed}
 ================================================================================
@@ -135,6 +146,7 @@ pub fn banner(settings: &Settings, port: u16) -> String {
   confidential client     {DEMO_CLIENT_ID} : {DEMO_CLIENT_SECRET}  (client_secret_basic, scope "read write")
   public client           {DEMO_PUBLIC_CLIENT_ID}  (auth method none)
   token endpoint (htu)    {htu}
+  service id (V3 paths)   {service_id}
   store                   {store}
 
   curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} http://{host}:{port}/auth/token \

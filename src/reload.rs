@@ -51,7 +51,7 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
         server,
         store,
         log,
-        service: _,
+        service,
         dpop: _,
         tokens: _,
         keys: _,
@@ -100,6 +100,11 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
         redis_wait_replicas,
     });
     compare!(log: LogSettings { format, level });
+    // `service.id` shapes the Authlete V3 paths, fixed at start; the rest of `[service]`
+    // reloads.
+    if service.id != started.service.id {
+        changed.push("service.id");
+    }
     changed
 }
 

@@ -1,6 +1,7 @@
 //! [`Application`]: builds [`AppState`] from settings, binds the listener and serves the route
 //! table. `main` and the integration tests share this one constructor.
 use crate::api;
+use crate::api::service_prefix::ServiceId;
 use crate::clock::UnixTime;
 use crate::config::{ConfigError, Settings, StoreKind};
 use crate::connection::Deadlined;
@@ -29,6 +30,9 @@ pub struct AppState {
     /// them (`reload`).
     started: Settings,
     pub metrics: PrometheusHandle,
+    /// `service.id`: the `serviceId` of the Authlete V3 paths (`api::service_prefix`), fixed
+    /// at start like the route table it shapes.
+    pub service_id: Option<ServiceId>,
 }
 
 impl AppState {
@@ -74,6 +78,7 @@ impl Application {
         let state = web::Data::new(AppState {
             live: ArcSwap::from_pointee(live),
             started: settings.clone(),
+            service_id: settings.service.id.clone(),
             metrics: crate::telemetry::metrics_handle(),
         });
         let address = format!("{}:{}", settings.server.host, settings.server.port);
@@ -184,6 +189,11 @@ fn serve(
         let app = App::new()
             .app_data(state)
             .app_data(api::json_config(max_body))
+            // Innermost: the path is rewritten just before routing, after the outer layers
+            // have seen (and logged) it as called.
+            .wrap(actix_web::middleware::from_fn(
+                api::service_prefix::middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 within_deadline(request_timeout, req, next)
             }))
@@ -245,7 +255,9 @@ async fn within_deadline(
     }
 }
 
-/// The route table, in the order of `openapi.yaml`.
+/// The route table, in the order of `openapi.yaml`. Every route registered under `/api/` is
+/// also served under the Authlete V3 prefix `/api/{serviceId}/` by `api::service_prefix`,
+/// which rewrites the path before routing: nothing is registered twice here.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     api::token::routes(cfg);
     api::token_create::routes(cfg);

@@ -16,6 +16,7 @@ pub mod request_id;
 pub mod result_code;
 pub mod revocation;
 pub mod service;
+pub mod service_prefix;
 pub mod token;
 pub mod token_create;
 pub mod token_revoke;
@@ -25,9 +26,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use result_code::ResultCode;
 
-/// Every path dpopd serves; `openapi.yaml` must describe each (a contract test checks).
-pub fn all_paths() -> Vec<&'static str> {
-    [
+/// Every path dpopd serves, the Authlete V3 templates (`/api/{serviceId}/...`) of its `/api/...`
+/// paths included; `openapi.yaml` must describe each (a contract test checks).
+pub fn all_paths() -> Vec<String> {
+    let paths = [
         token::PATHS,
         token_create::PATHS,
         token_revoke::PATHS,
@@ -43,7 +45,9 @@ pub fn all_paths() -> Vec<&'static str> {
         service::CONFIGURATION_PATHS,
         service::OPERATIONS_PATHS,
     ]
-    .concat()
+    .concat();
+    let v3 = service_prefix::templates(&paths);
+    paths.into_iter().map(String::from).chain(v3).collect()
 }
 
 /// A problem with the API call itself: answered with a non-200 status and
@@ -73,6 +77,7 @@ impl ResponseError for ApiError {
         match self.code {
             ResultCode::CallerUnauthenticated => StatusCode::UNAUTHORIZED,
             ResultCode::CallerForbidden => StatusCode::FORBIDDEN,
+            ResultCode::UnknownService => StatusCode::NOT_FOUND,
             ResultCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ResultCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

@@ -30,6 +30,7 @@ result_codes! {
     BodyTooLarge = "A001204", "The request body is larger than the configured limit.";
     InvalidField = "A001205", "A request field has an invalid value.";
     DurationTooLong = "A001206", "A token duration is longer than tokens.max_lifetime_override_secs.";
+    UnknownService = "A001207", "No service with this id is served here.";
     InternalError = "A001101", "dpopd failed to process the request.";
     // 004: the authorization request (A004001 is Authlete's); PAR answers the 0043xx codes too
     AuthorizationInteraction = "A004001", "The authorization request is valid; the caller logs the user in and asks for consent.";

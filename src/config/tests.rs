@@ -163,3 +163,38 @@ fn redirect_uris_must_be_absolute_without_fragment() {
         assert_eq!(is_redirect_uri(uri), ok, "{uri}");
     }
 }
+
+fn from_toml(text: &str) -> Result<Settings, config::ConfigError> {
+    config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+        .add_source(config::File::from_str(text, config::FileFormat::Toml))
+        .build()?
+        .try_deserialize()
+}
+
+/// `service.id`: empty is none, a string or a bare number is the id, anything that is not one
+/// path segment of unreserved characters stops start-up naming the key.
+#[test]
+fn service_id_is_one_path_segment_or_none() {
+    let id = |text: &str| from_toml(text).map(|s| s.service.id.map(|i| i.to_string()));
+    assert_eq!(Settings::development().service.id, None);
+    assert_eq!(id("[service]\nid = \"\"\n").unwrap(), None);
+    assert_eq!(
+        id("[service]\nid = \"715948317\"\n").unwrap(),
+        Some("715948317".into())
+    );
+    assert_eq!(
+        id("[service]\nid = 715948317\n").unwrap(),
+        Some("715948317".into())
+    );
+    assert_eq!(
+        id("[service]\nid = \"demo-service\"\n").unwrap(),
+        Some("demo-service".into())
+    );
+    for bad in ["\"a/b\"", "\"..\"", "\"a b\"", "-1", "true"] {
+        let err = id(&format!("[service]\nid = {bad}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("service.id"), "{bad}: {err}");
+    }
+}

@@ -78,3 +78,25 @@ fn the_banner_shouts_when_development_mode_listens_beyond_loopback() {
     assert!(loud.contains("ANYONE WHO CAN REACH THIS PORT CAN MINT TOKENS"));
     assert!(loud.contains("http://127.0.0.1:8080/auth/token"), "{loud}");
 }
+
+/// Development mode has a service id, so an Authlete SDK in V3 mode works out of the box, and
+/// the banner names its paths; a configured id is kept.
+#[test]
+fn development_mode_has_a_service_id_for_the_v3_paths() {
+    let mut settings = development(DevListen::LoopbackOnly);
+    add_demo_credentials(&mut settings);
+    assert_eq!(
+        settings.service.id.as_ref().map(ServiceId::as_str),
+        Some(DEMO_SERVICE_ID)
+    );
+    let text = banner(&settings, 8080);
+    assert!(text.contains("/api/1000/auth/token"), "{text}");
+
+    let mut configured = development(DevListen::LoopbackOnly);
+    configured.service.id = ServiceId::parse("715948317").ok();
+    add_demo_credentials(&mut configured);
+    assert_eq!(
+        configured.service.id.as_ref().map(ServiceId::as_str),
+        Some("715948317")
+    );
+}

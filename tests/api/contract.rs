@@ -223,10 +223,7 @@ fn every_result_code_has_one_row_in_the_result_code_table() {
 fn openapi_paths_are_exactly_the_served_paths() {
     let yaml = read(OPENAPI);
     let documented: BTreeSet<String> = openapi_paths(&yaml).into_iter().collect();
-    let served: BTreeSet<String> = dpopd::api::all_paths()
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let served: BTreeSet<String> = dpopd::api::all_paths().into_iter().collect();
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let not_served: Vec<_> = documented.difference(&served).collect();
     assert!(
@@ -241,12 +238,13 @@ fn openapi_paths_are_exactly_the_served_paths() {
 
 /// Starts the real application (development settings, port 0) and checks that each path
 /// answers exactly the methods openapi.yaml lists for it: a listed method is never answered
-/// 404/405, an unlisted one always is.
+/// 404/405, an unlisted one always is. `{serviceId}` is development mode's service id.
 #[tokio::test]
 async fn openapi_methods_are_exactly_the_served_methods() {
     let mut settings = dpopd::config::Settings::development();
     settings.server.port = 0;
     settings.server.workers = 1;
+    dpopd::development::add_demo_credentials(&mut settings);
     let app = dpopd::startup::Application::build(settings)
         .await
         .expect("application starts");
@@ -262,7 +260,8 @@ async fn openapi_methods_are_exactly_the_served_methods() {
             "openapi.yaml lists no method for {path}"
         );
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
-            let request = http.request(method.parse().unwrap(), format!("{base}{path}"));
+            let called = path.replace("{serviceId}", dpopd::development::DEMO_SERVICE_ID);
+            let request = http.request(method.parse().unwrap(), format!("{base}{called}"));
             let status = request
                 .body("{}")
                 .send()

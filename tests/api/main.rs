@@ -13,6 +13,7 @@ mod replicas;
 mod resource;
 mod revocation;
 mod security;
+mod service_prefix;
 mod token;
 mod token_create;
 mod token_revoke;

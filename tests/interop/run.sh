@@ -7,7 +7,9 @@
 # the demo client and a client whose id and secret need form-urlencoding, nonces required at
 # the token endpoint and at the resource server, so both nonce retries happen) and two
 # instances of the front, one used as the AS and one as the RS (oauth4webapi keeps one DPoP
-# nonce per origin). Then the README's token endpoint snippet (readme_snippet/run.sh).
+# nonce per origin). Then the Authlete Python SDK (PyPI `authlete`) straight against a dpopd
+# with a service id, in V2 and V3 mode (authlete/test_authlete_sdk.py), and the README's token
+# endpoint snippet (readme_snippet/run.sh).
 # Everything listens on 127.0.0.1, runs under `timeout`, and is stopped on exit.
 # Last line: `interop: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
@@ -21,6 +23,8 @@ if [ ! -x "$HERE/python/.venv/bin/python" ]; then python3 -m venv "$HERE/python/
 "$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/python/requirements.txt"
 # The example fronts run on the relay packages of this repository (clients/node, clients/python).
 "$HERE/python/.venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
+if [ ! -x "$HERE/authlete/.venv/bin/python" ]; then python3 -m venv "$HERE/authlete/.venv"; fi
+"$HERE/authlete/.venv/bin/pip" install -q --disable-pip-version-check -r "$HERE/authlete/requirements.txt"
 npm ci --prefix "$ROOT/examples/node" --no-audit --no-fund --loglevel=error >/dev/null
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
 
@@ -72,6 +76,26 @@ if PORT="$stub_port" start "failing-dpopd" "http://127.0.0.1:$stub_port/" python
         fi
         FRONT_URL="http://127.0.0.1:$port" run_suite "dpopd-failure-via-$name-front" python3 "$HERE/relay_failure.py"
     done
+else
+    FAILED=$((FAILED + 1))
+fi
+
+# The Authlete SDK calls dpopd itself, as an AS or RS built on it would: V2 mode with the demo
+# caller's key and secret, V3 mode with service.id and the service access token of the caller
+# in authlete/dpopd.toml. Nonces are required, so the SDK's dpopNonce fields are exercised.
+echo "interop: the Authlete Python SDK against dpopd, V2 and V3 mode"
+sdk_port="$(free_port)"
+SDK_SERVICE_ID=715948317
+dpopd_config "$SCRATCH/dpopd-authlete.toml"
+cat "$HERE/authlete/dpopd.toml" >>"$SCRATCH/dpopd-authlete.toml"
+if DPOPD__SERVER__PORT="$sdk_port" DPOPD__SERVICE__ID="$SDK_SERVICE_ID" \
+    DPOPD__SERVICE__TOKEN_ENDPOINT=https://as.example.com/token DPOPD__SERVICE__PAR_ENDPOINT=https://as.example.com/par \
+    DPOPD__DPOP__NONCE_REQUIRED=true DPOPD__DPOP__RS_NONCE_REQUIRED=true \
+    start "dpopd-authlete" "http://127.0.0.1:$sdk_port/healthz" \
+    env -u DPOPD_CONFIG "$DPOPD_BIN" --config "$SCRATCH/dpopd-authlete.toml"; then
+    DPOPD_URL="http://127.0.0.1:$sdk_port" SERVICE_ID="$SDK_SERVICE_ID" V2_KEY=demo-caller \
+        V2_SECRET=demo-caller-secret V3_TOKEN=sdk-v3-service-access-token \
+        run_suite "authlete-python-sdk" "$HERE/authlete/.venv/bin/python" "$HERE/authlete/test_authlete_sdk.py"
 else
     FAILED=$((FAILED + 1))
 fi
