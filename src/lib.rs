@@ -14,6 +14,7 @@
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
+//! - [`tools`]: `dpopd proof` and `dpopd explain`, DPoP from the command line.
 //! - [`keys`]: the service's signing and sealing keys and nonce secret, loaded from settings.
 //! - [`startup`]: `Application`, `AppState` and the route table.
 //! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
@@ -32,3 +33,4 @@ pub mod remote_keys;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tools;

@@ -24,6 +24,20 @@ pub struct ProofPolicy {
     pub clock_skew_secs: i64,
 }
 
+impl ProofPolicy {
+    /// The policy of `[dpop]` configuration (docs/configuration.md).
+    pub fn from_settings(d: &crate::config::DpopSettings) -> ProofPolicy {
+        ProofPolicy {
+            algs: AlgSet::of(d.algs.iter().copied()),
+            max_proof_bytes: d.max_proof_bytes,
+            rsa_min_bits: 2048,
+            rsa_max_bits: d.rsa_max_bits,
+            max_age_secs: d.proof_max_age_secs as i64,
+            clock_skew_secs: d.clock_skew_secs as i64,
+        }
+    }
+}
+
 /// A set of JWS algs, small enough to copy into every call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AlgSet(u16);
