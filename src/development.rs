@@ -25,6 +25,8 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             secret: Some(Secret::new(DEMO_CALLER_SECRET)),
             secret_sha256: None,
             roles: vec![Role::As, Role::Rs],
+            dpop_only: false,
+            explain_per_minute: crate::config::DEFAULT_EXPLAIN_PER_MINUTE,
         });
     }
     if settings.clients.is_empty() {

@@ -7,6 +7,7 @@ pub mod action;
 pub mod answer;
 pub mod authorization;
 pub mod caller;
+pub mod dpop_explain;
 pub mod fields;
 pub mod introspection;
 pub mod introspection_standard;
@@ -37,6 +38,7 @@ pub fn all_paths() -> Vec<&'static str> {
         introspection::PATHS,
         introspection_standard::PATHS,
         userinfo::PATHS,
+        dpop_explain::PATHS,
         service::JWKS_PATHS,
         service::CONFIGURATION_PATHS,
         service::OPERATIONS_PATHS,
@@ -72,6 +74,7 @@ impl ResponseError for ApiError {
             ResultCode::CallerUnauthenticated => StatusCode::UNAUTHORIZED,
             ResultCode::CallerForbidden => StatusCode::FORBIDDEN,
             ResultCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ResultCode::ExplainRateLimited => StatusCode::TOO_MANY_REQUESTS,
             ResultCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -83,6 +86,10 @@ impl ResponseError for ApiError {
             None => self.code.message(),
         };
         let mut response = HttpResponse::build(self.status_code());
+        if self.code == ResultCode::ExplainRateLimited {
+            // RFC 9110 §10.2.3: a bucket of a minute's calls refills one within the minute.
+            response.insert_header(("Retry-After", "60"));
+        }
         if self.code == ResultCode::CallerUnauthenticated {
             response.insert_header((
                 "WWW-Authenticate",
