@@ -528,5 +528,44 @@ fn the_readme_dpop_commands_run_against_a_development_instance() {
         (&"OK".into(), &"A056001".into(), &jkt.into()),
         "{introspected}"
     );
+
+    // dpopd explain --server asks this instance: its clock and replay store decide.
+    let server = format!("http://127.0.0.1:{}", dev.port);
+    let env = [("XDG_CONFIG_HOME", dir.to_str().unwrap())];
+    let (_, fresh, _) = dpopd_with(
+        &[
+            "proof",
+            "--htm",
+            "POST",
+            "--htu",
+            "http://127.0.0.1:8080/token",
+        ],
+        &env,
+    );
+    let (code, out, err) = dpopd(&["explain", "--server", &server, fresh.trim()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("asked {server}")), "{out}");
+    assert!(out.contains("(11)     replay     PASS"), "{out}");
+    let (code, out, _) = dpopd(&["explain", "--server", &server, "--htm", "PUT", fresh.trim()]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.ends_with(
+            "verdict: REFUSED at check htm: the endpoint answers BAD_REQUEST invalid_dpop_proof (A254301)\n"
+        ),
+        "{out}"
+    );
+    let (code, _, err) = dpopd(&[
+        "explain",
+        "--server",
+        &server,
+        "--caller",
+        "demo-caller:wrong",
+        fresh.trim(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("answered 401") && err.contains("A001201"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

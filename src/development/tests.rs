@@ -78,3 +78,13 @@ fn the_banner_shouts_when_development_mode_listens_beyond_loopback() {
     assert!(loud.contains("ANYONE WHO CAN REACH THIS PORT CAN MINT TOKENS"));
     assert!(loud.contains("http://127.0.0.1:8080/auth/token"), "{loud}");
 }
+
+#[test]
+fn the_banner_shows_the_dpop_walkthrough_for_its_own_address() {
+    let banner = banner(&development(DevListen::LoopbackOnly), 18080);
+    let walkthrough = dpop_walkthrough("http://127.0.0.1:18080", "http://127.0.0.1:8080/token");
+    let indented: String = walkthrough.lines().map(|l| format!("  {l}\n")).collect();
+    assert!(banner.contains(&indented), "{banner}");
+    assert!(walkthrough.contains("$(dpopd proof --htm POST --htu http://127.0.0.1:8080/token)"));
+    assert!(walkthrough.contains("--access-token \"$TOKEN\""));
+}

@@ -11,7 +11,7 @@ use crate::dpop::nonce::NonceService;
 use crate::dpop::proof::explain::{NonceRule, Report, Verdict};
 use crate::dpop::proof::{Expectation, ProofPolicy, Validator};
 use crate::jose::Jkt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// What the proof was meant for.
@@ -32,21 +32,22 @@ pub struct ExplainRequest {
     pub client_id: Option<String>,
 }
 
-/// An explanation and what the endpoint would have answered.
-#[derive(Debug, Clone, Deserialize)]
+/// An explanation and what the endpoint would have answered: the answer of
+/// `/auth/dpop/explain` without its head, and what `--json` prints.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Explained {
     #[serde(flatten)]
     pub report: Report,
     /// From a server: the refusal its endpoint would have answered.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<WouldAnswer>,
     /// Where the values came from, for the reader.
     #[serde(skip)]
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WouldAnswer {
     pub action: String,
