@@ -2,6 +2,7 @@
 //! `dpopd proof` mints a proof as a client would (RFC 9449 §4.2), `dpopd explain` runs every
 //! check of RFC 9449 §4.3 on one and prints each verdict, offline or by asking a running dpopd
 //! (`POST /auth/dpop/explain`, docs/api.md, "Explaining a proof").
+pub mod command;
 pub mod explain;
 pub mod proof;
 pub mod time;

@@ -33,6 +33,20 @@ fn help_and_version_exit_zero() {
     let (code, out, _) = dpopd(&["keygen", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--alg"), "{out}");
+    let (code, out, _) = dpopd(&["proof", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--htm") && out.contains("--ephemeral"),
+        "{out}"
+    );
+    let (code, out, _) = dpopd(&["explain", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--server <URL>") && out.contains("3 refused"),
+        "{out}"
+    );
+    let (code, _, err) = dpopd(&["explain", "--server", "http://x", "--time", "0", "p"]);
+    assert_eq!(code, 2, "--time is the server's: {err}");
 }
 
 #[test]
