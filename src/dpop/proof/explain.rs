@@ -4,64 +4,12 @@
 //! never made. `dpopd explain` and `POST /auth/dpop/explain` print the same [`Report`], so a
 //! support engineer reads exactly the rules the endpoints apply. The first failure in the
 //! validator's order is the error the endpoint would have answered.
+mod report;
+
 use super::*;
-use serde::Serialize;
+use report::{row_of, Table};
+pub use report::{CheckReport, Report, Verdict};
 use serde_json::Value;
-
-/// One check's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// Not run: it does not apply to this call, or depends on a check that failed.
-    Skip,
-}
-
-/// One row of the table: a check of RFC 9449 §4.3 and what it saw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckReport {
-    /// The check's label (`dpopd_dpop_failures_total`'s `check`).
-    pub check: String,
-    /// The step of RFC 9449 §4.3 it stands for, `(1)` to `(11)`.
-    pub step: String,
-    pub verdict: Verdict,
-    pub expected: String,
-    pub received: String,
-    /// Why it failed or was skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// Every check of one proof, in order, and what the proof says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    /// Every check passed (skipped ones do not apply).
-    pub accepted: bool,
-    /// The label of the first failed check in the validator's order: what the endpoint
-    /// would have refused the proof for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed_check: Option<String>,
-    /// The request the proof was checked against.
-    pub htm: String,
-    pub htu: String,
-    /// The time the checks ran at (seconds since the epoch).
-    pub now: i64,
-    /// The decoded protected header and claims, when they are JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claims: Option<Value>,
-    /// The RFC 7638 thumbprint of the header's `jwk`, when it is an acceptable key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jkt: Option<String>,
-    /// `iat − now` in seconds: the client's clock difference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iat_offset: Option<i64>,
-    pub checks: Vec<CheckReport>,
-}
 
 /// A report and the error the endpoint would have answered.
 #[derive(Debug, Clone)]
@@ -80,145 +28,6 @@ pub enum NonceRule<'a> {
     /// Without the server's secret: the nonce the server gave the client, compared as text. It
     /// cannot date the proof, so check 8 judges `iat`.
     Given(&'a str),
-}
-
-/// The rows in the order of [`Check`]; `Store` is the replay row's failure.
-const ORDER: [Check; 13] = [
-    Check::Syntax,
-    Check::Typ,
-    Check::Alg,
-    Check::Jwk,
-    Check::Signature,
-    Check::Claims,
-    Check::Htm,
-    Check::Htu,
-    Check::Iat,
-    Check::Nonce,
-    Check::Ath,
-    Check::Jkt,
-    Check::Replay,
-];
-
-fn step(check: Check) -> &'static str {
-    match check {
-        Check::Syntax => "(1)",
-        Check::Typ | Check::Alg => "(2)",
-        Check::Jwk => "(2)-(3)",
-        Check::Signature => "(4)",
-        Check::Claims => "(5)",
-        Check::Htm => "(6)",
-        Check::Htu => "(7)",
-        Check::Iat => "(8)",
-        Check::Nonce => "(9)",
-        Check::Ath | Check::Jkt => "(10)",
-        Check::Replay | Check::Store => "(11)",
-    }
-}
-
-fn row_of(check: Check) -> Check {
-    match check {
-        Check::Store => Check::Replay,
-        other => other,
-    }
-}
-
-/// Received text as it may be shown: at most 300 characters, control characters escaped.
-fn shown(text: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n == 300 {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The rows being filled: one per check, the first failure in the validator's order kept.
-struct Table {
-    rows: Vec<CheckReport>,
-    first: Option<DpopError>,
-}
-
-impl Table {
-    fn new() -> Table {
-        let rows = ORDER
-            .iter()
-            .map(|c| CheckReport {
-                check: c.label().into(),
-                step: step(*c).into(),
-                verdict: Verdict::Skip,
-                expected: String::new(),
-                received: String::new(),
-                detail: None,
-            })
-            .collect();
-        Table { rows, first: None }
-    }
-
-    fn row(&mut self, check: Check) -> &mut CheckReport {
-        let index = ORDER.iter().position(|c| *c == row_of(check)).unwrap_or(0);
-        &mut self.rows[index]
-    }
-
-    fn set(&mut self, check: Check, expected: &str, received: &str) {
-        let row = self.row(check);
-        row.expected = shown(expected);
-        row.received = shown(received);
-    }
-
-    /// A pass, unless the row already failed (two steps can share a row).
-    fn pass(&mut self, check: Check, expected: &str, received: &str) {
-        if self.row(check).verdict == Verdict::Fail {
-            return;
-        }
-        self.set(check, expected, received);
-        self.row(check).verdict = Verdict::Pass;
-    }
-
-    fn fail(&mut self, error: DpopError, expected: &str, received: &str) {
-        let check = error.check();
-        if self.row(check).verdict == Verdict::Fail {
-            return;
-        }
-        self.set(check, expected, received);
-        let row = self.row(check);
-        row.verdict = Verdict::Fail;
-        row.detail = Some(shown(&error.to_string()));
-        self.first.get_or_insert(error);
-    }
-
-    fn skip(&mut self, check: Check, why: &str) {
-        let row = self.row(check);
-        if row.verdict == Verdict::Skip && row.detail.is_none() {
-            row.detail = Some(why.to_owned());
-        }
-    }
-
-    /// Records `outcome` of `check`; on success, its value.
-    fn judge<T>(
-        &mut self,
-        check: Check,
-        outcome: Result<T, DpopError>,
-        expected: &str,
-        received: &str,
-    ) -> Option<T> {
-        match outcome {
-            Ok(value) => {
-                self.pass(check, expected, received);
-                Some(value)
-            }
-            Err(e) => {
-                self.fail(e, expected, received);
-                None
-            }
-        }
-    }
 }
 
 fn absent_or(value: Option<&str>) -> String {
@@ -275,53 +84,17 @@ impl Validator {
         let header = jws
             .as_ref()
             .and_then(|j| t.judge(Check::Syntax, header_of(j), &syntax, &size));
-        let raw_header = report.header.as_ref();
-        let text = |name: &str| {
-            raw_header
-                .and_then(|h| h.get(name))
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-        };
-
         // (2)–(3)
-        let mut alg = None;
-        let mut jwk = None;
-        if let Some(header) = &header {
-            let typ = absent_or(text("typ").as_deref());
-            t.judge(Check::Typ, check_typ(header), "dpop+jwt", &typ);
-            let allowed = expect.algs.names().join(" ");
-            let named = absent_or(text("alg").as_deref());
-            alg = t.judge(Check::Alg, check_alg(header, expect.algs), &allowed, &named);
-            let key_rule = format!(
-                "an embedded public jwk (EC P-256/P-384, OKP Ed25519, RSA {}-{} bits), no private members",
-                p.rsa_min_bits, p.rsa_max_bits
-            );
-            let members = header.jwk.as_ref().ok_or(DpopError::MissingJwk);
-            let key = members.and_then(|m| {
-                PublicJwk::from_members(m)
-                    .map(|k| (k, m))
-                    .map_err(DpopError::BadJwk)
-            });
-            let described = raw_header
-                .and_then(|h| h.get("jwk"))
-                .map_or_else(|| "(absent)".to_owned(), describe_jwk);
-            if let Some((key, members)) = t.judge(Check::Jwk, key, &key_rule, &described) {
-                let jkt = key.thumbprint_of_members(members);
-                report.jkt = Some(jkt.as_str().to_owned());
-                if let Some(a) = alg {
-                    let fit = format!("{} with a {} key", a.name(), described);
-                    match self.check_key_fits(&key, a) {
-                        Ok(()) => t.pass(Check::Jwk, &key_rule, &described),
-                        Err(e) if e.check() == Check::Alg => t.fail(e, &allowed, &fit),
-                        Err(e) => t.fail(e, &key_rule, &described),
-                    }
+        let (alg, jwk) = match &header {
+            Some(header) => self.explain_key(&mut t, header, report.header.as_ref(), expect),
+            None => {
+                for check in [Check::Typ, Check::Alg, Check::Jwk] {
+                    t.skip(check, "the header could not be read (check 1)");
                 }
-                jwk = Some((key, jkt));
+                (None, None)
             }
-        } else {
-            for check in [Check::Typ, Check::Alg, Check::Jwk] {
-                t.skip(check, "the header could not be read (check 1)");
-            }
-        }
+        };
+        report.jkt = jwk.as_ref().map(|(_, jkt)| jkt.as_str().to_owned());
 
         // (4)
         match (&jws, alg, &jwk) {
@@ -369,51 +142,10 @@ impl Validator {
             return finish(report, t, None);
         };
 
-        // (6), (7)
-        t.judge(
-            Check::Htm,
-            check_htm(&claims, expect),
-            expect.htm,
-            &claims.htm,
-        );
-        let received_htu = match Htu::parse(&claims.htu) {
-            Ok(h) if h.as_str() != claims.htu => {
-                format!("{} (normalised: {})", claims.htu, h.as_str())
-            }
-            _ => claims.htu.clone().into_owned(),
-        };
-        t.judge(
-            Check::Htu,
-            check_htu(&claims, expect),
-            expect.htu.as_str(),
-            &received_htu,
-        );
-
-        // (9), then (8)
-        let nonce_time = self.explain_nonce(&mut t, &claims, expect, nonce_rule);
+        // (6), (7), (9), (8)
+        explain_request(&mut t, &claims, expect);
+        self.explain_time(&mut t, &claims, expect, nonce_rule);
         report.iat_offset = Some(claims.iat - expect.now.secs());
-        let (earliest, latest) = self.iat_window(expect.now);
-        let window = match nonce_time {
-            Some(issued) => format!(
-                "any: the server nonce dates the proof (issued at {})",
-                issued.secs()
-            ),
-            None => format!(
-                "{earliest}..={latest} (now {} - {} s max age - {} s skew .. now + {} s skew)",
-                expect.now.secs(),
-                p.max_age_secs,
-                p.clock_skew_secs,
-                p.clock_skew_secs
-            ),
-        };
-        let offset = claims.iat - expect.now.secs();
-        let received_iat = format!("{} (iat - now = {offset:+} s)", claims.iat);
-        t.judge(
-            Check::Iat,
-            self.check_iat(claims.iat, nonce_time, expect.now),
-            &window,
-            &received_iat,
-        );
 
         // (10)
         match expect.access_token {
@@ -434,6 +166,93 @@ impl Validator {
         }
         t.skip(Check::Replay, "not looked up");
         finish(report, t, replay_key)
+    }
+
+    /// (2)–(3): `typ`, `alg`, the `jwk` and how they fit; the alg and key when acceptable.
+    fn explain_key(
+        &self,
+        t: &mut Table,
+        header: &ProofHeader<'_>,
+        raw_header: Option<&Value>,
+        expect: &Expectation<'_>,
+    ) -> (Option<Alg>, Option<(PublicJwk, Jkt)>) {
+        let p = &self.policy;
+        let text = |name: &str| {
+            let value = raw_header.and_then(|h| h.get(name));
+            absent_or(
+                value
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .as_deref(),
+            )
+        };
+        t.judge(Check::Typ, check_typ(header), "dpop+jwt", &text("typ"));
+        let allowed = expect.algs.names().join(" ");
+        let alg = t.judge(
+            Check::Alg,
+            check_alg(header, expect.algs),
+            &allowed,
+            &text("alg"),
+        );
+        let key_rule = format!(
+            "an embedded public jwk (EC P-256/P-384, OKP Ed25519, RSA {}-{} bits), no private members",
+            p.rsa_min_bits, p.rsa_max_bits
+        );
+        let members = header.jwk.as_ref().ok_or(DpopError::MissingJwk);
+        let key = members.and_then(|m| {
+            PublicJwk::from_members(m)
+                .map(|k| (k, m))
+                .map_err(DpopError::BadJwk)
+        });
+        let described = raw_header
+            .and_then(|h| h.get("jwk"))
+            .map_or_else(|| "(absent)".to_owned(), describe_jwk);
+        let Some((key, members)) = t.judge(Check::Jwk, key, &key_rule, &described) else {
+            return (alg, None);
+        };
+        if let Some(a) = alg {
+            let fit = format!("{} with a {} key", a.name(), described);
+            match self.check_key_fits(&key, a) {
+                Ok(()) => t.pass(Check::Jwk, &key_rule, &described),
+                Err(e) if e.check() == Check::Alg => t.fail(e, &allowed, &fit),
+                Err(e) => t.fail(e, &key_rule, &described),
+            }
+        }
+        let jkt = key.thumbprint_of_members(members);
+        (alg, Some((key, jkt)))
+    }
+
+    /// (9), then (8): the nonce, and the time it may date.
+    fn explain_time(
+        &self,
+        t: &mut Table,
+        claims: &Claims<'_>,
+        expect: &Expectation<'_>,
+        nonce_rule: NonceRule<'_>,
+    ) {
+        let p = &self.policy;
+        let nonce_time = self.explain_nonce(t, claims, expect, nonce_rule);
+        let (earliest, latest) = self.iat_window(expect.now);
+        let window = match nonce_time {
+            Some(issued) => format!(
+                "any: the server nonce dates the proof (issued at {})",
+                issued.secs()
+            ),
+            None => format!(
+                "{earliest}..={latest} (now {} - {} s max age - {} s skew .. now + {} s skew)",
+                expect.now.secs(),
+                p.max_age_secs,
+                p.clock_skew_secs,
+                p.clock_skew_secs
+            ),
+        };
+        let offset = claims.iat - expect.now.secs();
+        let received = format!("{} (iat - now = {offset:+} s)", claims.iat);
+        t.judge(
+            Check::Iat,
+            self.check_iat(claims.iat, nonce_time, expect.now),
+            &window,
+            &received,
+        );
     }
 
     /// (9) as [`Validator::check_nonce`], or against a given nonce; its row filled.
@@ -504,6 +323,28 @@ impl Validator {
         }
         Some(jkt)
     }
+}
+
+/// (6), (7): the method and the URL.
+fn explain_request(t: &mut Table, claims: &Claims<'_>, expect: &Expectation<'_>) {
+    t.judge(
+        Check::Htm,
+        check_htm(claims, expect),
+        expect.htm,
+        &claims.htm,
+    );
+    let received = match Htu::parse(&claims.htu) {
+        Ok(h) if h.as_str() != claims.htu => {
+            format!("{} (normalised: {})", claims.htu, h.as_str())
+        }
+        _ => claims.htu.clone().into_owned(),
+    };
+    t.judge(
+        Check::Htu,
+        check_htu(claims, expect),
+        expect.htu.as_str(),
+        &received,
+    );
 }
 
 /// `kty` and, for EC and OKP, `crv`; for RSA the modulus size.

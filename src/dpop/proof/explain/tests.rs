@@ -1,5 +1,6 @@
 //! Explaining a proof: every row filled in order, several failures reported at once with the
 //! validator's first one as the verdict, and check 11 looked up without recording anything.
+use super::report::shown;
 use super::*;
 use crate::dpop::client::{self, ProofClaims};
 use crate::jose::keys::SigningKey;
