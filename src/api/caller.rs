@@ -160,9 +160,19 @@ impl RoleMarker for AsOrRsRole {
 pub struct Caller {
     index: usize,
     dpop_only: bool,
+    as_role: bool,
+    rs_role: bool,
 }
 
 impl Caller {
+    /// Whether the caller holds `role`: the routes open to either role check it per call.
+    pub fn has(&self, role: Role) -> bool {
+        match role {
+            Role::As => self.as_role,
+            Role::Rs => self.rs_role,
+        }
+    }
+
     /// The caller's resources accept DPoP-bound tokens with valid proofs only, unless a call
     /// says otherwise (`dpopRequired`).
     pub fn dpop_only(&self) -> bool {
@@ -199,6 +209,8 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
                     Caller {
                         index,
                         dpop_only: entry.dpop_only,
+                        as_role: entry.roles.contains(&Role::As),
+                        rs_role: entry.roles.contains(&Role::Rs),
                     },
                     PhantomData,
                 )),

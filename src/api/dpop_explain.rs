@@ -1,5 +1,5 @@
-//! `POST /auth/dpop/explain` (and `/api/auth/dpop/explain`), role `as` or `rs`: a support
-//! tool. The caller sends a client's proof with the DPoP fields of the call it came with (and
+//! `POST /auth/dpop/explain` (and `/api/auth/dpop/explain`), role `as` (a proof for the token
+//! endpoint) or `rs` (a proof presented with an access token): a support tool. The caller sends a client's proof with the DPoP fields of the call it came with (and
 //! the access token, for a resource call); dpopd runs the checks the token endpoint or
 //! introspection would, against its own configuration and clock, and answers every check of
 //! RFC 9449 §4.3 with what was expected and received, and the refusal the endpoint would have
@@ -13,6 +13,7 @@ use super::refusals::AtResource;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
+use crate::config::Role;
 use crate::dpop::proof::explain::Report;
 use crate::oauth::access::AccessError;
 use crate::oauth::dpop_explain::{self, ExplainCall, ExplainError, ExplainOutcome};
@@ -70,13 +71,22 @@ pub async fn explain(
     state: web::Data<AppState>,
     body: web::Json<ExplainRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let req = body.into_inner();
+    // The role of the endpoint explained: a proof is no way around the role of introspection.
+    let role = if req.token.is_some() {
+        Role::Rs
+    } else {
+        Role::As
+    };
+    if !caller.0.has(role) {
+        return Err(ApiError::new(R::CallerForbidden));
+    }
     if !state
         .callers
         .take_explain_call(&caller.0, std::time::Instant::now())
     {
         return Err(ApiError::new(R::ExplainRateLimited));
     }
-    let req = body.into_inner();
     let now = UnixTime::now();
     let core = &state.core;
     let dpop = match req.token {

@@ -179,7 +179,7 @@ async fn the_servers_nonce_policy_and_the_clients_decide() {
 }
 
 #[tokio::test]
-async fn callers_of_either_role_may_explain_within_their_budget() {
+async fn each_role_explains_its_endpoints_proofs_within_the_callers_budget() {
     let mut settings = test_settings();
     for caller in &mut settings.callers {
         caller.explain_per_minute = 2;
@@ -187,10 +187,18 @@ async fn callers_of_either_role_may_explain_within_their_budget() {
     let app = spawn_app_with(settings).await;
     let key = TestKey::new(Alg::ES256);
     let body = json!({ "dpop": key.token_proof() });
+    // Each role explains its own endpoint's proofs: rs those presented with a token.
+    let issued = app.client_credentials(Some(&key.token_proof())).await;
+    let token = issued["accessToken"].as_str().unwrap();
+    let resource = json!({ "dpop": resource_proof(&key, token), "token": token, "htu": RS_URL });
     let (status, _) = app
+        .post_as("/auth/dpop/explain", &resource, Some(RS_ONLY_CALLER))
+        .await;
+    assert_eq!(status, 200, "role rs may explain a resource proof");
+    let (status, answer) = app
         .post_as("/auth/dpop/explain", &body, Some(RS_ONLY_CALLER))
         .await;
-    assert_eq!(status, 200, "role rs may explain");
+    assert_eq!((status, &answer["resultCode"]), (403, &json!("A001202")));
     let (status, _) = app.post_as("/auth/dpop/explain", &body, None).await;
     assert_eq!(status, 401);
     for _ in 0..2 {
@@ -217,7 +225,7 @@ async fn callers_of_either_role_may_explain_within_their_budget() {
     assert_eq!(answer["resultCode"], "A061202");
     // The other caller's budget is its own: one call left.
     let (status, _) = app
-        .post_as("/auth/dpop/explain", &body, Some(RS_ONLY_CALLER))
+        .post_as("/auth/dpop/explain", &resource, Some(RS_ONLY_CALLER))
         .await;
     assert_eq!(status, 200);
 }
