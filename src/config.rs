@@ -240,6 +240,21 @@ pub struct CallerSettings {
     /// Hex SHA-256 of the secret, so configuration need not hold the secret itself.
     pub secret_sha256: Option<Sha256Hex>,
     pub roles: Vec<Role>,
+    /// Introspection and userinfo for this caller accept only DPoP-bound tokens with valid
+    /// proofs, unless a call sets `dpopRequired` (docs/api.md, "DPoP-only resources").
+    #[serde(default)]
+    pub dpop_only: bool,
+    /// Calls of `/auth/dpop/explain` this caller may make a minute (a token bucket of this
+    /// size); 0 refuses them all.
+    #[serde(default = "default_explain_per_minute")]
+    pub explain_per_minute: u32,
+}
+
+/// The default of `explain_per_minute`: a person debugging, not a load.
+pub const DEFAULT_EXPLAIN_PER_MINUTE: u32 = 30;
+
+fn default_explain_per_minute() -> u32 {
+    DEFAULT_EXPLAIN_PER_MINUTE
 }
 
 /// What a caller may call (docs/api.md, "Callers and roles").

@@ -32,6 +32,8 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             secret: Some(Secret::new(DEMO_CALLER_SECRET)),
             secret_sha256: None,
             roles: vec![Role::As, Role::Rs],
+            dpop_only: false,
+            explain_per_minute: crate::config::DEFAULT_EXPLAIN_PER_MINUTE,
         });
     }
     if settings.clients.is_empty() {
@@ -149,12 +151,43 @@ pub fn banner(settings: &Settings, port: u16) -> String {
   service id (V3 paths)   {service_id}
   store                   {store}
 
-  curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} http://{host}:{port}/auth/token \
-    -H 'Content-Type: application/json' \
-    -d '{{"parameters":"grant_type=client_credentials&scope=read","clientId":"{DEMO_CLIENT_ID}","clientSecret":"{DEMO_CLIENT_SECRET}"}}'
+  A DPoP-bound token, then introspection with a fresh proof carrying ath (dpopd proof
+  keeps its key in ~/.config/dpopd; `cargo install --path .` puts dpopd on your PATH):
+
+{walkthrough}
 ================================================================================{exposed}"#,
         htu = settings.service.token_endpoint,
+        walkthrough = indent(&dpop_walkthrough(
+            &format!("http://{host}:{port}"),
+            settings.service.token_endpoint.as_str()
+        )),
     )
+}
+
+/// The resource URL of the walkthrough: the demo app's (its redirect URI's host).
+pub const DEMO_RESOURCE_URL: &str = "http://127.0.0.1:3000/resource";
+
+/// The shell commands that get a DPoP-bound token from the dpopd at `api` for the demo client
+/// (a proof for `token_htu` minted by `dpopd proof`) and introspect it with a fresh proof
+/// carrying `ath`. README.md shows them for the default address; a test runs them.
+pub fn dpop_walkthrough(api: &str, token_htu: &str) -> String {
+    format!(
+        r#"TOKEN=$(curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} {api}/auth/token \
+  -H 'Content-Type: application/json' \
+  -d "{{\"parameters\":\"grant_type=client_credentials&scope=read\",\"clientId\":\"{DEMO_CLIENT_ID}\",\"clientSecret\":\"{DEMO_CLIENT_SECRET}\",\"dpop\":\"$(dpopd proof --htm POST --htu {token_htu})\"}}" \
+  | tee /dev/stderr | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
+curl -s -u {DEMO_CALLER_KEY}:{DEMO_CALLER_SECRET} {api}/auth/introspection \
+  -H 'Content-Type: application/json' \
+  -d "{{\"token\":\"$TOKEN\",\"tokenScheme\":\"DPoP\",\"htm\":\"GET\",\"htu\":\"{DEMO_RESOURCE_URL}\",\"dpop\":\"$(dpopd proof --htm GET --htu {DEMO_RESOURCE_URL} --access-token "$TOKEN")\"}}"
+"#
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

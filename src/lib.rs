@@ -15,6 +15,7 @@
 //! - [`api`]: one file per endpoint; the single place where domain errors become wire answers.
 //! - [`development`]: the demo credentials and banner of development mode.
 //! - [`keygen`]: `dpopd keygen`, new signing keys and secrets for configuration.
+//! - [`tools`]: `dpopd proof` and `dpopd explain`, DPoP from the command line.
 //! - [`keys`]: the service's signing and sealing keys and nonce secret, loaded from settings.
 //! - [`startup`]: `Application`, `AppState` and the route table.
 //! - [`live`]: the configuration a reload replaces, read once by each request.
@@ -37,3 +38,4 @@ pub mod remote_keys;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tools;

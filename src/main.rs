@@ -1,11 +1,15 @@
 //! The `dpopd` command: with no subcommand, configuration → telemetry → application, which
-//! reloads its configuration file on `SIGHUP`; `keygen` prints new keys for configuration.
-//! `dpopd --help` lists everything.
+//! reloads its configuration file on `SIGHUP`; `keygen` prints new keys for configuration;
+//! `proof` mints a DPoP proof and `explain` checks one (src/tools). `dpopd --help` lists
+//! everything.
 use clap::{Parser, Subcommand};
+use dpopd::clock::UnixTime;
 use dpopd::config::{ConfigError, Settings};
 use dpopd::jose::Alg;
 use dpopd::keygen::KeygenError;
 use dpopd::startup::{Application, StartupError};
+use dpopd::tools::command::{self, ExplainArgs, ProofArgs};
+use dpopd::tools::ToolError;
 use std::path::PathBuf;
 
 /// OAuth 2.0 and DPoP (RFC 9449) backend for authorization and resource servers in any
@@ -31,6 +35,12 @@ enum Command {
         #[arg(long)]
         kid: Option<String>,
     },
+    /// Print a DPoP proof (RFC 9449 §4.2) for one request, signed by your key file (created on
+    /// first use) or an ephemeral key.
+    Proof(ProofArgs),
+    /// Run every RFC 9449 §4.3 check on a proof and print each verdict with what was expected
+    /// and received. Exit status: 0 accepted, 3 refused, 1 error.
+    Explain(ExplainArgs),
 }
 
 /// Why dpopd did not start or stopped.
@@ -42,8 +52,13 @@ enum MainError {
     Startup(#[from] StartupError),
     #[error(transparent)]
     Keygen(#[from] KeygenError),
+    #[error(transparent)]
+    Tool(#[from] ToolError),
     #[error("server: {0}")]
     Serve(#[from] std::io::Error),
+    /// `dpopd explain` ran and the proof is refused: exit status 3.
+    #[error("the proof is refused")]
+    Refused,
 }
 
 #[tokio::main]
@@ -51,6 +66,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(MainError::Refused) => std::process::ExitCode::from(3),
         Err(e) => {
             eprintln!("dpopd: {e}");
             std::process::ExitCode::FAILURE
@@ -63,6 +79,18 @@ async fn run(cli: Cli) -> Result<(), MainError> {
         Some(Command::Keygen { alg, kid }) => {
             print!("{}", dpopd::keygen::run(alg, kid)?);
             Ok(())
+        }
+        Some(Command::Proof(args)) => {
+            print!("{}", command::proof(args, UnixTime::now())?);
+            Ok(())
+        }
+        Some(Command::Explain(args)) => {
+            let (text, accepted) = command::explain(args, UnixTime::now()).await?;
+            print!("{text}");
+            match accepted {
+                true => Ok(()),
+                false => Err(MainError::Refused),
+            }
         }
         None => {
             let file = cli

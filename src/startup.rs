@@ -268,5 +268,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     api::introspection::routes(cfg);
     api::introspection_standard::routes(cfg);
     api::userinfo::routes(cfg);
+    api::dpop_explain::routes(cfg);
     api::service::routes(cfg);
 }

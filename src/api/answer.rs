@@ -28,6 +28,7 @@ pub enum Api {
     IntrospectionStandard,
     UserInfo,
     TokenRevoke,
+    DpopExplain,
 }
 
 impl Api {
@@ -44,6 +45,7 @@ impl Api {
             Api::IntrospectionStandard => "introspection_standard",
             Api::UserInfo => "userinfo",
             Api::TokenRevoke => "token_revoke",
+            Api::DpopExplain => "dpop_explain",
         }
     }
 }
@@ -125,6 +127,9 @@ pub enum Body<'a> {
     /// none at all for a dpopd failure (the resource answers 500 and offers nothing).
     Challenge {
         scheme: TokenType,
+        /// The resource takes Bearer tokens too: a request without credentials is offered both
+        /// schemes. A DPoP-only resource offers `DPoP` alone (RFC 9449 §7.1).
+        bearer: bool,
         algs: AlgSet,
         /// RFC 6750 §3: the scopes the resource requires, on `insufficient_scope`.
         scope: Option<&'a str>,
@@ -149,14 +154,20 @@ pub fn refuse(api: Api, error: &dyn Refuse, body: Body<'_>) -> Head {
     let response_content = match body {
         Body::Json => Some(json_error(error_code, refusal.description)),
         Body::Challenge { .. } if refusal.action == Action::InternalServerError => None,
-        Body::Challenge { algs, .. } if refusal.error.is_none() => {
-            // RFC 6750 §3.1, RFC 9449 §7.2: no credentials at all; both schemes, no error.
-            Some(format!("Bearer, {}", challenge(TokenType::DPoP, &[], algs)))
+        Body::Challenge { algs, bearer, .. } if refusal.error.is_none() => {
+            // RFC 6750 §3.1, RFC 9449 §7.2: no credentials at all; every scheme, no error.
+            let dpop = challenge(TokenType::DPoP, &[], algs);
+            Some(if bearer {
+                format!("Bearer, {dpop}")
+            } else {
+                dpop
+            })
         }
         Body::Challenge {
             scheme,
             algs,
             scope,
+            ..
         } => {
             let mut params = vec![
                 ("error", error_code),

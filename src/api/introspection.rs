@@ -34,6 +34,8 @@ pub struct IntrospectionRequest {
     /// `DPoP` or `Bearer`: how the client presented the token.
     #[serde(default)]
     pub token_scheme: TokenScheme,
+    /// The resource is DPoP-only (absent: the caller's `dpop_only`).
+    pub dpop_required: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +65,7 @@ pub struct IntrospectionResponse {
 }
 
 pub async fn introspect(
-    _caller: RsCaller,
+    caller: RsCaller,
     live: Live,
     body: web::Json<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -85,6 +87,7 @@ pub async fn introspect(
         resources: &resources,
         scheme: req.token_scheme.0,
         dpop,
+        dpop_required: req.dpop_required.unwrap_or(caller.0.dpop_only()),
     };
     let outcome = introspection::introspect(&live.core, &call, now).await;
     let response = answer(outcome, Api::Introspection, live.core.service_algs, now);
@@ -123,6 +126,7 @@ pub(super) fn answer(
             };
             let body = Body::Challenge {
                 scheme: outcome.challenge,
+                bearer: outcome.bearer_accepted,
                 algs,
                 scope,
             };

@@ -7,6 +7,7 @@ pub mod action;
 pub mod answer;
 pub mod authorization;
 pub mod caller;
+pub mod dpop_explain;
 pub mod fields;
 pub mod introspection;
 pub mod introspection_standard;
@@ -41,6 +42,7 @@ pub fn all_paths() -> Vec<String> {
         introspection::PATHS,
         introspection_standard::PATHS,
         userinfo::PATHS,
+        dpop_explain::PATHS,
         service::JWKS_PATHS,
         service::CONFIGURATION_PATHS,
         service::OPERATIONS_PATHS,
@@ -79,6 +81,7 @@ impl ResponseError for ApiError {
             ResultCode::CallerForbidden => StatusCode::FORBIDDEN,
             ResultCode::UnknownService => StatusCode::NOT_FOUND,
             ResultCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ResultCode::ExplainRateLimited => StatusCode::TOO_MANY_REQUESTS,
             ResultCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -90,6 +93,10 @@ impl ResponseError for ApiError {
             None => self.code.message(),
         };
         let mut response = HttpResponse::build(self.status_code());
+        if self.code == ResultCode::ExplainRateLimited {
+            // RFC 9110 §10.2.3: a bucket of a minute's calls refills one within the minute.
+            response.insert_header(("Retry-After", "60"));
+        }
         if self.code == ResultCode::CallerUnauthenticated {
             response.insert_header((
                 "WWW-Authenticate",

@@ -264,6 +264,12 @@ impl Refuse for AtResource<'_> {
                 "invalid_dpop_proof",
                 "A DPoP proof is required.",
             ),
+            IntrospectionError::TokenNotBound => Refusal::new(
+                Unauthorized,
+                R::DpopRequiredTokenNotBound,
+                "invalid_token",
+                "The resource requires a DPoP-bound access token.",
+            ),
             IntrospectionError::Dpop(DpopError::StoreUnavailable)
             | IntrospectionError::StoreUnavailable => {
                 Refusal::server(R::IntrospectionStoreUnavailable)

@@ -131,6 +131,7 @@ result_codes! {
     SubjectMismatch = "A056313", "The access token was issued for another subject.";
     ResourceNotInAudience = "A056314", "A required resource is not in the access token's audience.";
     AccessTokenEmpty = "A056315", "The access token is empty: a scheme without credentials.";
+    DpopRequiredTokenNotBound = "A056316", "The resource accepts DPoP-bound access tokens only, and this one is not bound.";
     // 057: RFC 7662 standard introspection
     TokenActive = "A057001", "The token is active.";
     TokenInactive = "A057002", "The token is not active.";
@@ -166,6 +167,10 @@ result_codes! {
     TokenRevokeTargetMissing = "A062201", "Give a subject, a clientId or both; an empty value is none.";
     TokenRevokeClientUnknown = "A062202", "The clientId is not a configured client.";
     TokenRevokeOneToken = "A062203", "accessTokenIdentifier and refreshTokenIdentifier are not supported; revoke one token with /auth/revocation.";
+    // 061: explaining a DPoP proof, /auth/dpop/explain (a support tool)
+    ProofExplained = "A061001", "The proof was explained: every check, and whether the endpoint would accept it.";
+    ExplainClientUnknown = "A061201", "clientId names no registered client.";
+    ExplainRateLimited = "A061202", "The caller has made more explain calls than its explain_per_minute allows; try again later.";
 }
 
 impl ResultCode {

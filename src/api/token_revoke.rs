@@ -9,8 +9,8 @@ use super::caller::AsCaller;
 use super::result_code::ResultCode as R;
 use super::token_create::ClientIdField;
 use crate::clock::UnixTime;
-use crate::oauth::revoked_before::{self, Target};
 use crate::live::Live;
+use crate::oauth::revoked_before::{self, Target};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 

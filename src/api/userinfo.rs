@@ -21,10 +21,12 @@ pub struct UserInfoRequest {
     pub dpop: DpopFields,
     #[serde(default)]
     pub token_scheme: TokenScheme,
+    /// The resource is DPoP-only (absent: the caller's `dpop_only`).
+    pub dpop_required: Option<bool>,
 }
 
 pub async fn userinfo(
-    _caller: RsCaller,
+    caller: RsCaller,
     live: Live,
     body: web::Json<UserInfoRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -38,6 +40,7 @@ pub async fn userinfo(
         resources: &[],
         scheme: req.token_scheme.0,
         dpop,
+        dpop_required: req.dpop_required.unwrap_or(caller.0.dpop_only()),
     };
     let outcome = introspection::userinfo(&live.core, &call, now).await;
     let response = answer(outcome, Api::UserInfo, live.core.service_algs, now);

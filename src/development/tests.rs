@@ -100,3 +100,13 @@ fn development_mode_has_a_service_id_for_the_v3_paths() {
         Some("715948317")
     );
 }
+
+#[test]
+fn the_banner_shows_the_dpop_walkthrough_for_its_own_address() {
+    let banner = banner(&development(DevListen::LoopbackOnly), 18080);
+    let walkthrough = dpop_walkthrough("http://127.0.0.1:18080", "http://127.0.0.1:8080/token");
+    let indented: String = walkthrough.lines().map(|l| format!("  {l}\n")).collect();
+    assert!(banner.contains(&indented), "{banner}");
+    assert!(walkthrough.contains("$(dpopd proof --htm POST --htu http://127.0.0.1:8080/token)"));
+    assert!(walkthrough.contains("--access-token \"$TOKEN\""));
+}

@@ -24,6 +24,20 @@ pub struct ProofPolicy {
     pub clock_skew_secs: i64,
 }
 
+impl ProofPolicy {
+    /// The policy of `[dpop]` configuration (docs/configuration.md).
+    pub fn from_settings(d: &crate::config::DpopSettings) -> ProofPolicy {
+        ProofPolicy {
+            algs: AlgSet::of(d.algs.iter().copied()),
+            max_proof_bytes: d.max_proof_bytes,
+            rsa_min_bits: 2048,
+            rsa_max_bits: d.rsa_max_bits,
+            max_age_secs: d.proof_max_age_secs as i64,
+            clock_skew_secs: d.clock_skew_secs as i64,
+        }
+    }
+}
+
 /// A set of JWS algs, small enough to copy into every call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AlgSet(u16);
@@ -443,11 +457,11 @@ impl Validator {
     /// before its record goes (docs/configuration.md, "Reload").
     pub fn follow(&mut self, previous: &Validator, now: UnixTime) {
         let carried = previous.floor_at(now);
-        let before = carried.map_or(previous.iat_window(), |f| {
-            f.iat_window.min(previous.iat_window())
+        let before = carried.map_or(previous.iat_window_secs(), |f| {
+            f.iat_window.min(previous.iat_window_secs())
         });
         let widened =
-            self.iat_window() > before || self.nonces.lifetime() > previous.nonces.lifetime();
+            self.iat_window_secs() > before || self.nonces.lifetime() > previous.nonces.lifetime();
         let until = match (widened, carried) {
             (false, None) => return,
             (false, Some(f)) => f.until,
@@ -459,12 +473,12 @@ impl Validator {
         };
         self.floor = Some(WindowFloor {
             until,
-            iat_window: before.min(self.iat_window()),
+            iat_window: before.min(self.iat_window_secs()),
         });
     }
 
     /// (8): how long before `now` a proof's `iat` may lie.
-    fn iat_window(&self) -> i64 {
+    fn iat_window_secs(&self) -> i64 {
         self.policy.max_age_secs + self.policy.clock_skew_secs
     }
 
@@ -491,10 +505,48 @@ impl Validator {
         Self::record(checked, store).await
     }
 
-    /// Checks 1–10: everything that touches no shared state.
+    /// Checks 1–10: everything that touches no shared state. Each step is one of the
+    /// functions below, which [`explain`] runs too, so an explanation can never disagree with
+    /// this order or these rules.
     pub fn check(&self, proof: &str, expect: &Expectation<'_>) -> Result<CheckedProof, DpopError> {
         // RFC 9449 §4.3 (1): one proof, bounded size, a compact JWS of JSON objects.
-        if expect.header_count > 1 {
+        let jws = self.parse(proof, expect.header_count)?;
+        let header = header_of(&jws)?;
+        // (2) typ, alg, crit; (3) the embedded public key.
+        check_typ(&header)?;
+        let alg = check_alg(&header, expect.algs)?;
+        let members = header.jwk.as_ref().ok_or(DpopError::MissingJwk)?;
+        let jwk = PublicJwk::from_members(members).map_err(DpopError::BadJwk)?;
+        self.check_key_fits(&jwk, alg)?;
+        // (4) the signature, with the key from the header only.
+        check_signature(&jws, &jwk, alg)?;
+        // (5) required claims and their types.
+        let claims = claims_of(&jws, expect.nonce_required)?;
+        // (6) htm, (7) htu.
+        check_htm(&claims, expect)?;
+        check_htu(&claims, expect)?;
+        // (9) nonce, then (8) time: a valid server nonce dates the proof.
+        let nonce_time = self.check_nonce(&claims, expect)?;
+        self.check_iat(claims.iat, nonce_time, expect.now)?;
+        // (10) resource calls: `ath` and the key binding.
+        check_ath(&claims, expect)?;
+        let jkt = jwk.thumbprint_of_members(members);
+        check_binding(&jkt, expect)?;
+        Ok(CheckedProof {
+            proof: VerifiedProof {
+                jkt,
+                jti: claims.jti.into_owned(),
+                iat: UnixTime(claims.iat),
+                nonce_time,
+                alg,
+            },
+            replay_ttl: self.replay_ttl(),
+        })
+    }
+
+    /// (1) The number of `DPoP` headers, the size, and the compact JWS.
+    fn parse<'p>(&self, proof: &'p str, header_count: usize) -> Result<CompactJws<'p>, DpopError> {
+        if header_count > 1 {
             return Err(DpopError::MultipleProofs);
         }
         if proof.len() > self.policy.max_proof_bytes {
@@ -502,22 +554,11 @@ impl Validator {
                 limit: self.policy.max_proof_bytes,
             });
         }
-        let jws = CompactJws::parse(proof).map_err(DpopError::Malformed)?;
-        let header: ProofHeader<'_> = jws.header_borrowed().map_err(DpopError::Malformed)?;
+        CompactJws::parse(proof).map_err(DpopError::Malformed)
+    }
 
-        // (2) typ, alg, crit; (3) the embedded public key.
-        if !header.typ.as_deref().is_some_and(is_dpop_typ) {
-            return Err(DpopError::BadTyp);
-        }
-        let alg_name = header.alg.unwrap_or_default();
-        let alg = Alg::from_name(&alg_name)
-            .filter(|a| expect.algs.contains(*a))
-            .ok_or_else(|| DpopError::AlgNotAllowed(alg_name.into_owned()))?;
-        if header.crit.is_some() {
-            return Err(DpopError::Crit);
-        }
-        let members = header.jwk.ok_or(DpopError::MissingJwk)?;
-        let jwk = PublicJwk::from_members(&members).map_err(DpopError::BadJwk)?;
+    /// (2)–(3) An RSA key's size within the policy's bounds, and an alg that fits the key.
+    fn check_key_fits(&self, jwk: &PublicJwk, alg: Alg) -> Result<(), DpopError> {
         if !jwk.accepts(alg) {
             return Err(DpopError::AlgKeyMismatch);
         }
@@ -526,108 +567,69 @@ impl Validator {
                 return Err(DpopError::RsaKeySize { bits });
             }
         }
+        Ok(())
+    }
 
-        // (4) the signature, with the key from the header only.
-        jwk.verify(alg, jws.signing_input.as_bytes(), &jws.signature)
-            .map_err(DpopError::BadSignature)?;
-
-        // (5) required claims and their types.
-        let claims: ProofClaims<'_> = jws.payload_borrowed().map_err(DpopError::Malformed)?;
-        let jti = required_str(claims.jti, "jti")?;
-        if jti.is_empty() || jti.chars().count() > MAX_JTI_CHARS {
-            return Err(DpopError::InvalidClaim("jti"));
-        }
-        let htm = required_str(claims.htm, "htm")?;
-        let htu = required_str(claims.htu, "htu")?;
-        let iat = match claims.iat {
-            None => return Err(DpopError::MissingClaim("iat")),
-            Some(Claim::Int(i)) => {
-                numeric_date(i as f64, Some(i)).ok_or(DpopError::InvalidClaim("iat"))?
+    /// (9) The server nonce: its issue time when the proof carries a valid one.
+    fn check_nonce(
+        &self,
+        claims: &Claims<'_>,
+        expect: &Expectation<'_>,
+    ) -> Result<Option<UnixTime>, DpopError> {
+        match claims
+            .nonce
+            .as_deref()
+            .map(|n| self.nonces.check(n, expect.now))
+        {
+            Some(Ok(issued)) => Ok(Some(issued)),
+            Some(Err(e)) if expect.nonce_required => {
+                Err(DpopError::UseNonce(NonceProblem::Invalid(e)))
             }
-            Some(Claim::Float(f)) => numeric_date(f, None).ok_or(DpopError::InvalidClaim("iat"))?,
-            Some(_) => return Err(DpopError::InvalidClaim("iat")),
-        };
-        let ath = optional_str(claims.ath, "ath")?;
-        // A nonce that is no string is a malformed nonce: when one is required, check 9 answers
-        // use_dpop_nonce for it (the empty string never passes), not invalid_dpop_proof.
-        let nonce = match optional_str(claims.nonce, "nonce") {
-            Err(_) if expect.nonce_required => Some(Cow::Borrowed("")),
-            other => other?,
-        };
-
-        // (6) htm, exactly.
-        if htm != expect.htm {
-            return Err(DpopError::HtmMismatch {
-                expected: expect.htm.to_owned(),
-                received: htm.into_owned(),
-            });
+            None if expect.nonce_required => Err(DpopError::UseNonce(NonceProblem::Missing)),
+            // Not required: a stale nonce from an earlier policy is ignored, `iat` decides.
+            _ => Ok(None),
         }
-        // (7) htu, both sides normalised. A claim that is already the expected normal form
-        // equals it without parsing: normalisation is idempotent (see `htu`).
-        if htu != expect.htu.as_str() {
-            let claimed = Htu::parse(&htu).map_err(DpopError::BadHtu)?;
-            if claimed != *expect.htu {
-                return Err(DpopError::HtuMismatch {
-                    expected: expect.htu.as_str().to_owned(),
-                    received: claimed.as_str().to_owned(),
+    }
+
+    /// (8) `iat` within `[now − max_age − skew, now + skew]`, unless a nonce dated the proof.
+    fn check_iat(
+        &self,
+        iat: i64,
+        nonce_time: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<(), DpopError> {
+        // A reload widened the window: records written before it cover only the window of
+        // before (`follow`), nonce or not.
+        if let Some(floor) = self.floor_at(now) {
+            if iat < now.secs() - floor.iat_window {
+                return Err(DpopError::IatTooOld {
+                    iat,
+                    now: now.secs(),
                 });
             }
         }
+        if nonce_time.is_some() {
+            return Ok(());
+        }
+        let (earliest, latest) = self.iat_window(now);
+        let now = now.secs();
+        if iat < earliest {
+            return Err(DpopError::IatTooOld { iat, now });
+        }
+        if iat > latest {
+            return Err(DpopError::IatInFuture { iat, now });
+        }
+        Ok(())
+    }
 
-        // (9) nonce, then (8) time: a valid server nonce dates the proof.
-        let nonce_time = match nonce.as_deref().map(|n| self.nonces.check(n, expect.now)) {
-            Some(Ok(issued)) => Some(issued),
-            Some(Err(e)) if expect.nonce_required => {
-                return Err(DpopError::UseNonce(NonceProblem::Invalid(e)))
-            }
-            None if expect.nonce_required => {
-                return Err(DpopError::UseNonce(NonceProblem::Missing))
-            }
-            // Not required: a stale nonce from an earlier policy is ignored, `iat` decides.
-            _ => None,
-        };
-        if nonce_time.is_none() {
-            let now = expect.now.secs();
-            if iat < now - self.iat_window() {
-                return Err(DpopError::IatTooOld { iat, now });
-            }
-            if iat > now + self.policy.clock_skew_secs {
-                return Err(DpopError::IatInFuture { iat, now });
-            }
-        }
-        // A reload widened the window: records written before it cover only the window of
-        // before (`follow`).
-        if let Some(floor) = self.floor_at(expect.now) {
-            let now = expect.now.secs();
-            if iat < now - floor.iat_window {
-                return Err(DpopError::IatTooOld { iat, now });
-            }
-        }
-
-        // (10) resource calls: `ath` and the key binding.
-        if let Some(token) = expect.access_token {
-            let ath = ath.ok_or(DpopError::MissingAth)?;
-            if !crate::jose::ct_eq(ath.as_bytes(), ath_of(token).as_bytes()) {
-                return Err(DpopError::AthMismatch);
-            }
-        }
-        let jkt = jwk.thumbprint_of_members(&members);
-        if let Some(bound) = expect.bound_jkt {
-            if !bound.ct_eq(&jkt) {
-                return Err(DpopError::KeyMismatch);
-            }
-        }
-
-        Ok(CheckedProof {
-            proof: VerifiedProof {
-                jkt,
-                jti: jti.into_owned(),
-                iat: UnixTime(iat),
-                nonce_time,
-                alg,
-            },
-            replay_ttl: self.replay_ttl(),
-        })
+    /// The `iat` values check 8 accepts at `now`, both ends included.
+    pub fn iat_window(&self, now: UnixTime) -> (i64, i64) {
+        let p = &self.policy;
+        let now = now.secs();
+        (
+            now - p.max_age_secs - p.clock_skew_secs,
+            now + p.clock_skew_secs,
+        )
     }
 
     /// (11) Records `(jkt, jti)` atomically; a second use is a replay. Fails closed.
@@ -662,6 +664,126 @@ impl Validator {
 /// RFC 7515 §4.1.9: media types compare case-insensitively, `application/` may be omitted.
 fn is_dpop_typ(typ: &str) -> bool {
     crate::jose::jws::typ_is(typ, "dpop+jwt")
+}
+
+/// (1) The header, a JSON object.
+fn header_of<'j>(jws: &'j CompactJws<'_>) -> Result<ProofHeader<'j>, DpopError> {
+    jws.header_borrowed().map_err(DpopError::Malformed)
+}
+
+/// (2) `typ`.
+fn check_typ(header: &ProofHeader<'_>) -> Result<(), DpopError> {
+    match header.typ.as_deref() {
+        Some(typ) if is_dpop_typ(typ) => Ok(()),
+        _ => Err(DpopError::BadTyp),
+    }
+}
+
+/// (2) `alg` in the allow-list; no `crit`.
+fn check_alg(header: &ProofHeader<'_>, algs: AlgSet) -> Result<Alg, DpopError> {
+    let alg_name = header.alg.as_deref().unwrap_or_default();
+    let alg = Alg::from_name(alg_name)
+        .filter(|a| algs.contains(*a))
+        .ok_or_else(|| DpopError::AlgNotAllowed(alg_name.to_owned()))?;
+    if header.crit.is_some() {
+        return Err(DpopError::Crit);
+    }
+    Ok(alg)
+}
+
+/// (4) The signature, with the key from the header only.
+fn check_signature(jws: &CompactJws<'_>, jwk: &PublicJwk, alg: Alg) -> Result<(), DpopError> {
+    jwk.verify(alg, jws.signing_input.as_bytes(), &jws.signature)
+        .map_err(DpopError::BadSignature)
+}
+
+/// The claims check 5 found, typed.
+struct Claims<'j> {
+    jti: Cow<'j, str>,
+    htm: Cow<'j, str>,
+    htu: Cow<'j, str>,
+    iat: i64,
+    ath: Option<Cow<'j, str>>,
+    nonce: Option<Cow<'j, str>>,
+}
+
+/// (5) The required claims and their types.
+fn claims_of<'j>(jws: &'j CompactJws<'_>, nonce_required: bool) -> Result<Claims<'j>, DpopError> {
+    let claims: ProofClaims<'j> = jws.payload_borrowed().map_err(DpopError::Malformed)?;
+    let jti = required_str(claims.jti, "jti")?;
+    if jti.is_empty() || jti.chars().count() > MAX_JTI_CHARS {
+        return Err(DpopError::InvalidClaim("jti"));
+    }
+    let htm = required_str(claims.htm, "htm")?;
+    let htu = required_str(claims.htu, "htu")?;
+    let iat = match claims.iat {
+        None => return Err(DpopError::MissingClaim("iat")),
+        Some(Claim::Int(i)) => {
+            numeric_date(i as f64, Some(i)).ok_or(DpopError::InvalidClaim("iat"))?
+        }
+        Some(Claim::Float(f)) => numeric_date(f, None).ok_or(DpopError::InvalidClaim("iat"))?,
+        Some(_) => return Err(DpopError::InvalidClaim("iat")),
+    };
+    let ath = optional_str(claims.ath, "ath")?;
+    // A nonce that is no string is a malformed nonce: when one is required, check 9 answers
+    // use_dpop_nonce for it (the empty string never passes), not invalid_dpop_proof.
+    let nonce = match optional_str(claims.nonce, "nonce") {
+        Err(_) if nonce_required => Some(Cow::Borrowed("")),
+        other => other?,
+    };
+    Ok(Claims {
+        jti,
+        htm,
+        htu,
+        iat,
+        ath,
+        nonce,
+    })
+}
+
+/// (6) `htm`, exactly.
+fn check_htm(claims: &Claims<'_>, expect: &Expectation<'_>) -> Result<(), DpopError> {
+    if claims.htm != expect.htm {
+        return Err(DpopError::HtmMismatch {
+            expected: expect.htm.to_owned(),
+            received: claims.htm.clone().into_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// (7) `htu`, both sides normalised. A claim that is already the expected normal form equals
+/// it without parsing: normalisation is idempotent (see `htu`).
+fn check_htu(claims: &Claims<'_>, expect: &Expectation<'_>) -> Result<(), DpopError> {
+    if claims.htu != expect.htu.as_str() {
+        let claimed = Htu::parse(&claims.htu).map_err(DpopError::BadHtu)?;
+        if claimed != *expect.htu {
+            return Err(DpopError::HtuMismatch {
+                expected: expect.htu.as_str().to_owned(),
+                received: claimed.as_str().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// (10) On a resource call, `ath` is the hash of the presented token.
+fn check_ath(claims: &Claims<'_>, expect: &Expectation<'_>) -> Result<(), DpopError> {
+    if let Some(token) = expect.access_token {
+        let ath = claims.ath.as_deref().ok_or(DpopError::MissingAth)?;
+        if !crate::jose::ct_eq(ath.as_bytes(), ath_of(token).as_bytes()) {
+            return Err(DpopError::AthMismatch);
+        }
+    }
+    Ok(())
+}
+
+/// (10) With a bound token, the proof key is the token's `cnf.jkt`.
+fn check_binding(jkt: &Jkt, expect: &Expectation<'_>) -> Result<(), DpopError> {
+    match expect.bound_jkt {
+        Some(bound) if !bound.ct_eq(jkt) => Err(DpopError::KeyMismatch),
+        _ => Ok(()),
+    }
 }
 
 /// A claim that must be a string; `null` counts as absent.
@@ -708,6 +830,8 @@ fn replay_key(jkt: &Jkt, jti: &str) -> Vec<u8> {
     key.extend_from_slice(jti.as_bytes());
     key
 }
+
+pub mod explain;
 
 #[cfg(test)]
 mod tests;

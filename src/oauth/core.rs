@@ -46,14 +46,7 @@ impl Core {
         let d = &settings.dpop;
         let service_algs = AlgSet::of(d.algs.iter().copied());
         let secrets = crate::keys::load(settings)?;
-        let policy = ProofPolicy {
-            algs: service_algs,
-            max_proof_bytes: d.max_proof_bytes,
-            rsa_min_bits: 2048,
-            rsa_max_bits: d.rsa_max_bits,
-            max_age_secs: d.proof_max_age_secs as i64,
-            clock_skew_secs: d.clock_skew_secs as i64,
-        };
+        let policy = ProofPolicy::from_settings(d);
         let nonces = NonceService::new(
             &secrets.nonce_secret,
             d.nonce_step_secs,

@@ -30,6 +30,9 @@ pub struct IntrospectionCall<'a> {
     pub scheme: Option<TokenType>,
     /// The proof and the resource request it must be for (method default `GET`).
     pub dpop: DpopInput,
+    /// The resource is DPoP-only (RFC 9449 §7.1): a token that is not DPoP-bound, or is
+    /// presented without a valid proof, is refused, and no Bearer challenge is offered.
+    pub dpop_required: bool,
 }
 
 pub struct IntrospectionOutcome {
@@ -40,8 +43,10 @@ pub struct IntrospectionOutcome {
     /// The token verified and grants every required scope (whatever the proof).
     pub sufficient: bool,
     /// The challenge scheme (RFC 9449 §7.1): `DPoP` when the token is bound or was presented
-    /// as DPoP, `Bearer` otherwise.
+    /// as DPoP or the resource is DPoP-only, `Bearer` otherwise.
     pub challenge: TokenType,
+    /// The resource takes Bearer tokens: not DPoP-only.
+    pub bearer_accepted: bool,
     /// Set whenever nonces are required for this call, success included (docs/api.md, "Proof
     /// validation").
     pub dpop_nonce: Option<String>,
@@ -74,6 +79,10 @@ pub enum IntrospectionError {
     /// RFC 9449 §7.1: the token is bound or presented as DPoP and no proof came with it.
     #[error("no DPoP proof")]
     ProofMissing,
+    /// RFC 9449 §7.1: the resource requires DPoP and the token is not DPoP-bound, whatever
+    /// scheme or proof it came with.
+    #[error("the resource is DPoP-only and the access token is not DPoP-bound")]
+    TokenNotBound,
     /// RFC 9449 §4.3 checks 1–11 (`KeyMismatch` is `invalid_token`, `UseNonce` `use_dpop_nonce`).
     #[error("DPoP proof rejected: {0}")]
     Dpop(DpopError),
@@ -109,11 +118,12 @@ pub async fn introspect(
         result: Err(IntrospectionError::NoToken),
         access: None,
         sufficient: false,
-        challenge: if presented_as_dpop(call) {
+        challenge: if presented_as_dpop(call) || call.dpop_required {
             TokenType::DPoP
         } else {
             TokenType::Bearer
         },
+        bearer_accepted: !call.dpop_required,
         dpop_nonce: nonce_required.then(|| core.dpop.nonces().current(now)),
     };
     outcome.result = run(core, call, now, nonce_required, &mut outcome).await;
@@ -182,7 +192,8 @@ async fn run(
 /// RFC 9449 §7.1: a bound token needs a proof with `ath` and the bound key and is never a
 /// Bearer token; an unbound token presented as DPoP needs a valid proof with `ath` (RFC 9449
 /// §7: the proof is checked and reported); an unbound Bearer token needs none, and a proof
-/// sent along with `tokenScheme: Bearer` is not looked at (RFC 6750 knows no proofs).
+/// sent along with `tokenScheme: Bearer` is not looked at (RFC 6750 knows no proofs). A
+/// DPoP-only resource refuses every unbound token.
 fn check_proof(
     core: &Core,
     call: &IntrospectionCall<'_>,
@@ -194,6 +205,9 @@ fn check_proof(
     let bound = access.jkt.is_some();
     if bound && call.scheme == Some(TokenType::Bearer) {
         return Err(IntrospectionError::Downgrade);
+    }
+    if !bound && call.dpop_required {
+        return Err(IntrospectionError::TokenNotBound);
     }
     if !bound && !presented_as_dpop(call) {
         return Ok(None);

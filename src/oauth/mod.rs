@@ -8,6 +8,7 @@ pub mod client_proof;
 pub mod clients;
 pub mod code;
 pub mod core;
+pub mod dpop_explain;
 pub mod grants;
 pub mod introspection;
 pub mod introspection_standard;

@@ -98,6 +98,8 @@ fn caller((key, secret): (&str, &str), roles: &[Role]) -> CallerSettings {
         secret: Some(Secret::new(secret)),
         secret_sha256: None,
         roles: roles.to_vec(),
+        dpop_only: false,
+        explain_per_minute: dpopd::config::DEFAULT_EXPLAIN_PER_MINUTE,
     }
 }
 

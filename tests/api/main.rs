@@ -4,6 +4,8 @@ mod authorization_code;
 mod client_authorization;
 mod code_flow;
 mod contract;
+mod dpop_explain;
+mod dpop_only;
 mod durable;
 mod helpers;
 mod introspection;

@@ -53,18 +53,20 @@ fn each_body_is_written_from_the_refusal() {
         "invalid_token",
         "The access token is invalid.",
     ));
-    let challenge_of = |error: &Fixed, scheme| {
+    let challenge_with = |error: &Fixed, scheme, bearer| {
         refuse(
             Api::Introspection,
             error,
             Body::Challenge {
                 scheme,
+                bearer,
                 algs,
                 scope: None,
             },
         )
         .response_content
     };
+    let challenge_of = |error: &Fixed, scheme| challenge_with(error, scheme, true);
     assert_eq!(
         challenge_of(&invalid, TokenType::Bearer).as_deref(),
         Some(r#"Bearer error="invalid_token", error_description="The access token is invalid.""#)
@@ -76,6 +78,11 @@ fn each_body_is_written_from_the_refusal() {
     assert_eq!(
         challenge_of(&bare, TokenType::Bearer).as_deref(),
         Some(r#"Bearer, DPoP algs="ES256""#)
+    );
+    // A DPoP-only resource offers no Bearer scheme (RFC 9449 §7.1).
+    assert_eq!(
+        challenge_with(&bare, TokenType::DPoP, false).as_deref(),
+        Some(r#"DPoP algs="ES256""#)
     );
     let server = Fixed(Refusal::server(ResultCode::IntrospectionStoreUnavailable));
     assert_eq!(challenge_of(&server, TokenType::DPoP), None);

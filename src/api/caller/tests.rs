@@ -65,3 +65,20 @@ fn an_unknown_caller_key_is_compared_like_a_wrong_secret() {
         );
     }
 }
+
+/// `explain_per_minute`: a bucket of that many calls, refilled at that rate, never above it.
+#[test]
+fn the_explain_bucket_refills_at_its_rate_per_minute() {
+    let start = Instant::now();
+    let mut bucket = Bucket::new(2);
+    assert!(bucket.take(start) && bucket.take(start));
+    assert!(!bucket.take(start), "two calls, then none");
+    let secs = |s: u64| start + std::time::Duration::from_secs(s);
+    assert!(!bucket.take(secs(29)), "half a call has refilled");
+    assert!(bucket.take(secs(30)), "one call a half minute");
+    assert!(!bucket.take(secs(30)));
+    // An idle hour refills the bucket, never beyond its size.
+    assert!(bucket.take(secs(3630)) && bucket.take(secs(3630)));
+    assert!(!bucket.take(secs(3630)));
+    assert!(!Bucket::new(0).take(start), "0 refuses every call");
+}

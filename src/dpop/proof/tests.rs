@@ -663,6 +663,21 @@ fn each_check_refuses_with_its_own_error() {
             Ok(_) => panic!("{why}: accepted"),
             Err(got) => assert_eq!(got, expected, "{why}"),
         }
+        // `dpopd explain` names the same failure, in the same check.
+        let explained = v.explain(&proof, &expectation, explain::NonceRule::Service);
+        assert_eq!(explained.error.as_ref(), Some(&expected), "{why}: explain");
+        let label = expected.check().label();
+        let row = explained.report.checks.iter().find(|r| r.check == label);
+        assert_eq!(
+            row.map(|r| r.verdict),
+            Some(explain::Verdict::Fail),
+            "{why}: explain's row"
+        );
+        assert_eq!(
+            explained.report.failed_check.as_deref(),
+            Some(label),
+            "{why}"
+        );
     }
 }
 

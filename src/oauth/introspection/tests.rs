@@ -137,6 +137,8 @@ fn a_bound_token_with_its_proof_introspects_at_a_pinned_clock() {
         dpop: proof_input(Some(&proof), "GET", RS),
         resources: &resources,
         scheme: Some(TokenType::DPoP),
+        // A DPoP-only resource accepts a bound token with a valid proof.
+        dpop_required: true,
     };
     let outcome = block_on(introspect(&core, &call, NOW.plus(5)));
     let ok = outcome.result.unwrap();
@@ -315,11 +317,65 @@ fn each_rule_refuses_with_its_own_error() {
             IntrospectionError::ResourceNotInAudience,
             TokenType::Bearer,
         ),
+        (
+            "DPoP-only: an unbound token as Bearer",
+            IntrospectionCall {
+                token: Some(&bearer),
+                dpop_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::TokenNotBound,
+            TokenType::DPoP,
+        ),
+        (
+            "DPoP-only: an unbound token as DPoP with a valid proof",
+            IntrospectionCall {
+                token: Some(&bearer),
+                scheme: Some(TokenType::DPoP),
+                dpop: proof_input(Some(&bearer_proof), "GET", RS),
+                dpop_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::TokenNotBound,
+            TokenType::DPoP,
+        ),
+        (
+            "DPoP-only: a bound token as Bearer",
+            IntrospectionCall {
+                token: Some(&bound),
+                scheme: Some(TokenType::Bearer),
+                dpop_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::Downgrade,
+            TokenType::DPoP,
+        ),
+        (
+            "DPoP-only: a bound token without a proof",
+            IntrospectionCall {
+                token: Some(&bound),
+                dpop_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::ProofMissing,
+            TokenType::DPoP,
+        ),
+        (
+            "DPoP-only: no token",
+            IntrospectionCall {
+                token: None,
+                dpop_required: true,
+                ..base.clone()
+            },
+            IntrospectionError::NoToken,
+            TokenType::DPoP,
+        ),
     ];
     for (why, call, expected, challenge) in cases {
         let outcome = block_on(introspect(&core, &call, NOW));
         assert_eq!(outcome.result.unwrap_err(), expected, "{why}");
         assert_eq!(outcome.challenge, challenge, "{why}: challenge scheme");
+        assert_eq!(outcome.bearer_accepted, !call.dpop_required, "{why}");
     }
     let expired = IntrospectionCall {
         token: Some(&bearer),
