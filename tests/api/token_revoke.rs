@@ -7,8 +7,8 @@ use crate::durable::{durable, DataDir};
 use crate::helpers::*;
 use crate::replicas::{redis_or_skip, redis_settings};
 use crate::resource::*;
+use crate::userinfo::userinfo_body;
 use dpopd::clock::UnixTime;
-use dpopd::dpop::client::ProofClaims;
 use dpopd::jose::Alg;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -170,19 +170,14 @@ async fn userinfo_refuses_a_token_of_a_revoked_subject() {
             ..Mint::default()
         },
     );
-    let userinfo = |token: &str| {
-        let url = "https://as.example.com/userinfo";
-        let claims = ProofClaims {
-            access_token: Some(token),
-            ..Default::default()
-        };
-        let proof = key.proof_with("GET", url, UnixTime::now(), &claims);
-        json!({ "token": token, "dpop": proof, "htm": "GET", "htu": url })
-    };
-    let (_, before) = app.post("/auth/userinfo", &userinfo(&token)).await;
+    let (_, before) = app
+        .post("/auth/userinfo", &userinfo_body(&token, &key))
+        .await;
     assert_eq!(before["action"], "OK", "{before}");
     revoke_all(&app, json!({ "subject": "alice" })).await;
-    let (_, after) = app.post("/auth/userinfo", &userinfo(&token)).await;
+    let (_, after) = app
+        .post("/auth/userinfo", &userinfo_body(&token, &key))
+        .await;
     assert_eq!(
         (after["action"].as_str(), after["resultCode"].as_str()),
         (Some("UNAUTHORIZED"), Some(REVOKED)),

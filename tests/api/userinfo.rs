@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 const USERINFO_URL: &str = "https://as.example.com/userinfo";
 
-fn userinfo_body(token: &str, key: &TestKey) -> Value {
+/// A userinfo call for `token` with a fresh proof of `key` carrying `ath`.
+pub(crate) fn userinfo_body(token: &str, key: &TestKey) -> Value {
     let proof = key.proof_with(
         "GET",
         USERINFO_URL,
