@@ -3,7 +3,7 @@
 //! (check 11) stays with the caller, which makes it last, after every other check of its
 //! request.
 use crate::clock::UnixTime;
-use crate::dpop::input::DpopInput;
+use crate::dpop::input::{DpopInput, ProofInput};
 use crate::dpop::proof::{CheckedProof, DpopError, Expectation};
 use crate::oauth::clients::Client;
 use crate::oauth::Core;
@@ -24,15 +24,37 @@ pub fn check(
     let Some(proof) = &dpop.proof else {
         return Ok(None);
     };
-    let expect = Expectation {
-        header_count: dpop.header_count.max(1),
+    let expect = expectation(
+        core,
+        Some(client),
+        proof,
+        dpop.header_count,
+        nonce_required,
+        now,
+    );
+    core.dpop.check(&proof.jws, &expect).map(Some)
+}
+
+/// What a proof sent to an authorization-server endpoint must be: the service's alg list,
+/// narrowed to the client's own when it has one (`/auth/dpop/explain` builds the same).
+pub fn expectation<'a>(
+    core: &Core,
+    client: Option<&Client>,
+    proof: &'a ProofInput,
+    header_count: usize,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Expectation<'a> {
+    Expectation {
+        header_count: header_count.max(1),
         htm: &proof.htm,
         htu: &proof.htu,
         access_token: None,
         bound_jkt: None,
         nonce_required,
-        algs: client.dpop_algs.unwrap_or(core.service_algs),
+        algs: client
+            .and_then(|c| c.dpop_algs)
+            .unwrap_or(core.service_algs),
         now,
-    };
-    core.dpop.check(&proof.jws, &expect).map(Some)
+    }
 }

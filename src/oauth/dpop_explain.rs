@@ -7,8 +7,9 @@
 use crate::clock::UnixTime;
 use crate::dpop::input::ProofInput;
 use crate::dpop::proof::explain::{Explanation, NonceRule};
-use crate::dpop::proof::Expectation;
 use crate::oauth::access::{self, AccessError};
+use crate::oauth::client_proof;
+use crate::oauth::introspection::resource_expectation;
 use crate::oauth::Core;
 
 /// One explain call, as the API checked it.
@@ -50,52 +51,36 @@ pub async fn explain(
     now: UnixTime,
 ) -> Result<ExplainOutcome, ExplainError> {
     let proof = call.proof;
-    let (algs, nonce_required, bound, token_error) = match call.token {
-        // Introspection: the token is judged first, and names its client and its key.
+    // Introspection judges the token first; it names the client and the key.
+    let (access, token_error) = match call.token {
         Some(token) => match access::verify(core, token, now).await {
-            Ok(access) => {
-                let client = core.clients.get(&access.claims.client_id);
-                let algs = client.and_then(|c| c.dpop_algs);
-                (
-                    algs.unwrap_or(core.service_algs),
-                    call.nonce_required || core.rs_nonce_required,
-                    access.jkt.clone(),
-                    None,
-                )
-            }
-            Err(e) => (
-                core.service_algs,
-                call.nonce_required || core.rs_nonce_required,
-                None,
-                Some(e),
-            ),
+            Ok(access) => (Some(access), None),
+            Err(e) => (None, Some(e)),
         },
+        None => (None, None),
+    };
+    // The expectation each endpoint builds, from the same functions.
+    let expect = match call.token {
+        Some(token) => resource_expectation(
+            core,
+            access.as_deref(),
+            token,
+            proof,
+            call.header_count,
+            call.nonce_required || core.rs_nonce_required,
+            now,
+        ),
         // The token endpoint (PAR and delegated issuance apply the same rules).
         None => {
             let client = match call.client_id {
                 Some(id) => Some(core.clients.get(id).ok_or(ExplainError::ClientUnknown)?),
                 None => None,
             };
-            let client_nonce = client.is_some_and(|c| c.dpop_nonce_required);
-            (
-                client
-                    .and_then(|c| c.dpop_algs)
-                    .unwrap_or(core.service_algs),
-                call.nonce_required || core.nonce_required || client_nonce,
-                None,
-                None,
-            )
+            let nonce_required = call.nonce_required
+                || core.nonce_required
+                || client.is_some_and(|c| c.dpop_nonce_required);
+            client_proof::expectation(core, client, proof, call.header_count, nonce_required, now)
         }
-    };
-    let expect = Expectation {
-        header_count: call.header_count.max(1),
-        htm: &proof.htm,
-        htu: &proof.htu,
-        access_token: call.token,
-        bound_jkt: bound.as_ref(),
-        nonce_required,
-        algs,
-        now,
     };
     let explanation = core
         .dpop
@@ -106,6 +91,8 @@ pub async fn explain(
         explanation,
         at_resource: call.token.is_some(),
         token_error,
-        dpop_nonce: nonce_required.then(|| core.dpop.nonces().current(now)),
+        dpop_nonce: expect
+            .nonce_required
+            .then(|| core.dpop.nonces().current(now)),
     })
 }

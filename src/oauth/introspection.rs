@@ -6,7 +6,7 @@
 //! The proof's replay record (RFC 9449 §4.3 check 11) runs last, so a refused call consumes
 //! nothing.
 use crate::clock::UnixTime;
-use crate::dpop::input::DpopInput;
+use crate::dpop::input::{DpopInput, ProofInput};
 use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator, VerifiedProof};
 use crate::oauth::access::{self, AccessError, VerifiedAccess};
 use crate::oauth::tokens::TokenType;
@@ -220,24 +220,47 @@ fn check_proof(
         .proof
         .as_ref()
         .ok_or(IntrospectionError::ProofMissing)?;
-    let client_algs = core
-        .clients
-        .get(&access.claims.client_id)
-        .and_then(|c| c.dpop_algs);
-    let expect = Expectation {
-        header_count: call.dpop.header_count.max(1),
-        htm: &proof.htm,
-        htu: &proof.htu,
-        access_token: Some(token),
-        bound_jkt: access.jkt.as_ref(),
+    let expect = resource_expectation(
+        core,
+        Some(access),
+        token,
+        proof,
+        call.dpop.header_count,
         nonce_required,
-        algs: client_algs.unwrap_or(core.service_algs),
         now,
-    };
+    );
     core.dpop
         .check(&proof.jws, &expect)
         .map(Some)
         .map_err(IntrospectionError::Dpop)
+}
+
+/// What a proof presented with `token` at a resource must be (RFC 9449 §4.3 check 10, §7.1):
+/// bound to the token by `ath` and, when the token is bound, to its key, with the service's
+/// alg list narrowed to the token client's. `access` is `None` for a token that did not
+/// verify: then only the service's list and `ath` apply (`/auth/dpop/explain`).
+pub fn resource_expectation<'a>(
+    core: &Core,
+    access: Option<&'a VerifiedAccess>,
+    token: &'a str,
+    proof: &'a ProofInput,
+    header_count: usize,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Expectation<'a> {
+    let client_algs = access
+        .and_then(|a| core.clients.get(&a.claims.client_id))
+        .and_then(|c| c.dpop_algs);
+    Expectation {
+        header_count: header_count.max(1),
+        htm: &proof.htm,
+        htu: &proof.htu,
+        access_token: Some(token),
+        bound_jkt: access.and_then(|a| a.jkt.as_ref()),
+        nonce_required,
+        algs: client_algs.unwrap_or(core.service_algs),
+        now,
+    }
 }
 
 /// What the token grants against what the resource requires: 403s, decided after every 401.
