@@ -139,6 +139,8 @@ pub enum Body<'a> {
         to: &'a ErrorTarget,
         issuer: &'a str,
     },
+    /// Nothing: the answer is for the caller alone (`/auth/token/revoke`).
+    Nothing,
 }
 
 /// Counts, logs and answers a refusal.
@@ -179,6 +181,7 @@ pub fn refuse(api: Api, error: &dyn Refuse, body: Body<'_>) -> Head {
             Some(challenge(scheme, &params, algs))
         }
         Body::Redirect { to, issuer } => Some(to.location(issuer, error_code, refusal.description)),
+        Body::Nothing => None,
     };
     Head {
         action: refusal.action,

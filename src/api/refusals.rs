@@ -15,6 +15,7 @@ use crate::oauth::introspection_standard::TokenInfoError;
 use crate::oauth::par::ParError;
 use crate::oauth::pkce::PkceError;
 use crate::oauth::revocation::RevocationError;
+use crate::oauth::revoked_before::RevokeError;
 use crate::oauth::token_create::CreateError;
 
 const AMBIGUOUS: &str = "The client authenticated ambiguously.";
@@ -670,3 +671,16 @@ impl Refuse for TokenInfoError {
 
 #[cfg(test)]
 mod tests;
+
+impl Refuse for RevokeError {
+    fn refusal(&self) -> Refusal {
+        // Nothing is relayed to a client (`Body::Nothing`): the code is the answer.
+        let code = match self {
+            RevokeError::TargetMissing => R::TokenRevokeTargetMissing,
+            RevokeError::ClientUnknown => R::TokenRevokeClientUnknown,
+            RevokeError::OneToken => R::TokenRevokeOneToken,
+            RevokeError::Store(_) => return Refusal::server(R::TokenRevokeServerError),
+        };
+        Refusal::new(BadRequest, code, "invalid_request", code.text())
+    }
+}

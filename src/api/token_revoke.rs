@@ -4,13 +4,13 @@
 //! "sign out everywhere", a lost device or a deleted account; tokens issued after the call
 //! work. Nothing is relayed to a client: the answer is for the authorization server.
 use super::action::Action;
-use super::answer::{accept, Api, Head};
+use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::result_code::ResultCode as R;
 use super::token_create::ClientIdField;
 use crate::clock::UnixTime;
 use crate::live::Live;
-use crate::oauth::revoked_before::{self, Target};
+use crate::oauth::revoked_before::{self, RevokeError};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -43,45 +43,23 @@ pub async fn token_revoke(
     body: web::Json<TokenRevokeRequest>,
 ) -> HttpResponse {
     let req = body.into_inner();
-    let core = &live.core;
-    let now = UnixTime::now();
-    let refused = |action, code| TokenRevokeResponse {
-        head: accept(Api::TokenRevoke, action, code, None),
-        revoked_before: None,
-    };
-    if req.access_token_identifier.is_some() || req.refresh_token_identifier.is_some() {
-        return HttpResponse::Ok().json(refused(Action::BadRequest, R::TokenRevokeOneToken));
-    }
-    let subject = req.subject.filter(|s| !s.is_empty());
-    let client_id = req
-        .client_id
-        .map(ClientIdField::into_string)
-        .filter(|c| !c.is_empty());
-    if client_id
-        .as_deref()
-        .is_some_and(|id| core.clients.get(id).is_none())
+    let result = if req.access_token_identifier.is_some() || req.refresh_token_identifier.is_some()
     {
-        return HttpResponse::Ok().json(refused(Action::BadRequest, R::TokenRevokeClientUnknown));
-    }
-    let target = match (&client_id, &subject) {
-        (Some(client_id), Some(subject)) => Target::Pair { client_id, subject },
-        (Some(client_id), None) => Target::Client(client_id),
-        (None, Some(subject)) => Target::Subject(subject),
-        (None, None) => {
-            return HttpResponse::Ok()
-                .json(refused(Action::BadRequest, R::TokenRevokeTargetMissing))
-        }
+        Err(RevokeError::OneToken)
+    } else {
+        let client_id = req.client_id.map(ClientIdField::into_string);
+        let subject = req.subject.as_deref();
+        revoked_before::revoke(&live.core, subject, client_id.as_deref(), UnixTime::now()).await
     };
-    let answer = match revoked_before::revoke_before(core, target, now).await {
+    let answer = match result {
         Ok(before) => TokenRevokeResponse {
             head: accept(Api::TokenRevoke, Action::Ok, R::TokensRevokedBefore, None),
             revoked_before: Some(before),
         },
-        Err(error) => {
-            crate::store::report_refusal(&error);
-            tracing::error!(%error, "token revoke: the store did not record the mark");
-            refused(Action::InternalServerError, R::TokenRevokeServerError)
-        }
+        Err(error) => TokenRevokeResponse {
+            head: refuse(Api::TokenRevoke, &error, Body::Nothing),
+            revoked_before: None,
+        },
     };
     HttpResponse::Ok().json(answer)
 }

@@ -89,6 +89,47 @@ pub fn mark_ttl(core: &Core) -> Duration {
     Duration::from_secs((longest + skew + 1) as u64)
 }
 
+/// Why `/auth/token/revoke` revoked nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevokeError {
+    /// Neither a subject nor a client id (an empty one is none).
+    #[error("no subject and no clientId")]
+    TargetMissing,
+    #[error("clientId is not a configured client")]
+    ClientUnknown,
+    /// Authlete's one-token fields: one token is revoked at `/auth/revocation` (RFC 7009).
+    #[error("accessTokenIdentifier or refreshTokenIdentifier given")]
+    OneToken,
+    /// The store did not record the mark: nothing was revoked.
+    #[error("store: {0}")]
+    Store(StoreError),
+}
+
+/// Revokes every token of the subject, the client, or the subject at the client (both given)
+/// issued at or before `now`, and answers that time.
+pub async fn revoke(
+    core: &Core,
+    subject: Option<&str>,
+    client_id: Option<&str>,
+    now: UnixTime,
+) -> Result<i64, RevokeError> {
+    let subject = subject.filter(|s| !s.is_empty());
+    let client_id = client_id.filter(|c| !c.is_empty());
+    if client_id.is_some_and(|id| core.clients.get(id).is_none()) {
+        return Err(RevokeError::ClientUnknown);
+    }
+    let target = match (client_id, subject) {
+        (Some(client_id), Some(subject)) => Target::Pair { client_id, subject },
+        (Some(client_id), None) => Target::Client(client_id),
+        (None, Some(subject)) => Target::Subject(subject),
+        (None, None) => return Err(RevokeError::TargetMissing),
+    };
+    revoke_before(core, target, now).await.map_err(|error| {
+        crate::store::report_refusal(&error);
+        RevokeError::Store(error)
+    })
+}
+
 /// Revokes every token of `target` issued at or before `now`, and answers that time. A mark
 /// already there is only ever moved later, atomically, so two calls at once keep the later.
 pub async fn revoke_before(
