@@ -21,6 +21,7 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub keys: KeySettings,
     pub store: StoreSettings,
+    pub jwks: crate::remote_keys::JwksSettings,
     pub log: LogSettings,
     pub callers: Vec<CallerSettings>,
     pub clients: Vec<ClientSettings>,
@@ -427,6 +428,7 @@ impl Settings {
 
     /// Checks that need more than a type: ranges, enumerations, cross-field rules.
     pub fn check(&self) -> Result<(), ConfigError> {
+        self.jwks.check("jwks")?;
         let d = &self.dpop;
         if d.algs.is_empty() {
             return Err(ConfigError::invalid(

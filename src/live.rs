@@ -35,7 +35,7 @@ impl Reloadable {
         previous: Option<&Reloadable>,
         now: UnixTime,
     ) -> Result<Reloadable, ConfigError> {
-        let mut core = Core::from_settings(&settings, store)?;
+        let mut core = Core::from_settings_after(&settings, store, previous.map(|p| &p.core))?;
         let jwks_json = core.keys.jwks().to_string();
         if let Some(previous) = previous {
             let keep_verified =

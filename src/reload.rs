@@ -55,6 +55,7 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
         dpop: _,
         tokens: _,
         keys: _,
+        jwks: _,
         callers: _,
         clients: _,
         development: _,

@@ -10,6 +10,7 @@ use crate::jose::seal::Sealer;
 use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
 use crate::oauth::clients::ClientRegistry;
+use crate::remote_keys::KeySources;
 use crate::store::SeenStore;
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct Core {
     /// Access tokens whose signature checked, for introspection; shared with the `Core` of the
     /// previous configuration when a reload left what it checked as it was ([`Core::follow`]).
     pub verified_access: Arc<AccessCache>,
+    /// The JWK Sets of the signers dpopd verifies but does not hold the keys of.
+    pub key_sources: KeySources,
 }
 
 impl Core {
@@ -43,6 +46,18 @@ impl Core {
         settings: &Settings,
         store: Arc<dyn SeenStore>,
     ) -> Result<Core, ConfigError> {
+        Core::from_settings_after(settings, store, None)
+    }
+
+    /// Builds the `Core` of `settings` that replaces `previous`, taking over the remote key
+    /// sources it leaves as they were ([`KeySources::new`]); [`Core::follow`] takes over the
+    /// rest once it is built.
+    pub fn from_settings_after(
+        settings: &Settings,
+        store: Arc<dyn SeenStore>,
+        previous: Option<&Core>,
+    ) -> Result<Core, ConfigError> {
+        let key_sources = KeySources::new(&settings.jwks, previous.map(|p| &p.key_sources));
         let d = &settings.dpop;
         let service_algs = AlgSet::of(d.algs.iter().copied());
         let secrets = crate::keys::load(settings)?;
@@ -59,7 +74,7 @@ impl Core {
         } else {
             settings.service.default_audience.clone()
         };
-        Ok(Core {
+        let core = Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
             sealer: secrets.sealer,
@@ -79,7 +94,10 @@ impl Core {
             request_uri_lifetime_secs: settings.tokens.request_uri_lifetime_secs as i64,
             default_audience,
             verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
-        })
+            key_sources,
+        };
+        core.key_sources.seal();
+        Ok(core)
     }
 
     /// Makes this `Core`, built by a reload at `now`, take over from `previous`, the one that

@@ -35,10 +35,12 @@
 mod fetch;
 mod settings;
 mod source;
+mod sources;
 
 pub use fetch::FetchError;
 pub use settings::{JwksSettings, JwksUri, JwksUriError};
 pub use source::{KeysError, NoRuntime, SourceKeys};
+pub use sources::KeySources;
 
 use crate::config::ConfigError;
 use crate::jose::jwks::{JwkSet, JwksLimits};

@@ -487,3 +487,62 @@ async fn cache_control_sets_the_next_background_refresh() {
     let _ = source.refresh(now).await;
     assert_eq!(source.next_refresh(), Some(now.plus(30)));
 }
+
+#[tokio::test]
+async fn a_reload_keeps_the_cache_of_a_source_it_leaves_as_it_was() {
+    let a = key("a");
+    let server = TestServer::start(Answer::json(jwks(&[&a]))).await;
+    let remote = || KeySource::Remote { uri: server.uri() };
+    let first = KeySources::new(&settings(), None);
+    let source = first.source("kept", remote()).expect("source");
+    first.seal();
+    source.refresh(T0).await.expect("first fetch");
+    let hits = server.hits();
+
+    let second = KeySources::new(&settings(), Some(&first));
+    let kept = second.source("kept", remote()).expect("source");
+    second.seal();
+    assert!(kept.current(T0).is_some(), "the fetched set came along");
+    assert!(kept.verify(&token(&a), ES256, T0.plus(1)).await.is_ok());
+    assert_eq!(
+        server.hits(),
+        hits,
+        "no fetch for a source the reload left alone"
+    );
+    assert_eq!(second.remote_count(), 1);
+}
+
+#[tokio::test]
+async fn a_reload_starts_afresh_a_source_whose_uri_or_fetch_settings_changed() {
+    let a = key("a");
+    let server = TestServer::start(Answer::json(jwks(&[&a]))).await;
+    let other = TestServer::start(Answer::json(jwks(&[&a]))).await;
+    let first = KeySources::new(&settings(), None);
+    let source = first
+        .source("moved", KeySource::Remote { uri: server.uri() })
+        .expect("source");
+    first.seal();
+    source.refresh(T0).await.expect("first fetch");
+
+    let second = KeySources::new(&settings(), Some(&first));
+    let moved = second
+        .source("moved", KeySource::Remote { uri: other.uri() })
+        .expect("source");
+    assert!(
+        moved.current(T0).is_none(),
+        "a new uri has no keys until fetched"
+    );
+
+    let slower = JwksSettings {
+        timeout_ms: 1_500,
+        ..settings()
+    };
+    let third = KeySources::new(&slower, Some(&first));
+    let renewed = third
+        .source("moved", KeySource::Remote { uri: server.uri() })
+        .expect("source");
+    assert!(
+        renewed.current(T0).is_none(),
+        "new fetch settings start over"
+    );
+}
