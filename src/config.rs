@@ -22,6 +22,8 @@ pub struct Settings {
     pub keys: KeySettings,
     pub store: StoreSettings,
     pub jwks: crate::remote_keys::JwksSettings,
+    #[serde(default)]
+    pub gateway: crate::api::gateway::settings::GatewaySettings,
     pub log: LogSettings,
     pub callers: Vec<CallerSettings>,
     pub clients: Vec<ClientSettings>,

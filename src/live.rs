@@ -4,6 +4,7 @@
 //! the [`Live`] extractor, and keeps that one to the end, so a request in flight finishes on
 //! the configuration it started with and never sees half of two.
 use crate::api::caller::Callers;
+use crate::api::gateway::settings::Gateway;
 use crate::api::result_code::ResultCode;
 use crate::api::ApiError;
 use crate::clock::UnixTime;
@@ -22,6 +23,8 @@ pub struct Reloadable {
     pub callers: Callers,
     pub jwks_json: String,
     pub configuration_json: String,
+    /// `[gateway]`, checked (docs/gateway.md).
+    pub gateway: Gateway,
     /// The settings it was built from.
     pub settings: Settings,
 }
@@ -35,6 +38,7 @@ impl Reloadable {
         previous: Option<&Reloadable>,
         now: UnixTime,
     ) -> Result<Reloadable, ConfigError> {
+        let gateway = settings.gateway.build()?;
         let mut core = Core::from_settings_after(&settings, store, previous.map(|p| &p.core))?;
         let jwks_json = core.keys.jwks().to_string();
         if let Some(previous) = previous {
@@ -49,6 +53,7 @@ impl Reloadable {
             core,
             jwks_json,
             configuration_json,
+            gateway,
             settings,
         })
     }

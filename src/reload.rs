@@ -56,6 +56,7 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
         tokens: _,
         keys: _,
         jwks: _,
+        gateway: _,
         callers: _,
         clients: _,
         development: _,

@@ -269,5 +269,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     api::introspection_standard::routes(cfg);
     api::userinfo::routes(cfg);
     api::dpop_explain::routes(cfg);
+    api::gateway::routes(cfg);
     api::service::routes(cfg);
 }

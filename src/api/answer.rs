@@ -29,6 +29,7 @@ pub enum Api {
     UserInfo,
     TokenRevoke,
     DpopExplain,
+    Gateway,
 }
 
 impl Api {
@@ -46,6 +47,7 @@ impl Api {
             Api::UserInfo => "userinfo",
             Api::TokenRevoke => "token_revoke",
             Api::DpopExplain => "dpop_explain",
+            Api::Gateway => "gateway",
         }
     }
 }

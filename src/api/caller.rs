@@ -192,13 +192,21 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // The request's configuration, which its handler then runs on too.
-        let live = crate::live::Live::of(req);
         let header = req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok());
-        let outcome = match (live, header) {
+        ready(Authorized::from_header(req, header))
+    }
+}
+
+impl<R: RoleMarker> Authorized<R> {
+    /// The caller whose credentials are `header` (an `Authorization` value, or the header a
+    /// gateway's sub-request carries them in), if they are valid and it holds role `R`.
+    pub fn from_header(req: &HttpRequest, header: Option<&str>) -> Result<Self, ApiError> {
+        // The request's configuration, which its handler then runs on too.
+        let live = crate::live::Live::of(req);
+        match (live, header) {
             (None, _) => Err(ApiError::new(ResultCode::InternalError)),
             (_, None) => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
             (Some(live), Some(h)) => match live.callers.authenticate(h) {
@@ -216,8 +224,7 @@ impl<R: RoleMarker> FromRequest for Authorized<R> {
                     PhantomData,
                 )),
             },
-        };
-        ready(outcome)
+        }
     }
 }
 

@@ -64,6 +64,24 @@ pub struct IntrospectionResponse {
     pub sufficient: bool,
 }
 
+impl IntrospectionResponse {
+    /// A refusal decided before the token was looked at.
+    pub fn refused(head: Head) -> IntrospectionResponse {
+        IntrospectionResponse {
+            head,
+            client_id: None,
+            subject: None,
+            scopes: None,
+            expires_at: None,
+            jkt: None,
+            properties: None,
+            existent: false,
+            usable: false,
+            sufficient: false,
+        }
+    }
+}
+
 pub async fn introspect(
     caller: RsCaller,
     live: Live,

@@ -9,6 +9,7 @@ pub mod authorization;
 pub mod caller;
 pub mod dpop_explain;
 pub mod fields;
+pub mod gateway;
 pub mod introspection;
 pub mod introspection_standard;
 pub mod par;
@@ -49,7 +50,14 @@ pub fn all_paths() -> Vec<String> {
     ]
     .concat();
     let v3 = service_prefix::templates(&paths);
-    paths.into_iter().map(String::from).chain(v3).collect()
+    // The gateway endpoints are not Authlete's: they have no V3 form.
+    let gateway = gateway::PATHS.iter().copied();
+    paths
+        .into_iter()
+        .chain(gateway)
+        .map(String::from)
+        .chain(v3)
+        .collect()
 }
 
 /// A problem with the API call itself: answered with a non-200 status and
@@ -79,7 +87,7 @@ impl ResponseError for ApiError {
         match self.code {
             ResultCode::CallerUnauthenticated => StatusCode::UNAUTHORIZED,
             ResultCode::CallerForbidden => StatusCode::FORBIDDEN,
-            ResultCode::UnknownService => StatusCode::NOT_FOUND,
+            ResultCode::UnknownService | ResultCode::GatewayRouteUnknown => StatusCode::NOT_FOUND,
             ResultCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ResultCode::ExplainRateLimited => StatusCode::TOO_MANY_REQUESTS,
             ResultCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,

@@ -168,6 +168,10 @@ result_codes! {
     TokenRevokeClientUnknown = "A062202", "The clientId is not a configured client.";
     TokenRevokeOneToken = "A062203", "accessTokenIdentifier and refreshTokenIdentifier are not supported; revoke one token with /auth/revocation.";
     // 061: explaining a DPoP proof, /auth/dpop/explain (a support tool)
+    // 070: gateway mode (docs/gateway.md)
+    GatewayRouteUnknown = "A070201", "No [[gateway.routes]] has this name.";
+    GatewayRequestIncomplete = "A070202", "The gateway's sub-request does not say which request it asks about, or says it in a form dpopd cannot use.";
+    GatewaySeveralAuthorizations = "A070301", "The client sent more than one Authorization header, or one with more than one credential.";
     ProofExplained = "A061001", "The proof was explained: every check, and whether the endpoint would accept it.";
     ExplainClientUnknown = "A061201", "clientId names no registered client.";
     ExplainRateLimited = "A061202", "The caller has made more explain calls than its explain_per_minute allows; try again later.";

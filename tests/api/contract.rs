@@ -88,7 +88,8 @@ fn openapi_methods(yaml: &str, path: &str) -> BTreeSet<String> {
             break;
         }
         if indent == 4 {
-            let name = line.trim().trim_end_matches(':');
+            // `get:`, or `get: &anchor` / `post: *anchor` for operations shared by methods.
+            let name = line.trim().split(':').next().unwrap_or_default();
             if METHODS.contains(&name) {
                 methods.insert(name.to_uppercase());
             }
