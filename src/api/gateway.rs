@@ -143,7 +143,8 @@ async fn check(
             return Ok(respond(gateway, protocol, &response, None));
         }
     };
-    let dpop = dpop_input(headers, original.method, htu);
+    let mut dpop = dpop_input(headers, original.method, htu);
+    dpop.nonce_required = route.nonce_required;
     let call = IntrospectionCall {
         token: token.as_deref(),
         scopes: &route.scopes,

@@ -21,6 +21,7 @@ fn route(name: &str, origin: Option<&str>, scopes: &[&str], dpop_required: bool)
         trust_forwarded_headers: origin.is_none(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         dpop_required,
+        nonce_required: false,
     }
 }
 
@@ -409,8 +410,9 @@ async fn envoy_gives_the_method_and_path_in_the_sub_request_itself() {
 #[tokio::test]
 async fn a_required_nonce_is_challenged_and_then_accepted() {
     let mut settings = test_settings();
-    settings.gateway.routes = vec![route("api", Some(ORIGIN), &[], true)];
-    settings.dpop.rs_nonce_required = true;
+    let mut api = route("api", Some(ORIGIN), &[], true);
+    api.nonce_required = true;
+    settings.gateway.routes = vec![api];
     let app = spawn_app_with(settings).await;
     let key = TestKey::new(Alg::ES256);
     let token = bound_token(&app, &key).await;

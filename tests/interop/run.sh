@@ -9,7 +9,8 @@
 # instances of the front, one used as the AS and one as the RS (oauth4webapi keeps one DPoP
 # nonce per origin). Then the Authlete Python SDK (PyPI `authlete`) straight against a dpopd
 # with a service id, in V2 and V3 mode (authlete/test_authlete_sdk.py), and the README's token
-# endpoint snippet (readme_snippet/run.sh).
+# endpoint snippet (readme_snippet/run.sh), and gateway mode behind nginx and Caddy
+# (gateway/run.sh).
 # Everything listens on 127.0.0.1, runs under `timeout`, and is stopped on exit.
 # Last line: `interop: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
@@ -99,6 +100,10 @@ if DPOPD__SERVER__PORT="$sdk_port" DPOPD__SERVICE__ID="$SDK_SERVICE_ID" \
 else
     FAILED=$((FAILED + 1))
 fi
+
+# Gateway mode behind real nginx and Caddy, on the configurations in examples/gateway.
+echo "interop: nginx and Caddy in gateway mode"
+run_suite "gateways" bash "$HERE/gateway/run.sh"
 
 echo "interop: the README's token endpoint"
 DPOPD_BIN="$DPOPD_BIN" run_suite "readme-snippet" bash "$HERE/readme_snippet/run.sh"

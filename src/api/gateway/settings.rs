@@ -52,6 +52,9 @@ pub struct RouteSettings {
     /// RFC 9449 §7.1: the API takes DPoP-bound tokens only (a Bearer token is refused).
     #[serde(default = "yes")]
     pub dpop_required: bool,
+    /// RFC 9449 §9: proofs must carry a nonce dpopd issued (also when `dpop.rs_nonce_required`).
+    #[serde(default)]
+    pub nonce_required: bool,
 }
 
 fn yes() -> bool {
@@ -66,6 +69,7 @@ pub struct Route {
     pub origin: Option<String>,
     pub scopes: Vec<String>,
     pub dpop_required: bool,
+    pub nonce_required: bool,
 }
 
 /// The checked gateway configuration a request runs on.
@@ -140,6 +144,7 @@ impl GatewaySettings {
                 origin,
                 scopes: r.scopes.clone(),
                 dpop_required: r.dpop_required,
+                nonce_required: r.nonce_required,
             });
         }
         Ok(Gateway {

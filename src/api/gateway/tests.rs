@@ -20,6 +20,7 @@ fn route(origin: Option<&str>, trust: bool) -> RouteSettings {
         trust_forwarded_headers: trust,
         scopes: vec![],
         dpop_required: true,
+        nonce_required: false,
     }
 }
 
