@@ -9,6 +9,8 @@
 //! cargo run --release --example bench_proofs -- introspection N --server http://127.0.0.1:PORT \
 //!     [--caller KEY:SECRET] [--client ID:SECRET] [--htu URL] [--resource URL] \
 //!     > introspection.jsonl
+//! # The same, as `TOKEN<TAB>PROOF` lines for the gateway endpoint (scripts/bench_gateway.lua):
+//! cargo run --release --example bench_proofs -- gateway N --server http://127.0.0.1:PORT ...
 //! ```
 //!
 //! Proofs are minted on every core (the work is split in contiguous slices), with 16 keys in
@@ -47,7 +49,7 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     let mode = it
         .next()
-        .unwrap_or_else(|| fail("usage: bench_proofs token|introspection N [options]"));
+        .unwrap_or_else(|| fail("usage: bench_proofs token|introspection|gateway N [options]"));
     let count = it
         .next()
         .and_then(|n| n.parse().ok())
@@ -136,8 +138,9 @@ fn main() {
             let proof = client::mint(key, "POST", &args.htu, now, &claims).expect("proof");
             token_body(&args, &proof).to_string()
         }),
-        "introspection" => {
+        "introspection" | "gateway" => {
             let token = fetch_token(&args, &keys[0]);
+            let gateway = args.mode == "gateway";
             write_lines(args.count, &keys[..1], |i, key| {
                 let jti = jti(&prefix, i);
                 let claims = ProofClaims {
@@ -146,6 +149,9 @@ fn main() {
                     ..Default::default()
                 };
                 let proof = client::mint(key, "GET", &args.resource, now, &claims).expect("proof");
+                if gateway {
+                    return format!("{token}\t{proof}");
+                }
                 json!({
                     "token": token,
                     "scopes": ["read"],
@@ -157,7 +163,9 @@ fn main() {
                 .to_string()
             })
         }
-        other => fail(&format!("unknown mode {other:?}: token or introspection")),
+        other => fail(&format!(
+            "unknown mode {other:?}: token, introspection or gateway"
+        )),
     }
 }
 
@@ -177,7 +185,7 @@ fn fetch_token(args: &Args, key: &SigningKey) -> String {
     let server = args
         .server
         .as_deref()
-        .unwrap_or_else(|| fail("introspection needs --server URL"));
+        .unwrap_or_else(|| fail("introspection and gateway need --server URL"));
     let proof = client::mint(
         key,
         "POST",

@@ -1,5 +1,8 @@
 -- wrk script of scripts/bench.sh: sends each pre-generated request body exactly once.
 --   wrk -t1 -c C -d Ds -s scripts/bench.lua URL -- BODIES_FILE AUTHORIZATION
+--   wrk -t1 -c C -d Ds -s scripts/bench.lua URL -- LINES_FILE CALLER_AUTHORIZATION gateway
+-- The second form sends each `TOKEN<TAB>PROOF` line as the sub-request nginx makes for
+-- GET /resource in gateway mode (docs/gateway.md), and a response is OK with HTTP 200.
 -- One thread only (-t1): each wrk thread has its own Lua state and would send every body again.
 -- A response counts as OK only with HTTP 200 and `"action":"OK"` in its JSON. If the bodies run
 -- out before the duration ends, the thread stops and `exhausted` says so: the run is void.
@@ -8,12 +11,23 @@ requests = {}
 next_index = 1
 non_ok = 0
 exhausted = 0
+gateway = false
 
 function init(args)
   local file = assert(io.open(args[1], "r"), "cannot open " .. tostring(args[1]))
   local headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[2] }
+  gateway = args[3] == "gateway"
   for line in file:lines() do
-    if #line > 0 then
+    local token, proof = string.match(line, "^([^\t]+)\t([^\t]+)$")
+    if gateway and token then
+      requests[#requests + 1] = wrk.format("GET", nil, {
+        ["Authorization"] = "DPoP " .. token,
+        ["DPoP"] = proof,
+        ["X-Original-Method"] = "GET",
+        ["X-Original-URI"] = "/resource",
+        ["X-Dpopd-Caller"] = args[2],
+      })
+    elseif #line > 0 then
       requests[#requests + 1] = wrk.format("POST", nil, headers, line)
     end
   end
@@ -33,7 +47,8 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 or not string.find(body, '"action":"OK"', 1, true) then
+  local ok = status == 200 and (gateway or string.find(body, '"action":"OK"', 1, true))
+  if not ok then
     non_ok = non_ok + 1
     if non_ok <= 3 then
       io.stderr:write("non-OK answer (" .. status .. "): " .. string.sub(body, 1, 300) .. "\n")

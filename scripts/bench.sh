@@ -6,6 +6,7 @@
 #   scripts/bench.sh durable    # token endpoint, memory store and durable store side by side
 #   scripts/bench.sh all        # memory, redis and durable
 #   scripts/bench.sh topologies # token endpoint on plain Redis, TLS Redis and a 3-master cluster
+#   scripts/bench.sh gateway    # the gateway endpoint against /auth/introspection, same token
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -22,7 +23,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,6 +98,11 @@ ${4:-}
 [log]
 level = "warn"
 
+[[gateway.routes]]
+name = "bench"
+origin = "https://rs.example.com"
+scopes = ["read"]
+
 $(cat "$WORK/keys.toml")
 nonce_required = false
 rs_nonce_required = false
@@ -131,14 +137,14 @@ core0_ticks() {
   awk '/^cpu0 / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat
 }
 
-# One load run: $1 label, $2 endpoint (token|introspection), $3 port, $4 connections.
+# One load run: $1 label, $2 endpoint (token|introspection|gateway), $3 port, $4 connections.
 # Prints a result line and appends it to $WORK/results.
 run() {
   local label=$1 endpoint=$2 port=$3 conns=$4
   local pid=${DPOPD_PID[$port]}
   read -r vs_before v_before vs_cpu_before v_cpu_before < <(bound)
   local per_s=$vs_before
-  [[ $endpoint == introspection ]] && per_s=$v_before
+  [[ $endpoint != token ]] && per_s=$v_before
   # Enough bodies for the whole run even at 3 times the measured bound (a bound measured while
   # the shared machine was busy can be far below what the run then gets); never reused.
   local count=$(( per_s * DURATION * 3 + 2000 ))
@@ -146,9 +152,11 @@ run() {
   if [[ $endpoint == token ]]; then
     "$BIN/examples/bench_proofs" token "$count" --htu "$HTU" >"$bodies"
   else
-    "$BIN/examples/bench_proofs" introspection "$count" --htu "$HTU" --resource "$RESOURCE" \
+    "$BIN/examples/bench_proofs" "$endpoint" "$count" --htu "$HTU" --resource "$RESOURCE" \
       --server "http://127.0.0.1:$port" --caller "$CALLER" >"$bodies"
   fi
+  local url="http://127.0.0.1:$port/auth/$endpoint" lua_mode=""
+  [[ $endpoint == gateway ]] && url="http://127.0.0.1:$port/gateway/nginx/bench" lua_mode=gateway
   local out cpu_before cpu_after steal_before total_before steal_after total_after
   cpu_before=$(cpu_ns "$pid")
   read -r steal_before total_before < <(core0_ticks)
@@ -159,7 +167,7 @@ run() {
     perf_pid=$!
   fi
   out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s scripts/bench.lua \
-    "http://127.0.0.1:$port/auth/$endpoint" -- "$bodies" "$AUTH")
+    "$url" -- "$bodies" "$AUTH" $lua_mode)
   cpu_after=$(cpu_ns "$pid")
   read -r steal_after total_after < <(core0_ticks)
   [[ -n $perf_pid ]] && wait "$perf_pid"
@@ -178,7 +186,7 @@ run() {
   non_ok=$(sed -E 's/.* non_ok=([0-9]+).*/\1/' <<<"$result")
   errors=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$result")
   local b_before=$vs_before b_after=$vs_after c_before=$vs_cpu_before c_after=$vs_cpu_after what="verify+sign"
-  if [[ $endpoint == introspection ]]; then
+  if [[ $endpoint != token ]]; then
     b_before=$v_before; b_after=$v_after; c_before=$v_cpu_before; c_after=$v_cpu_after; what="verify"
   fi
   local line
@@ -359,5 +367,26 @@ if [[ "$MODE" == durable || "$MODE" == all ]]; then
                printf "durable / memory, token endpoint, %s: %.3f  (median p99 %.3f ms durable, %.3f ms memory; cpu/request durable / memory %.3f)\n",
                  c, d[c] / m[c], median(dp[c]), median(mp[c]), dcpu[c] / mcpu[c] }' "$WORK/results"
   du -sh "$WORK/data-$DPORT" | awk '{ print "durable data directory after the runs: " $1 }'
+fi
+if [[ "$MODE" == gateway ]]; then
+  # The gateway endpoint and /auth/introspection on one dpopd, the same token, fresh proofs,
+  # alternating ROUNDS times per concurrency; the ratio is of the summed requests/s.
+  GPORT=$(free_port)
+  start_dpopd "$GPORT" memory
+  FLOOR=${FLOOR:-$(http_floor "$GPORT")}
+  for c in $CONNECTIONS; do
+    for _ in $(seq "${ROUNDS:-1}"); do
+      run "introspection(gateway-run)" introspection "$GPORT" "$c"
+      run "gateway/nginx" gateway "$GPORT" "$c"
+    done
+  done
+  # Two measures of the cost of a gateway check against an introspection call: time per request
+  # from the throughput, and dpopd's on-CPU time per request (which leaves out time other
+  # processes took from the shared cores).
+  awk 'function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+       index($0, "introspection(gateway-run)") == 1 { i[$2] += $3; icpu[$2] += cpu() }
+       index($0, "gateway/nginx") == 1 { g[$2] += $3; gcpu[$2] += cpu() }
+       END { for (c in g) if (g[c] > 0 && icpu[c] > 0)
+               printf "gateway / introspection, %s: time per request %.3f, cpu per request %.3f\n", c, i[c] / g[c], gcpu[c] / icpu[c] }' "$WORK/results"
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
