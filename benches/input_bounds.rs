@@ -65,6 +65,7 @@ fn core() -> Core {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        id_token_signed_response_alg: dpopd::jose::Alg::ES256,
     });
     Core::from_settings(&settings, Arc::new(MemoryStore::new(1000))).expect("core")
 }

@@ -122,6 +122,7 @@ pub struct TokenSettings {
     pub code_lifetime_secs: u64,
     pub ticket_lifetime_secs: u64,
     pub request_uri_lifetime_secs: u64,
+    pub id_token_lifetime_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -308,6 +309,14 @@ pub struct ClientSettings {
     pub require_par: bool,
     #[serde(default)]
     pub audience: Vec<String>,
+    /// OIDC Registration §2: the alg of the client's ID tokens; a service signing key of that
+    /// alg must exist.
+    #[serde(default = "default_id_token_alg")]
+    pub id_token_signed_response_alg: Alg,
+}
+
+fn default_id_token_alg() -> Alg {
+    Alg::ES256
 }
 
 fn default_grants() -> Vec<GrantType> {

@@ -50,6 +50,7 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             dpop_nonce_required: false,
             require_par: false,
             audience: vec![],
+            id_token_signed_response_alg: crate::jose::Alg::ES256,
         };
         let public = ClientSettings {
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),

@@ -50,10 +50,10 @@ fn load_keys(settings: &Settings) -> Result<KeySet, ConfigError> {
     }
     let active = loaded.remove(0);
     let verify_only = loaded
-        .into_iter()
+        .iter()
         .map(|k| (k.kid().to_owned(), k.alg(), k.public().clone()))
         .collect();
-    Ok(KeySet::new(active, verify_only))
+    Ok(KeySet::new(active, verify_only).with_signers(loaded))
 }
 
 fn load_signing_key(k: &SigningKeySettings) -> Result<SigningKey, String> {

@@ -12,6 +12,9 @@ pub enum Action {
     InternalServerError,
     /// Authorization: the request is valid; log the user in, ask for consent (200, own page).
     Interaction,
+    /// Authorization with `prompt=none` (OIDC Core §3.1.2.1): decide without showing anything —
+    /// `/issue` if the user is logged in and has consented, `/fail` otherwise.
+    NoInteraction,
     /// Redirect the user agent to `responseContent` (302 with `Location`).
     Location,
     /// PAR: the request was stored; relay `responseContent` (201).
@@ -28,6 +31,7 @@ impl Action {
             Action::Forbidden => "FORBIDDEN",
             Action::InternalServerError => "INTERNAL_SERVER_ERROR",
             Action::Interaction => "INTERACTION",
+            Action::NoInteraction => "NO_INTERACTION",
             Action::Location => "LOCATION",
             Action::Created => "CREATED",
         }
@@ -36,7 +40,7 @@ impl Action {
     /// The status the caller sends to its client.
     pub fn http_status(self) -> u16 {
         match self {
-            Action::Ok | Action::Interaction => 200,
+            Action::Ok | Action::Interaction | Action::NoInteraction => 200,
             Action::Created => 201,
             Action::Location => 302,
             Action::BadRequest => 400,

@@ -15,8 +15,9 @@ use crate::jose::Jkt;
 use crate::live::Live;
 use crate::oauth::authorization::{
     self as domain, AuthorizationCall, AuthorizationError, FailCall, FailReason, Interaction,
-    IssueCall, Refusal,
+    IssueCall, Prompt, Refusal,
 };
+use crate::oauth::id_token::{AuthenticationInput, MAX_AMR_VALUES};
 use crate::oauth::scope::MAX_SCOPES;
 use crate::oauth::{Property, MAX_PROPERTIES};
 use actix_web::{web, HttpResponse};
@@ -59,6 +60,23 @@ pub struct InteractionData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<Jkt>,
     pub pushed: bool,
+    /// OpenID Connect (OIDC Core §3.1.2.1): the longest time since the user's last
+    /// authentication the client accepts, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
+    /// `acr_values`, in order of preference.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acrs: Vec<String>,
+    /// Every claim the request asks for, by scope (OIDC Core §5.4) or the `claims` parameter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_hint: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ui_locales: Vec<String>,
+    /// The request's `nonce`, which its ID token will carry as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +88,14 @@ pub struct IssueRequest {
     pub properties: Option<Vec<Property>>,
     #[serde(default)]
     pub jwt_at_claims: JwtAtClaims,
+    /// OpenID Connect: when the user authenticated, in seconds since the epoch.
+    pub auth_time: Option<i64>,
+    pub acr: Option<String>,
+    pub amr: Option<Vec<String>>,
+    pub sid: Option<String>,
+    /// Authlete's `claims`: the text of a JSON object of the user's claim values; those the
+    /// request asked for go into the ID token.
+    pub claims: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,14 +136,26 @@ fn authorization_answer(
     match result {
         Ok(interaction) => {
             let request = interaction.request;
+            // OIDC Core §3.1.2.1: `prompt=none` shows nothing to the user.
+            let (action, code) = if request.prompts.contains(&Prompt::None) {
+                (Action::NoInteraction, R::AuthorizationNoInteraction)
+            } else {
+                (Action::Interaction, R::AuthorizationInteraction)
+            };
+            let oidc = request.oidc.clone().unwrap_or_default();
+            let claims = match request.is_openid() {
+                true => oidc.requested_claims(&request.scopes),
+                false => Vec::new(),
+            };
             AuthorizationResponse {
-                head: accept(
-                    Api::Authorization,
-                    Action::Interaction,
-                    R::AuthorizationInteraction,
-                    None,
-                ),
+                head: accept(Api::Authorization, action, code, None),
                 interaction: Some(InteractionData {
+                    max_age: oidc.max_age,
+                    acrs: oidc.acr_values,
+                    claims,
+                    login_hint: oidc.login_hint,
+                    ui_locales: oidc.ui_locales,
+                    nonce: oidc.nonce,
                     ticket: interaction.ticket,
                     client_id: request.client_id,
                     scopes: request
@@ -166,6 +204,13 @@ pub async fn issue(
         scopes,
         properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
         jwt_at_claims: req.jwt_at_claims.0,
+        authentication: AuthenticationInput {
+            auth_time: req.auth_time,
+            acr: req.acr.as_deref(),
+            amr: bounded("amr", req.amr, MAX_AMR_VALUES)?,
+            sid: req.sid.as_deref(),
+            claims: req.claims.as_deref(),
+        },
     };
     let answer = match domain::issue(&live.core, call, UnixTime::now()).await {
         Ok(issued) => TicketResponse {

@@ -10,6 +10,7 @@ use crate::oauth::authorization::{AuthorizationError, Problem, TicketError, Untr
 use crate::oauth::client_auth_header::HeaderError;
 use crate::oauth::clients::ClientAuthError;
 use crate::oauth::grants::{GrantProblem, RequestProblem, TokenError};
+use crate::oauth::id_token::OidcProblem;
 use crate::oauth::introspection::IntrospectionError;
 use crate::oauth::introspection_standard::TokenInfoError;
 use crate::oauth::par::ParError;
@@ -452,6 +453,26 @@ pub fn problem(p: &Problem) -> Refusal {
             "invalid_request",
             "The state parameter has characters other than printable ASCII.",
         ),
+        Problem::Oidc(OidcProblem::BadNonce) => (
+            R::OidcParamInvalid,
+            "invalid_request",
+            "The nonce parameter is too long or not printable ASCII.",
+        ),
+        Problem::Oidc(OidcProblem::BadMaxAge) => (
+            R::OidcParamInvalid,
+            "invalid_request",
+            "The max_age parameter is not a non-negative integer.",
+        ),
+        Problem::Oidc(OidcProblem::BadClaims) => (
+            R::OidcParamInvalid,
+            "invalid_request",
+            "The claims parameter is not a valid claims request.",
+        ),
+        Problem::Oidc(OidcProblem::BadHint) => (
+            R::OidcParamInvalid,
+            "invalid_request",
+            "The acr_values, login_hint or ui_locales parameter is malformed.",
+        ),
     };
     Refusal::new(BadRequest, code, error, description)
 }
@@ -465,6 +486,7 @@ impl Refuse for TicketError {
             TicketError::Expired => R::TicketExpired,
             TicketError::Used => R::TicketUsed,
             TicketError::ScopeNotAllowed => R::TicketScopeNotAllowed,
+            TicketError::Authentication(_) => R::TicketAuthenticationInvalid,
             TicketError::SubjectMissing | TicketError::BadDescription | TicketError::TooLarge => {
                 R::TicketFieldInvalid
             }

@@ -33,6 +33,7 @@ result_codes! {
     UnknownService = "A001207", "No service with this id is served here.";
     InternalError = "A001101", "dpopd failed to process the request.";
     // 004: the authorization request (A004001 is Authlete's); PAR answers the 0043xx codes too
+    AuthorizationNoInteraction = "A004002", "The authorization request has prompt=none; the caller decides without showing anything (issue or fail).";
     AuthorizationInteraction = "A004001", "The authorization request is valid; the caller logs the user in and asks for consent.";
     AuthorizationServerError = "A004101", "dpopd could not process the authorization request.";
     AuthorizationParamsMalformed = "A004301", "The authorization request parameters are malformed.";
@@ -49,6 +50,7 @@ result_codes! {
     RequestObjectUnsupported = "A004312", "Request objects are not supported.";
     AuthorizationRequestTooLarge = "A004313", "The authorization request is too large to carry in a ticket or request_uri.";
     AuthorizationScopeTooMany = "A004314", "The scope parameter has more values than dpopd accepts in one request.";
+    OidcParamInvalid = "A004315", "An OpenID Connect parameter (nonce, max_age, claims, acr_values, login_hint, ui_locales) is malformed.";
     // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
     AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
     AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";
@@ -57,6 +59,7 @@ result_codes! {
     TicketExpired = "A040202", "The ticket has expired.";
     TicketUsed = "A040203", "The ticket was already used.";
     TicketScopeNotAllowed = "A040204", "The scopes are malformed or not allowed for the client.";
+    TicketAuthenticationInvalid = "A040206", "authTime, acr, amr, sid or claims is malformed.";
     TicketFieldInvalid = "A040205", "A field is invalid: empty subject, description outside RFC 6749's characters, or a code too large.";
     // 046: pushed authorization requests
     RequestUriCreated = "A046001", "The pushed authorization request was accepted.";

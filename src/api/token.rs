@@ -64,6 +64,9 @@ pub struct IssuedTokens {
     pub properties: Option<Vec<Property>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jkt: Option<String>,
+    /// OpenID Connect: the ID token, also in `responseContent` as `id_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -92,7 +95,8 @@ impl TokenResponse {
             if let Some(properties) = &issued.properties {
                 json.serialized("properties", properties);
             }
-            json.opt_str("jkt", issued.jkt.as_deref());
+            json.opt_str("jkt", issued.jkt.as_deref())
+                .opt_str("idToken", issued.id_token.as_deref());
         }
         json.finish()
     }
@@ -170,6 +174,7 @@ pub(super) fn issued_tokens(issued: Issued, now: UnixTime) -> IssuedTokens {
         client_id: issued.client_id,
         subject: issued.subject,
         scopes: issued.scopes,
+        id_token: issued.id_token,
     }
 }
 

@@ -37,10 +37,12 @@ struct JwtHeader {
     crit: Option<serde::de::IgnoredAny>,
 }
 
-/// The active signing key plus verify-only keys (rotation: old keys keep verifying).
+/// The active signing key plus verify-only keys (rotation: old keys keep verifying), and for
+/// ID tokens of another alg than the active key's, the first key of each other alg.
 pub struct KeySet {
     active: SigningKey,
     verify_only: Vec<(String, Alg, PublicJwk)>,
+    other_algs: Vec<SigningKey>,
 }
 
 impl KeySet {
@@ -48,11 +50,33 @@ impl KeySet {
         KeySet {
             active,
             verify_only,
+            other_algs: Vec::new(),
         }
+    }
+
+    /// Adds keys that sign ID tokens of their alg (OIDC Core §2 `id_token_signed_response_alg`):
+    /// the first of each alg other than the active key's counts. They must be among the
+    /// verify-only keys too, which the JWKS publishes.
+    pub fn with_signers(mut self, keys: Vec<SigningKey>) -> KeySet {
+        for key in keys {
+            let taken = key.alg() == self.active.alg()
+                || self.other_algs.iter().any(|k| k.alg() == key.alg());
+            if !taken {
+                self.other_algs.push(key);
+            }
+        }
+        self
     }
 
     pub fn active(&self) -> &SigningKey {
         &self.active
+    }
+
+    /// The key that signs with `alg`: the active key, or the first configured key of `alg`.
+    pub fn signer(&self, alg: Alg) -> Option<&SigningKey> {
+        std::iter::once(&self.active)
+            .chain(&self.other_algs)
+            .find(|k| k.alg() == alg)
     }
 
     /// Verifies a compact JWS by its header `kid` against a listed key; `alg` must be the key's.

@@ -81,6 +81,8 @@ pub struct Client {
     pub dpop_nonce_required: bool,
     pub require_par: bool,
     pub audience: Vec<String>,
+    /// The alg of the client's ID tokens (OIDC Registration §2).
+    pub id_token_alg: crate::jose::Alg,
 }
 
 impl Client {
@@ -158,6 +160,7 @@ impl ClientRegistry {
                     dpop_nonce_required: c.dpop_nonce_required,
                     require_par: c.require_par,
                     audience: c.audience.clone(),
+                    id_token_alg: c.id_token_signed_response_alg,
                 };
                 (c.client_id.clone(), client)
             })

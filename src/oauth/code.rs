@@ -14,6 +14,7 @@
 use crate::clock::UnixTime;
 use crate::jose::seal::{SealError, Sealer};
 use crate::jose::Jkt;
+use crate::oauth::id_token::Authentication;
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,9 @@ pub struct CodeRecord {
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_claims: serde_json::Map<String, serde_json::Value>,
+    /// OpenID Connect: what the grant's ID tokens are made of.
+    #[serde(rename = "oi", default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<Authentication>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

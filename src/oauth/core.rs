@@ -9,7 +9,7 @@ use crate::dpop::proof::{AlgSet, ProofPolicy, Validator};
 use crate::jose::seal::Sealer;
 use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
-use crate::oauth::clients::ClientRegistry;
+use crate::oauth::clients::{ClientRegistry, GrantType};
 use crate::remote_keys::KeySources;
 use crate::store::SeenStore;
 use std::sync::Arc;
@@ -33,6 +33,7 @@ pub struct Core {
     pub code_lifetime_secs: i64,
     pub ticket_lifetime_secs: i64,
     pub request_uri_lifetime_secs: i64,
+    pub id_token_lifetime_secs: i64,
     pub default_audience: Vec<String>,
     /// Access tokens whose signature checked, for introspection; shared with the `Core` of the
     /// previous configuration when a reload left what it checked as it was ([`Core::follow`]).
@@ -61,6 +62,17 @@ impl Core {
         let d = &settings.dpop;
         let service_algs = AlgSet::of(d.algs.iter().copied());
         let secrets = crate::keys::load(settings)?;
+        // Every client that can get an ID token has a key to sign it with.
+        for (i, client) in settings.clients.iter().enumerate() {
+            let alg = client.id_token_signed_response_alg;
+            let has_code = client.grant_types.contains(&GrantType::AuthorizationCode);
+            if has_code && secrets.signing.signer(alg).is_none() {
+                return Err(ConfigError::invalid(
+                    format!("clients[{i}].id_token_signed_response_alg"),
+                    format!("no [[keys.signing]] key has alg {}", alg.name()),
+                ));
+            }
+        }
         let policy = ProofPolicy::from_settings(d);
         let nonces = NonceService::new(
             &secrets.nonce_secret,
@@ -92,6 +104,7 @@ impl Core {
             code_lifetime_secs: settings.tokens.code_lifetime_secs as i64,
             ticket_lifetime_secs: settings.tokens.ticket_lifetime_secs as i64,
             request_uri_lifetime_secs: settings.tokens.request_uri_lifetime_secs as i64,
+            id_token_lifetime_secs: settings.tokens.id_token_lifetime_secs as i64,
             default_audience,
             verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
             key_sources,

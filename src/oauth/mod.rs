@@ -10,6 +10,7 @@ pub mod code;
 pub mod core;
 pub mod dpop_explain;
 pub mod grants;
+pub mod id_token;
 pub mod introspection;
 pub mod introspection_standard;
 pub mod par;

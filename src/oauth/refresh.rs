@@ -4,6 +4,7 @@
 use crate::clock::UnixTime;
 use crate::jose::seal::{SealError, Sealer};
 use crate::jose::Jkt;
+use crate::oauth::id_token::Authentication;
 use crate::oauth::Property;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,9 @@ pub struct RefreshRecord {
         skip_serializing_if = "serde_json::Map::is_empty"
     )]
     pub extra_claims: serde_json::Map<String, serde_json::Value>,
+    /// OpenID Connect: what a refresh's ID token is made of (no `nonce`, OIDC Core §12.2).
+    #[serde(rename = "oi", default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<Box<Authentication>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -50,6 +50,7 @@ fn client(id: &str) -> ClientSettings {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        id_token_signed_response_alg: crate::jose::Alg::ES256,
     }
 }
 

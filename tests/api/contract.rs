@@ -295,11 +295,12 @@ fn every_action_is_in_the_openapi_action_enum() {
             Action::Forbidden => "FORBIDDEN",
             Action::InternalServerError => "INTERNAL_SERVER_ERROR",
             Action::Interaction => "INTERACTION",
+            Action::NoInteraction => "NO_INTERACTION",
             Action::Location => "LOCATION",
             Action::Created => "CREATED",
         }
     }
-    const ALL: [Action; 9] = [
+    const ALL: [Action; 10] = [
         Action::Ok,
         Action::BadRequest,
         Action::InvalidClient,
@@ -307,6 +308,7 @@ fn every_action_is_in_the_openapi_action_enum() {
         Action::Forbidden,
         Action::InternalServerError,
         Action::Interaction,
+        Action::NoInteraction,
         Action::Location,
         Action::Created,
     ];
@@ -321,6 +323,7 @@ fn every_action_is_in_the_openapi_action_enum() {
             "FORBIDDEN",
             "INTERNAL_SERVER_ERROR",
             "INTERACTION",
+            "NO_INTERACTION",
             "LOCATION",
             "CREATED"
         ]

@@ -117,6 +117,7 @@ fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSettings 
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        id_token_signed_response_alg: dpopd::jose::Alg::ES256,
     }
 }
 

@@ -10,6 +10,7 @@ mod durable;
 mod gateway;
 mod helpers;
 mod introspection;
+mod oidc;
 mod redis_topologies;
 mod reload;
 mod replicas;

@@ -155,6 +155,7 @@ async fn a_refresh_token_rotated_on_one_replica_is_dead_on_the_other() {
         jkt: Some(dpopd::jose::Jkt::parse(&key.jkt()).unwrap()),
         properties: vec![],
         extra_claims: Default::default(),
+        oidc: None,
     }
     .seal(&a.state.live().core.sealer)
     .unwrap();

@@ -236,6 +236,7 @@ fn public_refresh_token(app: &TestApp, jkt: Option<String>) -> String {
         jkt: jkt.map(|j| dpopd::jose::Jkt::parse(&j).unwrap()),
         properties: vec![],
         extra_claims: Default::default(),
+        oidc: None,
     }
     .seal(&app.state.live().core.sealer)
     .unwrap()

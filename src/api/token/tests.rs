@@ -35,6 +35,7 @@ fn response() -> impl Strategy<Value = TokenResponse> {
             subject: b.1,
             scopes: b.2,
             properties: b.3,
+            id_token: b.4.as_ref().map(|jkt| format!("h.{jkt}.s")),
             jkt: b.4,
         });
     (

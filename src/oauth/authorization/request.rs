@@ -5,6 +5,7 @@
 //! `dpop_jkt` (RFC 9449 §10), `prompt` and `state` (RFC 6749 Appendix A.5).
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::id_token::{OidcProblem, OidcRequest, OPENID};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::pkce::{CodeChallenge, PkceError};
 use crate::oauth::scope::{self, ScopeError};
@@ -78,6 +79,16 @@ pub struct AuthRequest {
     pub dpop_jkt: Option<Jkt>,
     #[serde(rename = "pr", default, skip_serializing_if = "Vec::is_empty")]
     pub prompts: Vec<Prompt>,
+    /// OpenID Connect parameters, when the scope has `openid` (OIDC Core §3.1.2.1).
+    #[serde(rename = "oi", default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcRequest>,
+}
+
+impl AuthRequest {
+    /// OIDC Core §3.1.2.1: an OpenID Connect request.
+    pub fn is_openid(&self) -> bool {
+        self.scopes.iter().any(|s| s == OPENID)
+    }
 }
 
 /// Where the request is validated: the endpoints differ in how `request_uri` is treated.
@@ -165,6 +176,8 @@ pub enum Problem {
     /// RFC 6749 Appendix A.5: `state = 1*VSCHAR`, printable ASCII (%x20-7E) only.
     #[error("state has characters other than printable ASCII")]
     StateMalformed,
+    #[error("{0}")]
+    Oidc(OidcProblem),
 }
 
 /// Where an error about a trusted request goes (RFC 6749 §4.1.2.1).
@@ -214,6 +227,7 @@ pub fn validate(
         code_challenge: checked.code_challenge,
         dpop_jkt: checked.dpop_jkt,
         prompts: checked.prompts,
+        oidc: checked.oidc,
     })
 }
 
@@ -247,6 +261,7 @@ struct Checked {
     code_challenge: Option<CodeChallenge>,
     dpop_jkt: Option<Jkt>,
     prompts: Vec<Prompt>,
+    oidc: Option<OidcRequest>,
 }
 
 fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked, Problem> {
@@ -295,11 +310,16 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
         None => None,
     };
     let prompts = prompts(params.get("prompt"))?;
+    let oidc = match scopes.iter().any(|s| s == OPENID) {
+        true => Some(OidcRequest::parse(|name| params.get(name)).map_err(Problem::Oidc)?),
+        false => None,
+    };
     Ok(Checked {
         scopes,
         code_challenge,
         dpop_jkt,
         prompts,
+        oidc,
     })
 }
 

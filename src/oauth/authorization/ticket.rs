@@ -7,6 +7,7 @@ use super::request::{redirect_location, ErrorTarget};
 use super::{Kind, Pending, PendingError};
 use crate::clock::UnixTime;
 use crate::oauth::code::CodeRecord;
+use crate::oauth::id_token::{Authentication, AuthenticationInput, AuthenticationProblem, OPENID};
 use crate::oauth::{scope, Core, Property};
 use serde::Deserialize;
 
@@ -18,6 +19,8 @@ pub struct IssueCall<'a> {
     pub scopes: Option<Vec<String>>,
     pub properties: Vec<Property>,
     pub jwt_at_claims: serde_json::Map<String, serde_json::Value>,
+    /// The user's authentication and the claims for the ID token (OpenID Connect requests).
+    pub authentication: AuthenticationInput<'a>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +100,7 @@ pub struct FailCall<'a> {
 }
 
 /// Why a ticket call is refused; every variant but the last two is the caller's mistake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TicketError {
     #[error("ticket is not one dpopd issued, or was tampered with")]
     Invalid,
@@ -109,6 +112,8 @@ pub enum TicketError {
     SubjectMissing,
     #[error("scopes are malformed or not allowed for the client")]
     ScopeNotAllowed,
+    #[error("{0}")]
+    Authentication(AuthenticationProblem),
     /// RFC 6749 §4.1.2.1: `error_description` is `%x20-21 / %x23-5B / %x5D-7E`, bounded here.
     #[error("description has characters RFC 6749 does not allow, or is too long")]
     BadDescription,
@@ -147,6 +152,15 @@ pub async fn issue(
         }
         None => req.scopes.clone(),
     };
+    let oidc = match scopes.iter().any(|s| s == OPENID) {
+        true => {
+            let request = req.oidc.clone().unwrap_or_default();
+            let authentication = Authentication::new(&request, &scopes, call.authentication, now)
+                .map_err(TicketError::Authentication)?;
+            Some(authentication)
+        }
+        false => None,
+    };
     let record = CodeRecord {
         id: crate::jose::secrets::random_id(),
         client_id: req.client_id.clone(),
@@ -160,6 +174,7 @@ pub async fn issue(
         exp: now.plus(core.code_lifetime_secs).secs(),
         properties: call.properties,
         extra_claims: call.jwt_at_claims,
+        oidc,
     };
     let code = record
         .seal(&core.sealer)

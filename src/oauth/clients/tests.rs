@@ -17,6 +17,7 @@ fn registry() -> ClientRegistry {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        id_token_signed_response_alg: crate::jose::Alg::ES256,
     };
     let post = ClientSettings {
         client_id: "post".into(),

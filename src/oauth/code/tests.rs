@@ -15,6 +15,11 @@ fn record() -> CodeRecord {
         exp: 160,
         properties: vec![],
         extra_claims: Default::default(),
+        oidc: Some(crate::oauth::id_token::Authentication {
+            nonce: Some("n-0".into()),
+            auth_time: Some(90),
+            ..Default::default()
+        }),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::jose::jwk::Jkt;
 use crate::jose::secrets::random_id;
 use crate::json::JsonObject;
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::id_token::{self, OPENID};
 use crate::oauth::refresh::RefreshRecord;
 use crate::oauth::tokens::{self, AccessGrant, MintError, TokenType};
 use crate::oauth::{Core, Property};
@@ -28,6 +29,8 @@ pub struct Issued {
     pub properties: Vec<Property>,
     /// `iat` of the accepted proof, for the clock-drift histogram.
     pub proof_iat: Option<UnixTime>,
+    /// OpenID Connect: the grant's ID token.
+    pub id_token: Option<String>,
 }
 
 /// Per-call lifetime overrides in seconds (`accessTokenDuration`, `refreshTokenDuration`).
@@ -144,6 +147,7 @@ pub(crate) fn issue(
         MintError::TooLarge => TokenError::TooLarge,
         MintError::Key(_) => TokenError::Signing,
     })?;
+    let id_token = id_token(core, client, &prepared, now)?;
     let refresh_token = match next_refresh(client, plan, &prepared, family, jkt.as_ref(), now) {
         NextRefresh::Nothing => None,
         NextRefresh::Keep(text) => Some(text),
@@ -167,7 +171,38 @@ pub(crate) fn issue(
         jkt,
         properties: prepared.properties,
         proof_iat: binding.proof_iat,
+        id_token,
     })
+}
+
+/// OIDC Core §3.1.3.3, §12.2: an ID token when the grant is an OpenID Connect one (its code
+/// was issued for `openid`) and the tokens being issued still have `openid`.
+fn id_token(
+    core: &Core,
+    client: &Client,
+    prepared: &Prepared,
+    now: UnixTime,
+) -> Result<Option<String>, TokenError> {
+    let authentication = match &prepared.presented {
+        Presented::Code(code) => code.record.oidc.as_ref(),
+        Presented::RefreshToken(rt) => rt.record.oidc.as_deref(),
+        Presented::Nothing => None,
+    };
+    let Some(authentication) =
+        authentication.filter(|_| prepared.scopes.iter().any(|s| s == OPENID))
+    else {
+        return Ok(None);
+    };
+    let to = id_token::Audience {
+        issuer: &core.issuer,
+        client_id: &client.id,
+        subject: &prepared.subject,
+        alg: client.id_token_alg,
+        lifetime_secs: core.id_token_lifetime_secs,
+    };
+    let token =
+        id_token::mint(&core.keys, to, authentication, now).map_err(|_| TokenError::Signing)?;
+    Ok(Some(token))
 }
 
 /// A per-call duration wins when set (0 means not set). The API refuses one above
@@ -220,6 +255,12 @@ fn next_refresh(
             ..rt.record.clone()
         }),
         Presented::Code(_) | Presented::Nothing => NextRefresh::Seal(RefreshRecord {
+            oidc: match &prepared.presented {
+                Presented::Code(code) => {
+                    code.record.oidc.as_ref().map(|a| Box::new(a.for_refresh()))
+                }
+                _ => None,
+            },
             jti: random_id(),
             family,
             generation: 0,
@@ -246,6 +287,7 @@ impl Issued {
             );
             body.str("access_token", &self.access_token)
                 .int("expires_in", self.access_duration)
+                .opt_str("id_token", self.id_token.as_deref())
                 .opt_str("refresh_token", self.refresh_token.as_deref());
             if !self.scopes.is_empty() {
                 body.str("scope", &self.scopes.join(" "));
@@ -262,6 +304,9 @@ impl Issued {
         }
         if let Some(rt) = &self.refresh_token {
             body.insert("refresh_token".into(), rt.clone().into());
+        }
+        if let Some(id_token) = &self.id_token {
+            body.insert("id_token".into(), id_token.clone().into());
         }
         for p in self.properties.iter().filter(|p| !p.hidden) {
             body.entry(p.key.clone())

@@ -14,6 +14,7 @@ fn record() -> RefreshRecord {
         jkt: None,
         properties: vec![],
         extra_claims: Default::default(),
+        oidc: None,
     }
 }
 

@@ -824,6 +824,7 @@ async fn forged_altered_and_misused_refresh_tokens_and_codes_are_invalid_grant()
             jkt: jkt.map(|j| dpopd::jose::Jkt::parse(&j).unwrap()),
             properties: vec![],
             extra_claims: Default::default(),
+            oidc: None,
         }
         .seal(&app.state.live().core.sealer)
         .unwrap()

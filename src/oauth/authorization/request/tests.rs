@@ -23,6 +23,7 @@ fn registry() -> ClientRegistry {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        id_token_signed_response_alg: crate::jose::Alg::ES256,
     };
     let web = ClientSettings {
         client_id: "web".into(),

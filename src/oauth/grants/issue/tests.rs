@@ -16,6 +16,7 @@ fn issued(scopes: &[&str], refresh: Option<&str>, properties: Vec<Property>) -> 
         jkt: None,
         properties,
         proof_iat: None,
+        id_token: Some("h.p.s".into()),
     }
 }
 

@@ -1,0 +1,304 @@
+//! OpenID Connect on the code flow (OIDC Core §3.1): the request's parameters reach the
+//! caller's login page, the caller's account of the authentication and the claims it gives
+//! become the ID token of the code, and a refresh brings a new one (§12.2).
+use crate::code_flow::*;
+use crate::helpers::*;
+use dpopd::jose::{Alg, SigningKey};
+use serde_json::{json, Value};
+
+async fn oidc_app() -> TestApp {
+    let mut settings = test_settings();
+    for client in &mut settings.clients {
+        client
+            .scopes
+            .extend(["openid", "email", "profile", "phone"].map(String::from));
+    }
+    spawn_app_with(settings).await
+}
+
+/// Authorization request → `INTERACTION` answer.
+async fn interaction(app: &TestApp, extra: &[(&str, &str)]) -> Value {
+    let answer = authorize(app, &public_request(extra)).await;
+    assert_eq!(answer["action"], "INTERACTION", "{answer}");
+    answer
+}
+
+async fn issue_with(app: &TestApp, ticket: &str, fields: Value) -> Value {
+    let mut body = json!({ "ticket": ticket, "subject": "alice" });
+    body.as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    let (status, answer) = app.post("/auth/authorization/issue", &body).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+const GIVEN: &str = r#"{"email":"alice@example.com","email_verified":true,"birthdate":"2000-01-01","phone_number":"+15550100","iss":"https://evil.example","nonce":"forged","sub":"mallory"}"#;
+
+/// The code flow of the public client with `extra` request parameters; the issue call gives
+/// `GIVEN` and an authentication account. Returns the token answer.
+async fn tokens(app: &TestApp, extra: &[(&str, &str)], key: &TestKey) -> Value {
+    let answer = interaction(app, extra).await;
+    let issued = issue_with(
+        app,
+        answer["ticket"].as_str().unwrap(),
+        json!({ "authTime": 1_700_000_000, "acr": "urn:example:loa:2", "amr": ["pwd", "otp"], "sid": "sess-1", "claims": GIVEN }),
+    )
+    .await;
+    assert_eq!(issued["action"], "LOCATION", "{issued}");
+    let code = redirect_params(issued["responseContent"].as_str().unwrap())["code"].clone();
+    let answer = redeem(app, &code, VERIFIER, Some(&key.token_proof())).await;
+    assert_eq!(answer["action"], "OK", "{answer}");
+    answer
+}
+
+/// Verifies `id_token` with the service's published keys and returns its header and claims.
+async fn verified(app: &TestApp, id_token: &str) -> (Value, Value) {
+    let (_, jwks) = app.get("/service/jwks").await;
+    let jwks: Value = serde_json::from_str(&jwks).unwrap();
+    let set = dpopd::jose::jwks::JwkSet::parse(
+        jwks.to_string().as_bytes(),
+        &dpopd::jose::jwks::JwksLimits::default(),
+    )
+    .expect("the service JWKS parses");
+    let jws = dpopd::jose::jwks_verify::UnverifiedJws::parse(
+        id_token,
+        &[Alg::ES256, Alg::EdDSA, Alg::PS256],
+    )
+    .expect("an ID token");
+    let key = jws.select(&set).expect("signed by a published key");
+    let verified = jws.verify_with(key).expect("the signature verifies");
+    let header = dpopd::jose::CompactJws::parse(id_token)
+        .unwrap()
+        .header_as::<Value>()
+        .unwrap();
+    (header, serde_json::from_slice(&verified.payload).unwrap())
+}
+
+#[tokio::test]
+async fn the_interaction_answer_carries_the_openid_parameters() {
+    let app = oidc_app().await;
+    let answer = interaction(
+        &app,
+        &[
+            ("scope", "openid email"),
+            ("nonce", "n-0S6_WzA2Mj"),
+            ("max_age", "300"),
+            ("acr_values", "urn:example:loa:2 urn:example:loa:1"),
+            ("login_hint", "alice@example.com"),
+            ("ui_locales", "fr-CA en"),
+            (
+                "claims",
+                r#"{"id_token":{"birthdate":{"essential":true}},"userinfo":{"picture":null}}"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(answer["maxAge"], 300);
+    assert_eq!(
+        answer["acrs"],
+        json!(["urn:example:loa:2", "urn:example:loa:1"])
+    );
+    assert_eq!(answer["loginHint"], "alice@example.com");
+    assert_eq!(answer["uiLocales"], json!(["fr-CA", "en"]));
+    assert_eq!(answer["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(
+        answer["claims"],
+        json!(["email", "email_verified", "birthdate", "picture"])
+    );
+}
+
+#[tokio::test]
+async fn the_code_gives_an_id_token_with_the_nonce_as_sent_and_only_requested_claims() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let nonce = "n-0S6_WzA2Mj ~!'()*";
+    let answer = tokens(
+        &app,
+        &[
+            ("scope", "openid email"),
+            ("nonce", nonce),
+            ("claims", r#"{"id_token":{"birthdate":null}}"#),
+        ],
+        &key,
+    )
+    .await;
+    let id_token = answer["idToken"].as_str().expect("idToken");
+    let content: Value = serde_json::from_str(answer["responseContent"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        content["id_token"], id_token,
+        "the client gets it in the token response"
+    );
+    let (header, claims) = verified(&app, id_token).await;
+    assert_eq!(header["alg"], "ES256");
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["aud"], PUBLIC);
+    assert_eq!(claims["azp"], PUBLIC);
+    assert_eq!(claims["nonce"], nonce, "exactly as sent");
+    assert_eq!(claims["auth_time"], 1_700_000_000);
+    assert_eq!(claims["acr"], "urn:example:loa:2");
+    assert_eq!(claims["amr"], json!(["pwd", "otp"]));
+    assert_eq!(claims["sid"], "sess-1");
+    assert_eq!(claims["email"], "alice@example.com", "requested by scope");
+    assert_eq!(claims["email_verified"], true);
+    assert_eq!(
+        claims["birthdate"], "2000-01-01",
+        "requested by the claims parameter"
+    );
+    assert!(
+        claims.get("phone_number").is_none(),
+        "not requested: not released"
+    );
+    let exp = claims["exp"].as_i64().unwrap();
+    let iat = claims["iat"].as_i64().unwrap();
+    assert_eq!(exp - iat, 3600);
+}
+
+#[tokio::test]
+async fn without_openid_there_is_no_id_token() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = tokens(&app, &[("scope", "read"), ("nonce", "n")], &key).await;
+    assert!(answer.get("idToken").is_none(), "{answer}");
+    let content: Value = serde_json::from_str(answer["responseContent"].as_str().unwrap()).unwrap();
+    assert!(content.get("id_token").is_none());
+}
+
+#[tokio::test]
+async fn consent_that_drops_openid_drops_the_id_token() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = interaction(&app, &[("scope", "openid read")]).await;
+    let issued = issue_with(
+        &app,
+        answer["ticket"].as_str().unwrap(),
+        json!({ "scopes": ["read"] }),
+    )
+    .await;
+    let code = redirect_params(issued["responseContent"].as_str().unwrap())["code"].clone();
+    let answer = redeem(&app, &code, VERIFIER, Some(&key.token_proof())).await;
+    assert_eq!(answer["action"], "OK", "{answer}");
+    assert!(answer.get("idToken").is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_brings_a_new_id_token_without_the_nonce() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let first = tokens(&app, &[("scope", "openid email"), ("nonce", "n-1")], &key).await;
+    let rt = first["refreshToken"].as_str().expect("a refresh token");
+    let refreshed = refresh(&app, rt, &key).await;
+    assert_eq!(refreshed["action"], "OK", "{refreshed}");
+    let (_, claims) = verified(&app, refreshed["idToken"].as_str().expect("idToken")).await;
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(
+        claims["auth_time"], 1_700_000_000,
+        "the original authentication's"
+    );
+    assert_eq!(claims["email"], "alice@example.com");
+    assert!(claims.get("nonce").is_none(), "OIDC Core §12.2");
+}
+
+#[tokio::test]
+async fn prompt_none_is_no_interaction() {
+    let app = oidc_app().await;
+    let answer = authorize(
+        &app,
+        &public_request(&[("scope", "openid"), ("prompt", "none")]),
+    )
+    .await;
+    assert_eq!(answer["action"], "NO_INTERACTION", "{answer}");
+    assert_eq!(answer["resultCode"], "A004002");
+    // The caller finds nobody logged in and fails it: login_required goes to the client.
+    let (_, failed) = app
+        .post(
+            "/auth/authorization/fail",
+            &json!({ "ticket": answer["ticket"], "reason": "NOT_LOGGED_IN" }),
+        )
+        .await;
+    assert_eq!(failed["action"], "LOCATION");
+    let params = redirect_params(failed["responseContent"].as_str().unwrap());
+    assert_eq!(params["error"], "login_required");
+}
+
+#[tokio::test]
+async fn malformed_openid_parameters_are_redirected_as_invalid_request() {
+    let app = oidc_app().await;
+    let long_nonce = "n".repeat(513);
+    for extra in [
+        vec![("max_age", "-5")],
+        vec![("claims", "[]")],
+        vec![("claims", r#"{"id_token":"birthdate"}"#)],
+        vec![("nonce", long_nonce.as_str())],
+        vec![("login_hint", "a\u{1}b")],
+    ] {
+        let mut pairs = vec![("scope", "openid")];
+        pairs.extend(extra.iter().copied());
+        let answer = authorize(&app, &public_request(&pairs)).await;
+        assert_eq!(answer["action"], "LOCATION", "{extra:?}: {answer}");
+        assert_eq!(answer["resultCode"], "A004315", "{extra:?}");
+        let params = redirect_params(answer["responseContent"].as_str().unwrap());
+        assert_eq!(params["error"], "invalid_request");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_account_of_the_authentication_is_refused_at_issue() {
+    let app = oidc_app().await;
+    for fields in [
+        json!({ "authTime": 4_000_000_000_i64 }),
+        json!({ "acr": "" }),
+        json!({ "claims": "not json" }),
+        json!({ "claims": "[1,2]" }),
+        json!({ "amr": ["pwd", ""] }),
+    ] {
+        let answer = interaction(&app, &[("scope", "openid")]).await;
+        let issued = issue_with(&app, answer["ticket"].as_str().unwrap(), fields.clone()).await;
+        assert_eq!(issued["action"], "BAD_REQUEST", "{fields}: {issued}");
+        assert_eq!(issued["resultCode"], "A040206", "{fields}");
+    }
+}
+
+#[tokio::test]
+async fn the_clients_id_token_alg_picks_the_signing_key_and_must_exist() {
+    let mut settings = test_settings();
+    let ed = SigningKey::generate(Alg::EdDSA, Some("ed-1".into())).unwrap();
+    settings
+        .keys
+        .signing
+        .push(dpopd::config::SigningKeySettings {
+            jwk: Some(dpopd::config::Secret::new(ed.private_jwk().to_string())),
+            ..Default::default()
+        });
+    for client in &mut settings.clients {
+        client.scopes.push("openid".into());
+        if client.client_id == PUBLIC {
+            client.id_token_signed_response_alg = Alg::EdDSA;
+        }
+    }
+    let app = spawn_app_with(settings.clone()).await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = tokens(&app, &[("scope", "openid")], &key).await;
+    let (header, _) = verified(&app, answer["idToken"].as_str().unwrap()).await;
+    assert_eq!(header["alg"], "EdDSA");
+    assert_eq!(header["kid"], "ed-1");
+    // The access token is still signed by the active key.
+    let at_header = dpopd::jose::CompactJws::parse(answer["accessToken"].as_str().unwrap())
+        .unwrap()
+        .header_as::<Value>()
+        .unwrap();
+    assert_eq!(at_header["alg"], "ES256");
+
+    for client in &mut settings.clients {
+        if client.client_id == PUBLIC {
+            client.id_token_signed_response_alg = Alg::PS256;
+        }
+    }
+    let refused = dpopd::startup::Application::build(settings).await;
+    let message = refused.err().expect("no PS256 key: refused").to_string();
+    assert!(
+        message.contains("id_token_signed_response_alg"),
+        "{message}"
+    );
+}
