@@ -94,6 +94,15 @@ pub struct ServiceSettings {
     pub authorization_endpoint: String,
     pub par_endpoint: Htu,
     pub default_audience: Vec<String>,
+    /// URLs of the AS's other endpoints, published in the discovery document; empty: left out.
+    pub jwks_uri: String,
+    pub introspection_endpoint: String,
+    pub revocation_endpoint: String,
+    pub userinfo_endpoint: String,
+    /// RFC 9126 §5: every client must push its authorization requests.
+    pub require_pushed_authorization_requests: bool,
+    /// `scopes_supported`; empty: every scope some client may request.
+    pub scopes_supported: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

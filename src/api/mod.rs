@@ -50,8 +50,11 @@ pub fn all_paths() -> Vec<String> {
     ]
     .concat();
     let v3 = service_prefix::templates(&paths);
-    // The gateway endpoints are not Authlete's: they have no V3 form.
-    let gateway = gateway::PATHS.iter().copied();
+    // The gateway endpoints and resource metadata are not Authlete's: they have no V3 form.
+    let gateway = gateway::PATHS
+        .iter()
+        .chain(service::RESOURCE_PATHS)
+        .copied();
     paths
         .into_iter()
         .chain(gateway)

@@ -1,9 +1,15 @@
-//! Service endpoints: JWKS (every verification key, RFC 7517 §5), the AS metadata fragment
-//! (RFC 8414 with RFC 9449 §5.1's `dpop_signing_alg_values_supported`), health, readiness and
-//! Prometheus metrics.
+//! Service endpoints: JWKS (every verification key, RFC 7517 §5), the discovery document
+//! (RFC 8414 and OpenID Connect Discovery 1.0, with RFC 9449 §5.1's
+//! `dpop_signing_alg_values_supported`), a protected resource's metadata (RFC 9728), health,
+//! readiness and Prometheus metrics.
+use super::result_code::ResultCode as R;
+use super::ApiError;
+use crate::jose::Alg;
 use crate::live::Live;
+use crate::oauth::id_token;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
+use serde::Deserialize;
 
 pub async fn jwks(live: Live) -> HttpResponse {
     HttpResponse::Ok()
@@ -17,23 +23,133 @@ pub async fn configuration(live: Live) -> HttpResponse {
         .body(live.configuration_json.clone())
 }
 
-/// The metadata a caller merges into its own discovery document.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceQuery {
+    /// The resource identifier (RFC 9728 §1.2): the resource server's https URL.
+    pub resource: Option<String>,
+    /// The resource takes DPoP-bound tokens only (`dpop_bound_access_tokens_required`).
+    #[serde(default)]
+    pub dpop_required: bool,
+}
+
+/// The most characters of a resource identifier.
+const MAX_RESOURCE_CHARS: usize = 2048;
+
+pub async fn resource_configuration(
+    live: Live,
+    query: web::Query<ResourceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let resource = query.resource.as_deref().unwrap_or_default();
+    // RFC 9728 §1.2: an https URL with no fragment (http too, for loopback tests and fronts
+    // behind TLS termination).
+    let usable = resource.len() <= MAX_RESOURCE_CHARS
+        && (resource.starts_with("https://") || resource.starts_with("http://"))
+        && !resource.contains('#')
+        && crate::dpop::htu::Htu::parse(resource).is_ok();
+    if !usable {
+        return Err(ApiError::with_detail(
+            R::InvalidField,
+            "resource must be an http(s) URL without a fragment",
+        ));
+    }
+    let document = resource_document(&live.core, &live.settings, resource, query.dpop_required);
+    Ok(HttpResponse::Ok().json(document))
+}
+
+/// The discovery document the AS publishes (at `/.well-known/openid-configuration` and
+/// `/.well-known/oauth-authorization-server`), from configuration.
 pub fn configuration_document(
     state_core: &crate::oauth::Core,
     settings: &crate::config::Settings,
 ) -> serde_json::Value {
-    serde_json::json!({
-        "issuer": settings.service.issuer,
-        "token_endpoint": settings.service.token_endpoint,
-        "authorization_endpoint": settings.service.authorization_endpoint,
-        "pushed_authorization_request_endpoint": settings.service.par_endpoint,
-        "require_pushed_authorization_requests": false,
+    let service = &settings.service;
+    let scopes = scopes_supported(settings);
+    // OIDC Core §2, §5.1: the ID token's own claims, then those its scopes can release.
+    let mut claims: Vec<&str> = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "amr",
+        "azp",
+        "sid",
+    ];
+    for scope in &scopes {
+        claims.extend(id_token::scope_claims(scope));
+    }
+    let mut document = serde_json::json!({
+        "issuer": service.issuer,
+        "authorization_endpoint": service.authorization_endpoint,
+        "token_endpoint": service.token_endpoint,
+        "pushed_authorization_request_endpoint": service.par_endpoint,
+        "require_pushed_authorization_requests": service.require_pushed_authorization_requests,
         "authorization_response_iss_parameter_supported": true,
         "dpop_signing_alg_values_supported": state_core.service_algs.names(),
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "scopes_supported": scopes,
+        "claims_supported": claims,
+        "claims_parameter_supported": true,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": state_core
+            .keys
+            .signing_algs()
+            .into_iter()
+            .map(Alg::name)
+            .collect::<Vec<_>>(),
+    });
+    let urls = [
+        ("jwks_uri", &service.jwks_uri),
+        ("introspection_endpoint", &service.introspection_endpoint),
+        ("revocation_endpoint", &service.revocation_endpoint),
+        ("userinfo_endpoint", &service.userinfo_endpoint),
+    ];
+    for (name, url) in urls {
+        if !url.is_empty() {
+            document[name] = url.as_str().into();
+        }
+    }
+    document
+}
+
+/// `service.scopes_supported`, or every scope some client may request, sorted, once each.
+fn scopes_supported(settings: &crate::config::Settings) -> Vec<String> {
+    if !settings.service.scopes_supported.is_empty() {
+        return settings.service.scopes_supported.clone();
+    }
+    let mut scopes: Vec<String> = settings
+        .clients
+        .iter()
+        .flat_map(|c| c.scopes.iter().cloned())
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// RFC 9728 §2: the metadata of a protected resource whose identifier is `resource`, for a
+/// resource server to publish at `/.well-known/oauth-protected-resource`.
+pub fn resource_document(
+    core: &crate::oauth::Core,
+    settings: &crate::config::Settings,
+    resource: &str,
+    dpop_required: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "resource": resource,
+        "authorization_servers": [settings.service.issuer],
+        "bearer_methods_supported": ["header"],
+        "scopes_supported": scopes_supported(settings),
+        "dpop_signing_alg_values_supported": core.service_algs.names(),
+        "dpop_bound_access_tokens_required": dpop_required,
     })
 }
 
@@ -58,6 +174,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 
 pub const JWKS_PATHS: &[&str] = &["/service/jwks", "/api/service/jwks/get"];
 pub const CONFIGURATION_PATHS: &[&str] = &["/service/configuration", "/api/service/configuration"];
+pub const RESOURCE_PATHS: &[&str] = &["/service/resource_configuration"];
 pub const OPERATIONS_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -74,6 +191,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(configuration))
                 .route(web::post().to(configuration)),
         );
+    }
+    for path in RESOURCE_PATHS {
+        cfg.service(web::resource(*path).route(web::get().to(resource_configuration)));
     }
     cfg.service(web::resource(OPERATIONS_PATHS[0]).route(web::get().to(healthz)))
         .service(web::resource(OPERATIONS_PATHS[1]).route(web::get().to(readyz)))

@@ -72,6 +72,14 @@ impl KeySet {
         &self.active
     }
 
+    /// The algs ID tokens can be signed with: the active key's, then one per other alg.
+    pub fn signing_algs(&self) -> Vec<Alg> {
+        std::iter::once(&self.active)
+            .chain(&self.other_algs)
+            .map(SigningKey::alg)
+            .collect()
+    }
+
     /// The key that signs with `alg`: the active key, or the first configured key of `alg`.
     pub fn signer(&self, alg: Alg) -> Option<&SigningKey> {
         std::iter::once(&self.active)

@@ -79,6 +79,11 @@ impl Core {
             d.nonce_step_secs,
             d.nonce_lifetime_secs,
         );
+        // RFC 9126 §5: the service's requirement is every client's.
+        let mut clients = settings.clients.clone();
+        if settings.service.require_pushed_authorization_requests {
+            clients.iter_mut().for_each(|c| c.require_par = true);
+        }
         let token_htu = settings.service.token_endpoint.clone();
         let par_htu = settings.service.par_endpoint.clone();
         let default_audience = if settings.service.default_audience.is_empty() {
@@ -90,7 +95,7 @@ impl Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
             sealer: secrets.sealer,
-            clients: ClientRegistry::new(&settings.clients, service_algs),
+            clients: ClientRegistry::new(&clients, service_algs),
             dpop: Validator::new(policy, nonces),
             store,
             token_htu,

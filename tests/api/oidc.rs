@@ -302,3 +302,100 @@ async fn the_clients_id_token_alg_picks_the_signing_key_and_must_exist() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn discovery_is_complete_and_every_url_comes_from_configuration() {
+    let mut settings = test_settings();
+    settings.service.jwks_uri = "https://as.example.com/jwks".into();
+    settings.service.introspection_endpoint = "https://as.example.com/introspect".into();
+    settings.service.revocation_endpoint = "https://as.example.com/revoke".into();
+    settings.service.userinfo_endpoint = "https://as.example.com/userinfo".into();
+    settings.service.require_pushed_authorization_requests = true;
+    for client in &mut settings.clients {
+        client.scopes.extend(["openid", "email"].map(String::from));
+    }
+    let app = spawn_app_with(settings).await;
+    let doc: Value = serde_json::from_str(&app.get("/service/configuration").await.1).unwrap();
+    assert_eq!(doc["issuer"], ISSUER);
+    assert_eq!(doc["jwks_uri"], "https://as.example.com/jwks");
+    assert_eq!(
+        doc["introspection_endpoint"],
+        "https://as.example.com/introspect"
+    );
+    assert_eq!(doc["revocation_endpoint"], "https://as.example.com/revoke");
+    assert_eq!(doc["userinfo_endpoint"], "https://as.example.com/userinfo");
+    assert_eq!(doc["token_endpoint"], TOKEN_HTU);
+    assert_eq!(doc["pushed_authorization_request_endpoint"], PAR_HTU);
+    assert_eq!(doc["require_pushed_authorization_requests"], true);
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(doc["response_modes_supported"], json!(["query"]));
+    assert_eq!(doc["subject_types_supported"], json!(["public"]));
+    assert_eq!(
+        doc["scopes_supported"],
+        json!(["email", "openid", "read", "write"])
+    );
+    assert_eq!(
+        doc["id_token_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
+    let claims: Vec<&str> = doc["claims_supported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for claim in ["sub", "nonce", "auth_time", "email", "email_verified"] {
+        assert!(claims.contains(&claim), "{claim} in {claims:?}");
+    }
+    assert!(
+        !claims.contains(&"phone_number"),
+        "no client may ask for phone"
+    );
+
+    // The service-wide PAR requirement is enforced, not only published.
+    let answer = authorize(&app, &public_request(&[])).await;
+    assert_eq!(answer["resultCode"], "A004309", "{answer}");
+}
+
+#[tokio::test]
+async fn unset_urls_are_left_out_of_discovery() {
+    let app = spawn_app().await;
+    let doc: Value = serde_json::from_str(&app.get("/service/configuration").await.1).unwrap();
+    for name in [
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "userinfo_endpoint",
+    ] {
+        assert!(doc.get(name).is_none(), "{name}: {doc}");
+    }
+}
+
+#[tokio::test]
+async fn protected_resource_metadata_follows_rfc_9728() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .get("/service/resource_configuration?resource=https%3A%2F%2Frs.example.com%2Fapi&dpopRequired=true")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["resource"], "https://rs.example.com/api");
+    assert_eq!(doc["authorization_servers"], json!([ISSUER]));
+    assert_eq!(doc["dpop_bound_access_tokens_required"], true);
+    assert!(doc["dpop_signing_alg_values_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("ES256")));
+    for bad in [
+        "",
+        "?resource=rs.example.com",
+        "?resource=https%3A%2F%2Frs.example.com%2F%23frag",
+        "?resource=ftp%3A%2F%2Fx",
+    ] {
+        let (status, body) = app
+            .get(&format!("/service/resource_configuration{bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body.contains("A001205"), "{body}");
+    }
+}
