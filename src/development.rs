@@ -50,6 +50,9 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             dpop_nonce_required: false,
             require_par: false,
             audience: vec![],
+            jwks: None,
+            jwks_uri: None,
+            auth_signing_algs: crate::config::default_auth_signing_algs(),
         };
         let public = ClientSettings {
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),

@@ -17,6 +17,9 @@ fn registry() -> ClientRegistry {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: crate::config::default_auth_signing_algs(),
     };
     let post = ClientSettings {
         client_id: "post".into(),
@@ -32,7 +35,9 @@ fn registry() -> ClientRegistry {
     ClientRegistry::new(
         &[confidential, post, public],
         AlgSet::of(crate::jose::Alg::ALL),
+        &crate::remote_keys::KeySources::default(),
     )
+    .expect("registry")
 }
 
 fn basic<'a>(id: &'a str, secret: &'a str) -> ClientCredentials<'a> {
