@@ -65,6 +65,9 @@ fn core() -> Core {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: dpopd::config::default_auth_signing_algs(),
     });
     Core::from_settings(&settings, Arc::new(MemoryStore::new(1000))).expect("core")
 }

@@ -10,8 +10,8 @@ use crate::jose::Jkt;
 use crate::oauth::authorization::{
     validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted,
 };
-use crate::oauth::client_proof;
 use crate::oauth::client_assertion;
+use crate::oauth::client_proof;
 use crate::oauth::clients::{Client, ClientAuthError, ClientCredentials};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::Core;

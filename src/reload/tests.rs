@@ -50,6 +50,9 @@ fn client(id: &str) -> ClientSettings {
         dpop_nonce_required: false,
         require_par: false,
         audience: vec![],
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: crate::config::default_auth_signing_algs(),
     }
 }
 

@@ -45,8 +45,12 @@ fn registry() -> ClientRegistry {
         ..web.clone()
     };
     let sources = crate::remote_keys::KeySources::default();
-    ClientRegistry::new(&[public, web, par_only, cc_only], AlgSet::of(Alg::ALL), &sources)
-        .expect("registry")
+    ClientRegistry::new(
+        &[public, web, par_only, cc_only],
+        AlgSet::of(Alg::ALL),
+        &sources,
+    )
+    .expect("registry")
 }
 
 fn run(client: &str, query: &str, endpoint: Endpoint) -> Result<AuthRequest, Refusal> {
