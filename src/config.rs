@@ -427,6 +427,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("dpop.algs")
                 .with_list_parse_key("service.default_audience")
+                .with_list_parse_key("service.client_assertion_audiences")
                 .with_list_parse_key("store.redis_urls")
                 .try_parsing(true),
         );

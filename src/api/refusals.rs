@@ -698,6 +698,14 @@ impl Refuse for TokenInfoError {
                 R::StandardIntrospectionStoreUnavailable,
                 "server_error",
             ),
+            TokenInfoError::Client(e) => {
+                return client(
+                    e,
+                    Unauthorized,
+                    R::StandardIntrospectionClientAuthFailed,
+                    R::StandardIntrospectionClientAuthAmbiguous,
+                )
+            }
         };
         Refusal::new(action, code, error, code.text())
     }

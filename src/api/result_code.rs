@@ -138,6 +138,8 @@ result_codes! {
     StandardIntrospectionStoreUnavailable = "A057101", "The store is unavailable; the request was refused.";
     StandardIntrospectionParamsMalformed = "A057301", "The introspection request parameters are malformed.";
     StandardIntrospectionTokenMissing = "A057302", "The introspection request has no token.";
+    StandardIntrospectionClientAuthFailed = "A057303", "The client assertion in the introspection request did not authenticate a client.";
+    StandardIntrospectionClientAuthAmbiguous = "A057304", "The introspection request's client assertion came with a secret or a second client identifier.";
     // 058: userinfo (token and proof refusals use the 056 codes)
     UserInfoOk = "A058001", "The access token is usable for the userinfo endpoint.";
     UserInfoOpenidMissing = "A058301", "The access token does not grant the openid scope.";
