@@ -9,6 +9,8 @@ mod dpop_only;
 mod durable;
 mod helpers;
 mod introspection;
+mod jwks_server;
+mod private_key_jwt;
 mod redis_topologies;
 mod reload;
 mod replicas;
