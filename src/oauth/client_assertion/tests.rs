@@ -588,3 +588,30 @@ fn the_jti_is_recorded_per_client_until_exp_plus_the_skew() {
     );
     assert_ne!(jti_key(CLIENT, "jti-1"), jti_key(OTHER, "jti-1"));
 }
+
+/// docs/configuration.md, "Reload": the registry is rebuilt from the new settings, so a
+/// client's keys are the reloaded ones — a removed key no longer verifies.
+#[test]
+fn a_reload_gives_the_client_its_new_keys() {
+    let f = fixture();
+    let new_key = SigningKey::generate(Alg::ES256, Some("k9".into())).expect("key");
+    let reloaded = Core::from_settings_after(
+        &settings(&new_key, &f.other_key),
+        Arc::clone(&f.core.store),
+        Some(&f.core),
+    )
+    .expect("reloaded core");
+    assert_eq!(
+        run(
+            &reloaded,
+            &form(&assertion(&f.key, &claims())),
+            Default::default()
+        ),
+        Err(ClientAuthError::Assertion(AssertionError::UnknownKey))
+    );
+    let token = assertion(&new_key, &with(json!({ "jti": "after-reload" })));
+    assert_eq!(
+        run(&reloaded, &form(&token), Default::default()),
+        Ok(CLIENT.into())
+    );
+}
