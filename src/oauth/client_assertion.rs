@@ -152,9 +152,10 @@ pub async fn authenticate<'c>(
     Ok(client)
 }
 
-/// The client the assertion claims to be: `client_id` when the form has one (RFC 7523 §3.1
-/// allows it), else the assertion's `sub` — read before verification only to choose whose
-/// keys must verify it.
+/// The client the assertion claims to be: `client_id` when the form has one (RFC 7521 §4.2:
+/// optional, and if present it must identify the client — checked against `iss` and `sub`
+/// once the signature verifies), else the assertion's `sub`, read before verification only to
+/// choose whose keys must verify it.
 fn identify<'c>(
     core: &'c Core,
     params: &Params,
