@@ -66,6 +66,9 @@ fn core() -> Core {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: dpopd::jose::Alg::ES256,
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: dpopd::config::default_auth_signing_algs(),
     });
     Core::from_settings(&settings, Arc::new(MemoryStore::new(1000))).expect("core")
 }

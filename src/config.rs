@@ -103,6 +103,9 @@ pub struct ServiceSettings {
     pub require_pushed_authorization_requests: bool,
     /// `scopes_supported`; empty: every scope some client may request.
     pub scopes_supported: Vec<String>,
+    /// `aud` values a `private_key_jwt` client assertion may carry besides the issuer
+    /// identifier (FAPI 2.0 Security Profile §5.3.2.1), such as the token endpoint URL.
+    pub client_assertion_audiences: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,6 +135,8 @@ pub struct TokenSettings {
     pub ticket_lifetime_secs: u64,
     pub request_uri_lifetime_secs: u64,
     pub id_token_lifetime_secs: u64,
+    /// How far ahead of now a `private_key_jwt` client assertion's `exp` may be (RFC 7523 §3).
+    pub client_assertion_max_lifetime_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -322,6 +327,49 @@ pub struct ClientSettings {
     /// alg must exist.
     #[serde(default = "default_id_token_alg")]
     pub id_token_signed_response_alg: Alg,
+    /// `private_key_jwt`: the client's public keys, a JWK Set (RFC 7517 §5) written as a table
+    /// or as JSON text.
+    #[serde(default)]
+    pub jwks: Option<InlineJwks>,
+    /// `private_key_jwt`: where the client publishes its JWK Set.
+    #[serde(default)]
+    pub jwks_uri: Option<crate::remote_keys::JwksUri>,
+    /// `private_key_jwt`: the algs the client's assertions may be signed with (RFC 7591 §2
+    /// `token_endpoint_auth_signing_alg`, as a list).
+    #[serde(default = "default_auth_signing_algs")]
+    pub auth_signing_algs: Vec<Alg>,
+}
+
+/// FAPI 2.0 Security Profile §5.4.1: PS256, ES256 or EdDSA.
+pub fn default_auth_signing_algs() -> Vec<Alg> {
+    vec![Alg::PS256, Alg::ES256, Alg::EdDSA]
+}
+
+/// A JWK Set given in configuration: a table, or the same as JSON text. Read as a JWK Set,
+/// under the `[jwks]` limits, when the client registry is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InlineJwks(pub serde_json::Value);
+
+impl<'de> Deserialize<'de> for InlineJwks {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(de)? {
+            serde_json::Value::String(text) => serde_json::from_str(&text)
+                .map(InlineJwks)
+                .map_err(|e| serde::de::Error::custom(format!("jwks is not JSON: {e}"))),
+            value => Ok(InlineJwks(value)),
+        }
+    }
+}
+
+impl InlineJwks {
+    /// The set, read under `limits` as a fetched one is (its JSON text counts for the size).
+    pub fn read(
+        &self,
+        limits: &crate::jose::jwks::JwksLimits,
+    ) -> Result<crate::jose::jwks::JwkSet, crate::jose::jwks::JwksError> {
+        let text = serde_json::to_vec(&self.0).unwrap_or_default();
+        crate::jose::jwks::JwkSet::parse(&text, limits)
+    }
 }
 
 fn default_id_token_alg() -> Alg {
@@ -399,6 +447,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("dpop.algs")
                 .with_list_parse_key("service.default_audience")
+                .with_list_parse_key("service.client_assertion_audiences")
                 .with_list_parse_key("store.redis_urls")
                 .try_parsing(true),
         );
@@ -500,6 +549,10 @@ impl Settings {
             "tokens.request_uri_lifetime_secs",
             self.tokens.request_uri_lifetime_secs,
         )?;
+        positive(
+            "tokens.client_assertion_max_lifetime_secs",
+            self.tokens.client_assertion_max_lifetime_secs,
+        )?;
         positive("server.max_body_bytes", self.server.max_body_bytes as u64)?;
         // Every request's deadline derives from it: 0 would refuse every request.
         positive(
@@ -581,12 +634,17 @@ impl Settings {
                 (None, None) => false,
                 _ => true,
             };
-            if (c.auth_method == AuthMethod::None) == has_secret {
+            let secret_based = matches!(
+                c.auth_method,
+                AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+            );
+            if secret_based != has_secret {
                 return Err(ConfigError::invalid(
                     key("client_secret"),
-                    "required for confidential clients and forbidden for auth_method none",
+                    "required for client_secret_basic and client_secret_post, forbidden otherwise",
                 ));
             }
+            self.check_client_keys(c, &key)?;
             let service = crate::dpop::proof::AlgSet::of(self.dpop.algs.iter().copied());
             if !c.dpop_algs.is_empty()
                 && crate::dpop::proof::AlgSet::of(c.dpop_algs.iter().copied())
@@ -604,6 +662,51 @@ impl Settings {
                     format!("{bad:?} is not an absolute URI without fragment"),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// `private_key_jwt` (RFC 7523 §2.2): exactly one of `jwks`, `jwks_uri`, an inline set that
+    /// reads under the `[jwks]` limits, and at least one alg; other methods set none of them.
+    fn check_client_keys(
+        &self,
+        c: &ClientSettings,
+        key: &dyn Fn(&str) -> String,
+    ) -> Result<(), ConfigError> {
+        if c.auth_method != AuthMethod::PrivateKeyJwt {
+            if c.jwks.is_some() || c.jwks_uri.is_some() {
+                return Err(ConfigError::invalid(
+                    key("jwks"),
+                    "jwks and jwks_uri are for auth_method private_key_jwt",
+                ));
+            }
+            return Ok(());
+        }
+        match (&c.jwks, &c.jwks_uri) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(ConfigError::invalid(
+                    key("jwks"),
+                    "private_key_jwt needs exactly one of jwks, jwks_uri",
+                ))
+            }
+            (Some(jwks), None) => {
+                let set = jwks
+                    .read(&self.jwks.limits())
+                    .map_err(|e| ConfigError::invalid(key("jwks"), e.to_string()))?;
+                if set.is_empty() {
+                    return Err(ConfigError::invalid(
+                        key("jwks"),
+                        "has no key dpopd can verify with (a public EC P-256/P-384, RSA or Ed25519 key)",
+                    ));
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        if c.auth_signing_algs.is_empty() {
+            return Err(ConfigError::invalid(
+                key("auth_signing_algs"),
+                "must name at least one alg",
+            ));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use super::result_code::ResultCode as R;
 use crate::dpop::proof::{Check, DpopError};
 use crate::oauth::access::AccessError;
 use crate::oauth::authorization::{AuthorizationError, Problem, TicketError, Untrusted};
+use crate::oauth::client_assertion::AssertionError;
 use crate::oauth::client_auth_header::HeaderError;
 use crate::oauth::clients::ClientAuthError;
 use crate::oauth::grants::{GrantProblem, RequestProblem, TokenError};
@@ -59,11 +60,41 @@ fn header(e: &HeaderError, unauthenticated: Action) -> Refusal {
     Refusal::new(unauthenticated, code, "invalid_client", description)
 }
 
+/// RFC 7523 §3.2: a client assertion that fails a rule is `invalid_client`, with the
+/// endpoint's `unauthenticated` action and one code per rule; a store that could not record its
+/// `jti` fails closed as a server error.
+pub(super) fn assertion(e: &AssertionError, unauthenticated: Action) -> Refusal {
+    let code = match e {
+        AssertionError::StoreUnavailable => {
+            return Refusal::server(R::ClientAssertionStoreUnavailable)
+        }
+        AssertionError::TypeUnsupported => R::ClientAssertionTypeUnsupported,
+        AssertionError::Missing => R::ClientAssertionMissing,
+        AssertionError::Malformed(_) => R::ClientAssertionMalformed,
+        AssertionError::HeaderKey(_) => R::ClientAssertionHeaderKey,
+        AssertionError::AlgNotAllowed(_) => R::ClientAssertionAlgNotAllowed,
+        AssertionError::UnknownKey => R::ClientAssertionUnknownKey,
+        AssertionError::NoKeys => R::ClientAssertionNoKeys,
+        AssertionError::BadSignature => R::ClientAssertionBadSignature,
+        AssertionError::IssuerSubject => R::ClientAssertionIssuerSubject,
+        AssertionError::Audience => R::ClientAssertionAudience,
+        AssertionError::ExpMissing => R::ClientAssertionExpMissing,
+        AssertionError::Expired => R::ClientAssertionExpired,
+        AssertionError::LifetimeTooLong => R::ClientAssertionLifetimeTooLong,
+        AssertionError::NotYetValid => R::ClientAssertionNotYetValid,
+        AssertionError::IssuedInFuture => R::ClientAssertionIssuedInFuture,
+        AssertionError::JtiMissing => R::ClientAssertionJtiMissing,
+        AssertionError::Replayed => R::ClientAssertionReplayed,
+    };
+    Refusal::new(unauthenticated, code, "invalid_client", code.text())
+}
+
 /// Client authentication (RFC 6749 §2.3) at an endpoint whose failures are `failed` with
 /// `unauthenticated`, and whose ambiguous requests are `ambiguous`.
 fn client(e: &ClientAuthError, unauthenticated: Action, failed: R, ambiguous: R) -> Refusal {
     match e {
         ClientAuthError::Header(e) => header(e, unauthenticated),
+        ClientAuthError::Assertion(e) => assertion(e, unauthenticated),
         ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch => {
             Refusal::new(BadRequest, ambiguous, "invalid_request", AMBIGUOUS)
         }
@@ -645,6 +676,9 @@ impl Refuse for RevocationError {
                 (BadRequest, R::RevocationTokenMissing, "invalid_request")
             }
             RevocationError::Client(ClientAuthError::Header(e)) => return header(e, InvalidClient),
+            RevocationError::Client(ClientAuthError::Assertion(e)) => {
+                return assertion(e, InvalidClient)
+            }
             RevocationError::Client(
                 ClientAuthError::MultipleMethods | ClientAuthError::ClientIdMismatch,
             ) => (
@@ -686,6 +720,14 @@ impl Refuse for TokenInfoError {
                 R::StandardIntrospectionStoreUnavailable,
                 "server_error",
             ),
+            TokenInfoError::Client(e) => {
+                return client(
+                    e,
+                    Unauthorized,
+                    R::StandardIntrospectionClientAuthFailed,
+                    R::StandardIntrospectionClientAuthAmbiguous,
+                )
+            }
         };
         Refusal::new(action, code, error, code.text())
     }

@@ -141,6 +141,8 @@ result_codes! {
     StandardIntrospectionStoreUnavailable = "A057101", "The store is unavailable; the request was refused.";
     StandardIntrospectionParamsMalformed = "A057301", "The introspection request parameters are malformed.";
     StandardIntrospectionTokenMissing = "A057302", "The introspection request has no token.";
+    StandardIntrospectionClientAuthFailed = "A057303", "The client assertion in the introspection request did not authenticate a client.";
+    StandardIntrospectionClientAuthAmbiguous = "A057304", "The introspection request's client assertion came with a secret or a second client identifier.";
     // 058: userinfo (token and proof refusals use the 056 codes)
     UserInfoOk = "A058001", "The access token is usable for the userinfo endpoint.";
     UserInfoOpenidMissing = "A058301", "The access token does not grant the openid scope.";
@@ -164,6 +166,26 @@ result_codes! {
     ClientAuthorizationNotBase64 = "A060302", "The client's Basic credentials are missing or not base64.";
     ClientAuthorizationNoColon = "A060303", "The client's decoded Basic credentials have no colon.";
     ClientAuthorizationBadEncoding = "A060304", "The client's Basic client_id or secret is not form-urlencoded UTF-8.";
+    // 063: private_key_jwt client assertions (token endpoint, PAR, revocation, standard
+    // introspection), RFC 7523 §3
+    ClientAssertionStoreUnavailable = "A063101", "The store did not record the client assertion's jti; the client is not authenticated.";
+    ClientAssertionTypeUnsupported = "A063301", "client_assertion_type is missing or not urn:ietf:params:oauth:client-assertion-type:jwt-bearer.";
+    ClientAssertionMissing = "A063302", "client_assertion_type was sent without client_assertion.";
+    ClientAssertionMalformed = "A063303", "The client assertion is not a well-formed signed JWT.";
+    ClientAssertionHeaderKey = "A063304", "The client assertion's header carries jwk, jku, x5u, x5c or crit.";
+    ClientAssertionAlgNotAllowed = "A063305", "The client assertion's alg is not allowed for the client.";
+    ClientAssertionUnknownKey = "A063306", "No key of the client's JWK Set matches the client assertion's kid.";
+    ClientAssertionNoKeys = "A063307", "No usable JWK Set is known for the client.";
+    ClientAssertionBadSignature = "A063308", "The client assertion's signature does not verify with the client's key.";
+    ClientAssertionIssuerSubject = "A063309", "The client assertion's iss and sub are not both the client id.";
+    ClientAssertionAudience = "A063310", "The client assertion's aud is not the issuer identifier.";
+    ClientAssertionExpMissing = "A063311", "The client assertion has no exp.";
+    ClientAssertionExpired = "A063312", "The client assertion has expired.";
+    ClientAssertionLifetimeTooLong = "A063313", "The client assertion's exp is further ahead than tokens.client_assertion_max_lifetime_secs.";
+    ClientAssertionNotYetValid = "A063314", "The client assertion's nbf is in the future.";
+    ClientAssertionIssuedInFuture = "A063315", "The client assertion's iat is in the future.";
+    ClientAssertionJtiMissing = "A063316", "The client assertion has no jti.";
+    ClientAssertionReplayed = "A063317", "The client assertion's jti has been used before.";
     // 062: revoking every token of a subject, a client or a pair, /auth/token/revoke
     TokensRevokedBefore = "A062001", "Every token of the subject, client or pair issued up to revokedBefore is revoked.";
     TokenRevokeServerError = "A062101", "The store did not record the revocation; nothing was revoked.";

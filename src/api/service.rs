@@ -91,7 +91,9 @@ pub fn configuration_document(
         "authorization_response_iss_parameter_supported": true,
         "dpop_signing_alg_values_supported": state_core.service_algs.names(),
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs(settings),
         "code_challenge_methods_supported": ["S256"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -151,6 +153,26 @@ pub fn resource_document(
         "dpop_signing_alg_values_supported": core.service_algs.names(),
         "dpop_bound_access_tokens_required": dpop_required,
     })
+}
+
+/// RFC 8414 §2 `token_endpoint_auth_signing_alg_values_supported`: the algs the
+/// `private_key_jwt` clients may sign with, or the default list when none is configured.
+fn assertion_algs(settings: &crate::config::Settings) -> Vec<&'static str> {
+    use crate::oauth::clients::AuthMethod;
+    let mut algs: Vec<crate::jose::Alg> = settings
+        .clients
+        .iter()
+        .filter(|c| c.auth_method == AuthMethod::PrivateKeyJwt)
+        .flat_map(|c| c.auth_signing_algs.iter().copied())
+        .collect();
+    if algs.is_empty() {
+        algs = crate::config::default_auth_signing_algs();
+    }
+    crate::jose::Alg::ALL
+        .into_iter()
+        .filter(|a| algs.contains(a))
+        .map(crate::jose::Alg::name)
+        .collect()
 }
 
 pub async fn healthz() -> HttpResponse {

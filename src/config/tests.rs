@@ -198,3 +198,57 @@ fn service_id_is_one_path_segment_or_none() {
         assert!(err.contains("service.id"), "{bad}: {err}");
     }
 }
+
+/// `private_key_jwt` clients: `jwks` as a TOML table or as JSON text, or a `jwks_uri`;
+/// exactly one of them, no secret, at least one alg, and a set that has a usable key.
+#[test]
+fn private_key_jwt_clients_need_exactly_one_usable_key_source_and_no_secret() {
+    let key = crate::jose::SigningKey::generate(Alg::ES256, Some("k1".into())).unwrap();
+    let public = key.public_jwk();
+    let (x, y) = (public["x"].as_str().unwrap(), public["y"].as_str().unwrap());
+    let table = format!(
+        "jwks = {{ keys = [ {{ kty = \"EC\", crv = \"P-256\", x = \"{x}\", y = \"{y}\", kid = \"k1\" }} ] }}"
+    );
+    let text = format!("jwks = '{}'", serde_json::json!({ "keys": [public] }));
+    let private = format!(
+        "jwks = '{}'",
+        serde_json::json!({ "keys": [key.private_jwk()] })
+    );
+    let client = |extra: &str| {
+        format!("[[clients]]\nclient_id = \"c\"\nauth_method = \"private_key_jwt\"\n{extra}\n")
+    };
+    let check = |toml: String| {
+        let settings = from_toml(&toml).map_err(|e| e.to_string())?;
+        settings.check_clients().map_err(|e| e.to_string())?;
+        Ok::<_, String>(settings)
+    };
+    let from_table = check(client(&table)).expect("a TOML table");
+    assert_eq!(
+        from_table.clients[0].auth_signing_algs,
+        vec![Alg::PS256, Alg::ES256, Alg::EdDSA]
+    );
+    check(client(&text)).expect("JSON text");
+    check(client("jwks_uri = \"https://client.example.com/jwks\"")).expect("a jwks_uri");
+    let refused = [
+        ("neither", client(""), "clients[0].jwks"),
+        (
+            "both",
+            client(&format!("{text}\njwks_uri = \"https://client.example.com/jwks\"")),
+            "clients[0].jwks",
+        ),
+        ("a secret too", client(&format!("{text}\nclient_secret = \"s\"")), "clients[0].client_secret"),
+        ("only private keys", client(&private), "clients[0].jwks"),
+        ("no alg", client(&format!("{text}\nauth_signing_algs = []")), "clients[0].auth_signing_algs"),
+        ("plain http", client("jwks_uri = \"http://client.example.com/jwks\""), "https"),
+        ("HS256", client(&format!("{text}\nauth_signing_algs = [\"HS256\"]")), "HS256"),
+        (
+            "jwks on a secret client",
+            format!("[[clients]]\nclient_id = \"c\"\nauth_method = \"client_secret_basic\"\nclient_secret = \"s\"\n{text}\n"),
+            "clients[0].jwks",
+        ),
+    ];
+    for (description, toml, named) in refused {
+        let err = check(toml).map(|_| ()).unwrap_err();
+        assert!(err.contains(named), "{description}: {err}");
+    }
+}

@@ -187,6 +187,13 @@ impl<'a> UnverifiedJws<'a> {
     }
 }
 
+/// The claims of `token` read without any verification: only to learn who claims to have
+/// signed it (a client assertion's `sub`), so as to choose the keys that must verify it.
+pub fn peek_claims<T: DeserializeOwned>(token: &str) -> Result<T, JwsError> {
+    let jws = CompactJws::parse(token)?;
+    jws::json_object("payload", &jws.payload)
+}
+
 /// Parses `token`, selects its key in `set` and verifies the signature: the whole of this
 /// module for a set held in hand.
 pub fn verify_jws(token: &str, set: &JwkSet, algs: &[Alg]) -> Result<VerifiedJws, JwksVerifyError> {

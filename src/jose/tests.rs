@@ -133,7 +133,9 @@ fn pkce_verifiers_compare_in_constant_time() {
 fn client_secrets_compare_in_constant_time() {
     let mut settings = crate::config::Settings::development();
     crate::development::add_demo_credentials(&mut settings);
-    let registry = ClientRegistry::new(&settings.clients, AlgSet::of(Alg::ALL));
+    let sources = crate::remote_keys::KeySources::default();
+    let registry =
+        ClientRegistry::new(&settings.clients, AlgSet::of(Alg::ALL), &sources).expect("registry");
     let basic = |secret| ClientCredentials {
         basic_id: Some(crate::development::DEMO_CLIENT_ID),
         basic_secret: Some(secret),

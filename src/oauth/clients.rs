@@ -1,13 +1,17 @@
 //! Registered clients and client authentication at the token endpoint (RFC 6749 §2.3):
-//! `client_secret_basic`, `client_secret_post` and `none`; a client must use the method it is
+//! `client_secret_basic`, `client_secret_post` and `none` here, `private_key_jwt` in
+//! [`client_assertion`](super::client_assertion); a client must use the method it is
 //! registered with, and secrets are compared as SHA-256 digests in constant time. Basic
 //! credentials arrive decoded by the caller or as the header itself, which
 //! `client_auth_header` decodes (RFC 6749 §2.3.1).
-use crate::config::ClientSettings;
+use crate::config::{ClientSettings, ConfigError};
 use crate::dpop::proof::AlgSet;
 use crate::jose::secrets::sha256;
+use crate::jose::Alg;
+use crate::oauth::client_assertion::AssertionError;
 use crate::oauth::client_auth_header::{BasicCredentials, HeaderError};
 use crate::oauth::params::Params;
+use crate::remote_keys::{KeySource, KeySources, SourceKeys};
 use std::collections::HashMap;
 
 /// How a client authenticates (RFC 6749 §2.3, RFC 7591 §2 `token_endpoint_auth_method`).
@@ -16,6 +20,8 @@ use std::collections::HashMap;
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// RFC 7523 §2.2, OpenID Connect Core §9: a JWT signed with the client's private key.
+    PrivateKeyJwt,
     None,
 }
 
@@ -24,6 +30,7 @@ impl AuthMethod {
         match self {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
             AuthMethod::None => "none",
         }
     }
@@ -83,6 +90,16 @@ pub struct Client {
     pub audience: Vec<String>,
     /// The alg of the client's ID tokens (OIDC Registration §2).
     pub id_token_alg: crate::jose::Alg,
+    /// `private_key_jwt`: the keys and algs its assertions are verified with.
+    pub assertion_keys: Option<AssertionKeys>,
+}
+
+/// The keys of a `private_key_jwt` client (its `jwks` or `jwks_uri`) and the algs its
+/// assertions may use.
+#[derive(Debug, Clone)]
+pub struct AssertionKeys {
+    pub keys: SourceKeys,
+    pub algs: Vec<Alg>,
 }
 
 impl Client {
@@ -115,6 +132,9 @@ pub enum ClientAuthError {
     MultipleMethods,
     #[error("client_id in the body differs from the authenticated client")]
     ClientIdMismatch,
+    /// RFC 7523 §3: the `private_key_jwt` assertion failed a rule.
+    #[error("client assertion: {0}")]
+    Assertion(AssertionError),
     /// The client's `Authorization` header could not be read as Basic credentials.
     #[error("{0}")]
     Header(HeaderError),
@@ -136,11 +156,17 @@ pub struct ClientRegistry {
 }
 
 impl ClientRegistry {
-    /// The clients of checked settings ([`crate::config::Settings::check`]).
-    pub fn new(list: &[ClientSettings], service_algs: AlgSet) -> ClientRegistry {
+    /// The clients of checked settings ([`crate::config::Settings::check`]); the keys of
+    /// `private_key_jwt` clients come from `sources`.
+    pub fn new(
+        list: &[ClientSettings],
+        service_algs: AlgSet,
+        sources: &KeySources,
+    ) -> Result<ClientRegistry, ConfigError> {
         let clients = list
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let secret_sha256 = match (&c.client_secret, &c.client_secret_sha256) {
                     (Some(secret), _) => Some(sha256(secret.expose().as_bytes())),
                     (None, Some(digest)) => Some(digest.0),
@@ -161,11 +187,13 @@ impl ClientRegistry {
                     require_par: c.require_par,
                     audience: c.audience.clone(),
                     id_token_alg: c.id_token_signed_response_alg,
+                    assertion_keys: assertion_keys(c, sources)
+                        .map_err(|e| ConfigError::invalid(format!("clients[{i}].jwks"), e))?,
                 };
-                (c.client_id.clone(), client)
+                Ok((c.client_id.clone(), client))
             })
-            .collect();
-        ClientRegistry { clients }
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(ClientRegistry { clients })
     }
 
     pub fn get(&self, id: &str) -> Option<&Client> {
@@ -196,6 +224,11 @@ impl ClientRegistry {
         }
         let basic = BasicCredentials::parse(header).map_err(ClientAuthError::Header)?;
         self.authenticate_decoded(Some(basic.id()), Some(basic.secret()), params)
+    }
+
+    /// The clients, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.clients.values()
     }
 
     /// RFC 6749 §2.3 with the Basic credentials decoded.
@@ -253,6 +286,31 @@ impl ClientRegistry {
             (Some(client), _) => Ok(client),
         }
     }
+}
+
+/// The key source of a `private_key_jwt` client (RFC 7523 §2.2): its inline `jwks`, or its
+/// `jwks_uri` through `sources`, which keeps a remote source's cache across reloads.
+fn assertion_keys(
+    c: &ClientSettings,
+    sources: &KeySources,
+) -> Result<Option<AssertionKeys>, String> {
+    if c.auth_method != AuthMethod::PrivateKeyJwt {
+        return Ok(None);
+    }
+    let source = match (&c.jwks, &c.jwks_uri) {
+        (Some(jwks), _) => {
+            KeySource::Inline(jwks.read(&sources.limits()).map_err(|e| e.to_string())?)
+        }
+        (None, Some(uri)) => KeySource::Remote { uri: uri.clone() },
+        (None, None) => return Err("private_key_jwt needs jwks or jwks_uri".to_owned()),
+    };
+    let keys = sources
+        .source(&c.client_id, source)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(AssertionKeys {
+        keys,
+        algs: c.auth_signing_algs.clone(),
+    }))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::dpop::proof::{AlgSet, ProofPolicy, Validator};
 use crate::jose::seal::Sealer;
 use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
+use crate::oauth::client_assertion::AssertionPolicy;
 use crate::oauth::clients::{ClientRegistry, GrantType};
 use crate::remote_keys::KeySources;
 use crate::store::SeenStore;
@@ -40,6 +41,8 @@ pub struct Core {
     pub verified_access: Arc<AccessCache>,
     /// The JWK Sets of the signers dpopd verifies but does not hold the keys of.
     pub key_sources: KeySources,
+    /// The rules of `private_key_jwt` client assertions.
+    pub client_assertion: AssertionPolicy,
 }
 
 impl Core {
@@ -91,11 +94,19 @@ impl Core {
         } else {
             settings.service.default_audience.clone()
         };
+        let mut assertion_audiences = vec![settings.service.issuer.clone()];
+        assertion_audiences.extend(settings.service.client_assertion_audiences.iter().cloned());
+        let client_assertion = AssertionPolicy {
+            audiences: assertion_audiences,
+            max_lifetime_secs: i64::try_from(settings.tokens.client_assertion_max_lifetime_secs)
+                .unwrap_or(i64::MAX),
+            skew_secs: i64::try_from(d.clock_skew_secs).unwrap_or(i64::MAX),
+        };
         let core = Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
             sealer: secrets.sealer,
-            clients: ClientRegistry::new(&clients, service_algs),
+            clients: ClientRegistry::new(&clients, service_algs, &key_sources)?,
             dpop: Validator::new(policy, nonces),
             store,
             token_htu,
@@ -113,6 +124,7 @@ impl Core {
             default_audience,
             verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
             key_sources,
+            client_assertion,
         };
         core.key_sources.seal();
         Ok(core)

@@ -2,8 +2,15 @@
 //! service, access or refresh. A token that is not usable now — unknown, malformed, expired,
 //! revoked, a refresh token of a revoked family or one already rotated — is only inactive
 //! (RFC 7662 §2.2); why is kept for the caller's logs.
+//!
+//! The caller is the resource server, authenticated by its API credentials. A resource server
+//! registered as a `private_key_jwt` client may also send its client assertion in the form
+//! (RFC 7662 §2.1 leaves the method open); when the form has one, it is verified as at the
+//! token endpoint, and a failure refuses the request (`invalid_client`).
 use crate::clock::UnixTime;
 use crate::oauth::access::{self, AccessError, VerifiedAccess};
+use crate::oauth::client_assertion;
+use crate::oauth::clients::{ClientAuthError, ClientCredentials};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::refresh::{RefreshError, RefreshRecord};
 use crate::oauth::revoked_before::Marks;
@@ -46,6 +53,9 @@ pub enum TokenInfoError {
     /// The store did not answer: fail closed rather than call a revoked token active.
     #[error("store unavailable")]
     StoreUnavailable,
+    /// The form carried a client assertion (RFC 7523 §2.2) that did not authenticate.
+    #[error("client authentication failed: {0}")]
+    Client(ClientAuthError),
 }
 
 /// `parameters` is the RFC 7662 §2.1 form body (`token`, optional `token_type_hint`).
@@ -55,6 +65,11 @@ pub async fn token_info(
     now: UnixTime,
 ) -> Result<TokenInfo, TokenInfoError> {
     let params = Params::parse(parameters).map_err(TokenInfoError::Params)?;
+    if params.get("client_assertion").is_some() || params.get("client_assertion_type").is_some() {
+        client_assertion::authenticate(core, ClientCredentials::default(), &params, now)
+            .await
+            .map_err(TokenInfoError::Client)?;
+    }
     let token = params.get("token").ok_or(TokenInfoError::MissingToken)?;
     if access::has_access_token_form(token) {
         return match access::verify(core, token, now).await {

@@ -3,6 +3,7 @@
 //! token endpoint. [`Core`] holds everything a grant needs.
 pub mod access;
 pub mod authorization;
+pub mod client_assertion;
 pub mod client_auth_header;
 pub mod client_proof;
 pub mod clients;

@@ -10,6 +10,7 @@ use crate::jose::Jkt;
 use crate::oauth::authorization::{
     validate, Endpoint, Kind, Pending, PendingError, Refusal, RequestUriProblem, Untrusted,
 };
+use crate::oauth::client_assertion;
 use crate::oauth::client_proof;
 use crate::oauth::clients::{Client, ClientAuthError, ClientCredentials};
 use crate::oauth::params::{Params, ParamsError};
@@ -84,9 +85,8 @@ async fn run(
     nonce_required: &mut bool,
 ) -> Result<Pushed, ParError> {
     let params = Params::parse(call.parameters).map_err(ParError::Params)?;
-    let client = core
-        .clients
-        .authenticate(call.credentials, &params)
+    let client = client_assertion::authenticate(core, call.credentials, &params, now)
+        .await
         .map_err(ParError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     let mut request = validate(client, &params, Endpoint::Pushed).map_err(ParError::Request)?;

@@ -6,6 +6,7 @@
 //! is still success (RFC 7009 §2.2): the client learns nothing about tokens that are not its own.
 use crate::clock::UnixTime;
 use crate::oauth::access::{self, AccessError};
+use crate::oauth::client_assertion;
 use crate::oauth::clients::{ClientAuthError, ClientCredentials};
 use crate::oauth::grants::revoke_grant;
 use crate::oauth::params::{Params, ParamsError};
@@ -66,9 +67,8 @@ pub async fn revoke(
     now: UnixTime,
 ) -> Result<Revoked, RevocationError> {
     let params = Params::parse(call.parameters).map_err(RevocationError::Params)?;
-    let client = core
-        .clients
-        .authenticate(call.credentials, &params)
+    let client = client_assertion::authenticate(core, call.credentials, &params, now)
+        .await
         .map_err(RevocationError::Client)?;
     let token = params.get("token").ok_or(RevocationError::MissingToken)?;
     if access::has_access_token_form(token) {

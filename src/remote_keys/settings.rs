@@ -106,7 +106,8 @@ impl JwksSettings {
         Ok(())
     }
 
-    pub(super) fn limits(&self) -> JwksLimits {
+    /// The bounds a set is read under, fetched or inline.
+    pub fn limits(&self) -> JwksLimits {
         JwksLimits {
             max_bytes: self.max_body_bytes,
             max_keys: self.max_keys,

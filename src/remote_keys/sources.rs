@@ -95,6 +95,11 @@ impl KeySources {
         self.lock_reusable().clear();
     }
 
+    /// The bounds an inline set is read under, the same as a fetched one's.
+    pub fn limits(&self) -> crate::jose::jwks::JwksLimits {
+        self.inner.settings.limits()
+    }
+
     /// How many remote sources this configuration has.
     pub fn remote_count(&self) -> usize {
         self.inner

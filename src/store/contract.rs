@@ -70,6 +70,15 @@ pub(crate) async fn namespaces_are_independent(store: &dyn SeenStore) {
             .await,
         Ok(Inserted::AlreadyPresent(1))
     );
+    // A client assertion's jti is its own key, recorded once.
+    for expected in [Inserted::New, Inserted::AlreadyPresent(1)] {
+        assert_eq!(
+            store
+                .insert_if_absent(Namespace::ClientAssertionJti, b"same", HOUR)
+                .await,
+            Ok(expected)
+        );
+    }
 }
 
 /// An entry is absent once its own TTL has passed, and can then be recorded again; a

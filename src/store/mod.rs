@@ -1,6 +1,6 @@
 //! The store (docs/configuration.md, "Store"): the only state dpopd keeps — DPoP `jti`s, spent
 //! codes, tickets and `request_uri`s, refresh-token generations, revoked grants and access
-//! tokens, and "revoked before" marks of subjects and clients — each a key with an expiry and a small integer value. One trait, every backend:
+//! tokens, client assertion `jti`s, and "revoked before" marks of subjects and clients — each a key with an expiry and a small integer value. One trait, every backend:
 //! in-process (`memory`, one node, forgotten at exit), in-process and journaled to disk
 //! (`durable`, one node, the default) and Redis (replicas).
 //!
@@ -40,10 +40,14 @@ pub enum Namespace {
     /// "Every token of this subject, client or pair issued up to T is revoked"
     /// (`/auth/token/revoke`): the value is T in seconds.
     RevokedBefore,
+    /// RFC 7523 §3 (7): `(client_id, jti)` of every accepted `private_key_jwt` client
+    /// assertion, until the assertion expires.
+    ClientAssertionJti,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 8] = [
+    /// In the order of the durable store's journal tags: a new namespace goes at the end.
+    pub const ALL: [Namespace; 9] = [
         Namespace::DpopJti,
         Namespace::Code,
         Namespace::Ticket,
@@ -52,6 +56,7 @@ impl Namespace {
         Namespace::GrantRevoked,
         Namespace::RevokedToken,
         Namespace::RevokedBefore,
+        Namespace::ClientAssertionJti,
     ];
 
     /// Part of every hashed key. `rtfam` is the tag revoked refresh families had before grant
@@ -66,6 +71,7 @@ impl Namespace {
             Namespace::GrantRevoked => "rtfam",
             Namespace::RevokedToken => "revoked",
             Namespace::RevokedBefore => "revbefore",
+            Namespace::ClientAssertionJti => "assertjti",
         }
     }
 
@@ -74,7 +80,8 @@ impl Namespace {
     /// crowding out another: a flood of revocations can never take the room of replay records.
     pub fn share_percent(self) -> u64 {
         match self {
-            Namespace::DpopJti => 75,
+            Namespace::DpopJti => 72,
+            Namespace::ClientAssertionJti => 3,
             Namespace::Code | Namespace::Ticket | Namespace::RequestUri => 3,
             Namespace::RefreshGeneration => 7,
             Namespace::GrantRevoked | Namespace::RevokedToken => 4,
@@ -105,6 +112,7 @@ impl Namespace {
             Namespace::GrantRevoked => "grant_revoked",
             Namespace::RevokedToken => "revoked_token",
             Namespace::RevokedBefore => "revoked_before",
+            Namespace::ClientAssertionJti => "client_assertion_jti",
         }
     }
 }

@@ -548,7 +548,10 @@ pub(crate) fn random_salt() -> [u8; 32] {
 fn has_values(ns: Namespace) -> bool {
     !matches!(
         ns,
-        Namespace::DpopJti | Namespace::Ticket | Namespace::RequestUri
+        Namespace::DpopJti
+            | Namespace::Ticket
+            | Namespace::RequestUri
+            | Namespace::ClientAssertionJti
     )
 }
 
@@ -589,7 +592,7 @@ pub(crate) mod room {
         capacity: impl Fn(Namespace) -> u64,
     ) {
         let room = capacity(Namespace::DpopJti);
-        assert_eq!(room, 75);
+        assert_eq!(room, 72);
         for i in 0..room {
             assert_eq!(
                 store

@@ -103,7 +103,7 @@ fn caller((key, secret): (&str, &str), roles: &[Role]) -> CallerSettings {
     }
 }
 
-fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSettings {
+pub fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSettings {
     ClientSettings {
         client_id: id.into(),
         client_secret: secret.map(Secret::new),
@@ -118,6 +118,9 @@ fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSettings 
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: dpopd::jose::Alg::ES256,
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: dpopd::config::default_auth_signing_algs(),
     }
 }
 

@@ -18,6 +18,9 @@ fn registry() -> ClientRegistry {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: crate::jose::Alg::ES256,
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: crate::config::default_auth_signing_algs(),
     };
     let post = ClientSettings {
         client_id: "post".into(),
@@ -33,7 +36,9 @@ fn registry() -> ClientRegistry {
     ClientRegistry::new(
         &[confidential, post, public],
         AlgSet::of(crate::jose::Alg::ALL),
+        &crate::remote_keys::KeySources::default(),
     )
+    .expect("registry")
 }
 
 fn basic<'a>(id: &'a str, secret: &'a str) -> ClientCredentials<'a> {

@@ -11,6 +11,7 @@ use crate::clock::UnixTime;
 use crate::dpop::input::DpopInput;
 use crate::dpop::proof::{CheckedProof, DpopError, Validator};
 use crate::jose::jwk::Jkt;
+use crate::oauth::client_assertion;
 use crate::oauth::client_proof;
 use crate::oauth::clients::{Client, ClientAuthError, ClientCredentials, GrantType};
 use crate::oauth::params::{Params, ParamsError};
@@ -189,9 +190,8 @@ async fn run(
             Some(g) => g,
         },
     };
-    let client = core
-        .clients
-        .authenticate(call.credentials, &params)
+    let client = client_assertion::authenticate(core, call.credentials, &params, now)
+        .await
         .map_err(TokenError::Client)?;
     *nonce_required |= client.dpop_nonce_required;
     if !client.may_use(grant) {

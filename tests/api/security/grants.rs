@@ -133,8 +133,8 @@ async fn a_full_store_refuses_new_records_and_never_forgets_a_revocation() {
 /// server error rather than accepted unrecorded.
 #[tokio::test]
 async fn a_full_replay_table_refuses_proofs_and_keeps_the_ones_it_holds() {
-    // Three replay records fit: 75 % of four.
-    let app = spawn_app_with(small_store(4, 1000)).await;
+    // Three replay records fit: 72 % of five.
+    let app = spawn_app_with(small_store(5, 1000)).await;
     let key = TestKey::new(Alg::ES256);
     let proof = key.token_proof();
     assert_eq!(app.client_credentials(Some(&proof)).await["action"], "OK");

@@ -24,6 +24,9 @@ fn registry() -> ClientRegistry {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: crate::jose::Alg::ES256,
+        jwks: None,
+        jwks_uri: None,
+        auth_signing_algs: crate::config::default_auth_signing_algs(),
     };
     let web = ClientSettings {
         client_id: "web".into(),
@@ -42,7 +45,13 @@ fn registry() -> ClientRegistry {
         grant_types: vec![GrantType::ClientCredentials],
         ..web.clone()
     };
-    ClientRegistry::new(&[public, web, par_only, cc_only], AlgSet::of(Alg::ALL))
+    let sources = crate::remote_keys::KeySources::default();
+    ClientRegistry::new(
+        &[public, web, par_only, cc_only],
+        AlgSet::of(Alg::ALL),
+        &sources,
+    )
+    .expect("registry")
 }
 
 fn run(client: &str, query: &str, endpoint: Endpoint) -> Result<AuthRequest, Refusal> {
