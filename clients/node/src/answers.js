@@ -36,6 +36,33 @@ import { DpopdUnavailable } from './dpopd.js';
  * @property {string[]} prompts
  * @property {string} [dpopJkt]
  * @property {boolean} pushed
+ * @property {boolean} noInteraction `prompt=none` (OIDC Core §3.1.2.1): show the user nothing;
+ *   `issue` if they are logged in and consented, else `fail` with `NOT_LOGGED_IN`,
+ *   `CONSENT_REQUIRED` or `INTERACTION_REQUIRED`
+ * @property {number} [maxAge]      OpenID Connect `max_age`, seconds: authenticate again if the
+ *   last authentication is older, and give `authTime` to `issue`
+ * @property {string[]} acrs        `acr_values`, in order of preference
+ * @property {string[]} claims      the claims an `openid` request asks for (by scope, OIDC Core
+ *   §5.4, and by its `claims` parameter)
+ * @property {string} [loginHint]
+ * @property {string[]} uiLocales
+ * @property {string} [nonce]       the ID token carries it as sent
+ */
+
+/**
+ * What `issue` takes: the user, and for an `openid` request how they authenticated.
+ * @typedef {object} Grant
+ * @property {string} ticket
+ * @property {string} subject
+ * @property {string[]} [scopes]
+ * @property {{ key: string, value: string, hidden?: boolean }[]} [properties]
+ * @property {string} [jwtAtClaims]
+ * @property {number} [authTime]   when the user authenticated, seconds since the epoch
+ * @property {string} [acr]
+ * @property {string[]} [amr]      RFC 8176 values
+ * @property {string} [sid]
+ * @property {string | Record<string, unknown>} [claims] the user's claim values (Authlete's
+ *   shape): a JSON object or its text
  */
 
 // RFC 9449 §8: a nonce is 1*NQCHAR.
@@ -152,4 +179,41 @@ export function resourceOutcome(path, answer, tokenScheme) {
   }
   // RFC 6750 §3, RFC 9449 §7.1: dpopd's challenge is the WWW-Authenticate value, verbatim.
   return { reply: { status, headers: { ...headers, 'WWW-Authenticate': challenge }, body: '' } };
+}
+
+// `/auth/authorization`: the answers that carry a ticket for the application.
+export const INTERACTIONS = new Set(['INTERACTION', 'NO_INTERACTION']);
+
+const strings = (value) => (Array.isArray(value) ? value.filter((s) => typeof s === 'string') : []);
+const string = (value) => (typeof value === 'string' ? value : undefined);
+
+/** The `Interaction` of an INTERACTION or NO_INTERACTION answer. */
+export function interactionOf(path, answer) {
+  if (typeof answer.ticket !== 'string' || typeof answer.clientId !== 'string') {
+    throw new DpopdUnavailable(path, `${answer.action} without ticket or clientId`);
+  }
+  return {
+    ticket: answer.ticket,
+    clientId: answer.clientId,
+    scopes: Array.isArray(answer.scopes) ? strings(answer.scopes.map((s) => s?.name)) : [],
+    state: answer.state,
+    redirectUri: answer.redirectUri,
+    prompts: strings(answer.prompts),
+    dpopJkt: answer.dpopJkt,
+    pushed: answer.pushed === true,
+    noInteraction: answer.action === 'NO_INTERACTION',
+    maxAge: Number.isSafeInteger(answer.maxAge) && answer.maxAge >= 0 ? answer.maxAge : undefined,
+    acrs: strings(answer.acrs),
+    claims: strings(answer.claims),
+    loginHint: string(answer.loginHint),
+    uiLocales: strings(answer.uiLocales),
+    nonce: string(answer.nonce),
+  };
+}
+
+/** The `/issue` call of a grant: `claims` given as an object goes as its JSON text. */
+export function issueBody(grant) {
+  const { claims } = grant ?? {};
+  if (claims === null || typeof claims !== 'object') return grant;
+  return { ...grant, claims: json(claims) };
 }

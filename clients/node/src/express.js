@@ -50,7 +50,8 @@ export function dpopdExpress(options = {}) {
     revocation: () => formHandler((request) => relay.revocation(request)),
     /**
      * `GET` or `POST /authorize`: on a valid request, `onInteraction(req, res, interaction)`
-     * shows the login and consent pages; redirects and errors are sent here.
+     * shows the login and consent pages (with `interaction.noInteraction`, none: it issues or
+     * fails at once); redirects and errors are sent here.
      * @param {(req: any, res: any, interaction: import('./relay.js').Interaction) => unknown} onInteraction
      */
     authorize: (onInteraction) => async (req, res, next) => {

@@ -43,7 +43,8 @@ async function dpopdFastify(fastify, options) {
     revocation: formHandler((r) => relay.revocation(r)),
     /**
      * `GET` or `POST /authorize`; on a valid request `onInteraction(request, reply, interaction)`
-     * shows the login and consent pages.
+     * shows the login and consent pages (with `interaction.noInteraction`, none: it issues or
+     * fails at once).
      */
     authorize: (onInteraction) => async (request, reply) => {
       const body = request.method === 'POST' ? formOf(request) : undefined;

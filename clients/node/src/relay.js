@@ -5,6 +5,9 @@
 import { clientCredentialFields } from './client-auth.js';
 import {
   formReply,
+  INTERACTIONS,
+  interactionOf,
+  issueBody,
   json,
   jsonReply,
   PAR_STATUS,
@@ -99,7 +102,10 @@ export class DpopdRelay {
   /**
    * The authorization endpoint (RFC 6749 §4.1.1): the query (GET) or form body (POST) goes to
    * dpopd; a valid request comes back as an `interaction` for the application's login and
-   * consent pages, anything else as the `reply` to send (302 to the client, or 400).
+   * consent pages, anything else as the `reply` to send (302 to the client, or 400). A request
+   * with `prompt=none` (OIDC Core §3.1.2.1) is an interaction with `noInteraction: true`: show
+   * nothing, and `issue` if the user is logged in and consented, else `fail` with
+   * `NOT_LOGGED_IN`, `CONSENT_REQUIRED` or `INTERACTION_REQUIRED`.
    * @param {import('./request.js').RelayRequest} request
    * @returns {Promise<{ interaction: Interaction } | { reply: Reply }>}
    */
@@ -110,37 +116,24 @@ export class DpopdRelay {
       async () => {
         if (this.#tooLarge(request)) return { reply: TOO_LARGE };
         const answer = await this.#dpopd.call('/auth/authorization', { parameters });
-        if (answer.action !== 'INTERACTION') return { reply: ticketReply('/auth/authorization', answer) };
-        if (typeof answer.ticket !== 'string' || typeof answer.clientId !== 'string') {
-          throw new DpopdUnavailable('/auth/authorization', 'INTERACTION without ticket or clientId');
-        }
-        return {
-          interaction: {
-            ticket: answer.ticket,
-            clientId: answer.clientId,
-            scopes: Array.isArray(answer.scopes)
-              ? answer.scopes.map((s) => s?.name).filter((s) => typeof s === 'string')
-              : [],
-            state: answer.state,
-            redirectUri: answer.redirectUri,
-            prompts: Array.isArray(answer.prompts) ? answer.prompts : [],
-            dpopJkt: answer.dpopJkt,
-            pushed: answer.pushed === true,
-          },
-        };
+        if (!INTERACTIONS.has(answer.action)) return { reply: ticketReply('/auth/authorization', answer) };
+        return { interaction: interactionOf('/auth/authorization', answer) };
       },
       (reply) => ({ reply }),
     );
   }
 
   /**
-   * The user is logged in as `subject` and consented: the code goes to the client (302).
-   * @param {{ ticket: string, subject: string, scopes?: string[], properties?: object[], jwtAtClaims?: string }} grant
+   * The user is logged in as `subject` and consented: the code goes to the client (302). For an
+   * `openid` request, `authTime` (seconds), `acr`, `amr`, `sid` and `claims` (the user's claim
+   * values, a JSON object or its text) become the ID token's; dpopd keeps only the claims the
+   * request asked for.
+   * @param {import('./answers.js').Grant} grant
    * @returns {Promise<Reply>}
    */
   async issue(grant) {
     return this.#guard('/auth/authorization/issue', async () =>
-      ticketReply('/auth/authorization/issue', await this.#dpopd.call('/auth/authorization/issue', grant)),
+      ticketReply('/auth/authorization/issue', await this.#dpopd.call('/auth/authorization/issue', issueBody(grant))),
     );
   }
 

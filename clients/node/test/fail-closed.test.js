@@ -83,6 +83,7 @@ for (const framework of FRAMEWORKS) {
         ['token', 'authorize'],
       ],
       ['a refusal without a challenge', () => ({ action: 'UNAUTHORIZED' }), ['authorize']],
+      ['NO_INTERACTION without a ticket', () => ({ action: 'NO_INTERACTION', clientId: 'c', prompts: ['NONE'] }), []],
       [
         'a challenge that would split the header',
         () => ({ action: 'UNAUTHORIZED', responseContent: 'DPoP\r\nSet-Cookie: x=1' }),

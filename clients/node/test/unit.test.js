@@ -1,8 +1,11 @@
 // The relay's pure parts, without a dpopd: the client's Authorization header as it is relayed,
-// the DPoP header count and access token from raw headers, and the public URL (`htu`).
+// the DPoP header count and access token from raw headers, the public URL (`htu`), and the
+// interaction of an authorization answer and the issue call of a grant.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { interactionOf, issueBody } from '../src/answers.js';
 import { clientCredentialFields } from '../src/client-auth.js';
+import { DpopdUnavailable } from '../src/dpopd.js';
 import { accessTokenFields, dpopFields, pathOf, queryOf } from '../src/request.js';
 import { htuResolver } from '../src/public-url.js';
 import { DpopdRelay } from '../src/relay.js';
@@ -180,5 +183,72 @@ describe('protect requirements', () => {
       typeof dpopd.protect({ scopes: ['read'], resources: ['https://api.example'], subject: 'alice' }),
       'function',
     );
+  });
+});
+
+describe('the authorization answer and the issue call', () => {
+  const answer = {
+    action: 'NO_INTERACTION',
+    ticket: 't',
+    clientId: 'c',
+    scopes: [{ name: 'openid' }, { name: 'email' }],
+    prompts: ['NONE'],
+    pushed: false,
+    maxAge: 0,
+    acrs: ['a1', 'a2'],
+    claims: ['email', 'email_verified'],
+    loginHint: 'alice',
+    uiLocales: ['fr'],
+    nonce: 'n',
+  };
+
+  test('NO_INTERACTION is an interaction marked noInteraction, INTERACTION one not marked', () => {
+    const interaction = interactionOf('/auth/authorization', answer);
+    assert.equal(interaction.noInteraction, true);
+    assert.deepEqual(interaction.scopes, ['openid', 'email']);
+    assert.equal(interaction.maxAge, 0, 'max_age=0 is kept (OIDC Core §3.1.2.1: authenticate again)');
+    assert.deepEqual(interaction.acrs, ['a1', 'a2']);
+    assert.deepEqual(interaction.claims, ['email', 'email_verified']);
+    assert.equal(interaction.loginHint, 'alice');
+    assert.deepEqual(interaction.uiLocales, ['fr']);
+    assert.equal(interaction.nonce, 'n');
+    assert.equal(interactionOf('/auth/authorization', { ...answer, action: 'INTERACTION' }).noInteraction, false);
+  });
+
+  test('OpenID Connect fields of the wrong type are left out, not passed on', () => {
+    const interaction = interactionOf('/auth/authorization', {
+      ...answer,
+      maxAge: '300',
+      acrs: 'a1',
+      claims: ['email', 7],
+      loginHint: 1,
+      uiLocales: null,
+      nonce: ['n'],
+    });
+    assert.equal(interaction.maxAge, undefined);
+    assert.deepEqual(interaction.acrs, []);
+    assert.deepEqual(interaction.claims, ['email']);
+    assert.equal(interaction.loginHint, undefined);
+    assert.deepEqual(interaction.uiLocales, []);
+    assert.equal(interaction.nonce, undefined);
+    assert.equal(interactionOf('/auth/authorization', { ...answer, maxAge: -1 }).maxAge, undefined);
+  });
+
+  test('NO_INTERACTION without a ticket or clientId is dpopd failing', () => {
+    assert.throws(() => interactionOf('/auth/authorization', { ...answer, ticket: undefined }), DpopdUnavailable);
+    assert.throws(() => interactionOf('/auth/authorization', { ...answer, clientId: 1 }), DpopdUnavailable);
+  });
+
+  test('issue sends claims given as an object as its JSON text, and everything else as given', () => {
+    const grant = { ticket: 't', subject: 'alice', authTime: 1, acr: 'a', amr: ['pwd'], sid: 's' };
+    assert.deepEqual(issueBody({ ...grant, claims: { email: 'a@example.com' } }), {
+      ...grant,
+      claims: '{"email":"a@example.com"}',
+    });
+    assert.deepEqual(issueBody({ ...grant, claims: '{"email":"a@example.com"}' }), {
+      ...grant,
+      claims: '{"email":"a@example.com"}',
+    });
+    assert.deepEqual(issueBody(grant), grant);
   });
 });

@@ -18,7 +18,7 @@ export interface DpopdExpress {
   par(): Handler;
   /** `POST /revoke` */
   revocation(): Handler;
-  /** `GET`/`POST /authorize`: `onInteraction` shows the login and consent pages. */
+  /** `GET`/`POST /authorize`: `onInteraction` shows the login and consent pages (none if `interaction.noInteraction`). */
   authorize(onInteraction: (req: any, res: any, interaction: Interaction) => unknown): Handler;
   /** Sends the redirect with the code (or the error page) for a ticket. */
   issue(res: Res, grant: Grant): Promise<void>;

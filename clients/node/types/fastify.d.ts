@@ -15,7 +15,7 @@ export interface DpopdFastify {
   par: Route;
   /** `POST /revoke` */
   revocation: Route;
-  /** `GET`/`POST /authorize`: `onInteraction` shows the login and consent pages. */
+  /** `GET`/`POST /authorize`: `onInteraction` shows the login and consent pages (none if `interaction.noInteraction`). */
   authorize(onInteraction: (request: any, reply: any, interaction: Interaction) => unknown): Route;
   /** Sends the redirect with the code (or the error page) for a ticket. */
   issue(reply: any, grant: Grant): Promise<unknown>;

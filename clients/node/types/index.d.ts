@@ -46,6 +46,21 @@ export interface Interaction {
   prompts: string[];
   dpopJkt?: string;
   pushed: boolean;
+  /**
+   * `prompt=none` (OIDC Core §3.1.2.1): show the user nothing; `issue` if they are logged in and
+   * consented, else `fail` with `NOT_LOGGED_IN`, `CONSENT_REQUIRED` or `INTERACTION_REQUIRED`.
+   */
+  noInteraction: boolean;
+  /** OpenID Connect `max_age`, in seconds: authenticate again if the last authentication is older. */
+  maxAge?: number;
+  /** `acr_values`, in order of preference. */
+  acrs: string[];
+  /** The claims an `openid` request asks for: by scope (OIDC Core §5.4) and its `claims` parameter. */
+  claims: string[];
+  loginHint?: string;
+  uiLocales: string[];
+  /** The request's `nonce`; its ID token carries it as sent. */
+  nonce?: string;
 }
 
 /** What a resource requires of the token (`protect`, `introspect`). */
@@ -62,6 +77,16 @@ export interface Grant {
   scopes?: string[];
   properties?: { key: string; value: string; hidden?: boolean }[];
   jwtAtClaims?: string;
+  /** OpenID Connect: when the user authenticated, seconds since the epoch (`auth_time`). */
+  authTime?: number;
+  /** The authentication context class the authentication met. */
+  acr?: string;
+  /** The authentication methods (RFC 8176 values). */
+  amr?: string[];
+  /** The session id (OpenID Connect Front-Channel Logout). */
+  sid?: string;
+  /** The user's claim values (Authlete's shape), an object or its JSON text; dpopd keeps those the request asked for. */
+  claims?: string | Record<string, unknown>;
 }
 
 export interface Failure {

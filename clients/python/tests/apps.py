@@ -12,6 +12,19 @@ FRAMEWORKS = ["flask", "fastapi", "starlette", "django"]
 # The frameworks served over WSGI, which joins repeated request headers into one value.
 WSGI = {"flask", "django"}
 
+#: How the user of `/authorize-openid` ("alice") authenticated, and their claim values (a dict:
+#: sent as its JSON text).
+OPENID_GRANT = {
+    "auth_time": 1_700_000_000,
+    "acr": "urn:example:loa:2",
+    "amr": ["pwd", "otp"],
+    "sid": "session-1",
+    "claims": {"email": "alice@example.com", "email_verified": True, "phone_number": "+15550100"},
+}
+#: `/authorize-silent` shows this login page to a user who is not logged in; with `prompt=none`
+#: it must not be shown, and the request fails with login_required (OIDC Core §3.1.2.6).
+LOGIN_PAGE = "login page"
+
 
 @dataclass
 class Result:
@@ -75,6 +88,18 @@ def _flask(settings) -> App:
         "/authorize-deny", "deny", view_func=lambda: dpopd.authorize(lambda i: dpopd.fail(i.ticket, "DENIED"))
     )
     app.add_url_rule("/authorize-show", "show", view_func=lambda: dpopd.authorize(lambda i: jsonify(asdict(i))))
+    app.add_url_rule(
+        "/authorize-openid",
+        "openid",
+        view_func=lambda: dpopd.authorize(lambda i: dpopd.issue(i.ticket, "alice", **OPENID_GRANT)),
+    )
+    app.add_url_rule(
+        "/authorize-silent",
+        "silent",
+        view_func=lambda: dpopd.authorize(
+            lambda i: dpopd.fail(i.ticket, "NOT_LOGGED_IN") if i.no_interaction else LOGIN_PAGE
+        ),
+    )
 
     @app.route("/resource", methods=["GET", "POST"])
     @dpopd.protect(scopes=["read"])
@@ -118,6 +143,7 @@ def _asgi_send(app):
 
 def _fastapi(settings) -> App:
     from fastapi import Depends, FastAPI, Request
+    from fastapi.responses import PlainTextResponse
 
     from dpopd_relay import Principal
     from dpopd_relay.starlette import StarletteRelay
@@ -139,6 +165,14 @@ def _fastapi(settings) -> App:
     async def show(interaction):
         return asdict(interaction)
 
+    async def openid(interaction):
+        return await dpopd.issue(interaction.ticket, "alice", **OPENID_GRANT)
+
+    async def silent(interaction):
+        if interaction.no_interaction:
+            return await dpopd.fail(interaction.ticket, "NOT_LOGGED_IN")
+        return PlainTextResponse(LOGIN_PAGE)
+
     @app.api_route("/authorize", methods=["GET", "POST"])
     async def authorize(request: Request):
         return await dpopd.authorize(request, issue)
@@ -150,6 +184,14 @@ def _fastapi(settings) -> App:
     @app.get("/authorize-show")
     async def authorize_show(request: Request):
         return await dpopd.authorize(request, show)
+
+    @app.get("/authorize-openid")
+    async def authorize_openid(request: Request):
+        return await dpopd.authorize(request, openid)
+
+    @app.get("/authorize-silent")
+    async def authorize_silent(request: Request):
+        return await dpopd.authorize(request, silent)
 
     read = dpopd.protect(scopes=["read"])
 
@@ -168,7 +210,7 @@ def _fastapi(settings) -> App:
 
 def _starlette(settings) -> App:
     from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, PlainTextResponse
     from starlette.routing import Route
 
     from dpopd_relay.starlette import StarletteRelay
@@ -185,6 +227,14 @@ def _starlette(settings) -> App:
     async def show(interaction):
         return JSONResponse(asdict(interaction))
 
+    async def openid(interaction):
+        return await dpopd.issue(interaction.ticket, "alice", **OPENID_GRANT)
+
+    async def silent(interaction):
+        if interaction.no_interaction:
+            return await dpopd.fail(interaction.ticket, "NOT_LOGGED_IN")
+        return PlainTextResponse(LOGIN_PAGE)
+
     async def authorize(request):
         return await dpopd.authorize(request, issue)
 
@@ -193,6 +243,12 @@ def _starlette(settings) -> App:
 
     async def authorize_show(request):
         return await dpopd.authorize(request, show)
+
+    async def authorize_openid(request):
+        return await dpopd.authorize(request, openid)
+
+    async def authorize_silent(request):
+        return await dpopd.authorize(request, silent)
 
     @dpopd.protected(scopes=["read"])
     async def resource(request):
@@ -210,6 +266,8 @@ def _starlette(settings) -> App:
             Route("/authorize", authorize, methods=["GET", "POST"]),
             Route("/authorize-deny", authorize_deny),
             Route("/authorize-show", authorize_show),
+            Route("/authorize-openid", authorize_openid),
+            Route("/authorize-silent", authorize_silent),
             Route("/resource", resource, methods=["GET", "POST"]),
             Route("/write-resource", write_resource),
         ]
@@ -234,7 +292,7 @@ def _django(settings) -> App:
             INSTALLED_APPS=[],
         )
         django.setup()
-    from django.http import JsonResponse
+    from django.http import HttpResponse, JsonResponse
     from django.test import Client, override_settings
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
@@ -262,6 +320,17 @@ def _django(settings) -> App:
         ),
         path("authorize-deny", lambda request: dpopd.authorize(request, lambda i: dpopd.fail(i.ticket, "DENIED"))),
         path("authorize-show", lambda request: dpopd.authorize(request, lambda i: JsonResponse(asdict(i)))),
+        path(
+            "authorize-openid",
+            lambda request: dpopd.authorize(request, lambda i: dpopd.issue(i.ticket, "alice", **OPENID_GRANT)),
+        ),
+        path(
+            "authorize-silent",
+            lambda request: dpopd.authorize(
+                request,
+                lambda i: dpopd.fail(i.ticket, "NOT_LOGGED_IN") if i.no_interaction else HttpResponse(LOGIN_PAGE),
+            ),
+        ),
         path("resource", csrf_exempt(resource)),
         path("write-resource", write_resource),
     ]

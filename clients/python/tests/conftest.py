@@ -1,5 +1,6 @@
 """Fixtures: one dpopd per configuration for the whole run (development mode; nonces required;
-production mode with a client whose id and secret need RFC 6749 §2.3.1 encoding)."""
+production mode with a client whose id and secret need RFC 6749 §2.3.1 encoding; production
+mode with a public client of the code flow allowed the `openid` and `email` scopes)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from support import Dpopd  # noqa: E402
 
 ODD_ID = "odd-._~:%+ é'client"
 ODD_SECRET = 's3cr-._~:%+ €/日本=&"x'
+OPENID_CLIENT = "openid-client"
+OPENID_REDIRECT_URI = "http://127.0.0.1:3000/callback"
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +51,27 @@ client_secret = {json.dumps(ODD_SECRET)}
 auth_method = "client_secret_basic"
 grant_types = ["client_credentials"]
 scopes = ["read"]
+"""
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def openid_dpopd():
+    server = Dpopd(
+        config=f"""
+[[callers]]
+key = "demo-caller"
+secret = "demo-caller-secret"
+roles = ["as", "rs"]
+
+[[clients]]
+client_id = "{OPENID_CLIENT}"
+auth_method = "none"
+grant_types = ["authorization_code", "refresh_token"]
+scopes = ["openid", "email", "read"]
+redirect_uris = ["{OPENID_REDIRECT_URI}"]
 """
     )
     yield server

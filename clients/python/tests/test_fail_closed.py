@@ -68,6 +68,7 @@ BROKEN = [
         ("token", "authorize"),
     ),
     ("refusal-without-challenge", lambda call: {"action": "UNAUTHORIZED"}, ("authorize",)),
+    ("no-interaction-without-ticket", lambda call: {"action": "NO_INTERACTION", "clientId": "c"}, ()),
     (
         "challenge-splitting-the-header",
         lambda call: {"action": "UNAUTHORIZED", "responseContent": "DPoP\r\nSet-Cookie: x=1"},

@@ -1,5 +1,6 @@
 """The relay's pure parts, without a dpopd: the client's Authorization header as it is relayed,
-the DPoP header count and access token from raw and comma-joined headers, the public URL."""
+the DPoP header count and access token from raw and comma-joined headers, the public URL, the
+interaction of an authorization answer and the issue call of a grant."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import pytest
 
 from dpopd_relay import Relay, RelayRequest
+from dpopd_relay._answers import DpopdUnavailable, interaction_of
 from dpopd_relay._client_auth import ClientCredentials, client_credential_fields
 from dpopd_relay._public_url import htu_resolver
 from dpopd_relay._request import access_token_fields, dpop_fields, path_of, query_of, wsgi_target
@@ -199,3 +201,87 @@ def test_protect_refuses_requirements_dpopd_would_refuse_when_the_route_is_made(
 
     with pytest.raises(TypeError, match="protect"):
         FlaskRelay(public_url="https://as.example", caller="c", secret="s").protect(**requirements)
+
+
+NO_INTERACTION = {
+    "action": "NO_INTERACTION",
+    "ticket": "t",
+    "clientId": "c",
+    "scopes": [{"name": "openid"}, {"name": "email"}],
+    "prompts": ["NONE"],
+    "pushed": False,
+    "maxAge": 0,
+    "acrs": ["a1", "a2"],
+    "claims": ["email", "email_verified"],
+    "loginHint": "alice",
+    "uiLocales": ["fr"],
+    "nonce": "n",
+}
+
+
+def test_no_interaction_is_an_interaction_marked_no_interaction_with_the_openid_fields():
+    interaction = interaction_of("/auth/authorization", NO_INTERACTION)
+    assert interaction.no_interaction is True
+    assert interaction.scopes == ("openid", "email")
+    assert interaction.max_age == 0, "max_age=0 is kept (OIDC Core §3.1.2.1: authenticate again)"
+    assert interaction.acrs == ("a1", "a2")
+    assert interaction.claims == ("email", "email_verified")
+    assert interaction.login_hint == "alice"
+    assert interaction.ui_locales == ("fr",)
+    assert interaction.nonce == "n"
+    assert interaction_of("/auth/authorization", {**NO_INTERACTION, "action": "INTERACTION"}).no_interaction is False
+
+
+def test_openid_fields_of_the_wrong_type_are_left_out():
+    interaction = interaction_of(
+        "/auth/authorization",
+        {
+            **NO_INTERACTION,
+            "maxAge": "300",
+            "acrs": "a1",
+            "claims": ["email", 7],
+            "loginHint": 1,
+            "uiLocales": None,
+            "nonce": ["n"],
+        },
+    )
+    assert interaction.max_age is None
+    assert interaction.acrs == ()
+    assert interaction.claims == ("email",)
+    assert interaction.login_hint is None
+    assert interaction.ui_locales == ()
+    assert interaction.nonce is None
+    assert interaction_of("/auth/authorization", {**NO_INTERACTION, "maxAge": True}).max_age is None
+    assert interaction_of("/auth/authorization", {**NO_INTERACTION, "maxAge": -1}).max_age is None
+
+
+@pytest.mark.parametrize("missing", ["ticket", "clientId"])
+def test_no_interaction_without_a_ticket_or_client_id_is_dpopd_failing(missing):
+    with pytest.raises(DpopdUnavailable):
+        interaction_of("/auth/authorization", {**NO_INTERACTION, missing: None})
+
+
+def _issue_body(**grant) -> dict:
+    relay = Relay(public_url="https://as.example", caller="c", secret="s")
+    try:
+        return relay.issue_step(**grant).body
+    finally:
+        relay.close()
+
+
+def test_issue_sends_the_authentication_in_dpopds_names_and_claims_given_as_a_mapping_as_its_json_text():
+    from dpopd_relay._core import Authentication
+
+    authentication = Authentication(auth_time=1, acr="a", amr=("pwd",), sid="s", claims={"email": "a@example.com"})
+    assert _issue_body(ticket="t", subject="alice", authentication=authentication) == {
+        "ticket": "t",
+        "subject": "alice",
+        "authTime": 1,
+        "acr": "a",
+        "amr": ["pwd"],
+        "sid": "s",
+        "claims": '{"email":"a@example.com"}',
+    }
+    text = Authentication(claims='{"email": "a@example.com"}')
+    assert _issue_body(ticket="t", subject="alice", authentication=text)["claims"] == '{"email": "a@example.com"}'
+    assert _issue_body(ticket="t", subject="alice") == {"ticket": "t", "subject": "alice"}

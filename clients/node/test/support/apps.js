@@ -8,6 +8,21 @@ import { freePort } from './dpopd.js';
 
 export const FRAMEWORKS = ['express', 'fastify'];
 
+/** How the user of `/authorize-openid` authenticated, and their claim values (an object: sent as its JSON text). */
+export const OPENID_GRANT = {
+  subject: 'alice',
+  authTime: 1_700_000_000,
+  acr: 'urn:example:loa:2',
+  amr: ['pwd', 'otp'],
+  sid: 'session-1',
+  claims: { email: 'alice@example.com', email_verified: true, phone_number: '+15550100' },
+};
+
+// The login page of `/authorize-silent`, for a user who is not logged in: with `prompt=none`
+// it must not be shown, and the request fails with login_required (OIDC Core §3.1.2.6).
+const silent = (interaction) =>
+  interaction.noInteraction ? { ticket: interaction.ticket, reason: 'NOT_LOGGED_IN' } : null;
+
 /**
  * @param {'express' | 'fastify'} framework
  * @param {object} options relay options; `publicUrl` defaults to the app's own address
@@ -38,6 +53,17 @@ export async function startApp(framework, options = {}) {
     app.get(
       '/authorize-show',
       dpopd.authorize((req, res, interaction) => res.json(interaction)),
+    );
+    app.get(
+      '/authorize-openid',
+      dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, ...OPENID_GRANT })),
+    );
+    app.get(
+      '/authorize-silent',
+      dpopd.authorize((req, res, interaction) => {
+        const failure = silent(interaction);
+        return failure ? dpopd.fail(res, failure) : res.send('login page');
+      }),
     );
     app.all('/resource', dpopd.protect({ scopes: ['read'] }), (req, res) => res.json(served(req.dpopd)));
     app.get('/write-resource', dpopd.protect({ scopes: ['write'] }), (req, res) => res.json(served(req.dpopd)));
@@ -72,6 +98,17 @@ export async function startApp(framework, options = {}) {
     app.get(
       '/authorize-show',
       dpopd.authorize((request, reply, interaction) => reply.send(interaction)),
+    );
+    app.get(
+      '/authorize-openid',
+      dpopd.authorize((request, reply, i) => dpopd.issue(reply, { ticket: i.ticket, ...OPENID_GRANT })),
+    );
+    app.get(
+      '/authorize-silent',
+      dpopd.authorize((request, reply, interaction) => {
+        const failure = silent(interaction);
+        return failure ? dpopd.fail(reply, failure) : reply.send('login page');
+      }),
     );
     app.route({
       method: ['GET', 'POST'],

@@ -74,3 +74,22 @@ function stopChild(child) {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * Production mode (`startDpopd({ config: OPENID_CONFIG })`) with the demo caller and a public
+ * client of the code flow allowed the `openid` and `email` scopes, for OpenID Connect.
+ */
+export const OPENID_CLIENT = 'openid-client';
+export const OPENID_CONFIG = `
+[[callers]]
+key = "demo-caller"
+secret = "demo-caller-secret"
+roles = ["as", "rs"]
+
+[[clients]]
+client_id = "${OPENID_CLIENT}"
+auth_method = "none"
+grant_types = ["authorization_code", "refresh_token"]
+scopes = ["openid", "email", "read"]
+redirect_uris = ["http://127.0.0.1:3000/callback"]
+`;

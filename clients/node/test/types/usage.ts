@@ -2,7 +2,7 @@
 import http from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
-import { DpopdRelay, fromNodeRequest, readBody, sendReply, type Principal, type Reply } from 'dpopd-relay';
+import { DpopdRelay, fromNodeRequest, readBody, sendReply, type Grant, type Principal, type Reply } from 'dpopd-relay';
 import { dpopdExpress } from 'dpopd-relay/express';
 import dpopdFastify, { type DpopdFastify } from 'dpopd-relay/fastify';
 
@@ -19,8 +19,25 @@ http.createServer(async (req, res) => {
     res.end(principal.subject + principal.clientId + principal.scopes.join(' '));
   }
   const authorization = await relay.authorization(fromNodeRequest(req));
-  if ('interaction' in authorization)
-    sendReply(res, await relay.issue({ ticket: authorization.interaction.ticket, subject: 'alice' }));
+  if ('interaction' in authorization) {
+    const interaction = authorization.interaction;
+    if (interaction.noInteraction)
+      sendReply(res, await relay.fail({ ticket: interaction.ticket, reason: 'NOT_LOGGED_IN' }));
+    else {
+      const hints: (string | number | undefined)[] = [interaction.loginHint, interaction.nonce, interaction.maxAge];
+      res.write(hints.join() + interaction.uiLocales.join(' '));
+      const grant: Grant = {
+        ticket: interaction.ticket,
+        subject: 'alice',
+        authTime: Math.floor(Date.now() / 1000),
+        acr: interaction.acrs[0],
+        amr: ['pwd'],
+        sid: 'session-1',
+        claims: interaction.claims.includes('email') ? { email: 'alice@example.com' } : '{}',
+      };
+      sendReply(res, await relay.issue(grant));
+    }
+  }
   sendReply(res, await relay.fail({ ticket: 't', reason: 'DENIED' }));
 });
 

@@ -59,7 +59,15 @@ class Allowed:
 @dataclass(frozen=True)
 class Interaction:
     """An authorization request dpopd found valid: log the user in, ask for consent, then
-    `issue` (or `fail`) with the `ticket`."""
+    `issue` (or `fail`) with the `ticket`.
+
+    `no_interaction` is a request with `prompt=none` (OIDC Core §3.1.2.1): show the user
+    nothing; `issue` if they are logged in and consented, else `fail` with `NOT_LOGGED_IN`,
+    `CONSENT_REQUIRED` or `INTERACTION_REQUIRED`. An `openid` request adds `max_age` (seconds:
+    authenticate again if the last authentication is older, and give `auth_time` to `issue`),
+    `acrs` (`acr_values` in order of preference), `claims` (the claim names it asks for, by
+    scope, OIDC Core §5.4, and by its `claims` parameter), `login_hint`, `ui_locales` and
+    `nonce` (its ID token carries it as sent)."""
 
     ticket: str
     client_id: str
@@ -69,6 +77,13 @@ class Interaction:
     state: str | None = None
     redirect_uri: str | None = None
     dpop_jkt: str | None = None
+    no_interaction: bool = False
+    max_age: int | None = None
+    acrs: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()
+    login_hint: str | None = None
+    ui_locales: tuple[str, ...] = ()
+    nonce: str | None = None
 
 
 TOKEN_STATUS = {"OK": 200, "BAD_REQUEST": 400, "INVALID_CLIENT": 401}
@@ -175,6 +190,43 @@ def ticket_reply(path: str, answer: dict) -> Reply:
     if action != "BAD_REQUEST" or not _is_json_object(content):
         raise DpopdUnavailable(path, f"unexpected {action} answer")
     return json_reply(400, content)
+
+
+#: `/auth/authorization`: the answers that carry a ticket for the application.
+INTERACTIONS = frozenset({"INTERACTION", "NO_INTERACTION"})
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def interaction_of(path: str, answer: dict) -> Interaction:
+    """The `Interaction` of an INTERACTION or NO_INTERACTION answer."""
+    if not isinstance(answer.get("ticket"), str) or not isinstance(answer.get("clientId"), str):
+        raise DpopdUnavailable(path, f"{answer['action']} without ticket or clientId")
+    scopes = answer.get("scopes") if isinstance(answer.get("scopes"), list) else []
+    max_age = answer.get("maxAge")
+    return Interaction(
+        ticket=answer["ticket"],
+        client_id=answer["clientId"],
+        scopes=tuple(s["name"] for s in scopes if isinstance(s, dict) and isinstance(s.get("name"), str)),
+        prompts=_strings(answer.get("prompts")),
+        pushed=answer.get("pushed") is True,
+        state=answer.get("state"),
+        redirect_uri=answer.get("redirectUri"),
+        dpop_jkt=answer.get("dpopJkt"),
+        no_interaction=answer["action"] == "NO_INTERACTION",
+        max_age=max_age if isinstance(max_age, int) and not isinstance(max_age, bool) and max_age >= 0 else None,
+        acrs=_strings(answer.get("acrs")),
+        claims=_strings(answer.get("claims")),
+        login_hint=_string(answer.get("loginHint")),
+        ui_locales=_strings(answer.get("uiLocales")),
+        nonce=_string(answer.get("nonce")),
+    )
 
 
 def _principal(path: str, answer: dict, token_scheme: str | None) -> Principal:

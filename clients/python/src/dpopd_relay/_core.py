@@ -6,14 +6,16 @@ run the same steps; whatever goes wrong between them and dpopd is a 503 with a J
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ._answers import (
+    INTERACTIONS,
     PAR_STATUS,
     REVOCATION_STATUS,
     TOKEN_STATUS,
@@ -23,6 +25,7 @@ from ._answers import (
     Interaction,
     Reply,
     form_reply,
+    interaction_of,
     json_reply,
     json_text,
     resource_outcome,
@@ -90,6 +93,30 @@ class Settings:
         self.htu = htu_resolver(public_url, trust_proxy)
 
 
+@dataclass(frozen=True)
+class Authentication:
+    """OpenID Connect, at `issue`: how the user authenticated, and their claim values."""
+
+    auth_time: int | None = None
+    acr: str | None = None
+    amr: Sequence[str] | None = None
+    sid: str | None = None
+    claims: str | Mapping[str, Any] | None = None
+
+    def fields(self) -> dict:
+        # Authlete's `claims` is the text of a JSON object; a mapping is sent as that text.
+        claims = self.claims
+        if claims is not None and not isinstance(claims, str):
+            claims = json.dumps(dict(claims), separators=(",", ":"))
+        return {
+            "authTime": self.auth_time,
+            "acr": self.acr,
+            "amr": list(self.amr) if self.amr is not None else None,
+            "sid": self.sid,
+            "claims": claims,
+        }
+
+
 def _compact(body: dict) -> dict:
     return {key: value for key, value in body.items() if value is not None}
 
@@ -146,22 +173,9 @@ class Steps:
         path = "/auth/authorization"
 
         def finish(answer: dict) -> Interaction | Reply:
-            if answer["action"] != "INTERACTION":
+            if answer["action"] not in INTERACTIONS:
                 return ticket_reply(path, answer)
-            if not isinstance(answer.get("ticket"), str) or not isinstance(answer.get("clientId"), str):
-                raise DpopdUnavailable(path, "INTERACTION without ticket or clientId")
-            scopes = answer.get("scopes") if isinstance(answer.get("scopes"), list) else []
-            prompts = answer.get("prompts") if isinstance(answer.get("prompts"), list) else []
-            return Interaction(
-                ticket=answer["ticket"],
-                client_id=answer["clientId"],
-                scopes=tuple(s["name"] for s in scopes if isinstance(s, dict) and isinstance(s.get("name"), str)),
-                prompts=tuple(p for p in prompts if isinstance(p, str)),
-                pushed=answer.get("pushed") is True,
-                state=answer.get("state"),
-                redirect_uri=answer.get("redirectUri"),
-                dpop_jkt=answer.get("dpopJkt"),
-            )
+            return interaction_of(path, answer)
 
         return Call(path, {"parameters": parameters}, finish, _identity)
 
@@ -172,6 +186,7 @@ class Steps:
         scopes: Sequence[str] | None = None,
         properties: Sequence[dict] | None = None,
         jwt_at_claims: str | None = None,
+        authentication: Authentication | None = None,
     ) -> Step[Reply]:
         """The user is logged in as `subject` and consented: the code goes to the client (302)."""
         path = "/auth/authorization/issue"
@@ -182,6 +197,7 @@ class Steps:
                 "scopes": list(scopes) if scopes is not None else None,
                 "properties": list(properties) if properties is not None else None,
                 "jwtAtClaims": jwt_at_claims,
+                **(authentication.fields() if authentication is not None else {}),
             }
         )
         return Call(path, body, lambda answer: ticket_reply(path, answer), _identity)

@@ -35,7 +35,8 @@ class DjangoRelay:
 
     def authorize(self, request: HttpRequest, on_interaction: Callable[[Interaction], Any]) -> Any:
         """For the view of `GET`/`POST /authorize` (make it `csrf_exempt` to take POSTs): the
-        redirect or error to send, or what `on_interaction(interaction)` returns."""
+        redirect or error to send, or what `on_interaction(interaction)` returns (the login and
+        consent page; with `interaction.no_interaction`, the issue or fail response, no page)."""
         body = self._form_body(request) if request.method == "POST" else None
         outcome = body if isinstance(body, Reply) else self.relay.authorization(_relay_request(request, body))
         if isinstance(outcome, Interaction):

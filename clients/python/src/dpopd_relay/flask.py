@@ -41,7 +41,8 @@ class FlaskRelay:
 
     def authorize(self, on_interaction: Callable[[Interaction], Any]) -> Any:
         """For the view of `GET`/`POST /authorize`: returns the redirect or error to send, or
-        what `on_interaction(interaction)` returns (the login and consent page)."""
+        what `on_interaction(interaction)` returns (the login and consent page; with
+        `interaction.no_interaction`, the issue or fail response, no page)."""
         body = self._form_body() if request.method == "POST" else None
         outcome = body if isinstance(body, Reply) else self.relay.authorization(self._request(body))
         if isinstance(outcome, Interaction):

@@ -60,7 +60,8 @@ class StarletteRelay:
 
     async def authorize(self, request: Request, on_interaction: Callable[[Interaction], Awaitable[Any]]) -> Any:
         """For the endpoint of `GET`/`POST /authorize`: the redirect or error to send, or what
-        `await on_interaction(interaction)` returns (the login and consent page)."""
+        `await on_interaction(interaction)` returns (the login and consent page; with
+        `interaction.no_interaction`, the issue or fail response, no page)."""
         body = await self._form_body(request) if request.method == "POST" else None
         outcome = body if isinstance(body, Reply) else await self.relay.authorization(_relay_request(request, body))
         if isinstance(outcome, Interaction):

@@ -4,13 +4,13 @@ Django). Every method returns what to send the client; none raises for a dpopd f
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
 from ._answers import MAX_ANSWER_BYTES, UNAVAILABLE, Allowed, DpopdUnavailable, Interaction, Reply, parse_answer
-from ._core import Call, Settings, Step, Steps
+from ._core import Authentication, Call, Settings, Step, Steps
 from ._request import RelayRequest
 
 T = TypeVar("T")
@@ -86,9 +86,19 @@ class Relay(Steps):
         scopes: Sequence[str] | None = None,
         properties: Sequence[dict] | None = None,
         jwt_at_claims: str | None = None,
+        auth_time: int | None = None,
+        acr: str | None = None,
+        amr: Sequence[str] | None = None,
+        sid: str | None = None,
+        claims: str | Mapping[str, Any] | None = None,
     ) -> Reply:
+        """The code goes to the client (302). For an `openid` request, `auth_time` (seconds since
+        the epoch), `acr`, `amr`, `sid` and `claims` (the user's claim values, a mapping or the
+        text of a JSON object) become the ID token's; dpopd keeps the claims the request asked for."""
+        authentication = Authentication(auth_time, acr, amr, sid, claims)
         return self._run(
-            "/auth/authorization/issue", lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims)
+            "/auth/authorization/issue",
+            lambda: self.issue_step(ticket, subject, scopes, properties, jwt_at_claims, authentication),
         )
 
     def fail(self, ticket: str, reason: str, *, description: str | None = None) -> Reply:
