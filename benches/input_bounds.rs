@@ -66,6 +66,7 @@ fn core() -> Core {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: dpopd::jose::Alg::ES256,
+        userinfo_signed_response_alg: None,
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: dpopd::config::default_auth_signing_algs(),

@@ -327,6 +327,9 @@ pub struct ClientSettings {
     /// alg must exist.
     #[serde(default = "default_id_token_alg")]
     pub id_token_signed_response_alg: Alg,
+    /// OIDC Registration §2: the userinfo response is a JWT signed with this alg; absent: JSON.
+    #[serde(default)]
+    pub userinfo_signed_response_alg: Option<Alg>,
     /// `private_key_jwt`: the client's public keys, a JWK Set (RFC 7517 §5) written as a table
     /// or as JSON text.
     #[serde(default)]

@@ -56,6 +56,9 @@ pub struct IntrospectionResponse {
     pub jkt: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<Vec<Property>>,
+    /// Userinfo: the claims the token allows (OIDC Core §5.4, §5.5), `sub` aside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<String>>,
     /// The token is one of this service's and not revoked (it may have expired).
     pub existent: bool,
     /// `existent`, and valid now.
@@ -75,6 +78,7 @@ impl IntrospectionResponse {
             expires_at: None,
             jkt: None,
             properties: None,
+            claims: None,
             existent: false,
             usable: false,
             sufficient: false,
@@ -169,6 +173,9 @@ pub(super) fn answer(
         properties: access
             .map(|a| a.properties.clone())
             .filter(|p| !p.is_empty()),
+        claims: access
+            .filter(|_| api == Api::UserInfo)
+            .map(|a| crate::oauth::userinfo::allowed_claims(a)),
         existent,
         usable: access.is_some(),
         sufficient: outcome.sufficient,

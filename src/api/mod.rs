@@ -43,6 +43,7 @@ pub fn all_paths() -> Vec<String> {
         introspection::PATHS,
         introspection_standard::PATHS,
         userinfo::PATHS,
+        userinfo::ISSUE_PATHS,
         dpop_explain::PATHS,
         service::JWKS_PATHS,
         service::CONFIGURATION_PATHS,

@@ -19,6 +19,7 @@ use crate::oauth::pkce::PkceError;
 use crate::oauth::revocation::RevocationError;
 use crate::oauth::revoked_before::RevokeError;
 use crate::oauth::token_create::CreateError;
+use crate::oauth::userinfo::IssueError;
 
 const AMBIGUOUS: &str = "The client authenticated ambiguously.";
 const CLIENT_AUTH_FAILED: &str = "Client authentication failed.";
@@ -730,6 +731,22 @@ impl Refuse for TokenInfoError {
             }
         };
         Refusal::new(action, code, error, code.text())
+    }
+}
+
+/// `/auth/userinfo/issue`: a token refusal is `/auth/userinfo`'s; signing is dpopd's failure.
+impl Refuse for IssueError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            IssueError::Token(error) => AtResource {
+                error,
+                userinfo: true,
+            }
+            .refusal(),
+            IssueError::BadClaims | IssueError::Signing => {
+                Refusal::server(R::UserInfoSigningFailed)
+            }
+        }
     }
 }
 

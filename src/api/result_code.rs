@@ -145,6 +145,8 @@ result_codes! {
     StandardIntrospectionClientAuthAmbiguous = "A057304", "The introspection request's client assertion came with a secret or a second client identifier.";
     // 058: userinfo (token and proof refusals use the 056 codes)
     UserInfoOk = "A058001", "The access token is usable for the userinfo endpoint.";
+    UserInfoIssued = "A058002", "The userinfo response was built; send responseContent with contentType.";
+    UserInfoSigningFailed = "A058101", "dpopd could not sign the userinfo response.";
     UserInfoOpenidMissing = "A058301", "The access token does not grant the openid scope.";
     // 059: RFC 7009 revocation
     AccessTokenRevocationDone = "A059001", "The access token has been revoked.";

@@ -90,6 +90,8 @@ pub struct Client {
     pub audience: Vec<String>,
     /// The alg of the client's ID tokens (OIDC Registration §2).
     pub id_token_alg: crate::jose::Alg,
+    /// The alg of its signed userinfo responses; `None`: JSON.
+    pub userinfo_alg: Option<crate::jose::Alg>,
     /// `private_key_jwt`: the keys and algs its assertions are verified with.
     pub assertion_keys: Option<AssertionKeys>,
 }
@@ -187,6 +189,7 @@ impl ClientRegistry {
                     require_par: c.require_par,
                     audience: c.audience.clone(),
                     id_token_alg: c.id_token_signed_response_alg,
+                    userinfo_alg: c.userinfo_signed_response_alg,
                     assertion_keys: assertion_keys(c, sources)
                         .map_err(|e| ConfigError::invalid(format!("clients[{i}].jwks"), e))?,
                 };

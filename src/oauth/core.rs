@@ -75,6 +75,14 @@ impl Core {
                     format!("no [[keys.signing]] key has alg {}", alg.name()),
                 ));
             }
+            if let Some(alg) = client.userinfo_signed_response_alg {
+                if secrets.signing.signer(alg).is_none() {
+                    return Err(ConfigError::invalid(
+                        format!("clients[{i}].userinfo_signed_response_alg"),
+                        format!("no [[keys.signing]] key has alg {}", alg.name()),
+                    ));
+                }
+            }
         }
         let policy = ProofPolicy::from_settings(d);
         let nonces = NonceService::new(

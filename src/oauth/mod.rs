@@ -23,6 +23,7 @@ pub mod revoked_before;
 pub mod scope;
 pub mod token_create;
 pub mod tokens;
+pub mod userinfo;
 
 pub use self::core::Core;
 

@@ -26,6 +26,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "cnf",
     "prp",
     "gid",
+    crate::oauth::userinfo::USERINFO_CLAIMS,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -51,6 +51,7 @@ fn client(id: &str) -> ClientSettings {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: crate::jose::Alg::ES256,
+        userinfo_signed_response_alg: None,
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),

@@ -118,6 +118,7 @@ pub fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSetti
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: dpopd::jose::Alg::ES256,
+        userinfo_signed_response_alg: None,
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: dpopd::config::default_auth_signing_algs(),

@@ -399,3 +399,156 @@ async fn protected_resource_metadata_follows_rfc_9728() {
         assert!(body.contains("A001205"), "{body}");
     }
 }
+
+async fn userinfo(app: &TestApp, token: &str, key: &TestKey) -> Value {
+    let proof = crate::resource::resource_proof(key, token);
+    let (status, answer) = app
+        .post(
+            "/auth/userinfo",
+            &json!({ "token": token, "tokenScheme": "DPoP", "dpop": proof, "htm": "GET", "htu": crate::resource::RS_URL }),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+async fn userinfo_issue(app: &TestApp, token: &str, claims: &str) -> (u16, Value) {
+    app.post(
+        "/auth/userinfo/issue",
+        &json!({ "token": token, "claims": claims }),
+    )
+    .await
+}
+
+const USER: &str = r#"{"sub":"mallory","email":"alice@example.com","email_verified":true,"picture":"https://example.com/a.png","phone_number":"+15550100","name":"Alice"}"#;
+
+#[tokio::test]
+async fn userinfo_names_the_allowed_claims_and_issue_releases_only_those() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = tokens(
+        &app,
+        &[
+            ("scope", "openid email"),
+            ("claims", r#"{"userinfo":{"picture":null}}"#),
+        ],
+        &key,
+    )
+    .await;
+    let token = answer["accessToken"].as_str().unwrap();
+    let checked = userinfo(&app, token, &key).await;
+    assert_eq!(checked["action"], "OK", "{checked}");
+    assert_eq!(checked["subject"], "alice");
+    assert_eq!(
+        checked["claims"],
+        json!(["email", "email_verified", "picture"])
+    );
+
+    let (status, issued) = userinfo_issue(&app, token, USER).await;
+    assert_eq!(status, 200, "{issued}");
+    assert_eq!(issued["action"], "OK", "{issued}");
+    assert_eq!(issued["resultCode"], "A058002");
+    assert_eq!(issued["contentType"], "application/json");
+    let body: Value = serde_json::from_str(issued["responseContent"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({ "sub": "alice", "email": "alice@example.com", "email_verified": true, "picture": "https://example.com/a.png" }),
+        "sub is the token's; phone_number and name were not asked for"
+    );
+}
+
+#[tokio::test]
+async fn a_client_with_a_userinfo_alg_gets_a_signed_response() {
+    let mut settings = test_settings();
+    for client in &mut settings.clients {
+        client
+            .scopes
+            .extend(["openid", "profile"].map(String::from));
+        if client.client_id == PUBLIC {
+            client.userinfo_signed_response_alg = Some(Alg::ES256);
+        }
+    }
+    let app = spawn_app_with(settings).await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = tokens(&app, &[("scope", "openid profile")], &key).await;
+    let token = answer["accessToken"].as_str().unwrap();
+    let (_, issued) = userinfo_issue(&app, token, USER).await;
+    assert_eq!(issued["contentType"], "application/jwt", "{issued}");
+    let (_, claims) = verified(&app, issued["responseContent"].as_str().unwrap()).await;
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["aud"], PUBLIC);
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["name"], "Alice");
+    assert!(claims.get("email").is_none());
+}
+
+#[tokio::test]
+async fn userinfo_issue_refuses_what_userinfo_refuses() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    // No openid: insufficient_scope with scope="openid".
+    let plain = tokens(&app, &[("scope", "read")], &key).await;
+    let (_, answer) = userinfo_issue(&app, plain["accessToken"].as_str().unwrap(), USER).await;
+    assert_eq!(answer["action"], "FORBIDDEN", "{answer}");
+    assert_eq!(answer["resultCode"], "A058301");
+    assert!(answer["responseContent"]
+        .as_str()
+        .unwrap()
+        .contains(r#"scope="openid""#));
+    // A revoked token: invalid_token.
+    let openid = tokens(&app, &[("scope", "openid")], &key).await;
+    let token = openid["accessToken"].as_str().unwrap();
+    let (_, revoked) = app
+        .post(
+            "/auth/revocation",
+            &json!({ "parameters": form(&[("token", token), ("client_id", PUBLIC)]) }),
+        )
+        .await;
+    assert_eq!(revoked["action"], "OK", "{revoked}");
+    let (_, answer) = userinfo_issue(&app, token, USER).await;
+    assert_eq!(answer["action"], "UNAUTHORIZED", "{answer}");
+    assert!(answer["responseContent"]
+        .as_str()
+        .unwrap()
+        .contains("invalid_token"));
+    // Not a token at all.
+    let (_, answer) = userinfo_issue(&app, "not-a-token", USER).await;
+    assert_eq!(answer["action"], "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn userinfo_issue_takes_claims_as_a_json_object_from_an_rs_caller() {
+    let app = oidc_app().await;
+    let key = TestKey::new(Alg::ES256);
+    let answer = tokens(&app, &[("scope", "openid")], &key).await;
+    let token = answer["accessToken"].as_str().unwrap();
+    for bad in ["[1]", "{", "\"text\""] {
+        let (status, answer) = userinfo_issue(&app, token, bad).await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+        assert_eq!(answer["resultCode"], "A001205");
+    }
+    let (status, _) = app
+        .post_as(
+            "/auth/userinfo/issue",
+            &json!({ "token": token, "claims": "{}" }),
+            Some(("nobody", "wrong")),
+        )
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_caller_cannot_forge_the_userinfo_claims_of_an_access_token() {
+    let app = oidc_app().await;
+    let (_, answer) = app
+        .post(
+            "/auth/token/create",
+            &json!({ "grantType": "CLIENT_CREDENTIALS", "clientId": CONFIDENTIAL.0, "subject": "alice", "scopes": ["openid"], "jwtAtClaims": r#"{"uic":["phone_number"]}"# }),
+        )
+        .await;
+    assert_eq!(answer["resultCode"], "A001205", "uic is reserved: {answer}");
+    assert!(
+        answer["resultMessage"].as_str().unwrap().contains("uic"),
+        "{answer}"
+    );
+}

@@ -41,6 +41,7 @@ fn assertion_client(id: &str, key: &SigningKey) -> ClientSettings {
         require_par: false,
         audience: vec![],
         id_token_signed_response_alg: crate::jose::Alg::ES256,
+        userinfo_signed_response_alg: None,
         jwks: Some(jwks(key)),
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),

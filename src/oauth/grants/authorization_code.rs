@@ -11,6 +11,7 @@ use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
 use crate::oauth::code::{CodeError, CodeRecord};
 use crate::oauth::params::Params;
+use crate::oauth::userinfo::USERINFO_CLAIMS;
 use crate::oauth::{pkce, Core};
 use crate::store::{Entry, Inserted, Namespace, Owner};
 
@@ -47,12 +48,21 @@ pub(super) fn prepare(
     }
     pkce::check(record.code_challenge.as_ref(), params.get("code_verifier"))
         .map_err(|e| invalid(GrantProblem::Pkce(e)))?;
+    let mut extra = record.extra_claims.clone();
+    // OIDC Core §5.5: the claims the request asked for at userinfo go with the access token.
+    if let Some(oidc) = record
+        .oidc
+        .as_ref()
+        .filter(|o| !o.userinfo_claims.is_empty())
+    {
+        extra.insert(USERINFO_CLAIMS.into(), oidc.userinfo_claims.clone().into());
+    }
     Ok(Prepared {
         grant: GrantType::AuthorizationCode,
         subject: record.subject.clone(),
         scopes: record.scopes.clone(),
         properties: record.properties.clone(),
-        extra: record.extra_claims.clone(),
+        extra,
         presented: Presented::Code(PresentedCode { record }),
     })
 }
