@@ -10,6 +10,7 @@ use crate::jose::seal::Sealer;
 use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
 use crate::oauth::clients::ClientRegistry;
+use crate::oauth::issuers::TrustedIssuers;
 use crate::remote_keys::KeySources;
 use crate::store::SeenStore;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct Core {
     pub verified_access: Arc<AccessCache>,
     /// The JWK Sets of the signers dpopd verifies but does not hold the keys of.
     pub key_sources: KeySources,
+    /// The other authorization servers whose access tokens introspection accepts.
+    pub issuers: TrustedIssuers,
 }
 
 impl Core {
@@ -74,6 +77,7 @@ impl Core {
         } else {
             settings.service.default_audience.clone()
         };
+        let issuers = TrustedIssuers::new(settings, &key_sources)?;
         let core = Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
@@ -95,6 +99,7 @@ impl Core {
             default_audience,
             verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
             key_sources,
+            issuers,
         };
         core.key_sources.seal();
         Ok(core)

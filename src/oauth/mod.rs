@@ -12,6 +12,7 @@ pub mod dpop_explain;
 pub mod grants;
 pub mod introspection;
 pub mod introspection_standard;
+pub mod issuers;
 pub mod par;
 pub mod params;
 pub mod pkce;
