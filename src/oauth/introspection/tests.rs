@@ -48,6 +48,7 @@ fn fig13_access() -> VerifiedAccess {
     };
     VerifiedAccess {
         claims,
+        origin: crate::oauth::access::Origin::Own,
         scopes: vec![],
         jkt: Some(Jkt::parse(FIG14_JKT).unwrap()),
         properties: vec![],
@@ -139,11 +140,12 @@ fn a_bound_token_with_its_proof_introspects_at_a_pinned_clock() {
         scheme: Some(TokenType::DPoP),
         // A DPoP-only resource accepts a bound token with a valid proof.
         dpop_required: true,
+        thumbprint: None,
     };
     let outcome = block_on(introspect(&core, &call, NOW.plus(5)));
     let ok = outcome.result.unwrap();
     assert_eq!(ok.proof.unwrap().jkt(), &jkt);
-    assert_eq!(ok.access.claims.sub, "alice");
+    assert_eq!(ok.access.unwrap().claims.sub, "alice");
     assert_eq!(outcome.challenge, TokenType::DPoP);
     assert!(outcome.dpop_nonce.is_none(), "no nonce unless required");
 
