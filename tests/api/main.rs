@@ -9,6 +9,8 @@ mod dpop_only;
 mod durable;
 mod helpers;
 mod introspection;
+mod issuers;
+mod jwks_server;
 mod redis_topologies;
 mod reload;
 mod replicas;
