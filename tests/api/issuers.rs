@@ -299,12 +299,7 @@ async fn every_token_rule_refuses_with_its_own_code() {
         }
         let mut c = claims(INLINE, Some(&jkt));
         c["scp"] = json!(["read"]);
-        let answer = presented(
-            &w.app,
-            &sign(&w.inline, &h, &c),
-            &client,
-        )
-        .await;
+        let answer = presented(&w.app, &sign(&w.inline, &h, &c), &client).await;
         assert_eq!(answer["resultCode"], code, "typ {typ:?}: {answer}");
     }
 }
