@@ -65,7 +65,8 @@ pub struct IntrospectionResponse {
     pub jkt: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<Vec<Property>>,
-    /// The token is one of this service's and not revoked (it may have expired).
+    /// The token is one of this service's and not revoked, or a trusted issuer's (it may
+    /// have expired); `false` when only the proof was judged (`dpopKeyThumbprint`).
     pub existent: bool,
     /// `existent`, and valid now.
     pub usable: bool,

@@ -52,10 +52,6 @@ impl TrustedIssuers {
     pub fn get(&self, iss: &str) -> Option<&Arc<TrustedIssuer>> {
         self.by_iss.get(iss)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_iss.is_empty()
-    }
 }
 
 fn key_source(s: &IssuerSettings, settings: &Settings, i: usize) -> Result<KeySource, ConfigError> {
