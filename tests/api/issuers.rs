@@ -61,8 +61,8 @@ async fn world() -> World {
         listener.local_addr().unwrap().port()
     };
     let mut settings = test_settings();
-    // An unknown kid may fetch once a second.
-    settings.jwks.min_refresh_secs = 1;
+    // An unknown kid may fetch once every two seconds.
+    settings.jwks.min_refresh_secs = 2;
     settings.callers.push(CallerSettings {
         key: AS_ONLY_CALLER.0.into(),
         secret: Some(Secret::new(AS_ONLY_CALLER.1)),
@@ -389,8 +389,9 @@ async fn a_known_kid_never_fetches_and_an_unknown_kid_fetches_once() {
 
     let rotated = SigningKey::generate(Alg::ES256, Some("k2".into())).unwrap();
     w.server.serve(jwks(&[&w.remote, &w.remote_ed, &rotated]));
-    // jwks.min_refresh_secs is 1: the fetch at start must lie a second back.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // jwks.min_refresh_secs is 2 (whole seconds): the fetch at start must lie that far back;
+    // the fetch below then forbids another for at least a second.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let fresh = || async {
         let client = TestKey::new(Alg::ES256);
         presented(&w.app, &token(&rotated, REMOTE, &client), &client).await
@@ -570,4 +571,41 @@ async fn a_thumbprint_must_be_well_formed_alone_and_from_an_rs_caller() {
         (200, Some("A056003")),
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn dpopd_neither_revokes_nor_standard_introspects_another_issuers_token() {
+    let w = world().await;
+    let client = TestKey::new(Alg::ES256);
+    // The issuer's client_id happens to name one of dpopd's clients.
+    let mut same_client = claims(REMOTE, Some(&client.jkt()));
+    same_client["client_id"] = CONFIDENTIAL.0.into();
+    let token = sign(&w.remote, &header(&w.remote), &same_client);
+    assert_eq!(
+        outcome(&presented(&w.app, &token, &client).await),
+        ("OK", "A056001")
+    );
+
+    let body = json!({ "parameters": format!("token={token}"), "clientId": CONFIDENTIAL.0, "clientSecret": CONFIDENTIAL.1 });
+    let (status, answer) = w.app.post("/auth/revocation", &body).await;
+    assert_eq!(
+        (status, answer["resultCode"].as_str()),
+        (200, Some("A059003")),
+        "{answer}"
+    );
+    assert_eq!(
+        outcome(&presented(&w.app, &token, &client).await),
+        ("OK", "A056001"),
+        "revoked at its issuer only"
+    );
+
+    let (status, answer) = w
+        .app
+        .post(
+            "/auth/introspection/standard",
+            &json!({ "parameters": format!("token={token}") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(content(&answer), json!({ "active": false }));
 }
