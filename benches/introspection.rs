@@ -2,7 +2,9 @@
 //! call, memory store, every check including the replay record) beside the raw ring
 //! verification of one ES256 proof, in one process: the ratio shows how close an introspection
 //! comes to its floor of one signature verification. A third case disables the verified-token
-//! cache (two signature verifications per call) to show what the cache saves.
+//! cache (two signature verifications per call) to show what the cache saves. A fourth
+//! introspects a trusted issuer's token (docs/configuration.md, "[[issuers]]") from the same
+//! cache, and the bench prints its cost over that of dpopd's own token, measured interleaved.
 //!
 //! Each call needs a fresh proof (a replayed one is refused), so 20,000 proofs with unique
 //! `jti`s are minted up front; when they run out, the replay store is replaced outside the
@@ -14,7 +16,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use dpopd::api::fields::DpopFields;
 use dpopd::clock::UnixTime;
-use dpopd::config::Settings;
+use dpopd::config::{IssuerSettings, ScopeClaim, Settings};
 use dpopd::dpop::client::{self, ProofClaims};
 use dpopd::jose::{Alg, CompactJws, PublicJwk, SigningKey};
 use dpopd::oauth::introspection::{self, IntrospectionCall};
@@ -29,10 +31,34 @@ const RS: &str = "https://rs.example.com/resource";
 const NOW: UnixTime = UnixTime(1_700_000_000);
 const PROOFS: usize = 20_000;
 
-fn core(verified_cache_entries: u64) -> Core {
+const TRUSTED: &str = "https://login.example.org";
+
+/// A core trusting [`TRUSTED`], whose inline key is `issuer_key`.
+fn core(verified_cache_entries: u64, issuer_key: &SigningKey) -> Core {
     let mut settings = Settings::development();
     settings.tokens.verified_cache_entries = verified_cache_entries;
+    settings.issuers = vec![IssuerSettings {
+        issuer: TRUSTED.into(),
+        jwks_uri: None,
+        jwks: Some(serde_json::json!({ "keys": [issuer_key.public_jwk()] }).to_string()),
+        audience: vec![RS.into()],
+        algs: vec![Alg::ES256],
+        require_typ: true,
+        scope_claim: ScopeClaim::Scope,
+    }];
     Core::from_settings(&settings, fresh_store()).expect("core")
+}
+
+/// An RFC 9068 token of [`TRUSTED`] bound to `key`, with the claims of [`bound_token`].
+fn trusted_token(issuer_key: &SigningKey, key: &SigningKey) -> String {
+    let claims = serde_json::json!({
+        "iss": TRUSTED, "sub": "alice", "aud": RS, "client_id": "client", "scope": "read",
+        "iat": NOW.secs(), "exp": NOW.secs() + 3600, "jti": "trusted-1",
+        "cnf": { "jkt": key.public().thumbprint().as_str() },
+    });
+    issuer_key
+        .sign_compact("at+jwt", claims.to_string().as_bytes())
+        .expect("token")
 }
 
 fn fresh_store() -> Arc<MemoryStore> {
@@ -101,9 +127,11 @@ fn run(core: &mut Core, token: &str, proofs: &[String], next: &mut usize, iters:
 
 fn bench(c: &mut Criterion) {
     let key = SigningKey::generate(Alg::ES256, None).expect("key");
-    let mut cached = core(100_000);
-    let mut uncached = core(0);
+    let issuer_key = SigningKey::generate(Alg::ES256, Some("t1".into())).expect("key");
+    let mut cached = core(100_000, &issuer_key);
+    let mut uncached = core(0, &issuer_key);
     let token = bound_token(&cached, &key);
+    let trusted = trusted_token(&issuer_key, &key);
     let other_token = bound_token(&uncached, &key);
     let mint = |token: &str| -> Vec<String> {
         let claims = ProofClaims {
@@ -115,6 +143,7 @@ fn bench(c: &mut Criterion) {
             .collect()
     };
     let (proofs, other_proofs) = (mint(&token), mint(&other_token));
+    let trusted_proofs = mint(&trusted);
 
     let jws = CompactJws::parse(&proofs[0]).expect("jws");
     let PublicJwk::Ec { x, y, .. } = key.public() else {
@@ -134,9 +163,20 @@ fn bench(c: &mut Criterion) {
                 .is_ok()
         })
     });
-    let (mut next_cached, mut next_uncached) = (0, 0);
+    let (mut next_cached, mut next_uncached, mut next_trusted) = (0, 0, 0);
     group.bench_function("cached_token_es256", |b| {
         b.iter_custom(|iters| run(&mut cached, &token, &proofs, &mut next_cached, iters))
+    });
+    group.bench_function("cached_trusted_issuer_token_es256", |b| {
+        b.iter_custom(|iters| {
+            run(
+                &mut cached,
+                &trusted,
+                &trusted_proofs,
+                &mut next_trusted,
+                iters,
+            )
+        })
     });
     group.bench_function("uncached_token_es256", |b| {
         b.iter_custom(|iters| {
@@ -159,6 +199,27 @@ fn bench(c: &mut Criterion) {
         run(&mut cached, &token, &proofs, &mut next_cached, n)
     });
     println!("introspection/ratio ring_verify / cached_token (interleaved, best of {ROUNDS} rounds of {BATCH} after {WARM_UP} untimed): {ratio:.3}");
+    let (mut best_own, mut best_trusted) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        run(&mut cached, &token, &proofs, &mut next_cached, WARM_UP);
+        best_own = best_own.min(run(&mut cached, &token, &proofs, &mut next_cached, BATCH));
+        run(
+            &mut cached,
+            &trusted,
+            &trusted_proofs,
+            &mut next_trusted,
+            WARM_UP,
+        );
+        best_trusted = best_trusted.min(run(
+            &mut cached,
+            &trusted,
+            &trusted_proofs,
+            &mut next_trusted,
+            BATCH,
+        ));
+    }
+    let ratio = best_trusted.as_secs_f64() / best_own.as_secs_f64();
+    println!("introspection/ratio cached_trusted_issuer_token / cached_token (interleaved, best of {ROUNDS} rounds of {BATCH} after {WARM_UP} untimed): {ratio:.3}");
 }
 
 const ROUNDS: usize = 200;

@@ -10,6 +10,8 @@ use crate::oauth::clients::{AuthMethod, GrantType};
 use serde::Deserialize;
 use std::path::Path;
 
+mod issuers;
+
 pub const DEFAULTS: &str = include_str!("../config/defaults.toml");
 
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +29,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub callers: Vec<CallerSettings>,
     pub clients: Vec<ClientSettings>,
+    /// Other authorization servers whose access tokens introspection and userinfo accept.
+    pub issuers: Vec<IssuerSettings>,
     /// Set by the loader, never read from a file: true when no configuration file was given.
     #[serde(skip)]
     pub development: bool,
@@ -408,6 +412,41 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A trusted issuer (docs/configuration.md, "[[issuers]]"): another authorization server whose
+/// RFC 9068 access tokens `/auth/introspection` and `/auth/userinfo` accept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSettings {
+    /// The `iss` of its tokens, compared exactly (RFC 9068 §4).
+    pub issuer: String,
+    /// Where its JWK Set is published. Set exactly one of `jwks_uri`, `jwks`.
+    pub jwks_uri: Option<crate::remote_keys::JwksUri>,
+    /// Its JWK Set as JSON text.
+    pub jwks: Option<String>,
+    /// Values one of which the token's `aud` must hold (RFC 9068 §4).
+    pub audience: Vec<String>,
+    /// The `alg` values its tokens may be signed with.
+    #[serde(default = "issuers::default_algs")]
+    pub algs: Vec<Alg>,
+    /// Whether the token's `typ` must be `at+jwt` (RFC 9068 §2.1, §4).
+    #[serde(default = "issuers::default_require_typ")]
+    pub require_typ: bool,
+    /// The claim holding the scopes: `scope` (a space-separated string) or `scp` (an array).
+    #[serde(default)]
+    pub scope_claim: ScopeClaim,
+}
+
+/// Where a trusted issuer's tokens carry their scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeClaim {
+    /// RFC 9068 §2.2.3: `scope`, a space-separated string (RFC 8693 §4.2).
+    #[default]
+    Scope,
+    /// `scp`, an array of strings.
+    Scp,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration: {0}")]
@@ -590,6 +629,7 @@ impl Settings {
             }
         }
         self.check_clients()?;
+        self.check_issuers()?;
 
         if !self.development {
             if self.keys.signing.is_empty() {

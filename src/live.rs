@@ -60,11 +60,13 @@ impl Reloadable {
 }
 
 /// Whether an access token verified under `old` verifies alike under `new`, given the same
-/// verification keys: what `oauth::access` checks besides the signature is the issuer and the
-/// sealed `prp`, and the cache's size is its own.
+/// verification keys: what `oauth::access` checks besides the signature is the issuer, the
+/// sealed `prp` and the trusted issuers' rules, and the cache's size is its own. (A trusted
+/// issuer's cached token also checks, at each use, that the issuer's key set is unchanged.)
 fn verifies_alike(old: &Settings, new: &Settings) -> bool {
     old.service.issuer == new.service.issuer
         && old.keys.sealing == new.keys.sealing
+        && old.issuers == new.issuers
         && old.tokens.verified_cache_entries == new.tokens.verified_cache_entries
 }
 

@@ -59,6 +59,7 @@ pub fn restart_bound_changes(started: &Settings, loaded: &Settings) -> Vec<&'sta
         gateway: _,
         callers: _,
         clients: _,
+        issuers: _,
         development: _,
         dev_listen: _,
     } = loaded;

@@ -140,7 +140,7 @@ async fn check(
         Err(refusal) => {
             let head = refuse(Api::Gateway, &refusal, challenge(live, route));
             let response = IntrospectionResponse::refused(head);
-            return Ok(respond(gateway, protocol, &response, None));
+            return Ok(respond(gateway, protocol, &response));
         }
     };
     let mut dpop = dpop_input(headers, original.method, htu);
@@ -153,15 +153,11 @@ async fn check(
         scheme,
         dpop,
         dpop_required: route.dpop_required,
+        thumbprint: None,
     };
     let outcome = introspection::introspect(&live.core, &call, now).await;
     let response = answer(outcome, Api::Gateway, live.core.service_algs, now);
-    Ok(respond(
-        gateway,
-        protocol,
-        &response,
-        Some(&live.core.issuer),
-    ))
+    Ok(respond(gateway, protocol, &response))
 }
 
 /// The challenge of a refusal made before the token is looked at: the route's scheme.
@@ -179,7 +175,6 @@ fn respond(
     gateway: &Gateway,
     protocol: Protocol,
     response: &IntrospectionResponse,
-    issuer: Option<&str>,
 ) -> HttpResponse {
     let head = &response.head;
     let status = match head.action.http_status() {
@@ -203,7 +198,7 @@ fn respond(
                 response.scopes.as_ref().map(|s| s.join(" ")),
             ),
             (&gateway.jkt_header, response.jkt.clone()),
-            (&gateway.issuer_header, issuer.map(str::to_owned)),
+            (&gateway.issuer_header, response.issuer.clone()),
         ];
         for (name, value) in fields {
             if let Some(value) = value.filter(|v| header_safe(v)) {

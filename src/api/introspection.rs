@@ -1,7 +1,9 @@
 //! `POST /auth/introspection` (and `/api/auth/introspection`), role `rs`: the resource server
 //! forwards the access token, its `DPoP` header, method and URL and what the resource requires;
 //! dpopd answers with the `action` and, on a refusal, the `WWW-Authenticate` value to send
-//! (docs/api.md, "Introspection and userinfo"; RFC 6750 §3, RFC 9449 §7).
+//! (docs/api.md, "Introspection and userinfo"; RFC 6750 §3, RFC 9449 §7). The token may be
+//! dpopd's own or a trusted issuer's; with `dpopKeyThumbprint` it may be any token at all, and
+//! only the proof is judged (docs/api.md, "Opaque tokens").
 use super::action::Action;
 use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
 use super::caller::RsCaller;
@@ -11,6 +13,7 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::dpop::proof::AlgSet;
+use crate::jose::jwk::Jkt;
 use crate::live::Live;
 use crate::oauth::access::AccessError;
 use crate::oauth::introspection::{
@@ -36,6 +39,9 @@ pub struct IntrospectionRequest {
     pub token_scheme: TokenScheme,
     /// The resource is DPoP-only (absent: the caller's `dpop_only`).
     pub dpop_required: Option<bool>,
+    /// `cnf.jkt` of a token dpopd does not read (an opaque token the resource server
+    /// introspected elsewhere): only the proof is judged, bound to this key.
+    pub dpop_key_thumbprint: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +52,9 @@ pub struct IntrospectionResponse {
     pub head: Head,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The token's `iss`: dpopd's issuer or a trusted issuer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +68,8 @@ pub struct IntrospectionResponse {
     /// Userinfo: the claims the token allows (OIDC Core §5.4, §5.5), `sub` aside.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims: Option<Vec<String>>,
-    /// The token is one of this service's and not revoked (it may have expired).
+    /// The token is one of this service's and not revoked, or a trusted issuer's (it may
+    /// have expired); `false` when only the proof was judged (`dpopKeyThumbprint`).
     pub existent: bool,
     /// `existent`, and valid now.
     pub usable: bool,
@@ -79,6 +89,7 @@ impl IntrospectionResponse {
             jkt: None,
             properties: None,
             claims: None,
+            issuer: None,
             existent: false,
             usable: false,
             sufficient: false,
@@ -101,6 +112,12 @@ pub async fn introspect(
         ));
     }
     let resources = bounded("resources", req.resources, MAX_RESOURCES)?;
+    let thumbprint = thumbprint(
+        req.dpop_key_thumbprint.as_deref(),
+        &scopes,
+        &resources,
+        &req.subject,
+    )?;
     let dpop = req.dpop.into_input("GET", None)?;
     let call = IntrospectionCall {
         token: req.token.as_deref(),
@@ -110,10 +127,29 @@ pub async fn introspect(
         scheme: req.token_scheme.0,
         dpop,
         dpop_required: req.dpop_required.unwrap_or(caller.0.dpop_only()),
+        thumbprint,
     };
     let outcome = introspection::introspect(&live.core, &call, now).await;
     let response = answer(outcome, Api::Introspection, live.core.service_algs, now);
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// `dpopKeyThumbprint`: an RFC 7638 SHA-256 thumbprint, given alone — dpopd does not read the
+/// token, so it could check none of `scopes`, `subject` and `resources`.
+fn thumbprint(
+    text: Option<&str>,
+    scopes: &[String],
+    resources: &[String],
+    subject: &Option<String>,
+) -> Result<Option<Jkt>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let jkt = Jkt::parse(text).map_err(|_| ApiError::new(R::IntrospectionThumbprintInvalid))?;
+    if !scopes.is_empty() || !resources.is_empty() || subject.is_some() {
+        return Err(ApiError::new(R::IntrospectionThumbprintWithRequirements));
+    }
+    Ok(Some(jkt))
 }
 
 /// The answer of a resource-server API (introspection, userinfo): the token's data whenever it
@@ -127,9 +163,10 @@ pub(super) fn answer(
     let access = outcome.access.as_ref();
     let head = match &outcome.result {
         Ok(ok) => {
-            let code = match (api, &ok.proof) {
-                (Api::UserInfo, _) => R::UserInfoOk,
-                (_, Some(_)) if ok.access.jkt.is_none() => R::IntrospectionOkUnboundDpop,
+            let code = match (api, &ok.access, &ok.proof) {
+                (Api::UserInfo, _, _) => R::UserInfoOk,
+                (_, None, _) => R::IntrospectionOkProofOnly,
+                (_, Some(access), Some(_)) if access.jkt.is_none() => R::IntrospectionOkUnboundDpop,
                 _ => R::IntrospectionOk,
             };
             if let Some(proof) = &ok.proof {
@@ -163,13 +200,21 @@ pub(super) fn answer(
                 AccessError::Expired | AccessError::NotYetValid
             ))
         );
+    // Judged by its proof alone: the key is the one the caller named.
+    let proof_jkt = match &outcome.result {
+        Ok(ok) if ok.access.is_none() => ok.proof.as_ref().map(|p| p.jkt().as_str().to_owned()),
+        _ => None,
+    };
     IntrospectionResponse {
         head: head.with_nonce(outcome.dpop_nonce),
         client_id: access.map(|a| a.claims.client_id.clone()),
+        issuer: access.map(|a| a.claims.iss.clone()),
         subject: access.map(|a| a.claims.sub.clone()),
         scopes: access.map(|a| a.scopes.clone()),
         expires_at: access.map(|a| a.expires_at().millis()),
-        jkt: access.and_then(|a| a.jkt.as_ref().map(|j| j.as_str().to_owned())),
+        jkt: access
+            .and_then(|a| a.jkt.as_ref().map(|j| j.as_str().to_owned()))
+            .or(proof_jkt),
         properties: access
             .map(|a| a.properties.clone())
             .filter(|p| !p.is_empty()),

@@ -282,7 +282,37 @@ impl Refuse for AtResource<'_> {
                     AccessError::Revoked => {
                         (R::AccessTokenRevoked, "The access token has been revoked.")
                     }
-                    _ => (R::AccessTokenInvalid, "The access token is invalid."),
+                    AccessError::KeysUnavailable => {
+                        return Refusal::server(R::IssuerKeysUnavailable)
+                    }
+                    AccessError::UnknownIssuer => (
+                        R::AccessTokenIssuerUnknown,
+                        "The access token's issuer is not trusted.",
+                    ),
+                    AccessError::WrongAudience => (
+                        R::AccessTokenAudienceInvalid,
+                        "The access token is not intended for this resource server.",
+                    ),
+                    AccessError::WrongType => {
+                        (R::AccessTokenTypeInvalid, "The access token is invalid.")
+                    }
+                    AccessError::AlgNotAllowed => {
+                        (R::AccessTokenAlgNotAllowed, "The access token is invalid.")
+                    }
+                    AccessError::UnknownKid => {
+                        (R::AccessTokenKeyUnknown, "The access token is invalid.")
+                    }
+                    AccessError::ScopeClaim => (
+                        R::AccessTokenScopeClaimInvalid,
+                        "The access token is invalid.",
+                    ),
+                    AccessError::Unverified(_)
+                    | AccessError::Signature(_)
+                    | AccessError::Claims
+                    | AccessError::WrongIssuer
+                    | AccessError::StoreUnavailable => {
+                        (R::AccessTokenInvalid, "The access token is invalid.")
+                    }
                 };
                 Refusal::new(Unauthorized, code, "invalid_token", description)
             }

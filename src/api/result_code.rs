@@ -118,7 +118,11 @@ result_codes! {
     // refusals
     IntrospectionOk = "A056001", "The access token is usable for this request.";
     IntrospectionOkUnboundDpop = "A056002", "The access token is usable; it is not DPoP-bound and was presented with a valid DPoP proof.";
+    IntrospectionOkProofOnly = "A056003", "The DPoP proof is valid for the token and the key of dpopKeyThumbprint; the token itself was not read.";
     IntrospectionStoreUnavailable = "A056101", "The store is unavailable; the request was refused.";
+    IssuerKeysUnavailable = "A056102", "The trusted issuer's keys are unavailable (never fetched, or stale); its tokens are refused.";
+    IntrospectionThumbprintInvalid = "A056201", "dpopKeyThumbprint is not a base64url SHA-256 JWK thumbprint.";
+    IntrospectionThumbprintWithRequirements = "A056202", "dpopKeyThumbprint cannot be combined with scopes, subject or resources.";
     AccessTokenMissing = "A056301", "The request carried no access token.";
     AccessTokenInvalid = "A056302", "The access token is not a valid token of this service.";
     AccessTokenExpired = "A056303", "The access token has expired.";
@@ -135,6 +139,12 @@ result_codes! {
     ResourceNotInAudience = "A056314", "A required resource is not in the access token's audience.";
     AccessTokenEmpty = "A056315", "The access token is empty: a scheme without credentials.";
     DpopRequiredTokenNotBound = "A056316", "The resource accepts DPoP-bound access tokens only, and this one is not bound.";
+    AccessTokenIssuerUnknown = "A056317", "The access token's iss is neither dpopd's issuer nor a trusted issuer.";
+    AccessTokenAudienceInvalid = "A056318", "The access token's aud holds none of the trusted issuer's audience values.";
+    AccessTokenTypeInvalid = "A056319", "The access token's typ is not at+jwt.";
+    AccessTokenAlgNotAllowed = "A056320", "The access token's alg is not allowed for its issuer.";
+    AccessTokenKeyUnknown = "A056321", "No key of the issuer has the access token's kid.";
+    AccessTokenScopeClaimInvalid = "A056322", "The access token's scope claim is malformed.";
     // 057: RFC 7662 standard introspection
     TokenActive = "A057001", "The token is active.";
     TokenInactive = "A057002", "The token is not active.";

@@ -47,6 +47,7 @@ pub async fn userinfo(
         scheme: req.token_scheme.0,
         dpop,
         dpop_required: req.dpop_required.unwrap_or(caller.0.dpop_only()),
+        thumbprint: None,
     };
     let outcome = introspection::userinfo(&live.core, &call, now).await;
     let response = answer(outcome, Api::UserInfo, live.core.service_algs, now);

@@ -252,3 +252,140 @@ fn private_key_jwt_clients_need_exactly_one_usable_key_source_and_no_secret() {
         assert!(err.contains(named), "{description}: {err}");
     }
 }
+
+#[test]
+fn every_rule_of_a_trusted_issuer_names_its_key() {
+    let key = crate::jose::SigningKey::generate(Alg::ES256, Some("k".into())).unwrap();
+    let jwks = serde_json::json!({ "keys": [key.public_jwk()] }).to_string();
+    let good = IssuerSettings {
+        issuer: "https://login.example.org".into(),
+        jwks_uri: None,
+        jwks: Some(jwks.clone()),
+        audience: vec!["https://api.example.com".into()],
+        algs: vec![Alg::ES256],
+        require_typ: true,
+        scope_claim: ScopeClaim::Scope,
+    };
+    let mut s = Settings::development();
+    s.issuers = vec![good.clone()];
+    s.check().expect("a valid issuer");
+    let uri = crate::remote_keys::JwksUri::parse("https://login.example.org/jwks").unwrap();
+    let own = s.service.issuer.clone();
+    let cases: Vec<(&str, Vec<IssuerSettings>, &str)> = vec![
+        (
+            "dpopd's own issuer",
+            vec![IssuerSettings {
+                issuer: own,
+                ..good.clone()
+            }],
+            "issuers[0].issuer",
+        ),
+        (
+            "an empty issuer",
+            vec![IssuerSettings {
+                issuer: String::new(),
+                ..good.clone()
+            }],
+            "issuers[0].issuer",
+        ),
+        (
+            "the same issuer twice",
+            vec![good.clone(), good.clone()],
+            "issuers[1].issuer",
+        ),
+        (
+            "no audience",
+            vec![IssuerSettings {
+                audience: vec![],
+                ..good.clone()
+            }],
+            "issuers[0].audience",
+        ),
+        (
+            "an empty audience",
+            vec![IssuerSettings {
+                audience: vec![String::new()],
+                ..good.clone()
+            }],
+            "issuers[0].audience",
+        ),
+        (
+            "no alg",
+            vec![IssuerSettings {
+                algs: vec![],
+                ..good.clone()
+            }],
+            "issuers[0].algs",
+        ),
+        (
+            "RS384, not in the list",
+            vec![IssuerSettings {
+                algs: vec![Alg::RS384],
+                ..good.clone()
+            }],
+            "issuers[0].algs",
+        ),
+        (
+            "both jwks and jwks_uri",
+            vec![IssuerSettings {
+                jwks_uri: Some(uri),
+                ..good.clone()
+            }],
+            "issuers[0].jwks_uri",
+        ),
+        (
+            "neither jwks nor jwks_uri",
+            vec![IssuerSettings {
+                jwks: None,
+                ..good.clone()
+            }],
+            "issuers[0].jwks_uri",
+        ),
+        (
+            "jwks not a set",
+            vec![IssuerSettings {
+                jwks: Some("[]".into()),
+                ..good.clone()
+            }],
+            "issuers[0].jwks",
+        ),
+        (
+            "jwks without a usable key",
+            vec![IssuerSettings {
+                jwks: Some(r#"{"keys":[]}"#.into()),
+                ..good.clone()
+            }],
+            "issuers[0].jwks",
+        ),
+    ];
+    for (why, issuers, key) in cases {
+        s.issuers = issuers;
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains(&format!("`{key}`")), "{why}: {err}");
+    }
+}
+
+#[test]
+fn a_trusted_issuer_reads_from_toml_with_its_defaults() {
+    let s = from_toml(
+        r#"
+        [[issuers]]
+        issuer = "https://login.example.org"
+        jwks_uri = "https://login.example.org/jwks"
+        audience = ["https://api.example.com"]
+        "#,
+    )
+    .unwrap();
+    let issuer = &s.issuers[0];
+    assert_eq!(issuer.algs, issuers::ISSUER_ALGS.to_vec());
+    assert!(issuer.require_typ);
+    assert_eq!(issuer.scope_claim, ScopeClaim::Scope);
+    assert!(from_toml("[[issuers]]\nissuer = \"x\"\njwks_uri = \"http://login.example.org/jwks\"\naudience = [\"a\"]\n").is_err(), "plain http beyond loopback");
+    assert!(
+        from_toml(
+            "[[issuers]]\nissuer = \"x\"\njwks = \"{}\"\naudience = [\"a\"]\nalgs = [\"HS256\"]\n"
+        )
+        .is_err(),
+        "HS256 is no alg"
+    );
+}

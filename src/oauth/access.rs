@@ -1,12 +1,21 @@
-//! Verification of dpopd's own access tokens (RFC 9068 §4): the signature by `kid` against the
-//! service's key set, `typ: at+jwt`, `iss`, the time claims (RFC 7519 §4.1.4–4.1.6), then the
-//! revocation deny list (RFC 7009 §2, docs/api.md, "Revocation"). A token whose signature checked
-//! is kept in a
-//! bounded cache keyed by SHA-256(token), so its signature is verified once; the time claims and
-//! the deny list are checked on every call, so the cache never serves an expired or revoked token.
+//! Verification of the access tokens introspection and userinfo accept (RFC 9068 §4): dpopd's
+//! own, and those of the trusted issuers (docs/configuration.md, "[[issuers]]"). The token's
+//! `iss`, read before anything is verified, selects the verifier — dpopd's key set, or the
+//! issuer's key source, `alg` list, `aud` values, `typ` rule and scope claim — and the checks
+//! are then the same: the signature by `kid`, `typ`, `iss`, `aud`, the claims, `cnf.jkt`, the
+//! time claims (RFC 7519 §4.1.4–4.1.6). The revocation deny list (RFC 7009 §2, docs/api.md,
+//! "Revocation") applies to dpopd's own tokens only: it is keyed by dpopd's grants, clients
+//! and subjects; another issuer's token is revoked at that issuer and lives until its `exp`.
+//!
+//! A token whose signature checked is kept in a bounded cache keyed by SHA-256(token), so its
+//! signature is verified once; the time claims and the deny list are checked on every call, so
+//! the cache never serves an expired or revoked token. A trusted issuer's token is served from
+//! it only while the issuer's current key set is the one that verified it: a refreshed set, a
+//! set gone stale (fail closed) or an issuer removed by a reload verifies it again.
 use crate::clock::UnixTime;
 use crate::jose::jwk::Jkt;
-use crate::jose::jws::typ_is;
+use crate::jose::jwks::JwkSet;
+use crate::jose::jwks_verify::JwksVerifyError;
 use crate::jose::VerifyError;
 use crate::oauth::revoked_before::Marks;
 use crate::oauth::tokens::{AccessClaims, TokenType};
@@ -20,13 +29,14 @@ use std::time::{Duration, Instant};
 /// A cached token is verified again after this long at most, whatever its lifetime.
 const MAX_CACHED_SECS: i64 = 600;
 
-/// RFC 9068 §2.1 / RFC 7515 §4.1.9: the media type of an access token JWT.
-const AT_TYP: &str = "at+jwt";
+mod rules;
 
-/// An access token of this service whose signature, `typ`, `iss` and claims checked.
+/// An access token of this service or of a trusted issuer whose signature, `typ`, `iss`,
+/// `aud` and claims checked.
 #[derive(Debug)]
 pub struct VerifiedAccess {
     pub claims: AccessClaims,
+    pub origin: Origin,
     pub scopes: Vec<String>,
     /// `cnf.jkt` (RFC 9449 §6.1): the key the token is bound to.
     pub jkt: Option<Jkt>,
@@ -34,7 +44,21 @@ pub struct VerifiedAccess {
     pub properties: Vec<Property>,
 }
 
+/// Who issued a verified token: it decides the checks beyond the signature.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// dpopd itself: its own keys, `prp`, revocation.
+    Own,
+    /// A trusted issuer (`claims.iss`); `set` is its JWK Set whose key verified the token.
+    Trusted { set: Arc<JwkSet> },
+}
+
 impl VerifiedAccess {
+    /// Whether dpopd issued the token (its clients, grants and revocation apply).
+    pub fn is_own(&self) -> bool {
+        matches!(self.origin, Origin::Own)
+    }
+
     pub fn expires_at(&self) -> UnixTime {
         UnixTime(self.claims.exp)
     }
@@ -51,19 +75,44 @@ impl VerifiedAccess {
 /// Why an access token is not usable; every variant is `invalid_token` to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
-    /// RFC 7515 §5.2: not a compact JWS, an unknown `kid` (a foreign token), an `alg` other
-    /// than the key's (`none`, `HS256`), or a signature that does not verify (tampered).
+    /// RFC 7515 §5.2, dpopd's own key set: not a compact JWS, an `alg` other than the key's
+    /// (`none`, `HS256`), or a signature that does not verify (tampered).
     #[error("token does not verify: {0}")]
     Unverified(VerifyError),
-    /// RFC 9068 §4: `typ` is not `at+jwt`.
+    /// RFC 7515 §5.2, a trusted issuer's key set: not a compact JWS, a forbidden header
+    /// member, an `alg` the key does not permit, or a signature that does not verify.
+    #[error("token does not verify with the issuer's keys: {0}")]
+    Signature(JwksVerifyError),
+    /// RFC 9068 §4: `iss` is neither dpopd's issuer nor a trusted issuer's.
+    #[error("token issuer is not trusted")]
+    UnknownIssuer,
+    /// RFC 7517 §4.5: no key of the issuer has the token's `kid` (or the token has none),
+    /// also after the refresh an unknown `kid` may cause.
+    #[error("no key of the issuer has the token's kid")]
+    UnknownKid,
+    /// RFC 8725 §3.1: the token's `alg` is not in the issuer's `algs`.
+    #[error("token alg is not allowed for the issuer")]
+    AlgNotAllowed,
+    /// The issuer's key source has no usable set (never fetched, or stale): fail closed.
+    #[error("the issuer's keys are unavailable")]
+    KeysUnavailable,
+    /// RFC 9068 §4: `typ` is not `at+jwt` (or, for an issuer not requiring it, is neither
+    /// absent, `JWT` nor `at+jwt`).
     #[error("token typ is not at+jwt")]
     WrongType,
     /// RFC 9068 §2.2: a required claim is missing or mistyped, or `cnf.jkt` or `prp` is unusable.
     #[error("token claims are malformed")]
     Claims,
-    /// RFC 9068 §4: `iss` is not this service's issuer.
+    /// RFC 9068 §4: `iss` is not the issuer whose key verified the token.
     #[error("token was issued by another issuer")]
     WrongIssuer,
+    /// RFC 9068 §4: `aud` holds none of the trusted issuer's `audience` values.
+    #[error("token audience is not accepted")]
+    WrongAudience,
+    /// RFC 9068 §2.2.3: the issuer's scope claim is not a string (`scope`) or an array of
+    /// strings (`scp`) of scope tokens (RFC 6749 §3.3).
+    #[error("token scope claim is malformed")]
+    ScopeClaim,
     /// RFC 7519 §4.1.4.
     #[error("token has expired")]
     Expired,
@@ -142,7 +191,7 @@ fn cache_key(token: &str) -> [u8; 32] {
 
 /// Every check of the token that needs no store: the signature (on a cache miss only), then
 /// the time claims at `now` (always).
-pub fn verify_signed(
+pub async fn verify_signed(
     core: &Core,
     token: &str,
     now: UnixTime,
@@ -150,15 +199,31 @@ pub fn verify_signed(
     let key = cache_key(token);
     let skew = core.dpop.policy().clock_skew_secs;
     if let Some(hit) = core.verified_access.get(&key) {
-        metrics::counter!("dpopd_access_token_cache_total", "outcome" => "hit").increment(1);
-        check_times(&hit.claims, now, skew)?;
-        return Ok(hit);
+        if still_trusted(core, &hit, now) {
+            metrics::counter!("dpopd_access_token_cache_total", "outcome" => "hit").increment(1);
+            check_times(&hit.claims, now, skew)?;
+            return Ok(hit);
+        }
     }
     metrics::counter!("dpopd_access_token_cache_total", "outcome" => "miss").increment(1);
-    let access = Arc::new(verify_uncached(core, token)?);
+    let access = Arc::new(rules::verify_uncached(core, token, now).await?);
     check_times(&access.claims, now, skew)?;
     core.verified_access.put(key, Arc::clone(&access), now);
     Ok(access)
+}
+
+/// A cached token of a trusted issuer stands while that issuer is still configured and its
+/// current key set is the one that verified the token; dpopd's own keys change only with a
+/// reload, which empties the cache ([`Core::follow`]).
+fn still_trusted(core: &Core, access: &VerifiedAccess, now: UnixTime) -> bool {
+    match &access.origin {
+        Origin::Own => true,
+        Origin::Trusted { set } => core
+            .issuers
+            .get(&access.claims.iss)
+            .and_then(|issuer| issuer.keys.current(now))
+            .is_some_and(|current| Arc::ptr_eq(&current, set)),
+    }
 }
 
 /// The deny lists (RFC 7009 §2): the token's own `jti`, the grant it belongs to (revoked with
@@ -195,8 +260,10 @@ pub async fn verify(
     token: &str,
     now: UnixTime,
 ) -> Result<Arc<VerifiedAccess>, AccessError> {
-    let access = verify_signed(core, token, now)?;
-    check_not_revoked(core, &access).await?;
+    let access = verify_signed(core, token, now).await?;
+    if access.is_own() {
+        check_not_revoked(core, &access).await?;
+    }
     Ok(access)
 }
 
@@ -205,45 +272,6 @@ pub async fn verify(
 /// apart this way, so `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1) is never needed.
 pub fn has_access_token_form(token: &str) -> bool {
     token.contains('.')
-}
-
-/// RFC 9068 §4 steps that do not depend on time: signature, `typ`, claims, `iss`.
-fn verify_uncached(core: &Core, token: &str) -> Result<VerifiedAccess, AccessError> {
-    let jwt = core.keys.verify(token).map_err(AccessError::Unverified)?;
-    if !jwt.typ.as_deref().is_some_and(|t| typ_is(t, AT_TYP)) {
-        return Err(AccessError::WrongType);
-    }
-    let claims: AccessClaims =
-        serde_json::from_slice(&jwt.payload).map_err(|_| AccessError::Claims)?;
-    if claims.iss != core.issuer {
-        return Err(AccessError::WrongIssuer);
-    }
-    let jkt = match &claims.cnf {
-        Some(cnf) => Some(Jkt::parse(&cnf.jkt).map_err(|_| AccessError::Claims)?),
-        None => None,
-    };
-    let properties = match &claims.prp {
-        Some(sealed) => {
-            let json = core
-                .sealer
-                .open("prp", sealed)
-                .map_err(|_| AccessError::Claims)?;
-            serde_json::from_slice(&json).map_err(|_| AccessError::Claims)?
-        }
-        None => Vec::new(),
-    };
-    let scopes = claims
-        .scope
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    Ok(VerifiedAccess {
-        claims,
-        scopes,
-        jkt,
-        properties,
-    })
 }
 
 /// RFC 7519 §4.1.4–4.1.6 at `now`, allowing `skew` seconds for `nbf` and `iat`.

@@ -11,6 +11,7 @@ use crate::jose::KeySet;
 use crate::oauth::access::AccessCache;
 use crate::oauth::client_assertion::AssertionPolicy;
 use crate::oauth::clients::{ClientRegistry, GrantType};
+use crate::oauth::issuers::TrustedIssuers;
 use crate::remote_keys::KeySources;
 use crate::store::SeenStore;
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct Core {
     pub key_sources: KeySources,
     /// The rules of `private_key_jwt` client assertions.
     pub client_assertion: AssertionPolicy,
+    /// The other authorization servers whose access tokens introspection accepts.
+    pub issuers: TrustedIssuers,
 }
 
 impl Core {
@@ -110,6 +113,7 @@ impl Core {
                 .unwrap_or(i64::MAX),
             skew_secs: i64::try_from(d.clock_skew_secs).unwrap_or(i64::MAX),
         };
+        let issuers = TrustedIssuers::new(settings, &key_sources)?;
         let core = Core {
             issuer: settings.service.issuer.clone(),
             keys: secrets.signing,
@@ -133,6 +137,7 @@ impl Core {
             verified_access: Arc::new(AccessCache::new(settings.tokens.verified_cache_entries)),
             key_sources,
             client_assertion,
+            issuers,
         };
         core.key_sources.seal();
         Ok(core)

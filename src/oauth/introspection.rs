@@ -5,9 +5,16 @@
 //! userinfo endpoint (OIDC Core §5.3) is the same decision with the `openid` scope required.
 //! The proof's replay record (RFC 9449 §4.3 check 11) runs last, so a refused call consumes
 //! nothing.
+//!
+//! A resource server that learns a token's binding elsewhere (an opaque token it introspects
+//! at its own authorization server, which answers `cnf.jkt`) gives that thumbprint with the
+//! token: then the token is not read at all, and the decision is the proof's alone — every
+//! check of RFC 9449 §4.3 with `ath` over the token and the key bound to the thumbprint, the
+//! nonce, the replay record, and no Bearer downgrade (docs/api.md, "Opaque tokens").
 use crate::clock::UnixTime;
 use crate::dpop::input::{DpopInput, ProofInput};
 use crate::dpop::proof::{CheckedProof, DpopError, Expectation, Validator, VerifiedProof};
+use crate::jose::jwk::Jkt;
 use crate::oauth::access::{self, AccessError, VerifiedAccess};
 use crate::oauth::tokens::TokenType;
 use crate::oauth::{scope, Core};
@@ -33,6 +40,10 @@ pub struct IntrospectionCall<'a> {
     /// The resource is DPoP-only (RFC 9449 §7.1): a token that is not DPoP-bound, or is
     /// presented without a valid proof, is refused, and no Bearer challenge is offered.
     pub dpop_required: bool,
+    /// The thumbprint the token is bound to, as the resource server learned it: the token is
+    /// then not read, and only the proof is judged (`scopes`, `subject` and `resources` are
+    /// empty: nothing here could check them).
+    pub thumbprint: Option<Jkt>,
 }
 
 pub struct IntrospectionOutcome {
@@ -55,7 +66,9 @@ pub struct IntrospectionOutcome {
 /// A token the resource may serve: verified, presented correctly, sufficient.
 #[derive(Debug)]
 pub struct Introspected {
-    pub access: Arc<VerifiedAccess>,
+    /// The verified token; `None` when the call gave the thumbprint and only the proof was
+    /// judged.
+    pub access: Option<Arc<VerifiedAccess>>,
     /// The accepted proof; for an unbound token presented as DPoP, the proof is reported here.
     pub proof: Option<VerifiedProof>,
 }
@@ -166,6 +179,17 @@ async fn run(
         Some("") => return Err(IntrospectionError::EmptyToken),
         Some(token) => token,
     };
+    if let Some(jkt) = &call.thumbprint {
+        outcome.challenge = TokenType::DPoP;
+        let checked = check_bound_proof(core, call, token, None, jkt, nonce_required, now)?;
+        let proof = Validator::record(checked, core.store.as_ref())
+            .await
+            .map_err(IntrospectionError::Dpop)?;
+        return Ok(Introspected {
+            access: None,
+            proof: Some(proof),
+        });
+    }
     // The token is judged completely, deny list included, before its presentation, so a
     // refusal for the proof still says truthfully whether the token exists.
     let access = access::verify(core, token, now)
@@ -186,7 +210,10 @@ async fn run(
         ),
         None => None,
     };
-    Ok(Introspected { access, proof })
+    Ok(Introspected {
+        access: Some(access),
+        proof,
+    })
 }
 
 /// RFC 9449 §7.1: a bound token needs a proof with `ath` and the bound key and is never a
@@ -202,16 +229,46 @@ fn check_proof(
     nonce_required: bool,
     now: UnixTime,
 ) -> Result<Option<CheckedProof>, IntrospectionError> {
-    let bound = access.jkt.is_some();
-    if bound && call.scheme == Some(TokenType::Bearer) {
-        return Err(IntrospectionError::Downgrade);
+    if let Some(jkt) = &access.jkt {
+        return check_bound_proof(core, call, token, Some(access), jkt, nonce_required, now)
+            .map(Some);
     }
-    if !bound && call.dpop_required {
+    if call.dpop_required {
         return Err(IntrospectionError::TokenNotBound);
     }
-    if !bound && !presented_as_dpop(call) {
+    if !presented_as_dpop(call) {
         return Ok(None);
     }
+    presented_proof(core, call, token, Some(access), None, nonce_required, now).map(Some)
+}
+
+/// RFC 9449 §7.1 for a token bound to `jkt`: never a Bearer token, and a proof of that key.
+fn check_bound_proof(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    token: &str,
+    access: Option<&VerifiedAccess>,
+    jkt: &Jkt,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Result<CheckedProof, IntrospectionError> {
+    if call.scheme == Some(TokenType::Bearer) {
+        return Err(IntrospectionError::Downgrade);
+    }
+    presented_proof(core, call, token, access, Some(jkt), nonce_required, now)
+}
+
+/// RFC 9449 §4.3 checks 1–10 of the presented proof, with `ath` over `token` and, when the
+/// token is bound, its key.
+fn presented_proof(
+    core: &Core,
+    call: &IntrospectionCall<'_>,
+    token: &str,
+    access: Option<&VerifiedAccess>,
+    bound_jkt: Option<&Jkt>,
+    nonce_required: bool,
+    now: UnixTime,
+) -> Result<CheckedProof, IntrospectionError> {
     if call.dpop.has_several_headers() {
         return Err(IntrospectionError::Dpop(DpopError::MultipleProofs));
     }
@@ -220,18 +277,20 @@ fn check_proof(
         .proof
         .as_ref()
         .ok_or(IntrospectionError::ProofMissing)?;
-    let expect = resource_expectation(
-        core,
-        Some(access),
-        token,
-        proof,
-        call.dpop.header_count,
-        nonce_required,
-        now,
-    );
+    let expect = Expectation {
+        bound_jkt,
+        ..resource_expectation(
+            core,
+            access,
+            token,
+            proof,
+            call.dpop.header_count,
+            nonce_required,
+            now,
+        )
+    };
     core.dpop
         .check(&proof.jws, &expect)
-        .map(Some)
         .map_err(IntrospectionError::Dpop)
 }
 
@@ -248,7 +307,9 @@ pub fn resource_expectation<'a>(
     nonce_required: bool,
     now: UnixTime,
 ) -> Expectation<'a> {
+    // Another issuer's `client_id` names none of dpopd's clients.
     let client_algs = access
+        .filter(|a| a.is_own())
         .and_then(|a| core.clients.get(&a.claims.client_id))
         .and_then(|c| c.dpop_algs);
     Expectation {

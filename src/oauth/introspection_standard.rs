@@ -73,6 +73,10 @@ pub async fn token_info(
     let token = params.get("token").ok_or(TokenInfoError::MissingToken)?;
     if access::has_access_token_form(token) {
         return match access::verify(core, token, now).await {
+            // RFC 7662 §2.2: this is dpopd's introspection endpoint, for its own tokens.
+            Ok(access) if !access.is_own() => Ok(TokenInfo::Inactive(Inactive::Access(
+                AccessError::UnknownIssuer,
+            ))),
             Ok(access) => Ok(TokenInfo::Access(access)),
             Err(AccessError::StoreUnavailable) => Err(TokenInfoError::StoreUnavailable),
             Err(e) => Ok(TokenInfo::Inactive(Inactive::Access(e))),

@@ -14,6 +14,7 @@ pub mod grants;
 pub mod id_token;
 pub mod introspection;
 pub mod introspection_standard;
+pub mod issuers;
 pub mod par;
 pub mod params;
 pub mod pkce;

@@ -72,7 +72,9 @@ pub async fn revoke(
         .map_err(RevocationError::Client)?;
     let token = params.get("token").ok_or(RevocationError::MissingToken)?;
     if access::has_access_token_form(token) {
-        let access = match access::verify_signed(core, token, now) {
+        let access = match access::verify_signed(core, token, now).await {
+            // Another issuer's token is revoked at that issuer.
+            Ok(access) if !access.is_own() => return Ok(Revoked::Nothing(NotRevoked::Unknown)),
             Ok(access) => access,
             Err(AccessError::Expired) => return Ok(Revoked::Nothing(NotRevoked::Expired)),
             Err(_) => return Ok(Revoked::Nothing(NotRevoked::Unknown)),

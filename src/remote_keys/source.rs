@@ -147,11 +147,27 @@ impl SourceKeys {
         algs: &[Alg],
         now: UnixTime,
     ) -> Result<VerifiedJws, KeysError> {
+        self.verify_in_set(token, algs, now)
+            .await
+            .map(|(jws, _)| jws)
+    }
+
+    /// [`verify`](Self::verify), also returning the set whose key verified: a verification
+    /// kept beyond this call holds only while [`current`](Self::current) is still that set.
+    pub async fn verify_in_set(
+        &self,
+        token: &str,
+        algs: &[Alg],
+        now: UnixTime,
+    ) -> Result<(VerifiedJws, Arc<JwkSet>), KeysError> {
         let jws = UnverifiedJws::parse(token, algs)?;
         let cached = self.current(now);
-        if let Some(set) = &cached {
-            match jws.select(set) {
-                Ok(key) => return Ok(jws.verify_with(key)?),
+        if let Some(set) = cached {
+            match jws.select(&set) {
+                Ok(key) => {
+                    let verified = jws.verify_with(key)?;
+                    return Ok((verified, set));
+                }
                 Err(JwksVerifyError::UnknownKid) => {}
                 Err(other) => return Err(other.into()),
             }
@@ -162,7 +178,8 @@ impl SourceKeys {
         remote.refresh(now, Why::UnknownKid).await;
         let set = self.current(now).ok_or(KeysError::NoKeySet)?;
         let key = jws.select(&set)?;
-        Ok(jws.verify_with(key)?)
+        let verified = jws.verify_with(key)?;
+        Ok((verified, set))
     }
 
     /// Fetches now, whatever the schedule (sharing a fetch already under way), and returns

@@ -406,6 +406,7 @@ fn every_per_entry_configuration_key_is_documented() {
     for (table, strukt) in [
         ("[[callers]]", "CallerSettings"),
         ("[[clients]]", "ClientSettings"),
+        ("[[issuers]]", "IssuerSettings"),
         ("[[keys.signing]]", "SigningKeySettings"),
         ("[[keys.sealing]]", "SealingKeySettings"),
     ] {

@@ -1,4 +1,4 @@
-//! A client's `jwks_uri` for the tests: HTTP/1.1 on 127.0.0.1, port 0, one answer per
+//! A client's `jwks_uri` or a trusted issuer's JWKS endpoint for the tests: HTTP/1.1 on 127.0.0.1, port 0, one answer per
 //! connection, whose status and body a test changes while it runs, counting requests. It stops
 //! when the test's runtime ends (or at [`JwksServer::stop`]).
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,6 +70,18 @@ impl JwksServer {
 
     /// Closes the listening socket: from now on connections are refused, as by a server
     /// that is down.
+    /// Waits until `n` requests have arrived (the fetch at start), at most five seconds.
+    pub async fn wait_for_hits(&self, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.hits() < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no JWKS fetch arrived"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     pub async fn stop(&self) {
         self.accept.abort();
         while !self.accept.is_finished() {

@@ -10,6 +10,7 @@ mod durable;
 mod gateway;
 mod helpers;
 mod introspection;
+mod issuers;
 mod jwks_server;
 mod oidc;
 mod private_key_jwt;

@@ -318,7 +318,7 @@ async fn a_signing_key_rotated_by_reload_keeps_tokens_of_both_keys_verifying() {
     let refused = introspect(&before).await;
     assert_eq!(
         (refused["action"].as_str(), refused["resultCode"].as_str()),
-        (Some("UNAUTHORIZED"), Some("A056302")),
+        (Some("UNAUTHORIZED"), Some("A056321")),
         "a token of a removed key: {refused}"
     );
     assert_eq!(introspect(&after).await["action"], "OK");

@@ -153,9 +153,17 @@ fn every_refusal_names_its_reason() {
             AccessError::Claims,
         ),
         (
-            "another issuer",
+            "an issuer neither dpopd's nor trusted",
             signed(&core, "at+jwt", other_iss),
-            AccessError::WrongIssuer,
+            AccessError::UnknownIssuer,
+        ),
+        (
+            "a kid dpopd has no key of",
+            SigningKey::generate(Alg::ES256, Some("unknown".into()))
+                .unwrap()
+                .sign_compact("at+jwt", claims(&core).to_string().as_bytes())
+                .unwrap(),
+            AccessError::UnknownKid,
         ),
         (
             "iat beyond the skew",
@@ -176,9 +184,9 @@ fn every_refusal_names_its_reason() {
         );
     }
     let expiring = signed(&core, "at+jwt", claims(&core));
-    assert!(verify_signed(&core, &expiring, NOW.plus(59)).is_ok());
+    assert!(block_on(verify_signed(&core, &expiring, NOW.plus(59))).is_ok());
     assert_eq!(
-        verify_signed(&core, &expiring, NOW.plus(60)).unwrap_err(),
+        block_on(verify_signed(&core, &expiring, NOW.plus(60))).unwrap_err(),
         AccessError::Expired,
         "exp itself is past"
     );
@@ -189,7 +197,12 @@ fn typ_compares_as_a_media_type() {
     let core = core();
     for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
         assert!(
-            verify_signed(&core, &signed(&core, typ, claims(&core)), NOW).is_ok(),
+            block_on(verify_signed(
+                &core,
+                &signed(&core, typ, claims(&core)),
+                NOW
+            ))
+            .is_ok(),
             "{typ}"
         );
     }
@@ -200,28 +213,28 @@ fn a_cached_token_skips_the_signature_but_not_the_clock() {
     let mut core = core();
     let cached = mint(&core, None, NOW);
     let uncached = mint(&core, None, NOW);
-    verify_signed(&core, &cached, NOW).unwrap();
+    block_on(verify_signed(&core, &cached, NOW)).unwrap();
     // With the signing key gone, only a cache hit can still verify a token.
     let other = SigningKey::generate(Alg::ES256, Some("other".into())).unwrap();
     core.keys = KeySet::new(other, Vec::new());
     assert!(
-        verify_signed(&core, &cached, NOW.plus(1)).is_ok(),
+        block_on(verify_signed(&core, &cached, NOW.plus(1))).is_ok(),
         "served from the cache"
     );
     assert!(matches!(
-        verify_signed(&core, &uncached, NOW),
-        Err(AccessError::Unverified(_))
+        block_on(verify_signed(&core, &uncached, NOW)),
+        Err(AccessError::UnknownKid)
     ));
     assert_eq!(
-        verify_signed(&core, &cached, NOW.plus(3600)).unwrap_err(),
+        block_on(verify_signed(&core, &cached, NOW.plus(3600))).unwrap_err(),
         AccessError::Expired,
         "the cache never outlives exp"
     );
     core.verified_access.forget(&cached);
     assert!(
         matches!(
-            verify_signed(&core, &cached, NOW.plus(1)),
-            Err(AccessError::Unverified(_))
+            block_on(verify_signed(&core, &cached, NOW.plus(1))),
+            Err(AccessError::UnknownKid)
         ),
         "forgotten"
     );
@@ -289,7 +302,7 @@ fn an_unreachable_deny_list_fails_closed() {
 fn cache_entries_live_at_most_until_exp_and_the_cap() {
     let core = core();
     let token = mint(&core, None, NOW);
-    let access = verify_signed(&core, &token, NOW).unwrap();
+    let access = block_on(verify_signed(&core, &token, NOW)).unwrap();
     let ttl = |now: UnixTime| {
         let cache = AccessCache::new(10);
         cache.put([0; 32], Arc::clone(&access), now);
@@ -301,4 +314,130 @@ fn cache_entries_live_at_most_until_exp_and_the_cap() {
         "an hour-long token is capped"
     );
     assert_eq!(ttl(NOW.plus(3590)), 10, "ten seconds before exp");
+}
+
+const TRUSTED: &str = "https://login.example.org";
+
+/// A core trusting [`TRUSTED`] (inline key `t1`, audience `https://rs.example.com`, ES256,
+/// scopes in `scope_claim`), and that issuer's key.
+fn trusting(scope_claim: crate::config::ScopeClaim) -> (Core, SigningKey) {
+    let key = SigningKey::generate(Alg::ES256, Some("t1".into())).unwrap();
+    let mut settings = Settings::development();
+    settings.issuers = vec![crate::config::IssuerSettings {
+        issuer: TRUSTED.into(),
+        jwks_uri: None,
+        jwks: Some(json!({ "keys": [key.public_jwk()] }).to_string()),
+        audience: vec!["https://rs.example.com".into()],
+        algs: vec![Alg::ES256],
+        require_typ: true,
+        scope_claim,
+    }];
+    settings.check().unwrap();
+    let core = Core::from_settings(&settings, Arc::new(MemoryStore::new(10_000))).unwrap();
+    (core, key)
+}
+
+fn trusted_claims() -> serde_json::Value {
+    json!({ "iss": TRUSTED, "sub": "bob", "aud": ["https://rs.example.com", "other"], "client_id": "their-client", "scope": "read write", "iat": NOW.secs(), "exp": NOW.secs() + 60, "jti": "t-1" })
+}
+
+#[test]
+fn a_trusted_issuers_token_verifies_with_its_keys_and_rules() {
+    let (core, key) = trusting(crate::config::ScopeClaim::Scope);
+    let token = key
+        .sign_compact("at+jwt", trusted_claims().to_string().as_bytes())
+        .unwrap();
+    let access = block_on(verify(&core, &token, NOW)).unwrap();
+    assert!(!access.is_own());
+    assert_eq!(access.claims.iss, TRUSTED);
+    assert_eq!(access.scopes, ["read", "write"]);
+    let cached = block_on(verify(&core, &token, NOW.plus(1))).unwrap();
+    assert!(Arc::ptr_eq(&access, &cached), "served from the one cache");
+
+    let sign = |claims: serde_json::Value| {
+        key.sign_compact("at+jwt", claims.to_string().as_bytes())
+            .unwrap()
+    };
+    let mut other_aud = trusted_claims();
+    other_aud["aud"] = "https://elsewhere.example.com".into();
+    let mut scope_array = trusted_claims();
+    scope_array["scope"] = json!(["read"]);
+    let mut bad_scope = trusted_claims();
+    bad_scope["scope"] = "read \"quoted\"".into();
+    let mut with_prp = trusted_claims();
+    with_prp["prp"] = "not dpopd's".into();
+    let cases = [
+        (
+            "aud of another resource server",
+            sign(other_aud),
+            AccessError::WrongAudience,
+        ),
+        ("scope an array", sign(scope_array), AccessError::ScopeClaim),
+        (
+            "scope not scope tokens",
+            sign(bad_scope),
+            AccessError::ScopeClaim,
+        ),
+        (
+            "typ JWT, at+jwt required",
+            key.sign_compact("JWT", trusted_claims().to_string().as_bytes())
+                .unwrap(),
+            AccessError::WrongType,
+        ),
+    ];
+    for (why, token, expected) in cases {
+        assert_eq!(
+            block_on(verify(&core, &token, NOW)).unwrap_err(),
+            expected,
+            "{why}"
+        );
+    }
+    let access = block_on(verify(&core, &sign(with_prp), NOW)).unwrap();
+    assert!(
+        access.properties.is_empty(),
+        "prp is dpopd's sealed format only"
+    );
+}
+
+#[test]
+fn scp_is_read_as_an_array_of_scopes() {
+    let (core, key) = trusting(crate::config::ScopeClaim::Scp);
+    let mut claims = trusted_claims();
+    claims["scp"] = json!(["read", "profile"]);
+    let token = key
+        .sign_compact("at+jwt", claims.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(
+        block_on(verify(&core, &token, NOW)).unwrap().scopes,
+        ["read", "profile"]
+    );
+    claims["scp"] = "read profile".into();
+    let token = key
+        .sign_compact("at+jwt", claims.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(
+        block_on(verify(&core, &token, NOW)).unwrap_err(),
+        AccessError::ScopeClaim
+    );
+}
+
+#[test]
+fn a_trusted_token_signed_by_another_key_or_alg_is_refused() {
+    let (core, _) = trusting(crate::config::ScopeClaim::Scope);
+    let payload = trusted_claims().to_string();
+    let impostor = SigningKey::generate(Alg::ES256, Some("t1".into())).unwrap();
+    let stranger = SigningKey::generate(Alg::ES256, Some("t9".into())).unwrap();
+    let ed = SigningKey::generate(Alg::EdDSA, Some("t1".into())).unwrap();
+    let cases = [
+        (
+            impostor,
+            AccessError::Signature(JwksVerifyError::BadSignature),
+        ),
+        (stranger, AccessError::UnknownKid),
+        (ed, AccessError::AlgNotAllowed),
+    ];
+    for (key, expected) in cases {
+        let token = key.sign_compact("at+jwt", payload.as_bytes()).unwrap();
+        assert_eq!(block_on(verify(&core, &token, NOW)).unwrap_err(), expected);
+    }
 }

@@ -48,6 +48,7 @@ fn fig13_access() -> VerifiedAccess {
     };
     VerifiedAccess {
         claims,
+        origin: crate::oauth::access::Origin::Own,
         scopes: vec![],
         jkt: Some(Jkt::parse(FIG14_JKT).unwrap()),
         properties: vec![],
@@ -139,11 +140,12 @@ fn a_bound_token_with_its_proof_introspects_at_a_pinned_clock() {
         scheme: Some(TokenType::DPoP),
         // A DPoP-only resource accepts a bound token with a valid proof.
         dpop_required: true,
+        thumbprint: None,
     };
     let outcome = block_on(introspect(&core, &call, NOW.plus(5)));
     let ok = outcome.result.unwrap();
     assert_eq!(ok.proof.unwrap().jkt(), &jkt);
-    assert_eq!(ok.access.claims.sub, "alice");
+    assert_eq!(ok.access.unwrap().claims.sub, "alice");
     assert_eq!(outcome.challenge, TokenType::DPoP);
     assert!(outcome.dpop_nonce.is_none(), "no nonce unless required");
 
@@ -416,4 +418,64 @@ fn userinfo_requires_openid() {
             required: "openid".into()
         }
     );
+}
+
+/// RFC 9449 Figure 13's token is opaque: given its binding (Figure 14's key), introspection
+/// judges the proof alone and never reads the token.
+#[test]
+fn an_opaque_token_is_judged_by_the_proof_and_the_given_thumbprint() {
+    let core = core();
+    let call = IntrospectionCall {
+        token: Some(FIG13_TOKEN),
+        dpop: proof_input(
+            Some(FIG14),
+            "GET",
+            "https://resource.example.org/protectedresource",
+        ),
+        scheme: Some(TokenType::DPoP),
+        thumbprint: Some(Jkt::parse(FIG14_JKT).unwrap()),
+        ..Default::default()
+    };
+    let other = Jkt::parse(&"A".repeat(43)).unwrap();
+    let refusals = [
+        (
+            "another thumbprint",
+            IntrospectionCall {
+                thumbprint: Some(other),
+                ..call.clone()
+            },
+            IntrospectionError::Dpop(DpopError::KeyMismatch),
+        ),
+        (
+            "the Bearer scheme",
+            IntrospectionCall {
+                scheme: Some(TokenType::Bearer),
+                ..call.clone()
+            },
+            IntrospectionError::Downgrade,
+        ),
+        (
+            "no proof",
+            IntrospectionCall {
+                dpop: DpopInput::default(),
+                ..call.clone()
+            },
+            IntrospectionError::ProofMissing,
+        ),
+    ];
+    for (why, refused, expected) in refusals {
+        let outcome = block_on(introspect(&core, &refused, FIG14_NOW));
+        assert_eq!(outcome.result.unwrap_err(), expected, "{why}");
+        assert_eq!(outcome.challenge, TokenType::DPoP, "{why}");
+    }
+    let outcome = block_on(introspect(&core, &call, FIG14_NOW));
+    let ok = outcome.result.unwrap();
+    assert!(ok.access.is_none(), "the token was not read");
+    assert_eq!(ok.proof.unwrap().jkt().as_str(), FIG14_JKT);
+    assert!(outcome.access.is_none() && !outcome.sufficient);
+    let replayed = block_on(introspect(&core, &call, FIG14_NOW));
+    assert!(matches!(
+        replayed.result,
+        Err(IntrospectionError::Dpop(DpopError::Replayed))
+    ));
 }

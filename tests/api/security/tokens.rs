@@ -177,14 +177,14 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
                 "{}.{payload}.{sig}",
                 enc(&with(header.clone(), "kid", "test-key-2".into()))
             ),
-            "A056302",
-            "JWT header has no kid or names an unknown key",
+            "A056321",
+            "no key of the issuer has the token's kid",
         ),
         (
             "kid missing".into(),
             format!("{}.{payload}.{sig}", enc(&without(header.clone(), "kid"))),
-            "A056302",
-            "JWT header has no kid or names an unknown key",
+            "A056321",
+            "no key of the issuer has the token's kid",
         ),
         (
             "signed by another dpopd's key of the same kid".into(),
@@ -301,13 +301,13 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
         (
             "typ JWT instead of at+jwt".into(),
             own(with(header.clone(), "typ", "JWT".into()), claims.clone()),
-            "A056302",
+            "A056319",
             "token typ is not at+jwt",
         ),
         (
             "typ missing".into(),
             own(without(header.clone(), "typ"), claims.clone()),
-            "A056302",
+            "A056319",
             "token typ is not at+jwt",
         ),
         (
@@ -316,7 +316,7 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
                 with(header.clone(), "typ", "dpop+jwt".into()),
                 claims.clone(),
             ),
-            "A056302",
+            "A056319",
             "token typ is not at+jwt",
         ),
         (
@@ -325,8 +325,8 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
                 header.clone(),
                 with(claims.clone(), "iss", "https://attacker.example".into()),
             ),
-            "A056302",
-            "token was issued by another issuer",
+            "A056317",
+            "token issuer is not trusted",
         ),
         (
             "iss with a trailing slash".into(),
@@ -334,8 +334,8 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
                 header.clone(),
                 with(claims.clone(), "iss", "https://as.example.com/".into()),
             ),
-            "A056302",
-            "token was issued by another issuer",
+            "A056317",
+            "token issuer is not trusted",
         ),
         (
             "exp a string".into(),
@@ -412,8 +412,8 @@ async fn token_rows(app: &TestApp) -> Vec<TokenRow> {
         (
             "a DPoP proof presented as an access token".into(),
             proof,
-            "A056302",
-            "JWT header has no kid or names an unknown key",
+            "A056321",
+            "no key of the issuer has the token's kid",
         ),
     ];
     for (encoding, secret) in public_key_encodings(app) {
