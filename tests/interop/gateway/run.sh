@@ -3,8 +3,10 @@
 # (forward_auth), each run on the configuration in examples/gateway with only the ports changed,
 # in front of an upstream that echoes the headers it got (upstream.py), with dpopd configured by
 # examples/gateway/dpopd.toml. A real client, oauth4webapi, gets a DPoP-bound token from the
-# Node example front and calls the API through each gateway (test.mjs): accepted requests, every
-# refusal, and, after dpopd reloads with nonces required on both routes, the nonce retry.
+# Node example front and calls the API through each gateway (node/gateway.mjs): accepted requests,
+# every refusal, a token of a second issuer (node/issuer.mjs) while its JWKS is up, down with
+# its key cached, and signed by a key dpopd never saw; and, after dpopd reloads with nonces
+# required on both routes, the nonce retry.
 # Needs nginx and caddy (Debian packages). Last line: `gateways: N passed, M failed`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -20,7 +22,7 @@ npm ci --prefix "$ROOT/examples/node" --no-audit --no-fund --loglevel=error >/de
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
 
 DPOPD_PORT="$(free_port)" NGINX_PORT="$(free_port)" CADDY_PORT="$(free_port)"
-UPSTREAM_PORT="$(free_port)" AS_PORT="$(free_port)"
+UPSTREAM_PORT="$(free_port)" AS_PORT="$(free_port)" ISSUER_PORT="$(free_port)"
 # The example configurations with their ports (dpopd 8080, nginx 8081, Caddy 8082, upstream
 # 9000) replaced by free ones; nothing else changes.
 ports() {
@@ -28,9 +30,25 @@ ports() {
         -e "s/127\.0\.0\.1:8082/127.0.0.1:$CADDY_PORT/g" -e "s/127\.0\.0\.1:9000/127.0.0.1:$UPSTREAM_PORT/g" "$1"
 }
 
-# dpopd: the interop configuration (demo caller and client, fresh keys) plus the gateway's.
+# A second, independent issuer (issuer.mjs), trusted by dpopd through its jwks_uri.
+PORT="$ISSUER_PORT" start issuer "http://127.0.0.1:$ISSUER_PORT/" node "$ROOT/tests/interop/node/issuer.mjs"
+
+# dpopd: the interop configuration (demo caller and client, fresh keys), the gateway's, and
+# the second issuer. JWKS fetches may be retried every second, so the unknown-kid fetch of the
+# rotation check below happens for sure.
 dpopd_config "$SCRATCH/dpopd.toml"
 ports "$EXAMPLES/dpopd.toml" >>"$SCRATCH/dpopd.toml"
+cat >>"$SCRATCH/dpopd.toml" <<TOML
+
+[[issuers]]
+issuer = "http://127.0.0.1:$ISSUER_PORT"
+jwks_uri = "http://127.0.0.1:$ISSUER_PORT/jwks"
+audience = ["https://api.example.com"]
+algs = ["ES256"]
+
+[jwks]
+min_refresh_secs = 1
+TOML
 start dpopd "http://127.0.0.1:$DPOPD_PORT/healthz" env -u DPOPD_CONFIG \
     DPOPD__SERVER__PORT="$DPOPD_PORT" DPOPD__SERVICE__TOKEN_ENDPOINT="http://127.0.0.1:$AS_PORT/token" \
     "$DPOPD_BIN" --config "$SCRATCH/dpopd.toml"
@@ -66,6 +84,7 @@ reload_with_nonces() {
 
 export AS_URL="http://127.0.0.1:$AS_PORT" NGINX_URL="http://127.0.0.1:$NGINX_PORT"
 export CADDY_URL="http://127.0.0.1:$CADDY_PORT" UPSTREAM_URL="http://127.0.0.1:$UPSTREAM_PORT"
+export ISSUER_URL="http://127.0.0.1:$ISSUER_PORT"
 PHASE=plain run_suite gateway node "$ROOT/tests/interop/node/gateway.mjs"
 if reload_with_nonces; then
     PHASE=nonce run_suite gateway-nonce node "$ROOT/tests/interop/node/gateway.mjs"
