@@ -190,8 +190,7 @@ impl ClientRegistry {
                     grant_types: c.grant_types.clone(),
                     scopes: c.scopes.clone(),
                     redirect_uris: c.redirect_uris.clone(),
-                    dpop_bound_access_tokens: c.dpop_bound_access_tokens
-                        || c.profile.is_fapi2(),
+                    dpop_bound_access_tokens: c.dpop_bound_access_tokens || c.profile.is_fapi2(),
                     dpop_algs,
                     dpop_nonce_required: c.dpop_nonce_required,
                     require_par: c.require_par || c.profile.is_fapi2(),
