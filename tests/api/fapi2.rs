@@ -237,6 +237,12 @@ async fn each_broken_request_rule_at_par_is_refused_with_its_own_code() {
             ["BAD_REQUEST", "A046305", "invalid_request"],
         ),
         (
+            "a DPoP proof signed with RS256, outside FAPI 2.0 §5.4.1",
+            request(&[], &[]),
+            Some(TestKey::rsa(Alg::RS256).proof("POST", PAR_HTU)),
+            ["BAD_REQUEST", "A254301", "invalid_dpop_proof"],
+        ),
+        (
             "response_type other than code",
             request(&["response_type"], &[("response_type", "code id_token")]),
             proof(),
