@@ -70,6 +70,7 @@ fn core() -> Core {
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: dpopd::config::default_auth_signing_algs(),
+        profile: dpopd::oauth::fapi2::Profile::None,
     });
     Core::from_settings(&settings, Arc::new(MemoryStore::new(1000))).expect("core")
 }

@@ -345,6 +345,9 @@ pub struct ClientSettings {
     /// `token_endpoint_auth_signing_alg`, as a list).
     #[serde(default = "default_auth_signing_algs")]
     pub auth_signing_algs: Vec<Alg>,
+    /// `fapi2`: the FAPI 2.0 Security Profile's rules apply to the client (README, "FAPI 2.0").
+    #[serde(default)]
+    pub profile: crate::oauth::fapi2::Profile,
 }
 
 /// FAPI 2.0 Security Profile §5.4.1: PS256, ES256 or EdDSA.
@@ -699,6 +702,7 @@ impl Settings {
                     "allows no alg of dpop.algs",
                 ));
             }
+            crate::oauth::fapi2::check_client(c, service, &key)?;
             if let Some(bad) = c.redirect_uris.iter().find(|u| !is_redirect_uri(u)) {
                 return Err(ConfigError::invalid(
                     key("redirect_uris"),

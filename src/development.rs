@@ -55,6 +55,7 @@ pub fn add_demo_credentials(settings: &mut Settings) {
             jwks: None,
             jwks_uri: None,
             auth_signing_algs: crate::config::default_auth_signing_algs(),
+            profile: crate::oauth::fapi2::Profile::None,
         };
         let public = ClientSettings {
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),

@@ -10,6 +10,7 @@ use crate::oauth::authorization::{AuthorizationError, Problem, TicketError, Untr
 use crate::oauth::client_assertion::AssertionError;
 use crate::oauth::client_auth_header::HeaderError;
 use crate::oauth::clients::ClientAuthError;
+use crate::oauth::fapi2::Fapi2Problem;
 use crate::oauth::grants::{GrantProblem, RequestProblem, TokenError};
 use crate::oauth::id_token::OidcProblem;
 use crate::oauth::introspection::IntrospectionError;
@@ -139,6 +140,12 @@ impl Refuse for TokenError {
             TokenError::DpopRequired => Refusal::new(
                 BadRequest,
                 R::DpopProofRequired,
+                "invalid_request",
+                PROOF_REQUIRED,
+            ),
+            TokenError::Fapi2DpopRequired => Refusal::new(
+                BadRequest,
+                R::Fapi2DpopProofRequired,
                 "invalid_request",
                 PROOF_REQUIRED,
             ),
@@ -535,6 +542,21 @@ pub fn problem(p: &Problem) -> Refusal {
             "invalid_request",
             "The acr_values, login_hint or ui_locales parameter is malformed.",
         ),
+        Problem::Fapi2(Fapi2Problem::ParRequired) => (
+            R::Fapi2ParRequired,
+            "invalid_request",
+            "Pushed authorization requests are required.",
+        ),
+        Problem::Fapi2(Fapi2Problem::RedirectUriRequired) => (
+            R::Fapi2RedirectUriRequired,
+            "invalid_request",
+            "The redirect_uri parameter is required.",
+        ),
+        Problem::Fapi2(Fapi2Problem::PkceRequired) => (
+            R::Fapi2PkceRequired,
+            "invalid_request",
+            "PKCE with code_challenge_method S256 is required.",
+        ),
     };
     Refusal::new(BadRequest, code, error, description)
 }
@@ -589,6 +611,14 @@ impl Refuse for ParError {
                 R::ParDpopJktMismatch,
                 "invalid_request",
                 "The dpop_jkt parameter does not match the DPoP proof.",
+            ),
+            // RFC 9449 §10.1 names no error for a missing binding; as at the token endpoint, a
+            // required proof that is missing is invalid_request.
+            ParError::Fapi2DpopBindingRequired => Refusal::new(
+                BadRequest,
+                R::Fapi2DpopBindingRequired,
+                "invalid_request",
+                "A DPoP proof or dpop_jkt is required.",
             ),
             ParError::Dpop(DpopError::StoreUnavailable)
             | ParError::StoreUnavailable

@@ -51,6 +51,9 @@ result_codes! {
     AuthorizationRequestTooLarge = "A004313", "The authorization request is too large to carry in a ticket or request_uri.";
     AuthorizationScopeTooMany = "A004314", "The scope parameter has more values than dpopd accepts in one request.";
     OidcParamInvalid = "A004315", "An OpenID Connect parameter (nonce, max_age, claims, acr_values, login_hint, ui_locales) is malformed.";
+    Fapi2ParRequired = "A004316", "The client's profile is fapi2: its authorization requests must be pushed (FAPI 2.0 §5.3.2.2).";
+    Fapi2RedirectUriRequired = "A004317", "The client's profile is fapi2: the pushed request must send redirect_uri (FAPI 2.0 §5.3.2.2).";
+    Fapi2PkceRequired = "A004318", "The client's profile is fapi2: PKCE with code_challenge_method S256 is required (FAPI 2.0 §5.3.2.2).";
     // 040: the end of an authorization request, /issue and /fail (A040001 is Authlete's)
     AuthorizationIssued = "A040001", "The authorization request was processed successfully.";
     AuthorizationFailed = "A040002", "The authorization request failed; redirect the user agent with the error.";
@@ -68,6 +71,7 @@ result_codes! {
     ParClientAuthAmbiguous = "A046302", "The client used more than one authentication method or two client identifiers.";
     ParRequestUriGiven = "A046303", "A pushed authorization request may not contain request_uri.";
     ParDpopJktMismatch = "A046304", "The dpop_jkt parameter differs from the DPoP proof's key.";
+    Fapi2DpopBindingRequired = "A046305", "The client's profile is fapi2: the pushed request must bind the code to a DPoP key with a proof or dpop_jkt (FAPI 2.0 §5.3.2.2, RFC 9449 §10).";
     // 047: delegated issuance, /auth/token/create
     TokenCreated = "A047001", "The tokens were created.";
     TokenCreateServerError = "A047101", "dpopd could not create the tokens.";
@@ -98,6 +102,7 @@ result_codes! {
     DpopProofRequired = "A051309", "The client must present a DPoP proof.";
     ScopeMalformed = "A051310", "The scope parameter is malformed.";
     ScopeTooMany = "A051311", "The scope parameter has more values than dpopd accepts in one request.";
+    Fapi2DpopProofRequired = "A051312", "The client's profile is fapi2: its access tokens are DPoP-bound, so every token request needs a DPoP proof (FAPI 2.0 §5.3.2.1).";
     StoreUnavailable = "A051101", "The store is unavailable or full; the request was refused.";
     SigningFailed = "A051102", "Token signing or sealing failed.";
     // 053: refresh token errors

@@ -10,6 +10,7 @@ use crate::jose::secrets::sha256;
 use crate::jose::Alg;
 use crate::oauth::client_assertion::AssertionError;
 use crate::oauth::client_auth_header::{BasicCredentials, HeaderError};
+use crate::oauth::fapi2::Profile;
 use crate::oauth::params::Params;
 use crate::remote_keys::{KeySource, KeySources, SourceKeys};
 use std::collections::HashMap;
@@ -94,6 +95,9 @@ pub struct Client {
     pub userinfo_alg: Option<crate::jose::Alg>,
     /// `private_key_jwt`: the keys and algs its assertions are verified with.
     pub assertion_keys: Option<AssertionKeys>,
+    /// `fapi2` also sets `require_par` and `dpop_bound_access_tokens` and narrows `dpop_algs`
+    /// (FAPI 2.0 §5.3.2.1, §5.3.2.2, §5.4.1).
+    pub profile: Profile,
 }
 
 /// The keys of a `private_key_jwt` client (its `jwks` or `jwks_uri`) and the algs its
@@ -174,8 +178,13 @@ impl ClientRegistry {
                     (None, Some(digest)) => Some(digest.0),
                     (None, None) => None,
                 };
-                let dpop_algs = (!c.dpop_algs.is_empty())
-                    .then(|| AlgSet::of(c.dpop_algs.iter().copied()).intersect(service_algs));
+                let dpop_algs = match (c.dpop_algs.is_empty(), c.profile) {
+                    (true, Profile::None) => None,
+                    (true, profile) => Some(profile.dpop_algs(service_algs)),
+                    (false, profile) => Some(profile.dpop_algs(
+                        AlgSet::of(c.dpop_algs.iter().copied()).intersect(service_algs),
+                    )),
+                };
                 let client = Client {
                     id: c.client_id.clone(),
                     secret_sha256,
@@ -183,15 +192,16 @@ impl ClientRegistry {
                     grant_types: c.grant_types.clone(),
                     scopes: c.scopes.clone(),
                     redirect_uris: c.redirect_uris.clone(),
-                    dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+                    dpop_bound_access_tokens: c.dpop_bound_access_tokens || c.profile.is_fapi2(),
                     dpop_algs,
                     dpop_nonce_required: c.dpop_nonce_required,
-                    require_par: c.require_par,
+                    require_par: c.require_par || c.profile.is_fapi2(),
                     audience: c.audience.clone(),
                     id_token_alg: c.id_token_signed_response_alg,
                     userinfo_alg: c.userinfo_signed_response_alg,
                     assertion_keys: assertion_keys(c, sources)
                         .map_err(|e| ConfigError::invalid(format!("clients[{i}].jwks"), e))?,
+                    profile: c.profile,
                 };
                 Ok((c.client_id.clone(), client))
             })

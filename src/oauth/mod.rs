@@ -10,6 +10,7 @@ pub mod clients;
 pub mod code;
 pub mod core;
 pub mod dpop_explain;
+pub mod fapi2;
 pub mod grants;
 pub mod id_token;
 pub mod introspection;

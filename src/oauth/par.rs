@@ -61,6 +61,10 @@ pub enum ParError {
     /// `dpopHeaderCount` says the request had a `DPoP` header and no proof came with it.
     #[error("DPoP proof required: dpopHeaderCount counts a DPoP header but no dpop was given")]
     ProofMissing,
+    /// FAPI 2.0 §5.3.2.2, RFC 9449 §10: a `fapi2` client's code is bound to a DPoP key, so its
+    /// pushed request needs a proof or `dpop_jkt`.
+    #[error("profile fapi2: a DPoP proof or dpop_jkt is required")]
+    Fapi2DpopBindingRequired,
     #[error("store unavailable")]
     StoreUnavailable,
     /// The validated request is too large to seal into a `request_uri`.
@@ -102,12 +106,17 @@ async fn run(
             _ => request.dpop_jkt = Some(jkt.clone()),
         }
     }
+    if client.profile.is_fapi2() && request.dpop_jkt.is_none() {
+        return Err(ParError::Fapi2DpopBindingRequired);
+    }
     if let Some(checked) = checked {
         Validator::record(checked, core.store.as_ref())
             .await
             .map_err(ParError::Dpop)?;
     }
-    let lifetime = core.request_uri_lifetime_secs;
+    let lifetime = client
+        .profile
+        .request_uri_lifetime_secs(core.request_uri_lifetime_secs);
     let pending = Pending::new(request, now, lifetime);
     let sealed = pending
         .seal(&core.sealer, Kind::RequestUri)

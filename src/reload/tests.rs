@@ -55,6 +55,7 @@ fn client(id: &str) -> ClientSettings {
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),
+        profile: crate::oauth::fapi2::Profile::None,
     }
 }
 

@@ -122,6 +122,7 @@ pub fn client(id: &str, secret: Option<&str>, method: AuthMethod) -> ClientSetti
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: dpopd::config::default_auth_signing_algs(),
+        profile: dpopd::oauth::fapi2::Profile::None,
     }
 }
 

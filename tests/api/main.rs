@@ -7,6 +7,7 @@ mod contract;
 mod dpop_explain;
 mod dpop_only;
 mod durable;
+mod fapi2;
 mod gateway;
 mod helpers;
 mod introspection;

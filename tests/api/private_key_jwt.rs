@@ -20,11 +20,11 @@ const ISSUER: &str = "https://as.example.com";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const PKJWT_REDIRECT: &str = "https://pkjwt.example.com/cb";
 
-fn key(kid: &str) -> SigningKey {
+pub fn key(kid: &str) -> SigningKey {
     SigningKey::generate(Alg::ES256, Some(kid.into())).expect("key")
 }
 
-fn jwks_value(keys: &[&SigningKey]) -> Value {
+pub fn jwks_value(keys: &[&SigningKey]) -> Value {
     let keys: Vec<Value> = keys.iter().map(|k| k.public_jwk()).collect();
     json!({ "keys": keys })
 }
@@ -70,7 +70,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// Claims valid now for `client`, with a fresh `jti`.
-fn claims(client: &str) -> Value {
+pub fn claims(client: &str) -> Value {
     let now = UnixTime::now().secs();
     json!({
         "iss": client, "sub": client, "aud": ISSUER, "jti": random_b64(16),
@@ -92,11 +92,11 @@ fn header(key: &SigningKey) -> Value {
     json!({ "alg": "ES256", "kid": key.kid(), "typ": "JWT" })
 }
 
-fn assertion(key: &SigningKey, claims: &Value) -> String {
+pub fn assertion(key: &SigningKey, claims: &Value) -> String {
     sign(key, &header(key), claims)
 }
 
-fn with(client: &str, changes: Value) -> Value {
+pub fn with(client: &str, changes: Value) -> Value {
     let mut claims = claims(client);
     for (name, value) in changes.as_object().expect("object") {
         if value.is_null() {
@@ -108,7 +108,7 @@ fn with(client: &str, changes: Value) -> Value {
     claims
 }
 
-fn authenticated(assertion: &str) -> String {
+pub fn authenticated(assertion: &str) -> String {
     format!("client_assertion_type={JWT_BEARER}&client_assertion={assertion}")
 }
 

@@ -2,9 +2,11 @@
 //! authorization endpoint and PAR (RFC 9126 §2.1): the redirect URI first, because an error
 //! may only be redirected to a URI registered for the client (RFC 6749 §4.1.2.1, exact match
 //! per RFC 9700 §4.1.3); then `response_type=code`, scopes, PKCE (RFC 7636, `S256` only),
-//! `dpop_jkt` (RFC 9449 §10), `prompt` and `state` (RFC 6749 Appendix A.5).
+//! `dpop_jkt` (RFC 9449 §10), `prompt` and `state` (RFC 6749 Appendix A.5); for a `fapi2`
+//! client also pushed requests only, `redirect_uri` sent and PKCE (FAPI 2.0 §5.3.2.2).
 use crate::jose::jwk::Jkt;
 use crate::oauth::clients::{Client, GrantType};
+use crate::oauth::fapi2::Fapi2Problem;
 use crate::oauth::id_token::{OidcProblem, OidcRequest, OPENID};
 use crate::oauth::params::{Params, ParamsError};
 use crate::oauth::pkce::{CodeChallenge, PkceError};
@@ -178,6 +180,9 @@ pub enum Problem {
     StateMalformed,
     #[error("{0}")]
     Oidc(OidcProblem),
+    /// The client's `fapi2` profile (FAPI 2.0 §5.3.2.2).
+    #[error("{0}")]
+    Fapi2(Fapi2Problem),
 }
 
 /// Where an error about a trusted request goes (RFC 6749 §4.1.2.1).
@@ -265,7 +270,9 @@ struct Checked {
 }
 
 fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked, Problem> {
+    let fapi2 = client.profile.is_fapi2();
     match endpoint {
+        Endpoint::Authorization if fapi2 => return Err(Problem::Fapi2(Fapi2Problem::ParRequired)),
         Endpoint::Authorization if client.require_par => return Err(Problem::ParRequired),
         Endpoint::Pushed if params.contains("request_uri") => {
             return Err(Problem::RequestUriNotAllowed)
@@ -286,6 +293,10 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
     if params.get("response_mode").is_some_and(|m| m != "query") {
         return Err(Problem::ResponseModeUnsupported);
     }
+    // FAPI 2.0 §5.3.2.2: sent even when the client has only one registered URI.
+    if fapi2 && !params.contains("redirect_uri") {
+        return Err(Problem::Fapi2(Fapi2Problem::RedirectUriRequired));
+    }
     // RFC 6749 §3.3: without `scope`, the client's registered scopes are the default.
     let scopes = match params.get("scope") {
         Some(text) => scope::parse(text).map_err(|e| match e {
@@ -302,6 +313,9 @@ fn check(client: &Client, params: &Params, endpoint: Endpoint) -> Result<Checked
         params.get("code_challenge_method"),
     )
     .map_err(Problem::Pkce)?;
+    if code_challenge.is_none() && fapi2 {
+        return Err(Problem::Fapi2(Fapi2Problem::PkceRequired));
+    }
     if code_challenge.is_none() && client.is_public() {
         return Err(Problem::Pkce(PkceError::Required));
     }

@@ -171,7 +171,9 @@ pub async fn issue(
         code_challenge: req.code_challenge.clone(),
         jkt: req.dpop_jkt.clone(),
         iat: now.secs(),
-        exp: now.plus(core.code_lifetime_secs).secs(),
+        exp: now
+            .plus(client.profile.code_lifetime_secs(core.code_lifetime_secs))
+            .secs(),
         properties: call.properties,
         extra_claims: call.jwt_at_claims,
         oidc,

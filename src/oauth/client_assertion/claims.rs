@@ -67,10 +67,18 @@ impl Claims {
         // them, so it is refused.
         let aud = match &self.aud {
             Some(Value::String(aud)) => Some(aud.as_str()),
-            Some(Value::Array(list)) if list.len() == 1 => list[0].as_str(),
+            Some(Value::Array(list)) if list.len() == 1 && !client.profile.is_fapi2() => {
+                list[0].as_str()
+            }
             _ => None,
         };
-        if !aud.is_some_and(|aud| policy.audiences.iter().any(|a| a == aud)) {
+        // A `fapi2` client is held to the letter of FAPI 2.0 §5.3.2.1: "only" the issuer
+        // identifier, the first of the audiences, and only as a string.
+        let accepted = match client.profile.is_fapi2() {
+            true => &policy.audiences[..policy.audiences.len().min(1)],
+            false => &policy.audiences[..],
+        };
+        if !aud.is_some_and(|aud| accepted.iter().any(|a| a == aud)) {
             return Err(AssertionError::Audience);
         }
         let skew = policy.skew_secs;

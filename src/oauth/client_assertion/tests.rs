@@ -45,6 +45,7 @@ fn assertion_client(id: &str, key: &SigningKey) -> ClientSettings {
         jwks: Some(jwks(key)),
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),
+        profile: crate::oauth::fapi2::Profile::None,
     }
 }
 

@@ -22,6 +22,7 @@ fn registry() -> ClientRegistry {
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),
+        profile: crate::oauth::fapi2::Profile::None,
     };
     let post = ClientSettings {
         client_id: "post".into(),

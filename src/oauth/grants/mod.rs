@@ -57,6 +57,10 @@ pub enum TokenError {
     /// The client is registered with `dpop_bound_access_tokens` and sent no proof.
     #[error("DPoP proof required")]
     DpopRequired,
+    /// FAPI 2.0 §5.3.2.1: a `fapi2` client's access tokens are sender-constrained (DPoP here),
+    /// and it sent no proof.
+    #[error("profile fapi2: DPoP proof required")]
+    Fapi2DpopRequired,
     #[error("DPoP proof rejected: {0}")]
     Dpop(DpopError),
     #[error("invalid grant: {0}")]
@@ -238,6 +242,9 @@ fn check_proof(
 ) -> Result<Option<CheckedProof>, TokenError> {
     let checked =
         client_proof::check(core, client, dpop, nonce_required, now).map_err(TokenError::Dpop)?;
+    if checked.is_none() && client.profile.is_fapi2() {
+        return Err(TokenError::Fapi2DpopRequired);
+    }
     if checked.is_none() && (client.dpop_bound_access_tokens || dpop.lost_its_proof()) {
         return Err(TokenError::DpopRequired);
     }

@@ -28,6 +28,7 @@ fn registry() -> ClientRegistry {
         jwks: None,
         jwks_uri: None,
         auth_signing_algs: crate::config::default_auth_signing_algs(),
+        profile: crate::oauth::fapi2::Profile::None,
     };
     let web = ClientSettings {
         client_id: "web".into(),
