@@ -4,7 +4,9 @@
 #   oauth4webapi (npm)            tests/interop/node/test.mjs
 #   requests-oauth2client (PyPI)  tests/interop/python/test_interop.py
 # and a FAPI 2.0-style login (PAR, private_key_jwt, PKCE, DPoP, the ID token, userinfo, refresh)
-# runs against the Node front with oauth4webapi (tests/interop/node/fapi.mjs).
+# with each library against each front, for the client `fapi-client` whose key pair is made here:
+#   oauth4webapi                  tests/interop/node/fapi.mjs
+#   requests-oauth2client         tests/interop/python/test_fapi.py
 # For each front: one dpopd (debug build, configured by dpopd_config.py with the demo caller,
 # the demo client and a client whose id and secret need form-urlencoding, nonces required at
 # the token endpoint and at the resource server, so both nonce retries happen) and two
@@ -71,10 +73,10 @@ for name in node python; do
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "oauth4webapi-vs-$name-front" node "$HERE/node/test.mjs"
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "requests-oauth2client-vs-$name-front" \
         "$HERE/python/.venv/bin/python" "$HERE/python/test_interop.py"
-    if [ "$name" = node ]; then
-        AS_URL="$AS_URL" FAPI_CLIENT_KEY="$FAPI_CLIENT_KEY" run_suite "oauth4webapi-fapi-vs-$name-front" \
-            node "$HERE/node/fapi.mjs"
-    fi
+    AS_URL="$AS_URL" FAPI_CLIENT_KEY="$FAPI_CLIENT_KEY" run_suite "oauth4webapi-fapi-vs-$name-front" \
+        node "$HERE/node/fapi.mjs"
+    AS_URL="$AS_URL" FAPI_CLIENT_KEY="$FAPI_CLIENT_KEY" run_suite "requests-oauth2client-fapi-vs-$name-front" \
+        "$HERE/python/.venv/bin/python" "$HERE/python/test_fapi.py"
 done
 
 # Each front in front of a dpopd that could not decide (INTERNAL_SERVER_ERROR without
