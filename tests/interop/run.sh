@@ -3,6 +3,10 @@
 # examples/python) in front of dpopd. Every client runs against every front:
 #   oauth4webapi (npm)            tests/interop/node/test.mjs
 #   requests-oauth2client (PyPI)  tests/interop/python/test_interop.py
+# and a FAPI 2.0-style login (PAR, private_key_jwt, PKCE, DPoP, the ID token, userinfo, refresh)
+# with each library against each front, for the client `fapi-client` whose key pair is made here:
+#   oauth4webapi                  tests/interop/node/fapi.mjs
+#   requests-oauth2client         tests/interop/python/test_fapi.py
 # For each front: one dpopd (debug build, configured by dpopd_config.py with the demo caller,
 # the demo client and a client whose id and secret need form-urlencoding, nonces required at
 # the token endpoint and at the resource server, so both nonce retries happen) and two
@@ -29,6 +33,10 @@ if [ ! -x "$HERE/authlete/.venv/bin/python" ]; then python3 -m venv "$HERE/authl
 npm ci --prefix "$ROOT/examples/node" --no-audit --no-fund --loglevel=error >/dev/null
 (cd "$ROOT" && cargo build --locked --quiet --bin dpopd)
 
+# The key pair of the FAPI client (dpopd_config.py registers its public key), fresh every run.
+FAPI_CLIENT_KEY="$SCRATCH/fapi-client-key.json"
+FAPI_CLIENT_JWKS="$(node "$HERE/node/fapi_key.mjs" "$FAPI_CLIENT_KEY")"
+
 # front_command NAME: sets CMD to the command line of the front NAME (node or python).
 front_command() {
     CMD=(node "$ROOT/examples/node/server.mjs")
@@ -36,12 +44,17 @@ front_command() {
 }
 
 # front NAME: starts dpopd and two instances of the front NAME (node or python); sets AS_URL, RS_URL.
+# dpopd's [service] URLs, the issuer included, are those of the AS instance.
 front() {
     local name="$1" dpopd_port as_port rs_port
     dpopd_port="$(free_port)" as_port="$(free_port)" rs_port="$(free_port)"
     AS_URL="http://127.0.0.1:$as_port" RS_URL="http://127.0.0.1:$rs_port"
-    dpopd_config "$SCRATCH/dpopd-$name.toml"
-    DPOPD__SERVER__PORT="$dpopd_port" DPOPD__SERVICE__TOKEN_ENDPOINT="$AS_URL/token" \
+    FAPI_CLIENT_JWKS="$FAPI_CLIENT_JWKS" dpopd_config "$SCRATCH/dpopd-$name.toml"
+    DPOPD__SERVER__PORT="$dpopd_port" DPOPD__SERVICE__ISSUER="$AS_URL" \
+        DPOPD__SERVICE__TOKEN_ENDPOINT="$AS_URL/token" DPOPD__SERVICE__PAR_ENDPOINT="$AS_URL/par" \
+        DPOPD__SERVICE__AUTHORIZATION_ENDPOINT="$AS_URL/authorize" DPOPD__SERVICE__JWKS_URI="$AS_URL/jwks" \
+        DPOPD__SERVICE__USERINFO_ENDPOINT="$AS_URL/userinfo" DPOPD__SERVICE__REVOCATION_ENDPOINT="$AS_URL/revoke" \
+        DPOPD__SERVICE__REQUIRE_PUSHED_AUTHORIZATION_REQUESTS=true \
         DPOPD__DPOP__NONCE_REQUIRED=true DPOPD__DPOP__RS_NONCE_REQUIRED=true \
         start "dpopd-$name" "http://127.0.0.1:$dpopd_port/healthz" \
         env -u DPOPD_CONFIG "$DPOPD_BIN" --config "$SCRATCH/dpopd-$name.toml" || return 1
@@ -60,6 +73,10 @@ for name in node python; do
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "oauth4webapi-vs-$name-front" node "$HERE/node/test.mjs"
     AS_URL="$AS_URL" RS_URL="$RS_URL" run_suite "requests-oauth2client-vs-$name-front" \
         "$HERE/python/.venv/bin/python" "$HERE/python/test_interop.py"
+    AS_URL="$AS_URL" FAPI_CLIENT_KEY="$FAPI_CLIENT_KEY" run_suite "oauth4webapi-fapi-vs-$name-front" \
+        node "$HERE/node/fapi.mjs"
+    AS_URL="$AS_URL" FAPI_CLIENT_KEY="$FAPI_CLIENT_KEY" run_suite "requests-oauth2client-fapi-vs-$name-front" \
+        "$HERE/python/.venv/bin/python" "$HERE/python/test_fapi.py"
 done
 
 # Each front in front of a dpopd that could not decide (INTERNAL_SERVER_ERROR without

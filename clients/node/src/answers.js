@@ -181,6 +181,30 @@ export function resourceOutcome(path, answer, tokenScheme) {
   return { reply: { status, headers: { ...headers, 'WWW-Authenticate': challenge }, body: '' } };
 }
 
+// `/auth/userinfo/issue`: OK is the body to send with its content type; a refusal of the token
+// is relayed as a resource refusal. `headers` (the DPoP-Nonce of `/auth/userinfo`) go on both.
+const USERINFO_TYPES = new Set(['application/json', 'application/jwt']);
+export function userinfoReply(path, answer, headers) {
+  if (answer.action !== 'OK') {
+    const outcome = resourceOutcome(path, answer);
+    if (!('reply' in outcome)) throw new DpopdUnavailable(path, `unexpected ${answer.action} answer`);
+    return { ...outcome.reply, headers: { ...headers, ...outcome.reply.headers } };
+  }
+  if (typeof answer.responseContent !== 'string' || !USERINFO_TYPES.has(answer.contentType)) {
+    throw new DpopdUnavailable(path, 'OK without a userinfo body and its content type');
+  }
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': answer.contentType,
+      'Cache-Control': 'no-store',
+      ...headers,
+      ...nonceHeader(path, answer),
+    },
+    body: answer.responseContent,
+  };
+}
+
 // `/auth/authorization`: the answers that carry a ticket for the application.
 export const INTERACTIONS = new Set(['INTERACTION', 'NO_INTERACTION']);
 

@@ -1,6 +1,6 @@
-// Express middleware on the relay: route handlers for the token, PAR, revocation and
-// authorization endpoints, and `protect({ scopes })` for resources, which puts the token's
-// subject, client id and scopes on `req.dpopd`. Works with Express 4 and 5.
+// Express middleware on the relay: route handlers for the token, PAR, revocation,
+// authorization and userinfo endpoints, and `protect({ scopes })` for resources, which puts
+// the token's subject, client id and scopes on `req.dpopd`. Works with Express 4 and 5.
 import { checkRequirements, DpopdRelay } from './relay.js';
 import { BodyAlreadyParsed, bodyErrorReply, fromNodeRequest, readBody, sendReply } from './node-http.js';
 
@@ -68,6 +68,22 @@ export function dpopdExpress(options = {}) {
     issue: async (res, grant) => sendReply(res, await relay.issue(grant)),
     /** Sends the redirect with an error for the client for a ticket. */
     fail: async (res, failure) => sendReply(res, await relay.fail(failure)),
+    /**
+     * `GET` or `POST /userinfo` (OIDC Core §5.3): `lookup(principal, claims, req)` gives the
+     * user's values of the claims the token allows (an object or its JSON text); dpopd builds
+     * the body. Refusals are relayed as `protect` relays them.
+     * @param {(principal: import('./relay.js').Principal, claims: string[], req: any) => unknown} lookup
+     */
+    userinfo: (lookup) => async (req, res, next) => {
+      try {
+        sendReply(
+          res,
+          await relay.userinfo(fromNodeRequest(req), (principal, claims) => lookup(principal, claims, req)),
+        );
+      } catch (err) {
+        next(err);
+      }
+    },
     /**
      * Middleware serving the request only when dpopd says `OK`; then `req.dpopd` is the
      * principal and a fresh `DPoP-Nonce`, if any, is already set on the response.

@@ -1,7 +1,7 @@
 // The Fastify plugin on the relay: registers a text parser for form bodies (unless the
 // application has one), decorates the instance with `fastify.dpopd` — route handlers for the
-// token, PAR, revocation and authorization endpoints and `protect({ scopes })` as a preHandler —
-// and the request with `request.dpopd`, the principal of a served resource request.
+// token, PAR, revocation, authorization and userinfo endpoints and `protect({ scopes })` as a
+// preHandler — and the request with `request.dpopd`, the principal of a served resource request.
 import { checkRequirements, DpopdRelay } from './relay.js';
 import { BodyAlreadyParsed, fromNodeRequest, sendReply } from './node-http.js';
 
@@ -56,6 +56,12 @@ async function dpopdFastify(fastify, options) {
     issue: async (reply, grant) => send(reply, await relay.issue(grant)),
     /** Sends the redirect with an error for the client for a ticket. */
     fail: async (reply, failure) => send(reply, await relay.fail(failure)),
+    /**
+     * `GET` or `POST /userinfo` (OIDC Core §5.3): `lookup(principal, claims, request)` gives the
+     * user's values of the claims the token allows; dpopd builds the body.
+     */
+    userinfo: (lookup) => async (request, reply) =>
+      send(reply, await relay.userinfo(toRequest(request), (principal, claims) => lookup(principal, claims, request))),
     /**
      * A preHandler serving the request only when dpopd says `OK`; then `request.dpopd` is the
      * principal and a fresh `DPoP-Nonce`, if any, is set on the reply.

@@ -17,6 +17,7 @@ import {
   TOKEN_STATUS,
   TOO_LARGE,
   UNAVAILABLE,
+  userinfoReply,
 } from './answers.js';
 import { Dpopd, DpopdUnavailable } from './dpopd.js';
 import { accessTokenFields, authorizationHeader, dpopFields, queryOf } from './request.js';
@@ -177,6 +178,51 @@ export class DpopdRelay {
         return resourceOutcome(path, answer, token.tokenScheme);
       },
       (reply) => ({ reply }),
+    );
+  }
+
+  /**
+   * The OpenID Connect userinfo endpoint (OIDC Core §5.3) of a DPoP-protected resource: dpopd
+   * checks the token and its proof (`/auth/userinfo`, scope `openid` required) and names the
+   * claims the token allows; `lookup(principal, claims)` gives the user's values for them (an
+   * object, or its JSON text); dpopd keeps the allowed ones, sets `sub` and builds the body
+   * (`/auth/userinfo/issue`: JSON, or a signed JWT for a client that registered
+   * `userinfo_signed_response_alg`). A refusal is relayed as `introspect` relays it. An error
+   * thrown by `lookup` is the application's and propagates.
+   * @param {import('./request.js').RelayRequest} request
+   * @param {(principal: Principal, claims: string[]) => unknown} lookup
+   * @returns {Promise<Reply>}
+   */
+  async userinfo(request, lookup) {
+    const path = '/auth/userinfo';
+    const token = accessTokenFields(request.rawHeaders);
+    const checked = await this.#guard(
+      path,
+      async () => {
+        const htu = this.#htu(request);
+        if (htu === null) return { reply: this.#noOrigin(path) };
+        const answer = await this.#dpopd.call(path, {
+          ...token,
+          ...dpopFields(request.rawHeaders),
+          htm: request.method,
+          htu,
+        });
+        const outcome = resourceOutcome(path, answer, token.tokenScheme);
+        if ('reply' in outcome) return outcome;
+        const claims = Array.isArray(answer.claims) ? answer.claims.filter((c) => typeof c === 'string') : [];
+        return { ...outcome, claims };
+      },
+      (reply) => ({ reply }),
+    );
+    if ('reply' in checked) return checked.reply;
+    const values = await lookup(checked.principal, checked.claims);
+    const claims = typeof values === 'string' ? values : json(values ?? {});
+    return this.#guard('/auth/userinfo/issue', async () =>
+      userinfoReply(
+        '/auth/userinfo/issue',
+        await this.#dpopd.call('/auth/userinfo/issue', { token: token.token, claims }),
+        checked.headers,
+      ),
     );
   }
 

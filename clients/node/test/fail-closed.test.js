@@ -57,6 +57,12 @@ for (const framework of FRAMEWORKS) {
         assert.equal(before.status, 200);
         await dpopd.stop();
         await expectUnavailable(app);
+        const userinfo = await send(`${app.url}/userinfo`, {
+          headers: { Authorization: 'DPoP some.token.value', DPoP: 'a.b.c' },
+        });
+        assert.equal(userinfo.status, 503, userinfo.body);
+        assert.equal(userinfo.json().error, 'temporarily_unavailable');
+        assert.equal(app.lookups.length, 0, 'the userinfo lookup never ran');
       } finally {
         await app.stop();
         await dpopd.stop();

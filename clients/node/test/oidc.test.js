@@ -1,13 +1,14 @@
 // OpenID Connect through the relay, in front of a real dpopd whose client may ask for `openid`
 // and `email`: `prompt=none` reaches the application marked `noInteraction`, the request's
 // OpenID Connect parameters reach it too, and what it gives `issue` about the authentication
-// comes back in the ID token of the token answer, with the request's nonce.
+// comes back in the ID token of the token answer, with the request's nonce; the userinfo
+// endpoint answers the claims the token allows with the application's values.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FRAMEWORKS, OPENID_GRANT, startApp } from './support/apps.js';
 import { CALLER, OPENID_CLIENT, OPENID_CONFIG, startDpopd } from './support/dpopd.js';
 import { FORM, send } from './support/http.js';
-import { dpopKey } from './support/proof.js';
+import { ath, dpopKey } from './support/proof.js';
 
 const PKCE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 appendix B
 const PKCE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -138,5 +139,63 @@ for (const framework of FRAMEWORKS) {
         assert.equal(claims.phone_number, undefined, 'given, but not asked for');
       });
     }
+
+    /** A DPoP-bound access token of the OpenID user for `scope`, and its key. */
+    async function boundToken(scope) {
+      const params = await redirected('/authorize-openid', { scope, nonce: NONCE });
+      const key = await dpopKey();
+      const htu = `${app.url}/token`;
+      const redeemed = await send(htu, {
+        method: 'POST',
+        headers: { ...FORM, DPoP: await key.proof('POST', htu) },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: OPENID_CLIENT,
+          code: params.get('code'),
+          code_verifier: PKCE_VERIFIER,
+          redirect_uri: REDIRECT_URI,
+        }).toString(),
+      });
+      assert.equal(redeemed.status, 200, redeemed.body);
+      return { token: redeemed.json().access_token, key };
+    }
+
+    const userinfo = async ({ token, key }, { scheme = 'DPoP', proof = true } = {}) => {
+      const htu = `${app.url}/userinfo`;
+      const headers = { Authorization: `${scheme} ${token}` };
+      if (proof) headers.DPoP = await key.proof('GET', htu, { ath: ath(token) });
+      return send(htu, { headers });
+    };
+
+    test('userinfo: the claims the token allows, with the values the lookup gives, sub set by dpopd', async () => {
+      const bound = await boundToken('openid email');
+      const lookupsBefore = app.lookups.length;
+      const response = await userinfo(bound);
+      assert.equal(response.status, 200, response.body);
+      assert.match(response.headers['content-type'], /^application\/json/);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.deepEqual(
+        response.json(),
+        { sub: 'alice', email: 'alice@example.com', email_verified: true },
+        'phone_number was given but not allowed',
+      );
+      assert.deepEqual(app.lookups.slice(lookupsBefore), [{ subject: 'alice', claims: ['email', 'email_verified'] }]);
+    });
+
+    test('userinfo: refusals are relayed with the challenge and the lookup never runs', async () => {
+      const lookupsBefore = app.lookups.length;
+      const noToken = await send(`${app.url}/userinfo`);
+      assert.equal(noToken.status, 401);
+      assert.match(noToken.headers['www-authenticate'], /\bDPoP\b/);
+      const bound = await boundToken('openid email');
+      const downgrade = await userinfo(bound, { scheme: 'Bearer', proof: false });
+      assert.equal(downgrade.status, 401, 'a bound token as Bearer');
+      assert.match(downgrade.headers['www-authenticate'], /^DPoP\b/);
+      const noOpenid = await boundToken('email read');
+      const forbidden = await userinfo(noOpenid);
+      assert.equal(forbidden.status, 403, 'a token without openid');
+      assert.match(forbidden.headers['www-authenticate'], /insufficient_scope/);
+      assert.equal(app.lookups.length, lookupsBefore);
+    });
   });
 }

@@ -3,7 +3,7 @@
 // interaction of an authorization answer and the issue call of a grant.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { interactionOf, issueBody } from '../src/answers.js';
+import { interactionOf, issueBody, userinfoReply } from '../src/answers.js';
 import { clientCredentialFields } from '../src/client-auth.js';
 import { DpopdUnavailable } from '../src/dpopd.js';
 import { accessTokenFields, dpopFields, pathOf, queryOf } from '../src/request.js';
@@ -250,5 +250,47 @@ describe('the authorization answer and the issue call', () => {
       claims: '{"email":"a@example.com"}',
     });
     assert.deepEqual(issueBody(grant), grant);
+  });
+});
+
+describe('the userinfo answer', () => {
+  const nonce = { 'DPoP-Nonce': 'n1' };
+  test('OK is the body with its content type, the nonce of /auth/userinfo kept', () => {
+    const reply = userinfoReply(
+      '/auth/userinfo/issue',
+      {
+        action: 'OK',
+        responseContent: '{"sub":"alice"}',
+        contentType: 'application/json',
+      },
+      nonce,
+    );
+    assert.deepEqual(reply, {
+      status: 200,
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'DPoP-Nonce': 'n1' },
+      body: '{"sub":"alice"}',
+    });
+  });
+  test('a refusal of the token is its challenge, with the nonce', () => {
+    const reply = userinfoReply(
+      '/auth/userinfo/issue',
+      {
+        action: 'UNAUTHORIZED',
+        responseContent: 'DPoP error="invalid_token"',
+      },
+      nonce,
+    );
+    assert.equal(reply.status, 401);
+    assert.equal(reply.headers['WWW-Authenticate'], 'DPoP error="invalid_token"');
+    assert.equal(reply.headers['DPoP-Nonce'], 'n1');
+  });
+  test('OK without a body, or with another content type, is dpopd failing (503)', () => {
+    for (const answer of [
+      { action: 'OK', contentType: 'application/json' },
+      { action: 'OK', responseContent: '<html>', contentType: 'text/html' },
+      { action: 'LOCATION', responseContent: 'https://elsewhere.example' },
+    ]) {
+      assert.throws(() => userinfoReply('/auth/userinfo/issue', answer, {}), DpopdUnavailable, JSON.stringify(answer));
+    }
   });
 });

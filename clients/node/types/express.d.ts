@@ -1,7 +1,7 @@
 // Types of dpopd-relay/express. Handlers are typed structurally, so that neither
 // @types/express nor a particular Express major is needed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DpopdRelay, Failure, Grant, Interaction, Principal, RelayOptions, Requirements } from './index.js';
+import type { DpopdRelay, Failure, Grant, Interaction, Principal, RelayOptions, Requirements, UserinfoLookup } from './index.js';
 
 export { DpopdRelay } from './index.js';
 
@@ -24,6 +24,10 @@ export interface DpopdExpress {
   issue(res: Res, grant: Grant): Promise<void>;
   /** Sends the redirect with an error for the client for a ticket. */
   fail(res: Res, failure: Failure): Promise<void>;
+  /** `GET`/`POST /userinfo`: `lookup` gives the user's values of the claims the token allows; dpopd builds the body. */
+  userinfo(
+    lookup: (principal: Principal, claims: string[], req: any) => ReturnType<UserinfoLookup>,
+  ): Handler;
   /** Serves the request only when dpopd says `OK`; `req.dpopd` is then the principal. */
   protect(requirements?: Requirements): Handler;
 }

@@ -1,7 +1,7 @@
 // Types of dpopd-relay/fastify. Typed structurally, so that the plugin does not pin a Fastify
 // major; `fastify.dpopd` and `request.dpopd` are declared by the application if it wants them
 // typed (see the README).
-import type { DpopdRelay, Failure, Grant, Interaction, Principal, RelayOptions, Requirements } from './index.js';
+import type { DpopdRelay, Failure, Grant, Interaction, Principal, RelayOptions, Requirements, UserinfoLookup } from './index.js';
 
 export { DpopdRelay } from './index.js';
 
@@ -21,6 +21,10 @@ export interface DpopdFastify {
   issue(reply: any, grant: Grant): Promise<unknown>;
   /** Sends the redirect with an error for the client for a ticket. */
   fail(reply: any, failure: Failure): Promise<unknown>;
+  /** `GET`/`POST /userinfo`: `lookup` gives the user's values of the claims the token allows; dpopd builds the body. */
+  userinfo(
+    lookup: (principal: Principal, claims: string[], request: any) => ReturnType<UserinfoLookup>,
+  ): Route;
   /** A preHandler serving the request only when dpopd says `OK`; `request.dpopd` is then the principal. */
   protect(requirements?: Requirements): Route;
 }

@@ -160,7 +160,15 @@ export class DpopdRelay {
     request: RelayRequest,
     requirements?: Requirements,
   ): Promise<{ principal: Principal; headers: Record<string, string> } | { reply: Reply }>;
+  /** The userinfo endpoint: `lookup` gives the user's values of the claims the token allows. */
+  userinfo(request: RelayRequest, lookup: UserinfoLookup): Promise<Reply>;
 }
+
+/** The user's values of `claims` (the names the token allows): an object or its JSON text. */
+export type UserinfoLookup = (
+  principal: Principal,
+  claims: string[],
+) => Record<string, unknown> | string | Promise<Record<string, unknown> | string>;
 
 export class BodyTooLarge extends Error {}
 export class BodyAlreadyParsed extends Error {}

@@ -35,6 +35,12 @@ export async function startApp(framework, options = {}) {
     state.handlerRuns += 1;
     return { served: true, ...principal };
   };
+  // The userinfo lookup: the claim values of OPENID_GRANT's user; it records what it was asked.
+  state.lookups = [];
+  const lookup = (principal, claims) => {
+    state.lookups.push({ subject: principal.subject, claims });
+    return principal.subject === OPENID_GRANT.subject ? OPENID_GRANT.claims : {};
+  };
   if (framework === 'express') {
     const app = express();
     const dpopd = dpopdExpress(relayOptions);
@@ -65,6 +71,7 @@ export async function startApp(framework, options = {}) {
         return failure ? dpopd.fail(res, failure) : res.send('login page');
       }),
     );
+    app.all('/userinfo', dpopd.userinfo(lookup));
     app.all('/resource', dpopd.protect({ scopes: ['read'] }), (req, res) => res.json(served(req.dpopd)));
     app.get('/write-resource', dpopd.protect({ scopes: ['write'] }), (req, res) => res.json(served(req.dpopd)));
     // A form parser ahead of the relay: the verbatim body is gone.
@@ -110,6 +117,7 @@ export async function startApp(framework, options = {}) {
         return failure ? dpopd.fail(reply, failure) : reply.send('login page');
       }),
     );
+    app.route({ method: ['GET', 'POST'], url: '/userinfo', handler: dpopd.userinfo(lookup) });
     app.route({
       method: ['GET', 'POST'],
       url: '/resource',

@@ -39,6 +39,12 @@ http.createServer(async (req, res) => {
     }
   }
   sendReply(res, await relay.fail({ ticket: 't', reason: 'DENIED' }));
+  sendReply(
+    res,
+    await relay.userinfo(fromNodeRequest(req), async (principal, claims) =>
+      claims.includes('email') ? { email: `${principal.subject}@example.com` } : '{}',
+    ),
+  );
 });
 
 const app = express();
@@ -49,6 +55,7 @@ app.get(
   '/authorize',
   dpopd.authorize((req, res, interaction) => dpopd.issue(res, { ticket: interaction.ticket, subject: 'alice' })),
 );
+app.get('/userinfo', dpopd.userinfo((principal, claims) => ({ sub_seen: principal.subject, n: claims.length })));
 app.get('/resource', dpopd.protect({ scopes: ['read'] }), (req: any, res: any) => {
   res.json((req as unknown as { dpopd: Principal }).dpopd);
 });
@@ -64,6 +71,7 @@ declare module 'fastify' {
 const server = Fastify();
 await server.register(dpopdFastify, { publicUrl: 'https://as.example' });
 server.post('/token', server.dpopd.token);
+server.get('/userinfo', server.dpopd.userinfo(async (principal) => ({ email: `${principal.subject}@example.com` })));
 server.get(
   '/resource',
   { preHandler: server.dpopd.protect({ scopes: ['read'] }) },
