@@ -351,10 +351,23 @@ pub const PATHS: &[&str] = &[
     "/gateway/envoy/{route}/{path}",
 ];
 
+/// The methods a sub-request may have: forward auth and nginx (with `proxy_method GET`, as the
+/// examples set) send GET; Envoy sends the client's. Any other is answered 405.
+macro_rules! any_method {
+    ($path:expr, $handler:expr) => {
+        web::resource($path)
+            .route(web::get().to($handler))
+            .route(web::post().to($handler))
+            .route(web::put().to($handler))
+            .route(web::delete().to($handler))
+            .route(web::patch().to($handler))
+    };
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/gateway/nginx/{route}").to(nginx));
-    cfg.service(web::resource("/gateway/forward-auth/{route}").to(forward_auth));
-    cfg.service(web::resource("/gateway/envoy/{route}/{tail:.*}").to(envoy));
+    cfg.service(any_method!("/gateway/nginx/{route}", nginx));
+    cfg.service(any_method!("/gateway/forward-auth/{route}", forward_auth));
+    cfg.service(any_method!("/gateway/envoy/{route}/{tail:.*}", envoy));
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use crate::live::Live;
 use crate::oauth::id_token;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 pub async fn jwks(live: Live) -> HttpResponse {
     HttpResponse::Ok()
@@ -23,24 +22,37 @@ pub async fn configuration(live: Live) -> HttpResponse {
         .body(live.configuration_json.clone())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResourceQuery {
-    /// The resource identifier (RFC 9728 §1.2): the resource server's https URL.
-    pub resource: Option<String>,
-    /// The resource takes DPoP-bound tokens only (`dpop_bound_access_tokens_required`).
-    #[serde(default)]
-    pub dpop_required: bool,
-}
-
 /// The most characters of a resource identifier.
 const MAX_RESOURCE_CHARS: usize = 2048;
 
+/// `resource` (the RFC 9728 §1.2 identifier: the resource server's URL) and `dpopRequired`
+/// (`dpop_bound_access_tokens_required`, `true` or `false`), read from the query string so
+/// that every mistake in it is answered as JSON.
 pub async fn resource_configuration(
     live: Live,
-    query: web::Query<ResourceQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let resource = query.resource.as_deref().unwrap_or_default();
+    let mut resource = String::new();
+    let mut dpop_required = false;
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        match name.as_ref() {
+            "resource" => resource = value.into_owned(),
+            "dpopRequired" => {
+                dpop_required = match value.as_ref() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::with_detail(
+                            R::InvalidField,
+                            "dpopRequired must be true or false",
+                        ))
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let resource = resource.as_str();
     // RFC 9728 §1.2: an https URL with no fragment (http too, for loopback tests and fronts
     // behind TLS termination).
     let usable = resource.len() <= MAX_RESOURCE_CHARS
@@ -53,7 +65,7 @@ pub async fn resource_configuration(
             "resource must be an http(s) URL without a fragment",
         ));
     }
-    let document = resource_document(&live.core, &live.settings, resource, query.dpop_required);
+    let document = resource_document(&live.core, &live.settings, resource, dpop_required);
     Ok(HttpResponse::Ok().json(document))
 }
 

@@ -391,6 +391,7 @@ async fn protected_resource_metadata_follows_rfc_9728() {
         "?resource=rs.example.com",
         "?resource=https%3A%2F%2Frs.example.com%2F%23frag",
         "?resource=ftp%3A%2F%2Fx",
+        "?resource=https%3A%2F%2Frs.example.com&dpopRequired=yes",
     ] {
         let (status, body) = app
             .get(&format!("/service/resource_configuration{bad}"))
