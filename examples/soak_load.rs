@@ -214,6 +214,10 @@ impl Soak {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(256)
+            // Below dpopd's `server.keep_alive_secs` (5 s): a request sent on a connection the
+            // server is closing for idleness fails in transport, which is the client's race,
+            // not a refusal.
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("http client");
         let keys = (0..KEYS)
