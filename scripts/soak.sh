@@ -32,11 +32,11 @@
 #     segment (from WARMUP seconds after it began to its end), at the end of every segment
 #     against the end of the first, and from the first segment's start to the last one's end.
 #     A segment's start is taken one replay-record life (WARMUP) after it began because a
-#     dpopd started again on its data_dir grows for about that long (its replay records turn
-#     over) before it is level; in durable mode each segment is a new process, so the last
+#     dpopd started again on its data_dir grows for about that long before it is level; in durable mode each segment is a new process, so the last
 #     two comparisons are between processes of about the same age. A fall is printed, not
 #     failed: it is no leak, and a process started again is smaller until it has lived as long;
-#   - after each restart, the proofs accepted in the 10 s before the stop are refused as replays;
+#   - after each restart, the last 500 proofs accepted in the 10 s before the stop (those still
+#     inside their window) are refused as replays;
 #   - after the run, every proof accepted in its last KEEP seconds (30 s; older ones would be
 #     refused for their age, which proves nothing about the store), every revoked access and
 #     refresh token and the last 5,000 rotated-away refresh tokens are presented again and each
