@@ -51,7 +51,8 @@
 # shortens them so that a 60-second run holds segments longer than a replay record's life),
 # KEEP (default half of PROOF_MAX_AGE, so the final check presents proofs well inside their
 # window), WARMUP (default PROOF_MAX_AGE + 2 × CLOCK_SKEW + 1, a replay record's life), PROFILE
-# (release or debug, default release). Nonces are off, as in scripts/bench.sh. Proofs that are
+# (release or debug, default release), RSS_TOLERANCE (the growth allowed, default 0.10; the CI
+# run, whose 30-second processes have not levelled yet, allows 0.25). Nonces are off, as in scripts/bench.sh. Proofs that are
 # past their window by the time they would be presented again (a long outage) are not: they
 # would be refused for their age, which proves nothing about the store.
 set -euo pipefail
@@ -229,5 +230,6 @@ echo "== soak: $RATE operations/s, ${WARMUP}s warm-up, then ${DURATION}s with th
 "$BIN/examples/soak_load" run --urls "$URLS" --rate "$RATE" --seconds "$DURATION" \
   --segment "$RESTART_EVERY" --restart "bash $ROOT/scripts/soak.sh __restart" \
   --pid-files "$PID_FILES" --keep "$KEEP" --grace "$GRACE" --warmup "$WARMUP" --settle "$WARMUP" \
+  --rss-tolerance "${RSS_TOLERANCE:-0.10}" \
   --proof-window "$((PROOF_MAX_AGE + CLOCK_SKEW))"
 echo "== soak: done, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%S) UTC"
