@@ -803,6 +803,8 @@ impl Refuse for IssueError {
                 userinfo: true,
             }
             .refusal(),
+            // The API answers `BadClaims` itself, as the caller's field error (A001205),
+            // before any refusal is built; it is listed only to keep the match whole.
             IssueError::BadClaims | IssueError::Signing => {
                 Refusal::server(R::UserInfoSigningFailed)
             }

@@ -73,6 +73,21 @@ pub fn scope_claims(scope: &str) -> &'static [&'static str] {
     }
 }
 
+/// The claims `scopes` request (OIDC Core §5.4), then those `named`, in order and once each.
+pub fn claim_names<'a>(
+    scopes: &'a [String],
+    named: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let by_scope = scopes.iter().flat_map(|s| scope_claims(s).iter().copied());
+    let mut out: Vec<String> = Vec::new();
+    for name in by_scope.chain(named) {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
 /// The OpenID Connect parameters of an authorization request (OIDC Core §3.1.2.1, §5.5),
 /// validated. Short serialized names: every one is sealed into the ticket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,19 +197,8 @@ impl OidcRequest {
     /// Every claim name the request asks for, by scope or by the `claims` parameter, in order
     /// and once each: what the caller's consent page shows.
     pub fn requested_claims(&self, scopes: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let by_scope = scopes.iter().flat_map(|s| scope_claims(s).iter().copied());
-        let by_name = self
-            .id_token_claims
-            .iter()
-            .chain(&self.userinfo_claims)
-            .map(String::as_str);
-        for name in by_scope.chain(by_name) {
-            if !out.iter().any(|n| n == name) {
-                out.push(name.to_owned());
-            }
-        }
-        out
+        let named = self.id_token_claims.iter().chain(&self.userinfo_claims);
+        claim_names(scopes, named.map(String::as_str))
     }
 
     /// Whether the ID token may carry the claim `name` (scope or `claims.id_token`).

@@ -5,7 +5,7 @@
 //! with the client's `userinfo_signed_response_alg` (OIDC Core §5.3.2).
 use crate::clock::UnixTime;
 use crate::oauth::access::{self, VerifiedAccess};
-use crate::oauth::id_token::{scope_claims, OPENID};
+use crate::oauth::id_token::{claim_names, OPENID};
 use crate::oauth::introspection::IntrospectionError;
 use crate::oauth::Core;
 use serde_json::{Map, Value};
@@ -22,25 +22,15 @@ pub const MAX_CLAIMS_BYTES: usize = 65_536;
 /// The claims `access` allows at the userinfo endpoint: those of its scopes (OIDC Core §5.4)
 /// and those its request named for userinfo, in order and once each; `sub` is always given.
 pub fn allowed_claims(access: &VerifiedAccess) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let by_scope = access
-        .scopes
-        .iter()
-        .flat_map(|s| scope_claims(s).iter().map(|c| c.to_string()));
-    let by_name = access
+    let named = access
         .claims
         .extra
         .get(USERINFO_CLAIMS)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|v| v.as_str().map(str::to_owned));
-    for name in by_scope.chain(by_name) {
-        if !out.contains(&name) {
-            out.push(name);
-        }
-    }
-    out
+        .filter_map(Value::as_str);
+    claim_names(&access.scopes, named)
 }
 
 /// The body the caller sends from its userinfo endpoint.
