@@ -793,6 +793,7 @@ async fn run(args: &Args) {
     // RSS samples and restarts, on this task.
     let mut next_restart = 1;
     let mut sample = tokio::time::interval(Duration::from_secs(5));
+    let mut ticks = 0u64;
     loop {
         sample.tick().await;
         let t = started.elapsed().as_secs_f64();
@@ -801,6 +802,15 @@ async fn run(args: &Args) {
         }
         let index = ((t / args.segment) as usize).min(segments - 1);
         let rss: Vec<Option<u64>> = args.pid_files.iter().map(|f| rss_kib(f)).collect();
+        ticks += 1;
+        if ticks % 12 == 0 {
+            // Once a minute, the RSS trace: warm-up and levelling are told apart by its shape.
+            let mib: Vec<String> = rss
+                .iter()
+                .map(|r| r.map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0)))
+                .collect();
+            println!("soak: t={t:.0}s RSS {} MiB", mib.join(", "));
+        }
         {
             let mut all = soak.segments.lock().unwrap();
             let segment = &mut all[index];

@@ -52,7 +52,9 @@
 # KEEP (default half of PROOF_MAX_AGE, so the final check presents proofs well inside their
 # window), WARMUP (default PROOF_MAX_AGE + 2 × CLOCK_SKEW + 1, a replay record's life), PROFILE
 # (release or debug, default release), RSS_TOLERANCE (the growth allowed, default 0.10; the CI
-# run, whose 30-second processes have not levelled yet, allows 0.25). Nonces are off, as in scripts/bench.sh. Proofs that are
+# run, whose 30-second processes have not levelled yet, allows 0.25), VERIFIED_CACHE
+# (tokens.verified_cache_entries; dpopd's default when unset), DPOPD_WRAP (a command prefix
+# for starting dpopd, e.g. "heaptrack -o /tmp/dpopd": RSS is then the wrapper's, not dpopd's). Nonces are off, as in scripts/bench.sh. Proofs that are
 # past their window by the time they would be presented again (a long outage) are not: they
 # would be refused for their age, which proves nothing about the store.
 set -euo pipefail
@@ -104,6 +106,7 @@ cat >"$WORK/functions.sh" <<EOF
 WORK=$WORK
 MODE=$MODE
 DPOPD=$BIN/dpopd
+DPOPD_WRAP="${DPOPD_WRAP:-}"
 PORTS="$PORTS"
 REDIS_PORT=$REDIS_PORT
 EOF
@@ -122,7 +125,8 @@ stop_pid() { # $1 pid file: SIGTERM, then wait until the process is gone
   kill -KILL "$pid" 2>/dev/null || true
 }
 start_dpopd() { # $1 port
-  "$DPOPD" --config "$WORK/dpopd-$1.toml" >>"$WORK/dpopd-$1.log" 2>&1 &
+  # shellcheck disable=SC2086 # DPOPD_WRAP is a command prefix, split on purpose
+  $DPOPD_WRAP "$DPOPD" --config "$WORK/dpopd-$1.toml" >>"$WORK/dpopd-$1.log" 2>&1 &
   echo $! >"$WORK/dpopd-$1.pid"
 }
 start_redis() {
@@ -200,6 +204,7 @@ level = "warn"
 [tokens]
 # Longer than the run: a revoked token must be refused as revoked at the end, not as expired.
 access_token_lifetime_secs = $((WARMUP + DURATION + 1800))
+${VERIFIED_CACHE:+verified_cache_entries = $VERIFIED_CACHE}
 
 $(cat "$WORK/keys.toml")
 proof_max_age_secs = $PROOF_MAX_AGE

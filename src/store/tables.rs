@@ -125,10 +125,16 @@ impl Slot for Record {
 
 struct Shard<S> {
     live: DigestMap<S>,
-    /// Every write's (expiry, digest), soonest first; an entry whose expiry no longer matches
-    /// `live` was rewritten and is skipped.
+    /// The (expiry, digest) of every write that set a new expiry, soonest first; an entry whose
+    /// expiry no longer matches `live` was rewritten and is skipped. A rewrite that keeps the
+    /// expiry (a refresh family's next generation) pushes nothing, and the heap is rebuilt from
+    /// `live` once stale entries outnumber live ones, so it never holds more than about twice
+    /// the live entries, however often one record is rewritten.
     by_expiry: BinaryHeap<Reverse<(Millis, Digest)>>,
 }
+
+/// Stale heap entries a shard tolerates beyond its live count before it rebuilds the heap.
+const STALE_SLACK: usize = 64;
 
 impl<S: Slot> Default for Shard<S> {
     fn default() -> Self {
@@ -160,8 +166,18 @@ impl<S: Slot> Shard<S> {
     }
 
     fn put(&mut self, digest: Digest, slot: S) {
-        self.live.insert(digest, slot);
+        let previous = self.live.insert(digest, slot);
+        if previous.is_some_and(|p| p.expiry() == slot.expiry()) {
+            return;
+        }
         self.by_expiry.push(Reverse((slot.expiry(), digest)));
+        if self.by_expiry.len() > 2 * self.live.len() + STALE_SLACK {
+            self.by_expiry = self
+                .live
+                .iter()
+                .map(|(d, s)| Reverse((s.expiry(), *d)))
+                .collect();
+        }
     }
 }
 
@@ -736,3 +752,6 @@ pub(crate) mod room {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
