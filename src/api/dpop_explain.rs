@@ -152,6 +152,6 @@ pub const PATHS: &[&str] = &["/auth/dpop/explain", "/api/auth/dpop/explain"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::DpopExplain).route(web::post().to(explain)));
+        cfg.service(route(path, Api::DpopExplain).route(web::post().to(explain)));
     }
 }

@@ -232,6 +232,6 @@ pub const PATHS: &[&str] = &["/auth/introspection", "/api/auth/introspection"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::Introspection).route(web::post().to(introspect)));
+        cfg.service(route(path, Api::Introspection).route(web::post().to(introspect)));
     }
 }

@@ -97,6 +97,6 @@ pub const PATHS: &[&str] = &[
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::IntrospectionStandard).route(web::post().to(standard)));
+        cfg.service(route(path, Api::IntrospectionStandard).route(web::post().to(standard)));
     }
 }

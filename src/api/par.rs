@@ -90,6 +90,6 @@ pub const PATHS: &[&str] = &["/pushed_auth_req", "/api/pushed_auth_req"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::Par).route(web::post().to(pushed_auth_req)));
+        cfg.service(route(path, Api::Par).route(web::post().to(pushed_auth_req)));
     }
 }

@@ -57,6 +57,6 @@ pub const PATHS: &[&str] = &["/auth/revocation", "/api/auth/revocation"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::Revocation).route(web::post().to(revoke)));
+        cfg.service(route(path, Api::Revocation).route(web::post().to(revoke)));
     }
 }

@@ -184,7 +184,7 @@ pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path, so other methods get 405 rather than 404.
     for path in PATHS {
-        cfg.service(route(*path, Api::Token).route(web::post().to(token)));
+        cfg.service(route(path, Api::Token).route(web::post().to(token)));
     }
 }
 

@@ -151,6 +151,6 @@ pub const PATHS: &[&str] = &["/auth/token/create", "/api/auth/token/create"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::TokenCreate).route(web::post().to(token_create)));
+        cfg.service(route(path, Api::TokenCreate).route(web::post().to(token_create)));
     }
 }

@@ -69,6 +69,6 @@ pub const PATHS: &[&str] = &["/auth/token/revoke", "/api/auth/token/revoke"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::TokenRevoke).route(web::post().to(token_revoke)));
+        cfg.service(route(path, Api::TokenRevoke).route(web::post().to(token_revoke)));
     }
 }

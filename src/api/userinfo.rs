@@ -132,9 +132,9 @@ pub const ISSUE_PATHS: &[&str] = &["/auth/userinfo/issue", "/api/auth/userinfo/i
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(route(*path, Api::UserInfo).route(web::post().to(userinfo)));
+        cfg.service(route(path, Api::UserInfo).route(web::post().to(userinfo)));
     }
     for path in ISSUE_PATHS {
-        cfg.service(route(*path, Api::UserInfo).route(web::post().to(userinfo_issue)));
+        cfg.service(route(path, Api::UserInfo).route(web::post().to(userinfo_issue)));
     }
 }
