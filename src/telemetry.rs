@@ -1,5 +1,6 @@
-//! Logging (tracing, text or JSON) and the process-wide Prometheus recorder. Nothing here logs
-//! a secret, a token or a proof: callers pass only identifiers and check names.
+//! Logging (tracing, text or JSON), the process-wide Prometheus recorder and the metrics it
+//! shows from the start (docs/operations.md, "Metrics"). Nothing here logs a secret, a token or
+//! a proof: callers pass only identifiers and check names.
 use crate::api::action::Action;
 use crate::api::answer::Api;
 use crate::api::request_time;
