@@ -121,6 +121,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 2] = [Outcome::Applied, Outcome::Rejected];
+
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Applied => "applied",
@@ -174,7 +176,7 @@ pub fn on_hangup(file: Option<PathBuf>, state: web::Data<AppState>) -> std::io::
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups = signal(SignalKind::hangup())?;
     // Both series exist from the start, so that a dashboard sees 0 rather than nothing.
-    for outcome in [Outcome::Applied, Outcome::Rejected] {
+    for outcome in Outcome::ALL {
         metrics::counter!(RELOADS_METRIC, "outcome" => outcome.label()).increment(0);
     }
     tokio::spawn(async move {

@@ -73,13 +73,16 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let addresses = listen_addresses(&settings)?;
+        // Installed before anything records, so that what start-up registers is kept.
+        let metrics = crate::telemetry::metrics_handle();
+        crate::telemetry::register_metrics();
         let store = build_store(&settings).await?;
         let live = Reloadable::build(settings.clone(), store, None, UnixTime::now())?;
         let state = web::Data::new(AppState {
             live: ArcSwap::from_pointee(live),
             started: settings.clone(),
             service_id: settings.service.id.clone(),
-            metrics: crate::telemetry::metrics_handle(),
+            metrics,
         });
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let failed = |source| StartupError::Bind {
@@ -141,17 +144,22 @@ async fn build_store(settings: &Settings) -> Result<Arc<dyn SeenStore>, StartupE
                 .await
                 .map_err(|e| StartupError::Store(e.to_string()))?
                 .map_err(|e| StartupError::Store(format!("durable store: {e}")))?;
+            DurableStore::register_metrics();
             Arc::new(store)
         }
-        StoreKind::Memory => Arc::new(MemoryStore::with_owner_cap(
-            s.max_entries,
-            s.max_entries_per_owner,
-        )),
+        StoreKind::Memory => {
+            MemoryStore::register_metrics();
+            Arc::new(MemoryStore::with_owner_cap(
+                s.max_entries,
+                s.max_entries_per_owner,
+            ))
+        }
         StoreKind::Redis => {
             let options = RedisOptions::from_settings(s)?;
             let store = RedisStore::connect(&options)
                 .await
                 .map_err(|e| StartupError::Store(e.to_string()))?;
+            RedisStore::register_metrics();
             Arc::new(store)
         }
     })
@@ -184,8 +192,10 @@ fn serve(
         builder = builder.workers(s.workers);
     }
     let max_body = s.max_body_bytes;
+    let durations = api::request_time::Durations::register();
     let builder = builder.listen("dpopd", listener, move || {
         let state = state.clone();
+        let durations = durations.clone();
         let app = App::new()
             .app_data(state)
             .app_data(api::json_config(max_body))
@@ -198,6 +208,10 @@ fn serve(
                 within_deadline(request_timeout, req, next)
             }))
             .wrap(actix_web::middleware::from_fn(api::request_id::middleware))
+            // Outermost: a request's duration covers every layer.
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                api::request_time::middleware(durations.clone(), req, next)
+            }))
             .configure(routes)
             .into_factory()
             .map_err(|e: actix_web::Error| e.error_response());

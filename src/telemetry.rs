@@ -1,6 +1,13 @@
-//! Logging (tracing, text or JSON) and the process-wide Prometheus recorder. Nothing here logs
-//! a secret, a token or a proof: callers pass only identifiers and check names.
+//! Logging (tracing, text or JSON), the process-wide Prometheus recorder and the metrics it
+//! shows from the start (docs/operations.md, "Metrics"). Nothing here logs a secret, a token or
+//! a proof: callers pass only identifiers and check names.
+use crate::api::action::Action;
+use crate::api::answer::Api;
+use crate::api::request_time;
 use crate::config::{LogFormat, LogSettings};
+use crate::dpop::proof::Check;
+use crate::oauth::access::CacheOutcome;
+use crate::oauth::clients::GrantType;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
@@ -45,6 +52,12 @@ pub fn metrics_handle() -> PrometheusHandle {
                             0.25, 1.0,
                         ],
                     )
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        metrics_exporter_prometheus::Matcher::Full(request_time::METRIC.into()),
+                        &request_time::BUCKETS,
+                    )
                 });
             let recorder = match builder {
                 Ok(b) => b.build_recorder(),
@@ -56,6 +69,82 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Describes every metric dpopd exports (the `# HELP` lines, as docs/operations.md's "Metrics"
+/// table) and registers the series every store kind and configuration records, each at zero:
+/// a scrape before the first request shows them all, so a dashboard or an alert on a rate
+/// sees 0 rather than nothing. The values of each label come from its enum. A store registers
+/// its own series when it is built (`startup::build_store`), a remote key source its own, the
+/// reload counter its two when `SIGHUP` is handled, and the request durations theirs when the
+/// server is assembled (`api::request_time`).
+pub fn register_metrics() {
+    describe();
+    for api in Api::ALL {
+        for action in Action::ALL {
+            metrics::counter!("dpopd_requests_total", "api" => api.label(), "action" => action.name())
+                .increment(0);
+        }
+    }
+    for check in Check::ALL {
+        metrics::counter!("dpopd_dpop_failures_total", "check" => check.label()).increment(0);
+    }
+    for grant in GrantType::ALL {
+        metrics::counter!("dpopd_tokens_issued_total", "grant" => grant.name()).increment(0);
+    }
+    for outcome in CacheOutcome::ALL {
+        metrics::counter!("dpopd_access_token_cache_total", "outcome" => outcome.label())
+            .increment(0);
+    }
+    // The recorder keeps a registered histogram, which renders with a zero count.
+    let _ = metrics::histogram!("dpopd_proof_iat_offset_seconds");
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("dpopd_requests_total", "API calls by outcome");
+    describe_histogram!(
+        request_time::METRIC,
+        "Time from a request entering dpopd to its answer being ready, by API (api=\"other\": documents, health, metrics, unmatched paths)"
+    );
+    describe_counter!(
+        "dpopd_dpop_failures_total",
+        "Refused DPoP proofs by the RFC 9449 section 4.3 check that failed"
+    );
+    describe_counter!("dpopd_tokens_issued_total", "Tokens issued by grant type");
+    describe_histogram!(
+        "dpopd_proof_iat_offset_seconds",
+        "iat minus now of accepted proofs: the clients' clock drift"
+    );
+    describe_histogram!("dpopd_store_seconds", "Store latency by operation");
+    describe_counter!(
+        "dpopd_store_errors_total",
+        "Redis and durable store failures by operation; each one refused a call"
+    );
+    describe_histogram!(
+        "dpopd_store_fsync_seconds",
+        "Durable store: time of each fdatasync of the journal"
+    );
+    describe_counter!(
+        "dpopd_access_token_cache_total",
+        "Introspection's cache of verified access tokens: a miss costs a signature verification"
+    );
+    describe_counter!(
+        "dpopd_config_reloads_total",
+        "Reloads of the configuration file on SIGHUP by outcome"
+    );
+    describe_counter!(
+        "dpopd_store_refusals_total",
+        "In-process store inserts refused for room, by namespace and reason; each refused a call"
+    );
+    describe_counter!(
+        "dpopd_jwks_fetches_total",
+        "Fetches of a trusted issuer's JWK Set by source and outcome"
+    );
+    describe_gauge!(
+        "dpopd_jwks_keys",
+        "Keys held for each trusted issuer's JWK Set"
+    );
 }
 
 /// Histogram samples pile up in the recorder until they are drained into their buckets, which

@@ -22,6 +22,20 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action: the `action` label values registered at start.
+    pub const ALL: [Action; 10] = [
+        Action::Ok,
+        Action::BadRequest,
+        Action::InvalidClient,
+        Action::Unauthorized,
+        Action::Forbidden,
+        Action::InternalServerError,
+        Action::Interaction,
+        Action::NoInteraction,
+        Action::Location,
+        Action::Created,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Action::Ok => "OK",

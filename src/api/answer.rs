@@ -33,6 +33,24 @@ pub enum Api {
 }
 
 impl Api {
+    /// Every API, in the order of the enum (`Api::ALL[api as usize] == api`): the label values
+    /// registered at start (docs/operations.md, "Metrics").
+    pub const ALL: [Api; 13] = [
+        Api::Token,
+        Api::TokenCreate,
+        Api::Authorization,
+        Api::AuthorizationIssue,
+        Api::AuthorizationFail,
+        Api::Par,
+        Api::Revocation,
+        Api::Introspection,
+        Api::IntrospectionStandard,
+        Api::UserInfo,
+        Api::TokenRevoke,
+        Api::DpopExplain,
+        Api::Gateway,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Api::Token => "token",

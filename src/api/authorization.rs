@@ -8,6 +8,7 @@ use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::fields::{bounded, JwtAtClaims};
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -257,12 +258,12 @@ pub const FAIL_PATHS: &[&str] = &["/auth/authorization/fail", "/api/auth/authori
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(authorization)));
+        cfg.service(route(path, Api::Authorization).route(web::post().to(authorization)));
     }
     for path in ISSUE_PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(issue)));
+        cfg.service(route(path, Api::AuthorizationIssue).route(web::post().to(issue)));
     }
     for path in FAIL_PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(fail)));
+        cfg.service(route(path, Api::AuthorizationFail).route(web::post().to(fail)));
     }
 }

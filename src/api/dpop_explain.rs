@@ -10,6 +10,7 @@ use super::answer::{accept, Api, Head, Refusal, Refuse};
 use super::caller::AnyCaller;
 use super::fields::DpopFields;
 use super::refusals::AtResource;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -151,6 +152,6 @@ pub const PATHS: &[&str] = &["/auth/dpop/explain", "/api/auth/dpop/explain"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(explain)));
+        cfg.service(route(path, Api::DpopExplain).route(web::post().to(explain)));
     }
 }

@@ -20,6 +20,7 @@ use super::action::Action;
 use super::answer::{refuse, Api, Body, Refusal, Refuse};
 use super::caller::RsCaller;
 use super::introspection::{answer, IntrospectionResponse};
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -355,7 +356,7 @@ pub const PATHS: &[&str] = &[
 /// examples set) send GET; Envoy sends the client's. Any other is answered 405.
 macro_rules! any_method {
     ($path:expr, $handler:expr) => {
-        web::resource($path)
+        route($path, Api::Gateway)
             .route(web::get().to($handler))
             .route(web::post().to($handler))
             .route(web::put().to($handler))

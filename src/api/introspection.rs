@@ -9,6 +9,7 @@ use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
 use super::caller::RsCaller;
 use super::fields::{bounded, DpopFields, TokenScheme};
 use super::refusals::AtResource;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -231,6 +232,6 @@ pub const PATHS: &[&str] = &["/auth/introspection", "/api/auth/introspection"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(introspect)));
+        cfg.service(route(path, Api::Introspection).route(web::post().to(introspect)));
     }
 }

@@ -5,6 +5,7 @@
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::RsCaller;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use crate::clock::UnixTime;
 use crate::live::Live;
@@ -96,6 +97,6 @@ pub const PATHS: &[&str] = &[
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(standard)));
+        cfg.service(route(path, Api::IntrospectionStandard).route(web::post().to(standard)));
     }
 }

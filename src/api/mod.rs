@@ -15,6 +15,7 @@ pub mod introspection_standard;
 pub mod par;
 mod refusals;
 pub mod request_id;
+pub mod request_time;
 pub mod result_code;
 pub mod revocation;
 pub mod service;

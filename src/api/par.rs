@@ -6,6 +6,7 @@ use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::fields::{ClientFields, DpopFields};
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -89,6 +90,6 @@ pub const PATHS: &[&str] = &["/pushed_auth_req", "/api/pushed_auth_req"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(pushed_auth_req)));
+        cfg.service(route(path, Api::Par).route(web::post().to(pushed_auth_req)));
     }
 }

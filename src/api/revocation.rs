@@ -6,6 +6,7 @@ use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::fields::ClientFields;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -56,6 +57,6 @@ pub const PATHS: &[&str] = &["/auth/revocation", "/api/auth/revocation"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(revoke)));
+        cfg.service(route(path, Api::Revocation).route(web::post().to(revoke)));
     }
 }

@@ -5,6 +5,7 @@ use super::action::Action;
 use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::fields::{bounded, lifetimes, ClientFields, DpopFields, JwtAtClaims};
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -183,7 +184,7 @@ pub const PATHS: &[&str] = &["/auth/token", "/api/auth/token"];
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // One resource per path, so other methods get 405 rather than 404.
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(token)));
+        cfg.service(route(path, Api::Token).route(web::post().to(token)));
     }
 }
 

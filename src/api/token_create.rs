@@ -6,6 +6,7 @@
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
 use super::fields::{bounded, lifetimes, DpopFields, JwtAtClaims};
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -150,6 +151,6 @@ pub const PATHS: &[&str] = &["/auth/token/create", "/api/auth/token/create"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(token_create)));
+        cfg.service(route(path, Api::TokenCreate).route(web::post().to(token_create)));
     }
 }

@@ -6,6 +6,7 @@
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::AsCaller;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::token_create::ClientIdField;
 use crate::clock::UnixTime;
@@ -68,6 +69,6 @@ pub const PATHS: &[&str] = &["/auth/token/revoke", "/api/auth/token/revoke"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(token_revoke)));
+        cfg.service(route(path, Api::TokenRevoke).route(web::post().to(token_revoke)));
     }
 }

@@ -9,6 +9,7 @@ use super::answer::{accept, refuse, Api, Body, Head};
 use super::caller::RsCaller;
 use super::fields::{DpopFields, TokenScheme};
 use super::introspection::answer;
+use super::request_time::route;
 use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
@@ -131,9 +132,9 @@ pub const ISSUE_PATHS: &[&str] = &["/auth/userinfo/issue", "/api/auth/userinfo/i
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for path in PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(userinfo)));
+        cfg.service(route(path, Api::UserInfo).route(web::post().to(userinfo)));
     }
     for path in ISSUE_PATHS {
-        cfg.service(web::resource(*path).route(web::post().to(userinfo_issue)));
+        cfg.service(route(path, Api::UserInfo).route(web::post().to(userinfo_issue)));
     }
 }

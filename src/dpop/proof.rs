@@ -215,6 +215,24 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check: the `check` label values registered at start.
+    pub const ALL: [Check; 14] = [
+        Check::Syntax,
+        Check::Typ,
+        Check::Alg,
+        Check::Jwk,
+        Check::Signature,
+        Check::Claims,
+        Check::Htm,
+        Check::Htu,
+        Check::Iat,
+        Check::Nonce,
+        Check::Ath,
+        Check::Jkt,
+        Check::Replay,
+        Check::Store,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Check::Syntax => "syntax",

@@ -189,6 +189,30 @@ fn cache_key(token: &str) -> [u8; 32] {
     crate::jose::secrets::sha256(token.as_bytes())
 }
 
+/// Whether the cache of verified tokens held a token: the `outcome` label of
+/// `dpopd_access_token_cache_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    Hit,
+    /// The signature was verified.
+    Miss,
+}
+
+impl CacheOutcome {
+    pub const ALL: [CacheOutcome; 2] = [CacheOutcome::Hit, CacheOutcome::Miss];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CacheOutcome::Hit => "hit",
+            CacheOutcome::Miss => "miss",
+        }
+    }
+
+    fn count(self) {
+        metrics::counter!("dpopd_access_token_cache_total", "outcome" => self.label()).increment(1);
+    }
+}
+
 /// Every check of the token that needs no store: the signature (on a cache miss only), then
 /// the time claims at `now` (always).
 pub async fn verify_signed(
@@ -200,12 +224,12 @@ pub async fn verify_signed(
     let skew = core.dpop.policy().clock_skew_secs;
     if let Some(hit) = core.verified_access.get(&key) {
         if still_trusted(core, &hit, now) {
-            metrics::counter!("dpopd_access_token_cache_total", "outcome" => "hit").increment(1);
+            CacheOutcome::Hit.count();
             check_times(&hit.claims, now, skew)?;
             return Ok(hit);
         }
     }
-    metrics::counter!("dpopd_access_token_cache_total", "outcome" => "miss").increment(1);
+    CacheOutcome::Miss.count();
     let access = Arc::new(rules::verify_uncached(core, token, now).await?);
     check_times(&access.claims, now, skew)?;
     core.verified_access.put(key, Arc::clone(&access), now);

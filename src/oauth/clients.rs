@@ -47,6 +47,13 @@ pub enum GrantType {
 }
 
 impl GrantType {
+    /// Every grant: what `parse` knows and the `grant` label values registered at start.
+    pub const ALL: [GrantType; 3] = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             GrantType::AuthorizationCode => "authorization_code",
@@ -56,13 +63,7 @@ impl GrantType {
     }
 
     pub fn parse(name: &str) -> Option<GrantType> {
-        [
-            GrantType::AuthorizationCode,
-            GrantType::ClientCredentials,
-            GrantType::RefreshToken,
-        ]
-        .into_iter()
-        .find(|g| g.name() == name)
+        GrantType::ALL.into_iter().find(|g| g.name() == name)
     }
 
     /// The Authlete-style enum value (`CLIENT_CREDENTIALS`).

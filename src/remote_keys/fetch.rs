@@ -34,6 +34,17 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// Every `outcome` label of `dpopd_jwks_fetches_total`: `ok` and each refusal's
+    /// [`outcome`](Self::outcome), registered at zero for each remote source.
+    pub const OUTCOMES: [&'static str; 6] = [
+        "ok",
+        "unreachable",
+        "timeout",
+        "http_error",
+        "too_large",
+        "invalid",
+    ];
+
     /// The `outcome` label of `dpopd_jwks_fetches_total`.
     pub fn outcome(&self) -> &'static str {
         match self {

@@ -118,6 +118,11 @@ impl SourceKeys {
             flight: Arc::new(tokio::sync::Mutex::new(())),
         };
         metrics::gauge!("dpopd_jwks_keys", "source" => name.to_string()).set(0.0);
+        for outcome in FetchError::OUTCOMES {
+            metrics::counter!("dpopd_jwks_fetches_total",
+                "source" => name.to_string(), "outcome" => outcome)
+            .increment(0);
+        }
         SourceKeys {
             name,
             kind: Kind::Remote(Arc::new(remote)),

@@ -2,7 +2,7 @@
 //! throw-away instances): the [`Tables`] alone, with nothing written down. Room, owner quotas
 //! and refusals are the tables' (src/store/tables.rs).
 use super::tables::{random_salt, timed, Tables};
-use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
+use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture, StoreOp};
 use std::time::Instant;
 
 /// The default of `store.max_entries_per_owner`.
@@ -22,6 +22,11 @@ impl MemoryStore {
         MemoryStore {
             tables: Tables::new(max_entries, max_entries_per_owner, random_salt()),
         }
+    }
+
+    /// Registers every series this store records, at zero.
+    pub fn register_metrics() {
+        super::tables::register_metrics();
     }
 
     /// The number of live entries of `ns` this store can hold.
@@ -44,7 +49,7 @@ impl SeenStore for MemoryStore {
     fn insert<'a>(&'a self, entry: Entry<'a>) -> StoreFuture<'a, Inserted> {
         let started = Instant::now();
         let result = self.tables.insert(entry, &()).map(|(inserted, _)| inserted);
-        Box::pin(std::future::ready(timed("insert", started, result)))
+        Box::pin(std::future::ready(timed(StoreOp::Insert, started, result)))
     }
 
     fn advance<'a>(&'a self, entry: Entry<'a>, expected: i64) -> StoreFuture<'a, Advanced> {
@@ -53,7 +58,7 @@ impl SeenStore for MemoryStore {
             .tables
             .advance(entry, expected, &())
             .map(|(advanced, _)| advanced);
-        Box::pin(std::future::ready(timed("advance", started, result)))
+        Box::pin(std::future::ready(timed(StoreOp::Advance, started, result)))
     }
 
     fn lookup<'a>(
@@ -61,7 +66,7 @@ impl SeenStore for MemoryStore {
         keys: &'a [(Namespace, &'a [u8])],
     ) -> StoreFuture<'a, Vec<Option<i64>>> {
         let started = Instant::now();
-        let result = timed("lookup", started, Ok(self.tables.lookup(keys)));
+        let result = timed(StoreOp::Lookup, started, Ok(self.tables.lookup(keys)));
         Box::pin(std::future::ready(result))
     }
 

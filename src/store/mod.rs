@@ -200,6 +200,68 @@ pub enum StoreError {
     OwnerQuota(Namespace),
 }
 
+/// A store call: the `op` label of `dpopd_store_seconds` and `dpopd_store_errors_total`
+/// (docs/operations.md, "Metrics").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOp {
+    Insert,
+    Advance,
+    Lookup,
+    /// Redis: the readiness check (`/readyz`).
+    Ping,
+    /// Redis: the connection made at start.
+    Connect,
+    /// Redis: a write fewer replicas acknowledged than `store.redis_wait_replicas`.
+    Wait,
+    /// Durable: a journal write or sync that failed.
+    Journal,
+}
+
+impl StoreOp {
+    pub const ALL: [StoreOp; 7] = [
+        StoreOp::Insert,
+        StoreOp::Advance,
+        StoreOp::Lookup,
+        StoreOp::Ping,
+        StoreOp::Connect,
+        StoreOp::Wait,
+        StoreOp::Journal,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StoreOp::Insert => "insert",
+            StoreOp::Advance => "advance",
+            StoreOp::Lookup => "lookup",
+            StoreOp::Ping => "ping",
+            StoreOp::Connect => "connect",
+            StoreOp::Wait => "wait",
+            StoreOp::Journal => "journal",
+        }
+    }
+}
+
+/// Why an in-process store refused a record for room: the `reason` label of
+/// `dpopd_store_refusals_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomRefusal {
+    /// [`StoreError::Full`].
+    Full,
+    /// [`StoreError::OwnerQuota`].
+    OwnerQuota,
+}
+
+impl RoomRefusal {
+    pub const ALL: [RoomRefusal; 2] = [RoomRefusal::Full, RoomRefusal::OwnerQuota];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RoomRefusal::Full => "full",
+            RoomRefusal::OwnerQuota => "owner_quota",
+        }
+    }
+}
+
 /// Outcome of an atomic insert-if-absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
@@ -277,10 +339,11 @@ pub(crate) fn report_refusal(error: &StoreError) {
     static LAST_WARNED: [AtomicU64; Namespace::ALL.len()] =
         [const { AtomicU64::new(0) }; Namespace::ALL.len()];
     let (ns, reason) = match error {
-        StoreError::Full(ns) => (*ns, "full"),
-        StoreError::OwnerQuota(ns) => (*ns, "owner_quota"),
+        StoreError::Full(ns) => (*ns, RoomRefusal::Full),
+        StoreError::OwnerQuota(ns) => (*ns, RoomRefusal::OwnerQuota),
         StoreError::Unavailable(_) => return,
     };
+    let reason = reason.label();
     metrics::counter!("dpopd_store_refusals_total", "namespace" => ns.label(), "reason" => reason)
         .increment(1);
     let index = Namespace::ALL.iter().position(|n| *n == ns).unwrap_or(0);

@@ -14,7 +14,9 @@
 //! lock and one probe, and expired entries leave in expiry order as later inserts pass by.
 //! Every change goes through a [`Journal`] before it is made: nothing for the memory store, the
 //! file for the durable store.
-use super::{report_refusal, Advanced, Entry, Inserted, Namespace, Owner, StoreError};
+use super::{
+    report_refusal, Advanced, Entry, Inserted, Namespace, Owner, RoomRefusal, StoreError, StoreOp,
+};
 use ring::rand::SecureRandom;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -578,13 +580,29 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Registers what an in-process store (memory or durable) records, so that every series is
+/// scraped from the start, at zero (docs/operations.md, "Metrics").
+pub(crate) fn register_metrics() {
+    for op in [StoreOp::Insert, StoreOp::Advance, StoreOp::Lookup] {
+        let _ = metrics::histogram!("dpopd_store_seconds", "op" => op.label());
+    }
+    for ns in Namespace::ALL {
+        for reason in RoomRefusal::ALL {
+            metrics::counter!("dpopd_store_refusals_total",
+                "namespace" => ns.label(), "reason" => reason.label())
+            .increment(0);
+        }
+    }
+}
+
 /// Records a store call's latency and counts a refusal for room.
 pub(crate) fn timed<T>(
-    op: &'static str,
+    op: StoreOp,
     started: Instant,
     result: Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    metrics::histogram!("dpopd_store_seconds", "op" => op).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("dpopd_store_seconds", "op" => op.label())
+        .record(started.elapsed().as_secs_f64());
     if let Err(e) = &result {
         report_refusal(e);
     }

@@ -13,6 +13,7 @@ mod helpers;
 mod introspection;
 mod issuers;
 mod jwks_server;
+mod metrics;
 mod oidc;
 mod private_key_jwt;
 mod redis_topologies;

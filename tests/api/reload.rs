@@ -17,16 +17,18 @@ const NEW_CLIENT: (&str, &str) = ("added-by-reload", "added-secret");
 
 /// What the configuration file says; [`Config::text`] writes it as TOML.
 #[derive(Clone)]
-struct Config {
+pub(crate) struct Config {
     signing: Vec<String>,
     clients: Vec<(&'static str, &'static str)>,
     sealing_key: String,
     nonce_secret: String,
     port: u16,
+    /// The `[store]` table's lines.
+    pub(crate) store: String,
 }
 
 impl Config {
-    fn new(signing: &[&SigningKey]) -> Config {
+    pub(crate) fn new(signing: &[&SigningKey]) -> Config {
         Config {
             signing: signing
                 .iter()
@@ -36,6 +38,7 @@ impl Config {
             sealing_key: random_b64(32),
             nonce_secret: random_b64(32),
             port: 0,
+            store: "kind = \"memory\"".into(),
         }
     }
 
@@ -45,7 +48,7 @@ impl Config {
              [service]\nissuer = \"https://as.example.com\"\n\
              token_endpoint = \"{TOKEN_HTU}\"\npar_endpoint = \"{PAR_HTU}\"\n\
              [dpop]\nnonce_secret = \"{nonce}\"\n\
-             [store]\nkind = \"memory\"\n\
+             [store]\n{store}\n\
              [log]\nformat = \"json\"\n\
              [[keys.sealing]]\nkid = \"seal-1\"\nkey = \"{seal}\"\n\
              [[callers]]\nkey = \"{}\"\nsecret = \"{}\"\nroles = [\"as\", \"rs\"]\n",
@@ -54,6 +57,7 @@ impl Config {
             port = self.port,
             nonce = self.nonce_secret,
             seal = self.sealing_key,
+            store = self.store,
         );
         for jwk in &self.signing {
             toml.push_str(&format!("[[keys.signing]]\njwk = '{jwk}'\n"));
@@ -69,17 +73,17 @@ impl Config {
 }
 
 /// A `dpopd` process on a configuration file of its own; killed when dropped.
-struct Dpopd {
+pub(crate) struct Dpopd {
     child: Child,
     dir: PathBuf,
     lines: Arc<Mutex<Vec<String>>>,
-    address: String,
+    pub(crate) address: String,
     http: reqwest::Client,
 }
 
 impl Dpopd {
     /// Starts `dpopd --config` on `config`, or in development mode when `None`.
-    fn start(config: Option<&Config>) -> Dpopd {
+    pub(crate) fn start(config: Option<&Config>) -> Dpopd {
         let dir = std::env::temp_dir().join(format!(
             "dpopd-reload-{}-{}",
             std::process::id(),
@@ -185,7 +189,7 @@ impl Dpopd {
         response.json().await.expect("JSON answer")
     }
 
-    async fn get(&self, path: &str) -> String {
+    pub(crate) async fn get(&self, path: &str) -> String {
         let response = self
             .http
             .get(format!("{}{path}", self.address))
@@ -195,7 +199,7 @@ impl Dpopd {
         response.text().await.expect("body")
     }
 
-    async fn token(&self, (id, secret): (&str, &str), key: Option<&TestKey>) -> Value {
+    pub(crate) async fn token(&self, (id, secret): (&str, &str), key: Option<&TestKey>) -> Value {
         let body = json!({
             "parameters": "grant_type=client_credentials&scope=read",
             "clientId": id, "clientSecret": secret,
@@ -224,7 +228,7 @@ impl Drop for Dpopd {
     }
 }
 
-fn key(kid: &str) -> SigningKey {
+pub(crate) fn key(kid: &str) -> SigningKey {
     SigningKey::generate(Alg::ES256, Some(kid.into())).expect("key")
 }
 

@@ -51,3 +51,27 @@ fn only_json_media_types_are_read() {
     }
     assert!(is_json(&HeaderMap::new()), "no Content-Type");
 }
+
+#[test]
+fn every_fetch_error_outcome_is_registered() {
+    let errors = [
+        FetchError::Unreachable,
+        FetchError::Timeout,
+        FetchError::Status(500),
+        FetchError::TooLarge { limit: 1 },
+        FetchError::NotJson,
+        FetchError::Invalid(JwksError::NotASet),
+    ];
+    for error in &errors {
+        // Exhaustive, so a new variant cannot be left out of `errors`.
+        match error {
+            FetchError::Unreachable
+            | FetchError::Timeout
+            | FetchError::Status(_)
+            | FetchError::TooLarge { .. }
+            | FetchError::NotJson
+            | FetchError::Invalid(_) => {}
+        }
+        assert!(FetchError::OUTCOMES.contains(&error.outcome()), "{error:?}");
+    }
+}

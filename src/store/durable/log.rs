@@ -11,7 +11,7 @@
 //! may have dropped the unwritten pages and a retry would report success for data that is gone.
 use super::record::{encode, DiskRecord};
 use crate::store::tables::{Change, Journal};
-use crate::store::{Namespace, StoreError};
+use crate::store::{Namespace, StoreError, StoreOp};
 use std::fs::File;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -124,7 +124,8 @@ impl Log {
         drop(failure);
         self.failed.store(true, Ordering::Release);
         self.synced.send_modify(|s| s.failed = true);
-        metrics::counter!("dpopd_store_errors_total", "op" => "journal").increment(1);
+        metrics::counter!("dpopd_store_errors_total", "op" => StoreOp::Journal.label())
+            .increment(1);
         self.failure()
             .unwrap_or_else(|| StoreError::Unavailable("durable store: journal failed".into()))
     }

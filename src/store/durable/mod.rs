@@ -19,7 +19,7 @@ mod record;
 mod tests;
 
 use super::tables::{timed, Change, Tables};
-use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
+use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture, StoreOp};
 use dir::DataDir;
 use log::Log;
 use record::DiskRecord;
@@ -123,6 +123,15 @@ impl std::fmt::Debug for DurableStore {
 impl DurableStore {
     /// Opens (or creates) the store in `settings.data_dir`: reads its records back, starts a new
     /// journal and the syncing and housekeeping threads.
+    /// Registers every series this store records, at zero: the in-process tables', the
+    /// journal's failures and its syncs.
+    pub fn register_metrics() {
+        super::tables::register_metrics();
+        metrics::counter!("dpopd_store_errors_total", "op" => StoreOp::Journal.label())
+            .increment(0);
+        let _ = metrics::histogram!("dpopd_store_fsync_seconds");
+    }
+
     pub fn open(settings: &DurableSettings) -> Result<DurableStore, DurableError> {
         let started = Instant::now();
         let dir = DataDir::open(&settings.data_dir)?;
@@ -196,7 +205,7 @@ impl DurableStore {
 
     fn finish<T: Send + 'static>(
         &self,
-        op: &'static str,
+        op: StoreOp,
         started: Instant,
         result: Result<(T, Option<log::Ticket>), StoreError>,
     ) -> StoreFuture<'_, T> {
@@ -233,13 +242,13 @@ impl SeenStore for DurableStore {
     fn insert<'a>(&'a self, entry: Entry<'a>) -> StoreFuture<'a, Inserted> {
         let started = Instant::now();
         let result = self.inner.tables.insert(entry, &self.inner.log);
-        self.finish("insert", started, result)
+        self.finish(StoreOp::Insert, started, result)
     }
 
     fn advance<'a>(&'a self, entry: Entry<'a>, expected: i64) -> StoreFuture<'a, Advanced> {
         let started = Instant::now();
         let result = self.inner.tables.advance(entry, expected, &self.inner.log);
-        self.finish("advance", started, result)
+        self.finish(StoreOp::Advance, started, result)
     }
 
     fn lookup<'a>(
@@ -247,7 +256,7 @@ impl SeenStore for DurableStore {
         keys: &'a [(Namespace, &'a [u8])],
     ) -> StoreFuture<'a, Vec<Option<i64>>> {
         let started = Instant::now();
-        let result = timed("lookup", started, Ok(self.inner.tables.lookup(keys)));
+        let result = timed(StoreOp::Lookup, started, Ok(self.inner.tables.lookup(keys)));
         Box::pin(std::future::ready(result))
     }
 

@@ -18,7 +18,7 @@ mod tests;
 
 pub use options::RedisOptions;
 
-use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture};
+use super::{Advanced, Entry, Inserted, Namespace, SeenStore, StoreError, StoreFuture, StoreOp};
 use link::Link;
 use options::Redactor;
 use redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind, Value};
@@ -63,7 +63,11 @@ impl RedisStore {
     pub async fn connect(options: &RedisOptions) -> Result<RedisStore, StoreError> {
         let started = Instant::now();
         let result = tokio::time::timeout(options.timeout, Link::connect(options)).await;
-        record("connect", started, result.as_ref().is_ok_and(|r| r.is_ok()));
+        record(
+            StoreOp::Connect,
+            started,
+            result.as_ref().is_ok_and(|r| r.is_ok()),
+        );
         let link = match result {
             Ok(Ok(link)) => link,
             Ok(Err(e)) => {
@@ -86,6 +90,22 @@ impl RedisStore {
             advance: redis::Script::new(ADVANCE),
             redactor: options.redactor.clone(),
         })
+    }
+
+    /// Registers every series this store records, at zero.
+    pub fn register_metrics() {
+        let timed = [
+            StoreOp::Insert,
+            StoreOp::Advance,
+            StoreOp::Lookup,
+            StoreOp::Connect,
+        ];
+        for op in timed {
+            let _ = metrics::histogram!("dpopd_store_seconds", "op" => op.label());
+        }
+        for op in timed.into_iter().chain([StoreOp::Wait]) {
+            metrics::counter!("dpopd_store_errors_total", "op" => op.label()).increment(0);
+        }
     }
 
     /// The Redis key for `(ns, key)`: prefix and the hex SHA-256 of namespace and key, so no
@@ -136,7 +156,7 @@ impl RedisStore {
     /// [`RedisStore::send`], recording latency and errors, failures as `Unavailable`.
     async fn call<T: FromRedisValue>(
         &self,
-        op: &'static str,
+        op: StoreOp,
         request: Request<'_>,
     ) -> Result<T, StoreError> {
         let started = Instant::now();
@@ -145,7 +165,8 @@ impl RedisStore {
         result.map_err(|failure| self.unavailable(op, failure))
     }
 
-    fn unavailable(&self, op: &str, failure: Failure) -> StoreError {
+    fn unavailable(&self, op: StoreOp, failure: Failure) -> StoreError {
+        let op = op.label();
         StoreError::Unavailable(match failure {
             Failure::Redis(e) => self.redactor.redact(&format!("redis {op}: {e}")),
             Failure::Timeout => format!("redis {op}: no answer within {:?}", self.timeout),
@@ -163,13 +184,14 @@ impl RedisStore {
 
     /// A write that fewer replicas acknowledged than `store.redis_wait_replicas` could be lost
     /// in a failover: the call is refused, so nothing is accepted on its strength.
-    fn check_acknowledged(&self, op: &str, acknowledged: u32) -> Result<(), StoreError> {
+    fn check_acknowledged(&self, op: StoreOp, acknowledged: u32) -> Result<(), StoreError> {
         if acknowledged >= self.wait_replicas {
             return Ok(());
         }
-        metrics::counter!("dpopd_store_errors_total", "op" => "wait").increment(1);
+        metrics::counter!("dpopd_store_errors_total", "op" => StoreOp::Wait.label()).increment(1);
         Err(StoreError::Unavailable(format!(
-            "redis {op}: {acknowledged} of {} replicas acknowledged the write",
+            "redis {}: {acknowledged} of {} replicas acknowledged the write",
+            op.label(),
             self.wait_replicas
         )))
     }
@@ -192,7 +214,8 @@ fn connect_failure(e: &RedisError) -> String {
     }
 }
 
-fn record(op: &'static str, started: Instant, ok: bool) {
+fn record(op: StoreOp, started: Instant, ok: bool) {
+    let op = op.label();
     metrics::histogram!("dpopd_store_seconds", "op" => op).record(started.elapsed().as_secs_f64());
     if !ok {
         metrics::counter!("dpopd_store_errors_total", "op" => op).increment(1);
@@ -219,9 +242,10 @@ end
 return v
 ";
 
-fn parse_value(op: &str, text: &str) -> Result<i64, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::Unavailable(format!("redis {op}: a value is not a number")))
+fn parse_value(op: StoreOp, text: &str) -> Result<i64, StoreError> {
+    text.parse().map_err(|_| {
+        StoreError::Unavailable(format!("redis {}: a value is not a number", op.label()))
+    })
 }
 
 impl SeenStore for RedisStore {
@@ -237,20 +261,23 @@ impl SeenStore for RedisStore {
             // SET NX is atomic on the server: exactly one caller across all replicas gets the
             // key; with GET (Redis 7) the others learn its value in the same round trip.
             let previous: Option<String> = if self.wait_replicas == 0 {
-                self.call("insert", Request::Cmd(&cmd)).await?
+                self.call(StoreOp::Insert, Request::Cmd(&cmd)).await?
             } else {
                 let mut pipe = redis::pipe();
                 pipe.add_command(cmd).add_command(self.wait_command());
                 let (previous, acknowledged): (Option<String>, u32) =
-                    self.call("insert", Request::Pipe(&pipe)).await?;
+                    self.call(StoreOp::Insert, Request::Pipe(&pipe)).await?;
                 if previous.is_none() {
-                    self.check_acknowledged("insert", acknowledged)?;
+                    self.check_acknowledged(StoreOp::Insert, acknowledged)?;
                 }
                 previous
             };
             match previous {
                 None => Ok(Inserted::New),
-                Some(text) => Ok(Inserted::AlreadyPresent(parse_value("insert", &text)?)),
+                Some(text) => Ok(Inserted::AlreadyPresent(parse_value(
+                    StoreOp::Insert,
+                    &text,
+                )?)),
             }
         })
     }
@@ -278,19 +305,20 @@ impl SeenStore for RedisStore {
             {
                 result = self.send(Request::Cmd(&script("EVAL", ADVANCE))).await;
             }
-            record("advance", started, result.is_ok());
-            let current: Option<String> = result.map_err(|f| self.unavailable("advance", f))?;
+            record(StoreOp::Advance, started, result.is_ok());
+            let current: Option<String> =
+                result.map_err(|f| self.unavailable(StoreOp::Advance, f))?;
             match current {
                 None => {
                     if self.wait_replicas > 0 {
                         let acknowledged: u32 = self
-                            .call("advance", Request::Cmd(&self.wait_command()))
+                            .call(StoreOp::Advance, Request::Cmd(&self.wait_command()))
                             .await?;
-                        self.check_acknowledged("advance", acknowledged)?;
+                        self.check_acknowledged(StoreOp::Advance, acknowledged)?;
                     }
                     Ok(Advanced::Done)
                 }
-                Some(text) => Ok(Advanced::Conflict(parse_value("advance", &text)?)),
+                Some(text) => Ok(Advanced::Conflict(parse_value(StoreOp::Advance, &text)?)),
             }
         })
     }
@@ -307,18 +335,22 @@ impl SeenStore for RedisStore {
             if keys.is_empty() {
                 return Ok(Vec::new());
             }
-            let values: Vec<Option<String>> = self.call("lookup", Request::Cmd(&cmd)).await?;
+            let values: Vec<Option<String>> =
+                self.call(StoreOp::Lookup, Request::Cmd(&cmd)).await?;
             if values.len() != keys.len() {
                 return Err(StoreError::Unavailable("redis lookup: short reply".into()));
             }
             values
                 .into_iter()
-                .map(|v| v.map(|text| parse_value("lookup", &text)).transpose())
+                .map(|v| {
+                    v.map(|text| parse_value(StoreOp::Lookup, &text))
+                        .transpose()
+                })
                 .collect()
         })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.call::<()>("ping", Request::Readiness).await })
+        Box::pin(async move { self.call::<()>(StoreOp::Ping, Request::Readiness).await })
     }
 }
