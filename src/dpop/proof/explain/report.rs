@@ -60,22 +60,12 @@ pub struct Report {
     pub checks: Vec<CheckReport>,
 }
 
-/// The rows in the order of [`Check`]; `Store` is the replay row's failure.
-const ORDER: [Check; 13] = [
-    Check::Syntax,
-    Check::Typ,
-    Check::Alg,
-    Check::Jwk,
-    Check::Signature,
-    Check::Claims,
-    Check::Htm,
-    Check::Htu,
-    Check::Iat,
-    Check::Nonce,
-    Check::Ath,
-    Check::Jkt,
-    Check::Replay,
-];
+/// The rows in the order of [`Check`]: every check but the last, `Store`, which is the replay
+/// row's failure.
+const ORDER: &[Check] = match Check::ALL.split_last() {
+    Some((Check::Store, rows)) => rows,
+    _ => panic!("Check::ALL ends with Store"),
+};
 
 fn step(check: Check) -> &'static str {
     match check {
