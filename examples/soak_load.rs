@@ -803,7 +803,7 @@ async fn run(args: &Args) {
         let index = ((t / args.segment) as usize).min(segments - 1);
         let rss: Vec<Option<u64>> = args.pid_files.iter().map(|f| rss_kib(f)).collect();
         ticks += 1;
-        if ticks % 12 == 0 {
+        if ticks.is_multiple_of(12) {
             // Once a minute, the RSS trace: warm-up and levelling are told apart by its shape.
             let mib: Vec<String> = rss
                 .iter()

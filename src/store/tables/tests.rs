@@ -60,7 +60,7 @@ fn a_rebuilt_heap_still_purges_every_live_entry_at_its_own_expiry() {
         );
         shard.purge(expiry);
         assert!(
-            shard.live.get(&digest(i)).is_none(),
+            !shard.live.contains_key(&digest(i)),
             "entry {i} outlived its expiry"
         );
     }
