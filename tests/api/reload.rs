@@ -17,7 +17,7 @@ const NEW_CLIENT: (&str, &str) = ("added-by-reload", "added-secret");
 
 /// What the configuration file says; [`Config::text`] writes it as TOML.
 #[derive(Clone)]
-struct Config {
+pub(crate) struct Config {
     signing: Vec<String>,
     clients: Vec<(&'static str, &'static str)>,
     sealing_key: String,
@@ -69,7 +69,7 @@ impl Config {
 }
 
 /// A `dpopd` process on a configuration file of its own; killed when dropped.
-struct Dpopd {
+pub(crate) struct Dpopd {
     child: Child,
     dir: PathBuf,
     lines: Arc<Mutex<Vec<String>>>,
@@ -79,7 +79,7 @@ struct Dpopd {
 
 impl Dpopd {
     /// Starts `dpopd --config` on `config`, or in development mode when `None`.
-    fn start(config: Option<&Config>) -> Dpopd {
+    pub(crate) fn start(config: Option<&Config>) -> Dpopd {
         let dir = std::env::temp_dir().join(format!(
             "dpopd-reload-{}-{}",
             std::process::id(),
@@ -185,7 +185,7 @@ impl Dpopd {
         response.json().await.expect("JSON answer")
     }
 
-    async fn get(&self, path: &str) -> String {
+    pub(crate) async fn get(&self, path: &str) -> String {
         let response = self
             .http
             .get(format!("{}{path}", self.address))
