@@ -16,8 +16,9 @@ import sys
 from collections import defaultdict
 
 GENERIC = re.compile(
-    r"^<?(alloc|core|std|hashbrown|bytes|smallvec|__rust|__rdl|__rg|_?_?libc|memcpy)\b|"
-    r"^(malloc|calloc|realloc|free|posix_memalign|aligned_alloc|memalign)\b|vgpreload|\?\?\?"
+    r"^<?(alloc|core|std|hashbrown|bytes|smallvec|__rustc?|__rdl|__rg|_?_?libc|memcpy)\b|"
+    r"^(malloc|calloc|realloc|free|posix_memalign|aligned_alloc|memalign)\b|vgpreload|\?\?\?|"
+    r"dpopd::heap::Counting"
 )
 # Frames whose source is the standard library or a collection crate, whatever their name says
 # (`<str as alloc::borrow::ToOwned>::to_owned` is in library/alloc/src/str.rs).
@@ -53,9 +54,13 @@ def main():
         total_blocks += blocks
         total_bytes += size
         chain = [name(frames[i]) for i in pp["fs"]]
+        # A name without a path (`alloc_impl`, `do_alloc<alloc::alloc::Global>`) is a generic
+        # helper inlined from the standard library or a collection crate.
         meaningful = [
             c for c in chain
-            if not GENERIC.search(c[0]) and not (c[1] and GENERIC_PLACE.search(c[1]))
+            if (c[0].startswith("<") or "::" in c[0].split("<", 1)[0])
+            and not GENERIC.search(c[0])
+            and not (c[1] and GENERIC_PLACE.search(c[1]))
         ]
         if not meaningful:
             key, callers = ("(allocator or std only)", None), ()
