@@ -3,12 +3,20 @@
 //! thumbprint and a 22-character `jti`, as the validator records them) and reads `VmRSS` from
 //! `/proc/self/status` before and after.
 //!
+//! It uses the heap allocator the `dpopd` binary of the same features uses (src/heap.rs), so
+//! that `--features mimalloc` or `--features jemalloc` measures the store on that allocator.
+//!
 //! ```sh
 //! cargo run --release --example store_memory -- [N]
+//! cargo run --release --features jemalloc --example store_memory -- [N]
 //! ```
 use dpopd::store::memory::MemoryStore;
 use dpopd::store::{Inserted, Namespace, SeenStore};
 use std::time::{Duration, Instant};
+
+#[cfg(any(feature = "mimalloc", feature = "jemalloc", feature = "alloc-count"))]
+#[global_allocator]
+static HEAP: dpopd::heap::Global = dpopd::heap::GLOBAL;
 
 fn vm_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -55,7 +63,8 @@ fn main() {
     let after = vm_rss_kib();
     let per_entry = (after.saturating_sub(before) * 1024) as f64 / live as f64;
     println!(
-        "entries={live} rss_before_kib={before} rss_after_kib={after} bytes_per_entry={per_entry:.0} fill_secs={:.2}",
+        "allocator={} entries={live} rss_before_kib={before} rss_after_kib={after} bytes_per_entry={per_entry:.0} fill_secs={:.2}",
+        dpopd::heap::NAME,
         filled.as_secs_f64()
     );
 }

@@ -7,23 +7,35 @@
 #   scripts/bench.sh all        # memory, redis and durable
 #   scripts/bench.sh topologies # token endpoint on plain Redis, TLS Redis and a 3-master cluster
 #   scripts/bench.sh gateway    # the gateway endpoint against /auth/introspection, same token
+#   scripts/bench.sh alloc      # heap allocations and bytes per request (an alloc-count build)
+#   scripts/bench.sh dhat       # where a token request allocates (valgrind --tool=dhat)
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
 # Around each load run `crypto_bound` measures raw ring ES256 verify+sign/s and verify/s on
-# core 0; the ratio printed is requests/s over the mean of the two measurements. Beside it,
-# "cpu ratio" divides the crypto's on-CPU time per operation by dpopd's on-CPU time per request
-# (both from schedstat, which leaves out time the hypervisor gave the core to someone else).
+# core 0; the ratio printed is requests/s over the mean of the two measurements. The HTTP floor
+# (GET /healthz at 64 connections, measured first) gives a second bound, 1 / (1/crypto bound +
+# 1/floor): what the endpoint would reach if dpopd spent nothing but its crypto and the floor;
+# "with floor" prints it in requests/s, as a fraction of the crypto bound, and the requests/s
+# over it. Beside them, "cpu ratio" divides the crypto's on-CPU time per operation by dpopd's
+# on-CPU time per request (both from schedstat, which leaves out time the hypervisor gave the
+# core to someone else). Each line ends with how much others disturbed the run: the run-queue
+# wait of dpopd's busiest thread (schedstat: ready to run while another process had core 0) as
+# a share of dpopd's on-CPU time, the hypervisor's steal on core 0, and the load average; a
+# run with a wait or steal above 5 % is marked "disturbed".
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
 # ROUNDS (durable mode: pairs of runs per concurrency, default 1),
-# DPOPD_BIN (another dpopd binary to measure, e.g. an older build, instead of this tree's),
+# DPOPD_BIN (another dpopd binary to measure, e.g. an older build or another allocator, instead
+# of this tree's), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
+# default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
+# binaries built before, e.g. while cargo builds another variant in the same target directory),
 # PROFILE=1 (perf samples dpopd during each run and splits its time per request: ring, the
 # kernel and within it the wake-up of the client, malloc, serde_json, the rest).
 # See docs/performance.md.
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies | gateway) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,14 +46,29 @@ command -v taskset >/dev/null || { echo "bench.sh: taskset is missing (util-linu
 if [[ ${PROFILE:-0} == 1 ]] && ! command -v perf >/dev/null; then
   echo "bench.sh: PROFILE=1 needs perf (apt-get install -y linux-perf)" >&2; exit 1
 fi
+if [[ "$MODE" == dhat ]] && ! command -v valgrind >/dev/null; then
+  echo "bench.sh: dhat mode needs valgrind (apt-get install -y valgrind)" >&2; exit 1
+fi
 if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
 fi
 
-echo "== building (release)"
-cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
-BIN=$ROOT/target/release
+if [[ ${BUILD:-1} != 0 ]]; then
+  echo "== building (release)"
+  cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
+fi
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release
 DPOPD=${DPOPD_BIN:-$BIN/dpopd}
+if [[ "$MODE" == alloc && ${BUILD:-1} != 0 ]]; then
+  # The counting build under its own name: cargo keeps each feature set's artifacts apart, and
+  # the second build puts the measured binary back in place (nothing to compile). The examples
+  # are named as above so that both builds resolve the dependencies' features alike.
+  cargo build --release --quiet --features alloc-count --bin dpopd --example bench_proofs --example crypto_bound
+  cp "$BIN/dpopd" "$BIN/dpopd-alloc-count"
+  cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
+  DPOPD=$BIN/dpopd-alloc-count
+fi
 WORK=$(mktemp -d)
 PIDS=()
 declare -A DPOPD_PID
@@ -114,7 +141,8 @@ start_dpopd() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines
   DPOPD__SERVER__WORKERS=1 taskset -c 0 "$DPOPD" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
   PIDS+=($!)
   DPOPD_PID[$1]=$!
-  for _ in $(seq 100); do
+  # Up to 60 s: under valgrind (dhat mode) start-up takes seconds.
+  for _ in $(seq 600); do
     curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
     sleep 0.1
   done
@@ -126,9 +154,19 @@ bound() { # prints "verify_sign/s verify/s verify_sign_cpu_ns verify_cpu_ns"
     sed -E 's/verify_sign_per_s=([0-9]+) verify_per_s=([0-9]+) .*verify_sign_cpu_ns=([0-9]+) verify_cpu_ns=([0-9]+).*/\1 \2 \3 \4/'
 }
 
-# On-CPU nanoseconds of every thread of process $1 so far (schedstat excludes steal).
-cpu_ns() {
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+# Per thread of process $1, "tid on_cpu_ns waited_ns" so far: its on-CPU time (schedstat
+# excludes steal) and its time on a run queue, runnable but not running.
+thread_ns() {
+  awk '{ split(FILENAME, p, "/"); print p[5], $1, $2 }' /proc/"$1"/task/*/schedstat 2>/dev/null
+}
+
+# Between two thread_ns snapshots ($1 before, $2 after): "on_cpu_ns waited_ns", the on-CPU time
+# of all threads, and the run-queue wait of the busiest one (the worker: the wait of the others
+# is mostly for the worker itself).
+thread_delta() {
+  awk 'NR == FNR { on[$1] = $2; wait[$1] = $3; next }
+       { d = $2 - on[$1]; total += d; if (d > best) { best = d; bw = $3 - wait[$1] } }
+       END { printf "%.0f %.0f\n", total, bw }' <(echo "$1") <(echo "$2")
 }
 
 # Core 0's jiffies from /proc/stat, printed as "steal total": its steal, and its time in all
@@ -157,8 +195,8 @@ run() {
   fi
   local url="http://127.0.0.1:$port/auth/$endpoint" lua_mode=""
   [[ $endpoint == gateway ]] && url="http://127.0.0.1:$port/gateway/nginx/bench" lua_mode=gateway
-  local out cpu_before cpu_after steal_before total_before steal_after total_after
-  cpu_before=$(cpu_ns "$pid")
+  local out threads_before cpu waited steal_before total_before steal_after total_after
+  threads_before=$(thread_ns "$pid")
   read -r steal_before total_before < <(core0_ticks)
   local perf_pid="" perf_data="$WORK/perf-${label//[^a-z0-9]/_}-$conns.data"
   if [[ ${PROFILE:-0} == 1 ]]; then
@@ -168,7 +206,7 @@ run() {
   fi
   out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s scripts/bench.lua \
     "$url" -- "$bodies" "$AUTH" $lua_mode)
-  cpu_after=$(cpu_ns "$pid")
+  read -r cpu waited < <(thread_delta "$threads_before" "$(thread_ns "$pid")")
   read -r steal_after total_after < <(core0_ticks)
   [[ -n $perf_pid ]] && wait "$perf_pid"
   rm -f "$bodies"
@@ -192,22 +230,30 @@ run() {
   local line
   line=$(awk -v l="$label" -v c="$conns" -v r="$rps" -v p50="$p50" -v p99="$p99" -v n="$non_ok" -v e="$errors" \
     -v b1="$b_before" -v b2="$b_after" -v w="$what" -v f="${FLOOR:-0}" \
-    -v q="$requests" -v cpu="$((cpu_after - cpu_before))" -v cb1="$c_before" -v cb2="$c_after" \
-    -v st="$((steal_after - steal_before))" -v tt="$((total_after - total_before))" 'BEGIN {
+    -v q="$requests" -v cpu="$cpu" -v cb1="$c_before" -v cb2="$c_after" \
+    -v st="$((steal_after - steal_before))" -v tt="$((total_after - total_before))" \
+    -v wt="$waited" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
       b = (b1 + b2) / 2
-      ceiling = f > 0 ? 1 / (1 / b + 1 / f) : 0
       printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  socket errors %d  bound(%s) %.0f/s (%.0f, %.0f)  ratio %.3f",
         l, c, r, p50 / 1000, p99 / 1000, n, e, w, b, b1, b2, r / b
-      if (ceiling > 0) printf "  (ceiling with http floor %.3f)", ceiling / b
+      # The bound with the HTTP floor: crypto and the floor one after the other, nothing else.
+      if (f > 0) {
+        ceiling = 1 / (1 / b + 1 / f)
+        printf "  with floor %.0f/s (%.3f of bound) ratio %.3f", ceiling, ceiling / b, r / ceiling
+      }
       # On-CPU time, steal excluded: what one request costs dpopd against what its crypto costs.
       crypto = (cb1 + cb2) / 2
       if (q > 0 && cpu > 0 && crypto > 0)
         printf "  | cpu/request %.1f us  crypto %.1f us  cpu ratio %.3f", cpu / q / 1000, crypto / 1000, crypto / (cpu / q)
-      if (tt > 0) printf "  steal(core 0) %.1f%%", 100 * st / tt
+      # Disturbance: the worker runnable but core 0 given to another process, per on-CPU time.
+      if (tt > 0 && cpu > 0) {
+        printf "  | run-queue wait %.1f%%  steal(core 0) %.1f%%  load %s", 100 * wt / cpu, 100 * st / tt, load
+        if (wt / cpu > 0.05 || st / tt > 0.05) printf "  disturbed"
+      }
       printf "\n" }')
   echo "$line" | tee -a "$WORK/results"
   if [[ -n $perf_pid ]]; then
-    split_profile "$perf_data" "$(awk -v c="$((cpu_after - cpu_before))" -v q="$requests" 'BEGIN { printf "%.0f", (q > 0 ? c / q : 0) }')" |
+    split_profile "$perf_data" "$(awk -v c="$cpu" -v q="$requests" 'BEGIN { printf "%.0f", (q > 0 ? c / q : 0) }')" |
       tee -a "$WORK/results"
   fi
 }
@@ -389,4 +435,97 @@ if [[ "$MODE" == gateway ]]; then
        END { for (c in g) if (g[c] > 0 && icpu[c] > 0)
                printf "gateway / introspection, %s: time per request %.3f, cpu per request %.3f\n", c, i[c] / g[c], gcpu[c] / icpu[c] }' "$WORK/results"
 fi
+
+# Heap operations so far as the alloc-count build's /metrics shows them, and the API requests
+# answered (every series of dpopd_requests_total): "allocations reallocations bytes freed requests".
+heap_counts() { # $1 port
+  curl -sf "http://127.0.0.1:$1/metrics" | awk '
+    $1 == "dpopd_heap_allocations_total" { a = $2 }
+    $1 == "dpopd_heap_reallocations_total" { r = $2 }
+    $1 == "dpopd_heap_allocated_bytes_total" { b = $2 }
+    $1 == "dpopd_heap_freed_bytes_total" { f = $2 }
+    /^dpopd_requests_total/ { q += $NF }
+    END { printf "%.0f %.0f %.0f %.0f %.0f\n", a, r, b, f, q }'
+}
+
+# Heap operations per request of one endpoint: $1 endpoint (token|introspection|healthz),
+# $2 port, $3 connections. Two scrapes back to back first measure what a scrape itself
+# allocates, which the difference around the load then leaves out. The API endpoints get
+# ALLOC_REQUESTS bodies, each sent once, within ALLOC_SECONDS (default 10; wrk waits that long
+# even when the bodies run out sooner), and divide by the requests dpopd answered; after the
+# bodies, wrk may send one GET /healthz per connection (a few tenths of an allocation per
+# request at c=64, see the healthz line). /healthz runs 2 s and divides by wrk's count.
+alloc_run() {
+  local endpoint=$1 port=$2 conns=$3 bodies="$WORK/alloc-bodies.jsonl" out
+  if [[ $endpoint == token ]]; then
+    "$BIN/examples/bench_proofs" token "$ALLOC_REQUESTS" --htu "$HTU" >"$bodies"
+  elif [[ $endpoint == introspection ]]; then
+    "$BIN/examples/bench_proofs" introspection "$ALLOC_REQUESTS" --htu "$HTU" --resource "$RESOURCE" \
+      --server "http://127.0.0.1:$port" --caller "$CALLER" >"$bodies"
+  fi
+  local a0 r0 b0 f0 q0 a1 r1 b1 f1 q1 a2 r2 b2 f2 q2 requests
+  read -r a0 r0 b0 f0 q0 < <(heap_counts "$port")
+  read -r a1 r1 b1 f1 q1 < <(heap_counts "$port")
+  if [[ $endpoint == healthz ]]; then
+    out=$(taskset -c 1 wrk -t1 -c"$conns" -d2s "http://127.0.0.1:$port/healthz")
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+  else
+    out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${ALLOC_SECONDS:-10}s" --timeout 5s -s scripts/bench.lua \
+      "http://127.0.0.1:$port/auth/$endpoint" -- "$bodies" "$AUTH")
+    grep -q 'non_ok=0 ' <<<"$out" || { echo "bench.sh: non-OK answers in the alloc run: $out" >&2; exit 1; }
+  fi
+  sleep 0.5 # the last answers of the other connections
+  read -r a2 r2 b2 f2 q2 < <(heap_counts "$port")
+  [[ $endpoint != healthz ]] && requests=$((q2 - q1))
+  awk -v e="$endpoint" -v c="$conns" -v q="$requests" \
+    -v a="$(( (a2 - a1) - (a1 - a0) ))" -v r="$(( (r2 - r1) - (r1 - r0) ))" \
+    -v b="$(( (b2 - b1) - (b1 - b0) ))" -v f="$(( (f2 - f1) - (f1 - f0) ))" 'BEGIN {
+      printf "alloc %-14s c=%-3d %7d requests  per request: allocations %6.1f  reallocations %5.1f  bytes %7.0f  retained %6.0f B\n",
+        e, c, q, a / q, r / q, b / q, (b - f) / q }' | tee -a "$WORK/results"
+}
+
+if [[ "$MODE" == alloc ]]; then
+  [[ -n ${DPOPD_BIN:-} ]] || DPOPD=$BIN/dpopd-alloc-count
+  ALLOC_REQUESTS=${ALLOC_REQUESTS:-2000}
+  APORT=$(free_port)
+  start_dpopd "$APORT" memory
+  echo "== heap operations per request ($(basename "$DPOPD"), memory store, $ALLOC_REQUESTS bodies per line;" \
+    "retained: allocated less freed, e.g. the replay record)"
+  for c in $CONNECTIONS; do alloc_run healthz "$APORT" "$c"; done
+  for c in $CONNECTIONS; do alloc_run token "$APORT" "$c"; done
+  for c in $CONNECTIONS; do alloc_run introspection "$APORT" "$c"; done
+fi
+
+if [[ "$MODE" == dhat ]]; then
+  # The debug build of dpopd (its full debug information names the functions the release
+  # build inlines; both make the same allocations) under valgrind's heap profiler, for
+  # ALLOC_REQUESTS (default 500) token requests at concurrency 1 within DHAT_SECONDS (default
+  # 120), then stopped (SIGTERM) so that valgrind writes its profile, which
+  # scripts/dhat_sites.py reduces to the sites that allocate, per request sent.
+  ALLOC_REQUESTS=${ALLOC_REQUESTS:-500}
+  [[ ${BUILD:-1} != 0 ]] && cargo build --quiet --bin dpopd
+  printf '#!/bin/sh\nexec valgrind --tool=dhat --dhat-out-file=%s "%s" "$@"\n' "$WORK/dhat.json" "${DPOPD_BIN:-$TARGET/debug/dpopd}" >"$WORK/dpopd-dhat"
+  chmod +x "$WORK/dpopd-dhat"
+  DPOPD=$WORK/dpopd-dhat
+  HPORT=$(free_port)
+  start_dpopd "$HPORT" memory
+  "$BIN/examples/bench_proofs" token "$ALLOC_REQUESTS" --htu "$HTU" >"$WORK/dhat-bodies.jsonl"
+  out=$(taskset -c 1 wrk -t1 -c1 -d"${DHAT_SECONDS:-120}s" --timeout 10s -s scripts/bench.lua \
+    "http://127.0.0.1:$HPORT/auth/token" -- "$WORK/dhat-bodies.jsonl" "$AUTH")
+  grep -q 'non_ok=0 ' <<<"$out" || { echo "bench.sh: non-OK answers under valgrind: $out" >&2; exit 1; }
+  kill -TERM "${DPOPD_PID[$HPORT]}"
+  wait "${DPOPD_PID[$HPORT]}" 2>/dev/null || true
+  sent=$(sed -E 's/.* sent=([0-9]+).*/\1/' <<<"$(grep '^RESULT' <<<"$out")")
+  echo "== token requests under valgrind --tool=dhat, c=1: $sent"
+  python3 scripts/dhat_sites.py "$WORK/dhat.json" "$sent" "${DHAT_TOP:-25}" | tee -a "$WORK/results"
+fi
+
+# The resident memory of each dpopd after its runs (the replay records of every proof sent are
+# still in its store), and its peak.
+for port in "${!DPOPD_PID[@]}"; do
+  pid=${DPOPD_PID[$port]}
+  [[ -r /proc/$pid/status ]] || continue
+  awk -v p="$port" '/^VmRSS:/ { rss = $2 } /^VmHWM:/ { hwm = $2 }
+    END { printf "dpopd on port %s: RSS %.1f MiB after the runs, peak %.1f MiB\n", p, rss / 1024, hwm / 1024 }' "/proc/$pid/status"
+done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

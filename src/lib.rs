@@ -21,12 +21,15 @@
 //! - [`live`]: the configuration a reload replaces, read once by each request.
 //! - [`reload`]: `SIGHUP` reads the configuration file again and swaps it in.
 //! - [`connection`]: deadlines on each accepted connection, beneath the HTTP server.
+//! - [`heap`]: the binary's heap allocator (cargo features) and, in an `alloc-count` build, its
+//!   allocation counters.
 pub mod api;
 pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod development;
 pub mod dpop;
+pub mod heap;
 pub mod jose;
 pub mod json;
 pub mod keygen;

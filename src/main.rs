@@ -12,6 +12,12 @@ use dpopd::tools::command::{self, ExplainArgs, ProofArgs};
 use dpopd::tools::ToolError;
 use std::path::PathBuf;
 
+/// The system's allocator unless a cargo feature chooses mimalloc or jemalloc or counts the
+/// allocations (src/heap.rs); the default build declares none and gets the same one.
+#[cfg(any(feature = "mimalloc", feature = "jemalloc", feature = "alloc-count"))]
+#[global_allocator]
+static HEAP: dpopd::heap::Global = dpopd::heap::GLOBAL;
+
 /// OAuth 2.0 and DPoP (RFC 9449) backend for authorization and resource servers in any
 /// language. With no configuration file it starts in development mode on loopback.
 #[derive(Debug, Parser)]

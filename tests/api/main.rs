@@ -9,6 +9,7 @@ mod dpop_only;
 mod durable;
 mod fapi2;
 mod gateway;
+mod heap;
 mod helpers;
 mod introspection;
 mod issuers;

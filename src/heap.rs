@@ -1,0 +1,181 @@
+//! The heap allocator of the `dpopd` binary, which declares it as its global allocator
+//! (src/main.rs): the system's (glibc malloc) unless the cargo feature `mimalloc` or `jemalloc`
+//! chooses another. With the feature `alloc-count` it is wrapped in [`Counting`], which counts
+//! allocations, reallocations, deallocations and bytes allocated and freed, and `/metrics` shows the
+//! counts as `dpopd_heap_*` (scripts/bench.sh alloc divides them by the requests answered;
+//! docs/performance.md, "Allocations per request"). None of these features is on by default.
+#[cfg(feature = "alloc-count")]
+use std::alloc::{GlobalAlloc, Layout};
+#[cfg(feature = "alloc-count")]
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+#[cfg(all(feature = "mimalloc", feature = "jemalloc"))]
+compile_error!(
+    "the features `mimalloc` and `jemalloc` both choose the global allocator: enable one"
+);
+
+/// The allocator that serves the memory.
+#[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
+pub type Base = mimalloc::MiMalloc;
+#[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
+const BASE: Base = mimalloc::MiMalloc;
+#[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]
+pub const NAME: &str = "mimalloc";
+
+/// The allocator that serves the memory.
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+pub type Base = tikv_jemallocator::Jemalloc;
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+const BASE: Base = tikv_jemallocator::Jemalloc;
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+pub const NAME: &str = "jemalloc";
+
+/// The allocator that serves the memory.
+#[cfg(not(any(feature = "mimalloc", feature = "jemalloc")))]
+pub type Base = std::alloc::System;
+#[cfg(not(any(feature = "mimalloc", feature = "jemalloc")))]
+const BASE: Base = std::alloc::System;
+/// Which allocator serves the memory: `system`, `mimalloc` or `jemalloc`.
+#[cfg(not(any(feature = "mimalloc", feature = "jemalloc")))]
+pub const NAME: &str = "system";
+
+/// What src/main.rs declares as the global allocator.
+#[cfg(not(feature = "alloc-count"))]
+pub type Global = Base;
+/// What src/main.rs declares as the global allocator.
+#[cfg(not(feature = "alloc-count"))]
+pub const GLOBAL: Global = BASE;
+
+/// What src/main.rs declares as the global allocator.
+#[cfg(feature = "alloc-count")]
+pub type Global = Counting<Base>;
+/// What src/main.rs declares as the global allocator.
+#[cfg(feature = "alloc-count")]
+pub const GLOBAL: Global = Counting(BASE);
+
+/// Heap operations since the process started, as [`counts`] reads them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeapCounts {
+    /// `alloc` and `alloc_zeroed` calls.
+    pub allocations: u64,
+    /// `realloc` calls.
+    pub reallocations: u64,
+    /// `dealloc` calls.
+    pub deallocations: u64,
+    /// The sizes of the allocations plus what each reallocation grew by.
+    pub bytes: u64,
+    /// The sizes of the deallocations plus what each reallocation shrank by: `bytes - freed`
+    /// is what is allocated now.
+    pub freed: u64,
+}
+
+impl HeapCounts {
+    /// Appends the counts as Prometheus text-format counters.
+    pub fn render_into(&self, out: &mut String) {
+        use std::fmt::Write;
+        let series = [
+            (
+                "dpopd_heap_allocations_total",
+                "Heap allocations since start (alloc-count build).",
+                self.allocations,
+            ),
+            (
+                "dpopd_heap_reallocations_total",
+                "Heap reallocations since start (alloc-count build).",
+                self.reallocations,
+            ),
+            (
+                "dpopd_heap_deallocations_total",
+                "Heap deallocations since start (alloc-count build).",
+                self.deallocations,
+            ),
+            (
+                "dpopd_heap_allocated_bytes_total",
+                "Bytes allocated since start, reallocations counting what they grew by (alloc-count build).",
+                self.bytes,
+            ),
+            (
+                "dpopd_heap_freed_bytes_total",
+                "Bytes freed since start, reallocations counting what they shrank by (alloc-count build).",
+                self.freed,
+            ),
+        ];
+        for (name, help, value) in series {
+            let _ = write!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+            );
+        }
+    }
+}
+
+/// A global allocator that counts what passes through it to `A`. The counters are relaxed
+/// atomics shared by every thread: exact totals, no order between them.
+#[cfg(feature = "alloc-count")]
+pub struct Counting<A>(A);
+
+#[cfg(feature = "alloc-count")]
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+#[cfg(feature = "alloc-count")]
+static REALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+#[cfg(feature = "alloc-count")]
+static DEALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+#[cfg(feature = "alloc-count")]
+static BYTES: AtomicU64 = AtomicU64::new(0);
+#[cfg(feature = "alloc-count")]
+static FREED: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is passed unchanged to `A`, which upholds `GlobalAlloc`'s contract; the
+// counters neither allocate nor touch the memory.
+#[cfg(feature = "alloc-count")]
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Relaxed);
+        // SAFETY: the caller's guarantees for `layout` are `A::alloc`'s.
+        unsafe { self.0.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { self.0.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        DEALLOCATIONS.fetch_add(1, Relaxed);
+        FREED.fetch_add(layout.size() as u64, Relaxed);
+        // SAFETY: `ptr` came from this allocator, hence from `A`, with `layout`.
+        unsafe { self.0.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        REALLOCATIONS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(new_size.saturating_sub(layout.size()) as u64, Relaxed);
+        FREED.fetch_add(layout.size().saturating_sub(new_size) as u64, Relaxed);
+        // SAFETY: as for `dealloc`, and the caller's guarantees for `new_size` are `A::realloc`'s.
+        unsafe { self.0.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// The counts so far, or `None` in a build without the feature `alloc-count`.
+pub fn counts() -> Option<HeapCounts> {
+    #[cfg(feature = "alloc-count")]
+    {
+        Some(HeapCounts {
+            allocations: ALLOCATIONS.load(Relaxed),
+            reallocations: REALLOCATIONS.load(Relaxed),
+            deallocations: DEALLOCATIONS.load(Relaxed),
+            bytes: BYTES.load(Relaxed),
+            freed: FREED.load(Relaxed),
+        })
+    }
+    #[cfg(not(feature = "alloc-count"))]
+    {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;
