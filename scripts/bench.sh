@@ -9,6 +9,7 @@
 #   scripts/bench.sh gateway    # the gateway endpoint against /auth/introspection, same token
 #   scripts/bench.sh alloc      # heap allocations and bytes per request (an alloc-count build)
 #   scripts/bench.sh dhat       # where a token request allocates (valgrind --tool=dhat)
+#   scripts/bench.sh hyper      # /healthz and token on dpopd (actix-web) and on hyper 1 directly
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -24,7 +25,7 @@
 # a share of dpopd's on-CPU time, the hypervisor's steal on core 0, and the load average; a
 # run with a wait or steal above 5 % is marked "disturbed".
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
-# ROUNDS (durable mode: pairs of runs per concurrency, default 1),
+# ROUNDS (durable, gateway and hyper modes: rounds of interleaved runs, default 1),
 # DPOPD_BIN (another dpopd binary to measure, e.g. an older build or another allocator, instead
 # of this tree's), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
 # default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
@@ -35,7 +36,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,9 +54,11 @@ if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/n
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
 fi
 
+EXAMPLES=(--example bench_proofs --example crypto_bound)
+[[ "$MODE" == hyper ]] && EXAMPLES+=(--example hyper_server)
 if [[ ${BUILD:-1} != 0 ]]; then
   echo "== building (release)"
-  cargo build --release --quiet --bin dpopd --example bench_proofs --example crypto_bound
+  cargo build --release --quiet --bin dpopd "${EXAMPLES[@]}"
 fi
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release
@@ -528,4 +531,110 @@ for port in "${!DPOPD_PID[@]}"; do
   awk -v p="$port" '/^VmRSS:/ { rss = $2 } /^VmHWM:/ { hwm = $2 }
     END { printf "dpopd on port %s: RSS %.1f MiB after the runs, peak %.1f MiB\n", p, rss / 1024, hwm / 1024 }' "/proc/$pid/status"
 done
+if [[ "$MODE" == hyper ]]; then
+  # dpopd (actix-web, one worker) and examples/hyper_server (hyper 1, one current-thread
+  # runtime) on the same configuration and store kind, both pinned to core 0 and loaded in
+  # turn: GET /healthz and the token endpoint at each concurrency, ROUNDS times, interleaved.
+  # The main comparison is on-CPU time per request (schedstat), which a busy machine disturbs
+  # least; requests/s and p99 are printed beside it with the load average of each run.
+  APORT=$(free_port)
+  start_dpopd "$APORT" memory
+  HPORT=$(free_port)
+  write_config "$HPORT" memory "redis://127.0.0.1:6379"
+  taskset -c 0 "$BIN/examples/hyper_server" --config "$WORK/dpopd-$HPORT.toml" --lifetime-secs 7200 \
+    2>"$WORK/hyper-$HPORT.log" &
+  PIDS+=($!)
+  DPOPD_PID[$HPORT]=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null ||
+    { echo "bench.sh: hyper_server did not start:" >&2; cat "$WORK/hyper-$HPORT.log" >&2; exit 1; }
+  # Before measuring: both servers give the same answers (status, headers but Date, body) to
+  # the same calls, accepted and refused; a fresh token's own values and times are left out.
+  "$BIN/examples/bench_proofs" token 2 --htu "$HTU" >"$WORK/check-token.jsonl"
+  "$BIN/examples/bench_proofs" introspection 1 --htu "$HTU" --resource "$RESOURCE" \
+    --server "http://127.0.0.1:$APORT" --caller "$CALLER" >"$WORK/check-introspection.jsonl"
+  python3 - "$APORT" "$HPORT" "$AUTH" "$WORK/check-token.jsonl" "$WORK/check-introspection.jsonl" <<'PY'
+import http.client, json, sys
+actix, hyper, auth, token_file, intro_file = sys.argv[1:]
+token = open(token_file).read().split("\n")[0]
+intro = open(intro_file).read().split("\n")[0]
+VOLATILE = {"accessToken", "accessTokenExpiresAt", "responseContent", "refreshToken", "refreshTokenExpiresAt"}
+def call(port, method, path, body, headers):
+    c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    heads = sorted((k.lower(), v) for k, v in r.getheaders() if k.lower() != "date")
+    return r.status, heads, data
+def strip(status, heads, data):
+    body = json.loads(data)
+    return status, [h for h in heads if h[0] != "content-length"], {k: v for k, v in body.items() if k not in VOLATILE}
+json_auth = {"Authorization": auth, "Content-Type": "application/json", "X-Request-Id": "check-1"}
+cases = [
+    ("GET /healthz", "GET", "/healthz", None, {"X-Request-Id": "check-1"}, False),
+    ("GET /healthz, new request id", "GET", "/healthz", None, {}, None),
+    ("token accepted", "POST", "/auth/token", token, json_auth, True),
+    ("token, proof replayed", "POST", "/auth/token", token, json_auth, False),
+    ("token, no caller", "POST", "/auth/token", token, {"Content-Type": "application/json", "X-Request-Id": "check-1"}, False),
+    ("token, wrong caller secret", "POST", "/auth/token", token, dict(json_auth, Authorization="Basic Yjpj"), False),
+    ("token, malformed JSON", "POST", "/auth/token", "{", json_auth, False),
+    ("token, field of the wrong type", "POST", "/auth/token", '{"parameters": 5}', json_auth, False),
+    ("token, text/plain body (read as JSON)", "POST", "/auth/token", token, dict(json_auth, **{"Content-Type": "text/plain"}), False),
+    ("token, body too large", "POST", "/auth/token", "x" * 70000, json_auth, False),
+    ("introspection accepted", "POST", "/auth/introspection", intro, json_auth, True),
+]
+failed = 0
+for name, method, path, body, headers, volatile in cases:
+    a, h = call(actix, method, path, body, headers), call(hyper, method, path, body, headers)
+    if volatile is None:  # only the request id's value differs
+        same = a[0] == h[0] and a[2] == h[2] and [k for k, _ in a[1]] == [k for k, _ in h[1]]
+    else:
+        same = (strip(*a) == strip(*h)) if volatile else (a == h)
+    print(f"answer check: {name}: {'same' if same else 'DIFFERENT'} ({a[0]}, {len(a[2])} bytes)")
+    if not same:
+        failed += 1
+        print(f"  actix: {a}\n  hyper: {h}"[:2000])
+sys.exit(1 if failed else 0)
+PY
+  # GET /healthz: $1 label, $2 port, $3 connections; the same result line as run().
+  healthz_run() {
+    local pid=${DPOPD_PID[$2]} out cpu_before cpu_after load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    cpu_before=$(cpu_ns "$pid")
+    out=$(taskset -c 1 wrk -t1 -c"$3" -d"${DURATION}s" --latency "http://127.0.0.1:$2/healthz")
+    cpu_after=$(cpu_ns "$pid")
+    awk -v l="$1" -v c="$3" -v cpu="$((cpu_after - cpu_before))" -v ld="$load" '
+      function ms(v) { return v ~ /us$/ ? v / 1000 : v ~ /ms$/ ? v + 0 : v * 1000 }
+      / requests in / { q = $1 } /^Requests\/sec/ { r = $2 } /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+      /Non-2xx/ { bad = $NF }
+      END { printf "%-28s c=%-3d %8.0f req/s  p50 %6.3f ms  p99 %6.3f ms  non-OK %d  | cpu/request %.1f us  load %s\n",
+              l, c, r, p50, p99, bad, cpu / q / 1000, ld }' <<<"$out" | tee -a "$WORK/results"
+  }
+  for _ in $(seq "${ROUNDS:-1}"); do
+    for c in $CONNECTIONS; do
+      healthz_run "healthz/actix" "$APORT" "$c"
+      healthz_run "healthz/hyper" "$HPORT" "$c"
+    done
+    for c in $CONNECTIONS; do
+      run "token/actix" token "$APORT" "$c"
+      run "token/hyper" token "$HPORT" "$c"
+    done
+  done
+  # Per endpoint and concurrency: the mean cpu/request of each server, their difference, and
+  # hyper / actix of cpu/request, of the summed requests/s and of the median p99.
+  awk 'function median(list,   n, a, i, j, t) {
+         n = split(list, a, " ")
+         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+       function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+       function p99() { return match($0, /p99 +[0-9.]+/) ? substr($0, RSTART + 4, RLENGTH - 4) + 0 : 0 }
+       $1 ~ /^(healthz|token)\/(actix|hyper)$/ {
+         split($1, part, "/"); k = part[1] " " $2; s = part[2]; keys[k] = 1
+         rps[k, s] += $3; cpus[k, s] += cpu(); n[k, s]++; p[k, s] = p[k, s] " " p99() }
+       END { for (k in keys) if (n[k, "actix"] > 0 && n[k, "hyper"] > 0) {
+               a = cpus[k, "actix"] / n[k, "actix"]; h = cpus[k, "hyper"] / n[k, "hyper"]
+               printf "hyper / actix, %s (%d rounds): cpu/request %.1f us / %.1f us = %.3f (actix - hyper %+.1f us)  req/s %.3f  median p99 %.3f / %.3f ms\n",
+                 k, n[k, "actix"], h, a, h / a, a - h, rps[k, "hyper"] / rps[k, "actix"], median(p[k, "hyper"]), median(p[k, "actix"]) } }' \
+    "$WORK/results" | sort
+fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

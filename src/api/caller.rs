@@ -205,25 +205,30 @@ impl<R: RoleMarker> Authorized<R> {
     /// gateway's sub-request carries them in), if they are valid and it holds role `R`.
     pub fn from_header(req: &HttpRequest, header: Option<&str>) -> Result<Self, ApiError> {
         // The request's configuration, which its handler then runs on too.
-        let live = crate::live::Live::of(req);
-        match (live, header) {
-            (None, _) => Err(ApiError::new(ResultCode::InternalError)),
-            (_, None) => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
-            (Some(live), Some(h)) => match live.callers.authenticate(h) {
-                None => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
-                Some((_, entry)) if !R::allows(&entry.roles) => {
-                    Err(ApiError::new(ResultCode::CallerForbidden))
-                }
-                Some((index, entry)) => Ok(Authorized(
-                    Caller {
-                        index,
-                        dpop_only: entry.dpop_only,
-                        as_role: entry.roles.contains(&Role::As),
-                        rs_role: entry.roles.contains(&Role::Rs),
-                    },
-                    PhantomData,
-                )),
-            },
+        match crate::live::Live::of(req) {
+            None => Err(ApiError::new(ResultCode::InternalError)),
+            Some(live) => Authorized::check(&live.callers, header),
+        }
+    }
+
+    /// The caller among `callers` whose credentials are `header`, if they are valid and it
+    /// holds role `R`: the check of [`Authorized::from_header`] without actix-web's request.
+    pub fn check(callers: &Callers, header: Option<&str>) -> Result<Self, ApiError> {
+        let header = header.ok_or_else(|| ApiError::new(ResultCode::CallerUnauthenticated))?;
+        match callers.authenticate(header) {
+            None => Err(ApiError::new(ResultCode::CallerUnauthenticated)),
+            Some((_, entry)) if !R::allows(&entry.roles) => {
+                Err(ApiError::new(ResultCode::CallerForbidden))
+            }
+            Some((index, entry)) => Ok(Authorized(
+                Caller {
+                    index,
+                    dpop_only: entry.dpop_only,
+                    as_role: entry.roles.contains(&Role::As),
+                    rs_role: entry.roles.contains(&Role::Rs),
+                },
+                PhantomData,
+            )),
         }
     }
 }

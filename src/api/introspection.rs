@@ -6,7 +6,7 @@
 //! only the proof is judged (docs/api.md, "Opaque tokens").
 use super::action::Action;
 use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
-use super::caller::RsCaller;
+use super::caller::{Caller, RsCaller};
 use super::fields::{bounded, DpopFields, TokenScheme};
 use super::refusals::AtResource;
 use super::request_time::route;
@@ -15,7 +15,7 @@ use super::ApiError;
 use crate::clock::UnixTime;
 use crate::dpop::proof::AlgSet;
 use crate::jose::jwk::Jkt;
-use crate::live::Live;
+use crate::live::{Live, Reloadable};
 use crate::oauth::access::AccessError;
 use crate::oauth::introspection::{
     self, IntrospectionCall, IntrospectionError, IntrospectionOutcome, MAX_RESOURCES,
@@ -103,7 +103,17 @@ pub async fn introspect(
     live: Live,
     body: web::Json<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.into_inner();
+    let response = introspection_answer(&live, caller.0, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// The answer to `req` from `caller` on the configuration `live`: everything the endpoint does
+/// past HTTP, so that another server can serve it alike (examples/hyper_server.rs).
+pub async fn introspection_answer(
+    live: &Reloadable,
+    caller: Caller,
+    req: IntrospectionRequest,
+) -> Result<IntrospectionResponse, ApiError> {
     let now = UnixTime::now();
     let scopes = bounded("scopes", req.scopes, MAX_SCOPES)?;
     if !scopes.iter().all(|s| scope::is_token(s)) {
@@ -127,12 +137,16 @@ pub async fn introspect(
         resources: &resources,
         scheme: req.token_scheme.0,
         dpop,
-        dpop_required: req.dpop_required.unwrap_or(caller.0.dpop_only()),
+        dpop_required: req.dpop_required.unwrap_or(caller.dpop_only()),
         thumbprint,
     };
     let outcome = introspection::introspect(&live.core, &call, now).await;
-    let response = answer(outcome, Api::Introspection, live.core.service_algs, now);
-    Ok(HttpResponse::Ok().json(response))
+    Ok(answer(
+        outcome,
+        Api::Introspection,
+        live.core.service_algs,
+        now,
+    ))
 }
 
 /// `dpopKeyThumbprint`: an RFC 7638 SHA-256 thumbprint, given alone — dpopd does not read the

@@ -133,22 +133,21 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                 | JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::new(ResultCode::BodyTooLarge)
                 }
-                JsonPayloadError::Deserialize(e) => {
-                    let message = e.to_string();
-                    match fields::field_error_detail(&message) {
-                        Some(detail) => {
-                            ApiError::with_detail(ResultCode::InvalidField, truncate(detail, 200))
-                        }
-                        None => ApiError::with_detail(
-                            ResultCode::MalformedRequest,
-                            truncate(&message, 200),
-                        ),
-                    }
-                }
+                JsonPayloadError::Deserialize(e) => body_error(e),
                 _ => ApiError::new(ResultCode::MalformedRequest),
             };
             api.into()
         })
+}
+
+/// The refusal of a JSON body that does not deserialize: a field dpopd cannot use, or text that
+/// is not the request's JSON at all.
+pub fn body_error(e: &serde_json::Error) -> ApiError {
+    let message = e.to_string();
+    match fields::field_error_detail(&message) {
+        Some(detail) => ApiError::with_detail(ResultCode::InvalidField, truncate(detail, 200)),
+        None => ApiError::with_detail(ResultCode::MalformedRequest, truncate(&message, 200)),
+    }
 }
 
 /// Caps text that may contain caller or client input before it goes into a message or log,

@@ -16,24 +16,26 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req
-        .headers()
-        .get(&HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= MAX_LEN
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(new_id);
+    let id = request_id(req.headers().get(&HEADER).and_then(|v| v.to_str().ok()));
     let span = tracing::info_span!("request", request_id = %id, path = %req.path());
     let mut response = next.call(req).instrument(span).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }
     Ok(response)
+}
+
+/// The id of a request whose `X-Request-Id` is `sent`: that value when it is acceptable, else a
+/// new one.
+pub fn request_id(sent: Option<&str>) -> String {
+    sent.filter(|v| {
+        !v.is_empty()
+            && v.len() <= MAX_LEN
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    })
+    .map(str::to_owned)
+    .unwrap_or_else(new_id)
 }
 
 /// A process-unique id: a random prefix chosen at start and a counter (no syscall per request).

@@ -10,7 +10,7 @@ use super::result_code::ResultCode as R;
 use super::ApiError;
 use crate::clock::UnixTime;
 use crate::json::JsonObject;
-use crate::live::Live;
+use crate::live::{Live, Reloadable};
 use crate::oauth::clients::GrantType;
 use crate::oauth::grants::{self, Issued, TokenCall, TokenOutcome};
 use crate::oauth::{Property, MAX_PROPERTIES};
@@ -108,7 +108,15 @@ pub async fn token(
     live: Live,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let req = body.into_inner();
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(token_answer(&live, body.into_inner()).await?))
+}
+
+/// The JSON text of the answer to `req` on the configuration `live`, for a caller already
+/// authenticated: everything the endpoint does past HTTP, so that another server can serve it
+/// alike (examples/hyper_server.rs, docs/performance.md "The HTTP stack").
+pub async fn token_answer(live: &Reloadable, req: TokenRequest) -> Result<String, ApiError> {
     let core = &live.core;
     let now = UnixTime::now();
     let call = TokenCall {
@@ -124,9 +132,7 @@ pub async fn token(
         properties: bounded("properties", req.properties, MAX_PROPERTIES)?,
     };
     let outcome = grants::token(core, call, now).await;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(answer(outcome, now).to_json()))
+    Ok(answer(outcome, now).to_json())
 }
 
 fn answer(outcome: TokenOutcome, now: UnixTime) -> TokenResponse {

@@ -82,3 +82,62 @@ fn the_explain_bucket_refills_at_its_rate_per_minute() {
     assert!(!bucket.take(secs(3630)));
     assert!(!Bucket::new(0).take(start), "0 refuses every call");
 }
+
+type Refusal = Option<ResultCode>;
+
+/// `Authorized::check`, the caller check of every route, without an HTTP request: valid
+/// credentials of a caller holding the route's role pass; no header, a wrong secret, an
+/// unknown scheme and a caller without the role are each refused with their result code.
+#[test]
+fn the_caller_check_refuses_each_missing_or_wrong_credential() {
+    let as_only = CallerSettings {
+        key: "as-only".into(),
+        secret: Some(crate::config::Secret::new("as-only-secret")),
+        secret_sha256: None,
+        roles: vec![Role::As],
+        dpop_only: false,
+        explain_per_minute: 0,
+    };
+    let callers = Callers::new(&[as_only]);
+    let right = basic("as-only", "as-only-secret");
+    let wrong = basic("as-only", "wrong");
+    // (what, Authorization header, refusal for role as, refusal for role rs)
+    let cases: [(&str, Option<&str>, Refusal, Refusal); 5] = [
+        (
+            "valid Basic credentials",
+            Some(&right),
+            None,
+            Some(ResultCode::CallerForbidden),
+        ),
+        (
+            "no Authorization header",
+            None,
+            Some(ResultCode::CallerUnauthenticated),
+            Some(ResultCode::CallerUnauthenticated),
+        ),
+        (
+            "wrong secret",
+            Some(&wrong),
+            Some(ResultCode::CallerUnauthenticated),
+            Some(ResultCode::CallerUnauthenticated),
+        ),
+        (
+            "unknown scheme",
+            Some("Digest as-only"),
+            Some(ResultCode::CallerUnauthenticated),
+            Some(ResultCode::CallerUnauthenticated),
+        ),
+        (
+            "Bearer secret",
+            Some("Bearer as-only-secret"),
+            None,
+            Some(ResultCode::CallerForbidden),
+        ),
+    ];
+    for (what, header, as_refusal, rs_refusal) in cases {
+        let as_result = AsCaller::check(&callers, header).err().map(|e| e.code);
+        let rs_result = RsCaller::check(&callers, header).err().map(|e| e.code);
+        assert_eq!(as_result, as_refusal, "{what}, role as");
+        assert_eq!(rs_result, rs_refusal, "{what}, role rs");
+    }
+}
