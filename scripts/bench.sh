@@ -82,6 +82,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# awk functions of the summaries that compare runs, read from the result lines of run():
+# median of a space-separated list, and a line's cpu/request (us) and p99 (ms).
+SUMMARY_AWK='
+function median(list,   n, a, i, j, t) {
+  n = split(list, a, " ")
+  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+function p99() { return match($0, /p99 +[0-9.]+/) ? substr($0, RSTART + 4, RLENGTH - 4) + 0 : 0 }
+'
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -405,11 +416,7 @@ if [[ "$MODE" == durable || "$MODE" == all ]]; then
       run "token/durable" token "$DPORT" "$c"
     done
   done
-  awk 'function median(list,   n, a, i, j, t) {
-         n = split(list, a, " ")
-         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-       function cpu(   at) { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+  awk "$SUMMARY_AWK"'
        index($0, "token/memory(durable-run)") == 1 { m[$2] += $3; mp[$2] = mp[$2] " " $9; mcpu[$2] += cpu() }
        index($0, "token/durable") == 1 { d[$2] += $3; dp[$2] = dp[$2] " " $9; dcpu[$2] += cpu() }
        END { for (c in d) if (m[c] > 0)
@@ -432,7 +439,7 @@ if [[ "$MODE" == gateway ]]; then
   # Two measures of the cost of a gateway check against an introspection call: time per request
   # from the throughput, and dpopd's on-CPU time per request (which leaves out time other
   # processes took from the shared cores).
-  awk 'function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
+  awk "$SUMMARY_AWK"'
        index($0, "introspection(gateway-run)") == 1 { i[$2] += $3; icpu[$2] += cpu() }
        index($0, "gateway/nginx") == 1 { g[$2] += $3; gcpu[$2] += cpu() }
        END { for (c in g) if (g[c] > 0 && icpu[c] > 0)
@@ -622,12 +629,7 @@ PY
   done
   # Per endpoint and concurrency: the mean cpu/request of each server, their difference, and
   # hyper / actix of cpu/request, of the summed requests/s and of the median p99.
-  awk 'function median(list,   n, a, i, j, t) {
-         n = split(list, a, " ")
-         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-       function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
-       function p99() { return match($0, /p99 +[0-9.]+/) ? substr($0, RSTART + 4, RLENGTH - 4) + 0 : 0 }
+  awk "$SUMMARY_AWK"'
        $1 ~ /^(healthz|token)\/(actix|hyper)$/ {
          split($1, part, "/"); k = part[1] " " $2; s = part[2]; keys[k] = 1
          rps[k, s] += $3; cpus[k, s] += cpu(); n[k, s]++; p[k, s] = p[k, s] " " p99() }
