@@ -52,6 +52,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+#[path = "support/rss.rs"]
+mod rss;
+
 const KEYS: usize = 16;
 const HTU: &str = "https://as.example.com/token";
 const RESOURCE: &str = "https://rs.example.com/resource";
@@ -552,15 +555,7 @@ impl Soak {
 
 fn rss_kib(pid_file: &str) -> Option<u64> {
     let pid = std::fs::read_to_string(pid_file).ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
+    rss::vm_rss_kib(&format!("/proc/{}/status", pid.trim()))
 }
 
 fn percentile(values: &mut [u32], p: f64) -> f64 {

@@ -18,13 +18,11 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static HEAP: dpopd::heap::Global = dpopd::heap::GLOBAL;
 
+#[path = "support/rss.rs"]
+mod rss;
+
 fn vm_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
+    rss::vm_rss_kib("/proc/self/status").expect("VmRSS of /proc/self/status")
 }
 
 fn main() {

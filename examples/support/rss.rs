@@ -1,0 +1,16 @@
+//! Resident memory as Linux reports it, for the examples that measure memory
+//! (`store_memory`, `token_cache_memory`, `soak_load`); included with `#[path]`.
+
+/// `VmRSS` of the process whose status file is `status` (`/proc/self/status`,
+/// `/proc/PID/status`), in KiB; `None` if it cannot be read.
+pub fn vm_rss_kib(status: &str) -> Option<u64> {
+    std::fs::read_to_string(status)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
