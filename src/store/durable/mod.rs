@@ -121,8 +121,6 @@ impl std::fmt::Debug for DurableStore {
 }
 
 impl DurableStore {
-    /// Opens (or creates) the store in `settings.data_dir`: reads its records back, starts a new
-    /// journal and the syncing and housekeeping threads.
     /// Registers every series this store records, at zero: the in-process tables', the
     /// journal's failures and its syncs.
     pub fn register_metrics() {
@@ -132,6 +130,8 @@ impl DurableStore {
         let _ = metrics::histogram!("dpopd_store_fsync_seconds");
     }
 
+    /// Opens (or creates) the store in `settings.data_dir`: reads its records back, starts a new
+    /// journal and the syncing and housekeeping threads.
     pub fn open(settings: &DurableSettings) -> Result<DurableStore, DurableError> {
         let started = Instant::now();
         let dir = DataDir::open(&settings.data_dir)?;

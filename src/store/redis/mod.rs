@@ -94,10 +94,12 @@ impl RedisStore {
 
     /// Registers every series this store records, at zero.
     pub fn register_metrics() {
+        // Every call goes through `call` or `connect`, each timed and counted on failure.
         let timed = [
             StoreOp::Insert,
             StoreOp::Advance,
             StoreOp::Lookup,
+            StoreOp::Ping,
             StoreOp::Connect,
         ];
         for op in timed {
