@@ -133,6 +133,9 @@ struct Shard<S> {
     /// `live` once stale entries outnumber live ones, so it never holds more than about twice
     /// the live entries, however often one record is rewritten.
     by_expiry: BinaryHeap<Reverse<(Millis, Digest)>>,
+    /// The live entries `live` was allocated for at creation (0: it grows as it fills). See
+    /// [`Shard::reserved`].
+    reserved: usize,
 }
 
 /// Stale heap entries a shard tolerates beyond its live count before it rebuilds the heap.
@@ -140,14 +143,27 @@ const STALE_SLACK: usize = 64;
 
 impl<S: Slot> Default for Shard<S> {
     fn default() -> Self {
-        Shard {
-            live: DigestMap::default(),
-            by_expiry: BinaryHeap::new(),
-        }
+        Shard::reserved(0)
     }
 }
 
 impl<S: Slot> Shard<S> {
+    /// A shard whose table is allocated once, for `entries` live ones, and never grows past
+    /// that while they fit. For the short-lived namespaces, whose records expire as fast as
+    /// they arrive: there, a growing hash table fills with the slots of removed entries, and
+    /// when it runs out of free ones while more than half its capacity is live, it doubles
+    /// instead of clearing them, at a moment that depends on the load. A replay table's
+    /// memory would then step up once, minutes into a busy process, by as much as it held.
+    /// Sized at creation, the table clears removed slots in place of growing, so its
+    /// memory is what it is from the start.
+    fn reserved(entries: usize) -> Self {
+        Shard {
+            live: DigestMap::with_capacity_and_hasher(entries, Default::default()),
+            by_expiry: BinaryHeap::new(),
+            reserved: entries,
+        }
+    }
+
     /// Drops every entry whose expiry is at or before `now`.
     fn purge(&mut self, now: Millis) {
         while let Some(Reverse((expiry, digest))) = self.by_expiry.peek().copied() {
@@ -168,6 +184,9 @@ impl<S: Slot> Shard<S> {
     }
 
     fn put(&mut self, digest: Digest, slot: S) {
+        if self.reserved > 0 && self.live.len() == self.live.capacity() {
+            self.clear_removed_slots();
+        }
         let previous = self.live.insert(digest, slot);
         if previous.is_some_and(|p| p.expiry() == slot.expiry()) {
             return;
@@ -180,6 +199,20 @@ impl<S: Slot> Shard<S> {
                 .map(|(d, s)| Reverse((s.expiry(), *d)))
                 .collect();
         }
+    }
+
+    /// Moves the live entries into a table of the reserved size, which leaves the slots of
+    /// removed entries behind: the table would otherwise grow on the next insert. Each
+    /// entry moves once per (capacity − live) inserts; the capacity keeps a quarter of the
+    /// live count free, so even a shard held full costs at most four moves an insert.
+    /// A shard restored beyond its reservation (the budget shrank since it was written)
+    /// gets that headroom beyond its live count.
+    fn clear_removed_slots(&mut self) {
+        let len = self.live.len();
+        let entries = self.reserved.max(len + len / 4 + 16);
+        let mut fresh = DigestMap::with_capacity_and_hasher(entries, Default::default());
+        fresh.extend(self.live.drain());
+        self.live = fresh;
     }
 }
 
@@ -200,10 +233,20 @@ impl<S: Slot> Space<S> {
         } else {
             shards
         };
+        let per_shard = (max / shards).max(1);
+        // Short-lived records churn: their tables are allocated for a full shard plus a
+        // quarter (see `Shard::reserved`). Long-lived ones only accumulate, and grow as they do.
+        let reserve = if ns.long_lived() {
+            0
+        } else {
+            per_shard + per_shard / 4
+        };
         Space {
             ns,
-            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
-            per_shard: (max / shards).max(1),
+            shards: (0..shards)
+                .map(|_| Mutex::new(Shard::reserved(reserve)))
+                .collect(),
+            per_shard,
         }
     }
 

@@ -69,3 +69,94 @@ fn a_rebuilt_heap_still_purges_every_live_entry_at_its_own_expiry() {
     assert!(shard.live.is_empty());
     assert!(shard.by_expiry.is_empty());
 }
+
+/// A digest spread over all its octets, as the salted SHA-256 makes them (`digest` puts the
+/// counter where the table takes its hash from, which probes badly).
+fn spread(i: u64) -> Digest {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let mut d = [0u8; 16];
+    d[..8].copy_from_slice(&z.to_le_bytes());
+    d[8..].copy_from_slice(&z.rotate_left(17).to_le_bytes());
+    d
+}
+
+/// Replay records at a steady live count: one arrives and the oldest expires, `steps` times.
+/// Returns the largest capacity the table had.
+fn churn(shard: &mut Shard<Millis>, live: u64, steps: u64) -> usize {
+    let mut largest = shard.live.capacity();
+    for i in 0..live + steps {
+        shard.purge(i);
+        shard.put(spread(i), i + live);
+        largest = largest.max(shard.live.capacity());
+    }
+    assert_eq!(shard.live.len() as u64, live);
+    largest
+}
+
+#[test]
+fn a_reserved_table_under_churn_never_grows_past_its_reservation() {
+    // 2,500 live in a table reserved for 3,500 (4,096 buckets, 3,584 entries): more than
+    // half of it, so a table that grew to this size doubles when its removed slots run out;
+    // this one clears them.
+    let mut shard = Shard::<Millis>::reserved(3_500);
+    let reserved = shard.live.capacity();
+    assert!(reserved >= 3_500);
+    assert_eq!(churn(&mut shard, 2_500, 200_000), reserved);
+
+    let mut growing = Shard::<Millis>::default();
+    assert!(
+        churn(&mut growing, 2_500, 200_000) > reserved,
+        "an unreserved table under the same churn did not grow: the reservation proves nothing"
+    );
+}
+
+#[test]
+fn a_reserved_table_keeps_every_live_entry_and_its_expiry_through_clearing() {
+    let mut shard = Shard::<Millis>::reserved(1_000);
+    churn(&mut shard, 900, 20_000);
+    // The 900 live ones are those put last, each until its own expiry.
+    let now = 20_900 - 1;
+    for i in 20_000..20_900 {
+        assert_eq!(shard.get(&spread(i), now), Some(i + 900), "record {i}");
+    }
+    assert!(shard.get(&spread(19_999), now).is_none());
+    assert!(shard.by_expiry.len() <= 2 * shard.live.len() + STALE_SLACK);
+}
+
+#[test]
+fn a_shard_restored_beyond_its_reservation_clears_with_headroom() {
+    // Restored records are not refused for room: 2,000 in a shard reserved for 500.
+    let mut shard = Shard::<Millis>::reserved(500);
+    for i in 0..2_000 {
+        shard.put(spread(i), 1_000_000);
+    }
+    assert!(shard.live.capacity() >= 2_000);
+    // Churn at that count keeps working, with each record found.
+    for i in 2_000..10_000 {
+        shard.purge(0);
+        shard.put(spread(i), 1_000_000 + i);
+        shard.live.remove(&spread(i - 2_000));
+    }
+    assert_eq!(shard.live.len(), 2_000);
+    assert!(shard.get(&spread(9_999), 0).is_some());
+}
+
+#[test]
+fn short_lived_namespaces_are_reserved_and_long_lived_ones_grow() {
+    let tables = Tables::new(1_000_000, 10_000, [7; 32]);
+    let first = |ns| tables.set(ns).map(|s| lock(&s.shards[0]).reserved);
+    let per_shard = tables.capacity(Namespace::DpopJti) as usize / 64;
+    assert_eq!(first(Namespace::DpopJti), Some(per_shard + per_shard / 4));
+    let reserved = tables
+        .set(Namespace::DpopJti)
+        .map(|s| lock(&s.shards[0]).live.capacity());
+    assert!(reserved >= Some(per_shard + per_shard / 4));
+    for ns in Namespace::ALL.into_iter().filter(|ns| ns.long_lived()) {
+        let space = tables.record_space(ns).expect("a record namespace");
+        assert_eq!(lock(&space.shards[0]).reserved, 0, "{ns:?}");
+        assert_eq!(lock(&space.shards[0]).live.capacity(), 0, "{ns:?}");
+    }
+}
