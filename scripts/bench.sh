@@ -10,6 +10,7 @@
 #   scripts/bench.sh alloc      # heap allocations and bytes per request (an alloc-count build)
 #   scripts/bench.sh dhat       # where a token request allocates (valgrind --tool=dhat)
 #   scripts/bench.sh hyper      # /healthz and token on dpopd (actix-web) and on hyper 1 directly
+#   scripts/bench.sh null       # token on dpopd and on the null endpoint: its crypto alone behind actix-web
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -25,7 +26,7 @@
 # a share of dpopd's on-CPU time, the hypervisor's steal on core 0, and the load average; a
 # run with a wait or steal above 5 % is marked "disturbed".
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
-# ROUNDS (durable, gateway and hyper modes: rounds of interleaved runs, default 1),
+# ROUNDS (durable, gateway, hyper and null modes: rounds of interleaved runs, default 1),
 # DPOPD_BIN (another dpopd binary to measure, e.g. an older build or another allocator, instead
 # of this tree's), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
 # default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
@@ -36,7 +37,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper | null) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper|null]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +57,7 @@ fi
 
 EXAMPLES=(--example bench_proofs --example crypto_bound)
 [[ "$MODE" == hyper ]] && EXAMPLES+=(--example hyper_server)
+[[ "$MODE" == null ]] && EXAMPLES+=(--example crypto_server)
 if [[ ${BUILD:-1} != 0 ]]; then
   echo "== building (release)"
   cargo build --release --quiet --bin dpopd "${EXAMPLES[@]}"
@@ -637,6 +639,49 @@ PY
                a = cpus[k, "actix"] / n[k, "actix"]; h = cpus[k, "hyper"] / n[k, "hyper"]
                printf "hyper / actix, %s (%d rounds): cpu/request %.1f us / %.1f us = %.3f (actix - hyper %+.1f us)  req/s %.3f  median p99 %.3f / %.3f ms\n",
                  k, n[k, "actix"], h, a, h / a, a - h, rps[k, "hyper"] / rps[k, "actix"], median(p[k, "hyper"]), median(p[k, "actix"]) } }' \
+    "$WORK/results" | sort
+fi
+if [[ "$MODE" == null ]]; then
+  # dpopd and examples/crypto_server, the null endpoint (a token request's verify and sign and
+  # nothing else, behind actix-web with one worker, answering as many bytes as dpopd does),
+  # both pinned to core 0 and loaded in turn with the same bodies, ROUNDS times. The null
+  # endpoint's ratio to crypto + floor is what the exchange and the crypto alone leave of that
+  # bound on this machine; dpopd over the null endpoint is what dpopd's own work leaves.
+  PORT=$(free_port)
+  start_dpopd "$PORT" memory
+  FLOOR=$(http_floor "$PORT")
+  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  "$BIN/examples/bench_proofs" token 1 --htu "$HTU" >"$WORK/one-token.jsonl"
+  ANSWER_BYTES=$(curl -s -o /dev/null -w '%{size_download}' -H "Authorization: $AUTH" \
+    -H 'Content-Type: application/json' --data-binary @"$WORK/one-token.jsonl" "http://127.0.0.1:$PORT/auth/token")
+  echo "dpopd's token answer: $ANSWER_BYTES bytes; the null endpoint answers as many" | tee -a "$WORK/results"
+  NPORT=$(free_port)
+  taskset -c 0 "$BIN/examples/crypto_server" "$NPORT" "$ANSWER_BYTES" 2>"$WORK/null-$NPORT.log" &
+  PIDS+=($!)
+  DPOPD_PID[$NPORT]=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null ||
+    { echo "bench.sh: crypto_server did not start:" >&2; cat "$WORK/null-$NPORT.log" >&2; exit 1; }
+  for _ in $(seq "${ROUNDS:-1}"); do
+    for c in $CONNECTIONS; do
+      run "token/dpopd" token "$PORT" "$c"
+      run "token/null" token "$NPORT" "$c"
+    done
+  done
+  # Per concurrency: each server's mean requests/s, ratio to crypto + floor and cpu/request,
+  # and dpopd over the null endpoint.
+  awk "$SUMMARY_AWK"'
+       function floor_ratio() { return match($0, /\(([0-9.]+) of bound\) ratio [0-9.]+/) ? substr($0, RSTART, RLENGTH) : "" }
+       $1 ~ /^token\/(dpopd|null)$/ {
+         split($1, part, "/"); k = $2; s = part[2]; keys[k] = 1
+         f = floor_ratio(); sub(/.* ratio /, "", f)
+         rps[k, s] += $3; cpus[k, s] += cpu(); fr[k, s] += f; n[k, s]++ }
+       END { for (k in keys) if (n[k, "dpopd"] > 0 && n[k, "null"] > 0) {
+               d = rps[k, "dpopd"] / n[k, "dpopd"]; z = rps[k, "null"] / n[k, "null"]
+               printf "token %s (%d rounds): ratio to crypto + floor: null endpoint %.3f, dpopd %.3f;  dpopd / null endpoint: req/s %.3f, cpu/request %.1f us / %.1f us (dpopd own work %+.1f us)\n",
+                 k, n[k, "dpopd"], fr[k, "null"] / n[k, "null"], fr[k, "dpopd"] / n[k, "dpopd"], d / z,
+                 cpus[k, "dpopd"] / n[k, "dpopd"], cpus[k, "null"] / n[k, "null"],
+                 cpus[k, "dpopd"] / n[k, "dpopd"] - cpus[k, "null"] / n[k, "null"] } }' \
     "$WORK/results" | sort
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
