@@ -553,21 +553,34 @@ impl Tables {
     }
 
     /// Puts back a record read from disk as it was, over whatever the key held: records are
-    /// restored in the order they were written, so the last one of a key wins. Room is not
-    /// checked: a record that was live stays live even if the budget shrank since, and the
-    /// namespace then reads as full until enough of them expire.
+    /// restored in the order they were written, so the last one of a key wins. A record that
+    /// has expired since removes what the key held and is not kept: the files hold every
+    /// change since the last compaction, most of them replay records long expired, and a
+    /// start-up that kept them until the first purge would grow the tables (which never
+    /// shrink) to the files' size. Room is not checked: a record that was live stays live
+    /// even if the budget shrank since, and the namespace then reads as full until enough of
+    /// them expire.
     pub(crate) fn restore(&self, change: &Change) {
+        let expired = change.expiry <= self.now();
         if let Some(space) = self.set(change.ns) {
-            space
-                .shard(&change.digest)
-                .put(change.digest, change.expiry);
+            let mut shard = space.shard(&change.digest);
+            if expired {
+                shard.live.remove(&change.digest);
+            } else {
+                shard.put(change.digest, change.expiry);
+            }
         } else if let Some(space) = self.record_space(change.ns) {
-            let record = Record {
-                expiry: change.expiry,
-                value: change.value,
-                owner: change.owner.filter(|_| change.ns.long_lived()),
-            };
-            space.shard(&change.digest).put(change.digest, record);
+            let mut shard = space.shard(&change.digest);
+            if expired {
+                shard.live.remove(&change.digest);
+            } else {
+                let record = Record {
+                    expiry: change.expiry,
+                    value: change.value,
+                    owner: change.owner.filter(|_| change.ns.long_lived()),
+                };
+                shard.put(change.digest, record);
+            }
         }
     }
 

@@ -14,9 +14,12 @@
 use super::record::{self, header, salt_check, DiskRecord, End, HEADER_LEN};
 use super::DurableError;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+/// How much of a file a start-up reads at a time.
+const READ_CHUNK: usize = 1 << 20;
 
 pub(super) struct DataDir {
     path: PathBuf,
@@ -198,7 +201,8 @@ impl DataDir {
         snapshot: bool,
         visit: impl FnMut(DiskRecord),
     ) -> Result<u64, DurableError> {
-        let bytes = std::fs::read(path).map_err(|e| DurableError::io(path, e))?;
+        let io = |e| DurableError::io(path, e);
+        let mut file = File::open(path).map_err(io)?;
         let corrupt = |offset: usize, problem: &str| DurableError::Corrupt {
             path: path.to_owned(),
             offset: offset as u64,
@@ -209,20 +213,27 @@ impl DataDir {
         } else {
             record::JOURNAL_MAGIC
         };
-        if bytes.len() < HEADER_LEN || bytes[..8] != magic {
+        let mut head = Vec::with_capacity(HEADER_LEN);
+        (&mut file)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(io)?;
+        if head.len() < HEADER_LEN || head[..8] != magic {
             return Err(corrupt(0, "not a dpopd store file of this version"));
         }
-        if bytes[8..HEADER_LEN] != salt_check(&self.salt) {
+        if head[8..HEADER_LEN] != salt_check(&self.salt) {
             return Err(corrupt(
                 8,
                 "written with another salt than this directory's",
             ));
         }
-        match record::scan(&bytes[HEADER_LEN..], visit) {
-            End::Clean => Ok(bytes.len() as u64),
+        let (end, body_len) = record::scan_from(&mut file, READ_CHUNK, visit).map_err(io)?;
+        let file_len = (HEADER_LEN as u64) + body_len;
+        match end {
+            End::Clean => Ok(file_len),
             End::Torn { offset } if !snapshot => {
                 let at = (HEADER_LEN + offset) as u64;
-                tracing::warn!(file = %path.display(), offset = at, dropped = bytes.len() as u64 - at,
+                tracing::warn!(file = %path.display(), offset = at, dropped = file_len - at,
                     "durable store: cutting a torn write off the end of a journal");
                 OpenOptions::new()
                     .write(true)

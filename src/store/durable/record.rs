@@ -15,6 +15,7 @@
 //! file read with another salt would silently match nothing.
 use crate::store::tables::Digest;
 use crate::store::{Namespace, Owner};
+use std::io::Read;
 
 pub(super) const JOURNAL_MAGIC: [u8; 8] = *b"dpopdJ1\n";
 pub(super) const SNAPSHOT_MAGIC: [u8; 8] = *b"dpopdS1\n";
@@ -25,6 +26,8 @@ const HAS_OWNER: u8 = 0x20;
 const NS_MASK: u8 = 0x0f;
 const FIXED_LEN: usize = 1 + 16 + 8;
 const CRC_LEN: usize = 4;
+/// The longest record: a value and an owner.
+pub(super) const MAX_RECORD_LEN: usize = FIXED_LEN + 8 + 16 + CRC_LEN;
 
 /// One change as written down: what the tables hold, with the expiry on the wall clock so that
 /// it means the same after a restart.
@@ -168,6 +171,62 @@ pub(super) fn scan(body: &[u8], mut visit: impl FnMut(DiskRecord)) -> End {
         }
     }
     End::Clean
+}
+
+/// [`scan`] over a file's body read from `reader` `chunk` octets at a time, so that reading a
+/// store back takes memory for one chunk, not for the file: a snapshot holds every live
+/// record, and a start-up that read it whole would keep its size in the allocator's free
+/// lists for the life of the process. Only a file that ends in a torn write or holds damage
+/// is read to its end from the first bad record on, to tell the two apart as [`scan`] does.
+/// Returns how the body ends and its length.
+pub(super) fn scan_from(
+    reader: &mut impl Read,
+    chunk: usize,
+    mut visit: impl FnMut(DiskRecord),
+) -> std::io::Result<(End, u64)> {
+    let chunk = chunk.max(MAX_RECORD_LEN);
+    let mut buf = Vec::with_capacity(chunk);
+    // The body offset of `buf[0]`.
+    let mut base = 0usize;
+    let mut eof = false;
+    loop {
+        if !eof {
+            // Reads until the chunk is full or the file ends, retrying interrupted reads.
+            let want = chunk - buf.len();
+            eof = reader.by_ref().take(want as u64).read_to_end(&mut buf)? < want;
+        }
+        let mut offset = 0;
+        while offset < buf.len() {
+            match decode(&buf[offset..]) {
+                Decoded::Record(record, len) => {
+                    visit(record);
+                    offset += len;
+                }
+                // The rest of the record is in the next chunk.
+                Decoded::Short if !eof => break,
+                Decoded::Short | Decoded::Bad => {
+                    let mut rest = buf.split_off(offset);
+                    reader.read_to_end(&mut rest)?;
+                    let at = base + offset;
+                    let end = match scan(&rest, &mut visit) {
+                        End::Clean => End::Clean,
+                        End::Torn { offset } => End::Torn {
+                            offset: at + offset,
+                        },
+                        End::Corrupt { offset } => End::Corrupt {
+                            offset: at + offset,
+                        },
+                    };
+                    return Ok((end, (at + rest.len()) as u64));
+                }
+            }
+        }
+        buf.drain(..offset);
+        base += offset;
+        if eof && buf.is_empty() {
+            return Ok((End::Clean, base as u64));
+        }
+    }
 }
 
 /// Whether a valid record starts anywhere after the first octet of `bytes`.

@@ -160,3 +160,58 @@ fn short_lived_namespaces_are_reserved_and_long_lived_ones_grow() {
         assert_eq!(lock(&space.shards[0]).live.capacity(), 0, "{ns:?}");
     }
 }
+
+fn restored(tables: &Tables, ns: Namespace, key: &[u8], expiry: Millis, value: i64) -> Change {
+    let change = Change {
+        ns,
+        digest: tables.digest(ns, key),
+        expiry,
+        value,
+        owner: None,
+    };
+    tables.restore(&change);
+    change
+}
+
+#[test]
+fn an_expired_record_read_back_removes_what_its_key_held() {
+    let tables = Tables::new(100_000, 10_000, [3; 32]);
+    let later = tables.now() + 600_000;
+    for ns in [Namespace::DpopJti, Namespace::Code, Namespace::RevokedToken] {
+        restored(&tables, ns, b"key", later, 5);
+        assert!(tables.lookup(&[(ns, b"key")])[0].is_some(), "{ns:?}");
+        // The same key's next change, written before a restart, has expired since.
+        restored(&tables, ns, b"key", 0, 6);
+        assert_eq!(tables.lookup(&[(ns, b"key")]), vec![None], "{ns:?}");
+        // And a live one after it counts again.
+        restored(&tables, ns, b"key", later, 7);
+        assert!(tables.lookup(&[(ns, b"key")])[0].is_some(), "{ns:?}");
+    }
+}
+
+#[test]
+fn records_expired_since_take_no_room_when_read_back() {
+    // A start-up reads files that hold far more expired records than the tables' room.
+    let tables = Tables::new(64_000, 10_000, [5; 32]);
+    let space = tables.set(Namespace::DpopJti).expect("the replay set");
+    let reserved: Vec<usize> = space
+        .shards
+        .iter()
+        .map(|s| lock(s).live.capacity())
+        .collect();
+    for i in 0..200_000u32 {
+        restored(&tables, Namespace::DpopJti, &i.to_le_bytes(), 0, 1);
+        restored(&tables, Namespace::RevokedToken, &i.to_le_bytes(), 0, 1);
+    }
+    for (shard, reserved) in space.shards.iter().zip(reserved) {
+        let shard = lock(shard);
+        assert!(shard.live.is_empty());
+        assert!(shard.by_expiry.is_empty());
+        assert_eq!(shard.live.capacity(), reserved);
+    }
+    let revoked = tables
+        .record_space(Namespace::RevokedToken)
+        .expect("records");
+    assert!(revoked.shards.iter().all(|s| lock(s).live.capacity() == 0));
+    assert_eq!(tables.entry_count(), 0);
+}

@@ -106,3 +106,88 @@ fn scan_tells_a_torn_tail_from_a_damaged_middle() {
         assert_eq!(count(&body), (values, end), "{what}");
     }
 }
+
+/// A reader that hands out at most `step` octets per read, and is sometimes interrupted.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+    reads: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.reads += 1;
+        if self.reads % 7 == 0 {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = self.step.min(out.len()).min(self.bytes.len());
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn scanning_a_reader_a_chunk_at_a_time_reads_what_scanning_the_whole_body_reads() {
+    let owner = Owner::of("client", "subject");
+    let mut bytes = Vec::new();
+    let mut starts = Vec::new();
+    for i in 0..300i64 {
+        starts.push(bytes.len());
+        let r = match i % 3 {
+            0 => record(Namespace::DpopJti, 1, None),
+            1 => record(Namespace::Code, i, None),
+            _ => record(Namespace::RefreshGeneration, i, Some(owner)),
+        };
+        encode(&r, &mut bytes);
+    }
+    let damaged_middle = {
+        let mut b = bytes.clone();
+        b[starts[150] + 2] ^= 0x40;
+        b
+    };
+    let bodies: [(&str, Vec<u8>); 5] = [
+        ("whole", bytes.clone()),
+        ("empty", Vec::new()),
+        (
+            "cut inside the last record",
+            bytes[..bytes.len() - 9].to_vec(),
+        ),
+        (
+            "zeros after the last record",
+            [&bytes[..], &[0u8; 200]].concat(),
+        ),
+        ("damaged in the middle", damaged_middle),
+    ];
+    for (what, body) in &bodies {
+        let mut expected = Vec::new();
+        let expected_end = scan(body, |r| expected.push(r));
+        for chunk in [1, MAX_RECORD_LEN, 64, 97, 1000, 1 << 20] {
+            for step in [1, 13, 4096] {
+                let mut read = Vec::new();
+                let mut reader = Trickle {
+                    bytes: body,
+                    step,
+                    reads: 0,
+                };
+                let (end, len) = scan_from(&mut reader, chunk, |r| read.push(r)).unwrap();
+                let case = format!("{what}, chunk {chunk}, step {step}");
+                assert_eq!(end, expected_end, "{case}");
+                assert_eq!(read, expected, "{case}");
+                assert_eq!(len, body.len() as u64, "{case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_read_error_while_scanning_is_returned() {
+    struct Failing;
+    impl std::io::Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk gone"))
+        }
+    }
+    let error = scan_from(&mut Failing, 64, |_| ()).unwrap_err();
+    assert_eq!(error.to_string(), "disk gone");
+}
