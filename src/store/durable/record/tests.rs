@@ -117,7 +117,7 @@ struct Trickle<'a> {
 impl std::io::Read for Trickle<'_> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         self.reads += 1;
-        if self.reads % 7 == 0 {
+        if self.reads.is_multiple_of(7) {
             return Err(std::io::ErrorKind::Interrupted.into());
         }
         let n = self.step.min(out.len()).min(self.bytes.len());
