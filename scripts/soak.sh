@@ -212,10 +212,18 @@ level = "warn"
 # Longer than the run: a revoked token must be refused as revoked at the end, not as expired.
 access_token_lifetime_secs = $((WARMUP + DURATION + 1800))
 verified_cache_entries = ${VERIFIED_CACHE:-10000}
+# The load's code flows spend their ticket at once; the default of 600 s would keep 1 in 20
+# operations' tickets ten minutes and fill the ticket share at a few thousand operations/s.
+ticket_lifetime_secs = 60
 
 $(cat "$WORK/keys.toml")
 proof_max_age_secs = $PROOF_MAX_AGE
 clock_skew_secs = $CLOCK_SKEW
+# A replay record lives for the longer of the iat window and the nonce window, whether nonces
+# are required or not (docs/configuration.md): a nonce window inside the iat window makes its
+# life WARMUP, as the warm-up and the segments' start assume.
+nonce_lifetime_secs = $PROOF_MAX_AGE
+nonce_step_secs = $CLOCK_SKEW
 nonce_required = false
 rs_nonce_required = false
 EOF
@@ -238,6 +246,14 @@ done
 CAPACITY=$(sed -E 's/capacity_ops_per_s=([0-9]+).*/\1/' "$WORK/capacity" | sort -n | sed -n 2p)
 echo "soak: capacity (median of 3): $CAPACITY operations/s"
 RATE=${RATE:-$((CAPACITY / 2))}
+# The replay share (72 % of store.max_entries, the default 1,000,000 here) must hold every
+# proof of one record life with room to spare; at a higher rate dpopd would refuse calls with
+# "store full", as it should, and the run would fail for its configuration, not for dpopd.
+if [[ $MODE != redis ]] && (( RATE * 11 / 10 * WARMUP > 1000000 * 72 / 100 * 8 / 10 )); then
+  echo "soak.sh: $RATE operations/s for ${WARMUP}s fill more than 80 % of the replay share of" \
+    "store.max_entries (1,000,000); set RATE lower" >&2
+  exit 1
+fi
 echo "== soak: $RATE operations/s, ${WARMUP}s warm-up, then ${DURATION}s with the store restarted every ${RESTART_EVERY}s"
 "$BIN/examples/soak_load" run --urls "$URLS" --rate "$RATE" --seconds "$DURATION" \
   --segment "$RESTART_EVERY" --restart "bash $ROOT/scripts/soak.sh __restart" \
