@@ -249,9 +249,17 @@ RATE=${RATE:-$((CAPACITY / 2))}
 # The replay share (72 % of store.max_entries, the default 1,000,000 here) must hold every
 # proof of one record life with room to spare; at a higher rate dpopd would refuse calls with
 # "store full", as it should, and the run would fail for its configuration, not for dpopd.
+# Likewise the revocations (1 operation in 100, an access token and a refresh token in turn)
+# each leave a record for the whole run: RATE / 200 a second of each must fit 80 % of their
+# shares (4 %) for the run's length.
 if [[ $MODE != redis ]] && (( RATE * 11 / 10 * WARMUP > 1000000 * 72 / 100 * 8 / 10 )); then
   echo "soak.sh: $RATE operations/s for ${WARMUP}s fill more than 80 % of the replay share of" \
     "store.max_entries (1,000,000); set RATE lower" >&2
+  exit 1
+fi
+if [[ $MODE != redis ]] && (( RATE * (WARMUP + DURATION) / 200 > 1000000 * 4 / 100 * 8 / 10 )); then
+  echo "soak.sh: $RATE operations/s for $((WARMUP + DURATION))s revoke more tokens than 80 % of" \
+    "the revoked-token share of store.max_entries (1,000,000) holds; set RATE lower" >&2
   exit 1
 fi
 echo "== soak: $RATE operations/s, ${WARMUP}s warm-up, then ${DURATION}s with the store restarted every ${RESTART_EVERY}s"
