@@ -1,5 +1,6 @@
 //! The `dpopd` binary shows its heap counters in `/metrics` in an `alloc-count` build and only
 //! there (src/heap.rs, docs/performance.md "Allocations per request").
+use crate::helpers::metric;
 use crate::reload::Dpopd;
 
 const SERIES: [&str; 5] = [
@@ -11,10 +12,7 @@ const SERIES: [&str; 5] = [
 ];
 
 fn value(metrics: &str, name: &str) -> Option<u64> {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.parse().ok())
+    metric(metrics, name).map(|v| v as u64)
 }
 
 #[cfg(feature = "alloc-count")]

@@ -254,3 +254,12 @@ pub fn content(answer: &Value) -> Value {
     serde_json::from_str(answer["responseContent"].as_str().expect("responseContent"))
         .expect("JSON content")
 }
+
+/// The value of the series `series` (a metric's name and labels as `/metrics` renders them) in
+/// a scrape; `None` if the scrape has no such line.
+pub fn metric(scrape: &str, series: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+}

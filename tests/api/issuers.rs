@@ -420,13 +420,9 @@ async fn a_known_kid_never_fetches_and_an_unknown_kid_fetches_once() {
     assert_eq!(w.server.hits(), 2, "k2 is known now");
     // The metric counts fetches by issuer (every test's instance adds to the process's).
     let (_, metrics) = w.app.get("/metrics").await;
-    let series = format!("dpopd_jwks_fetches_total{{source=\"{REMOTE}\",outcome=\"ok\"}} ");
-    let fetched: f64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(series.as_str()))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics"));
-    assert!(fetched >= 2.0, "{series}{fetched}");
+    let series = format!("dpopd_jwks_fetches_total{{source=\"{REMOTE}\",outcome=\"ok\"}}");
+    let fetched = metric(&metrics, &series).unwrap_or_else(|| panic!("no {series} in /metrics"));
+    assert!(fetched >= 2.0, "{series} {fetched}");
 }
 
 #[tokio::test]

@@ -53,12 +53,7 @@ fn exported(scrape: &str) -> BTreeSet<String> {
 
 /// The value of the series `series` (name and labels as rendered).
 fn value(scrape: &str, series: &str) -> f64 {
-    let prefix = format!("{series} ");
-    scrape
-        .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in\n{scrape}"))
+    metric(scrape, series).unwrap_or_else(|| panic!("no {series} in\n{scrape}"))
 }
 
 /// The `api` label values of the request duration histogram.

@@ -211,12 +211,8 @@ impl Dpopd {
     /// `dpopd_config_reloads_total{outcome}` as `/metrics` shows it.
     async fn reloads(&self, outcome: &str) -> u64 {
         let metrics = self.get("/metrics").await;
-        let series = format!("dpopd_config_reloads_total{{outcome=\"{outcome}\"}} ");
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(&series))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {series}in {metrics}"))
+        let series = format!("dpopd_config_reloads_total{{outcome=\"{outcome}\"}}");
+        metric(&metrics, &series).unwrap_or_else(|| panic!("no {series} in {metrics}")) as u64
     }
 }
 

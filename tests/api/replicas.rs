@@ -226,11 +226,7 @@ async fn a_dead_redis_fails_closed_and_recovers_without_a_restart() {
 
 /// The value of a Prometheus counter line, 0 when absent.
 fn counter(metrics: &str, series: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(series))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+    metric(metrics, series).unwrap_or(0.0)
 }
 
 #[tokio::test]
