@@ -21,10 +21,6 @@ static HEAP: dpopd::heap::Global = dpopd::heap::GLOBAL;
 #[path = "support/rss.rs"]
 mod rss;
 
-fn vm_rss_kib() -> u64 {
-    rss::vm_rss_kib("/proc/self/status").expect("VmRSS of /proc/self/status")
-}
-
 fn main() {
     let count: u64 = std::env::args()
         .nth(1)
@@ -39,10 +35,10 @@ fn main() {
     // short-lived namespaces' tables are allocated when the store is created (their control
     // octets written then): `bytes_per_entry` counts from after that, `with_store` from before.
     let max_entries = (count + count / 10) * 100 / Namespace::DpopJti.share_percent();
-    let empty = vm_rss_kib();
+    let empty = rss::own_kib();
     let store = MemoryStore::new(max_entries);
     store.purge_expired();
-    let before = vm_rss_kib();
+    let before = rss::own_kib();
     let started = Instant::now();
     let mut key = Vec::with_capacity(80);
     runtime.block_on(async {
@@ -60,7 +56,7 @@ fn main() {
     });
     let filled = started.elapsed();
     let live = store.entry_count();
-    let after = vm_rss_kib();
+    let after = rss::own_kib();
     let per_entry = |from: u64| (after.saturating_sub(from) * 1024) as f64 / live as f64;
     println!(
         "allocator={} entries={live} rss_before_kib={before} rss_after_kib={after} bytes_per_entry={:.0} with_store={:.0} fill_secs={:.2}",

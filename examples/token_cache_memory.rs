@@ -20,10 +20,6 @@ use std::time::Instant;
 #[path = "support/rss.rs"]
 mod rss;
 
-fn vm_rss_kib() -> u64 {
-    rss::vm_rss_kib("/proc/self/status").expect("VmRSS of /proc/self/status")
-}
-
 fn main() {
     let count: u64 = std::env::args()
         .nth(1)
@@ -58,7 +54,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let before = vm_rss_kib();
+    let before = rss::own_kib();
     let started = Instant::now();
     runtime.block_on(async {
         for token in &minted {
@@ -68,7 +64,7 @@ fn main() {
         }
     });
     let filled = started.elapsed();
-    let after = vm_rss_kib();
+    let after = rss::own_kib();
     let per_entry = (after.saturating_sub(before) * 1024) as f64 / count as f64;
     println!(
         "entries={count} token_bytes={} rss_before_kib={before} rss_after_kib={after} bytes_per_entry={per_entry:.0} fill_secs={:.2}",

@@ -14,3 +14,9 @@ pub fn vm_rss_kib(status: &str) -> Option<u64> {
         .parse()
         .ok()
 }
+
+/// `VmRSS` of this process, in KiB.
+#[allow(dead_code)] // soak_load reads other processes' only
+pub fn own_kib() -> u64 {
+    vm_rss_kib("/proc/self/status").expect("VmRSS of /proc/self/status")
+}
