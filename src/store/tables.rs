@@ -201,6 +201,16 @@ impl<S: Slot> Shard<S> {
         }
     }
 
+    /// [`Tables::restore`] of one record: kept if it is still live at `now`, and otherwise
+    /// only removing what `digest` held.
+    fn restore(&mut self, digest: Digest, slot: S, now: Millis) {
+        if slot.expiry() > now {
+            self.put(digest, slot);
+        } else {
+            self.live.remove(&digest);
+        }
+    }
+
     /// Moves the live entries into a table of the reserved size, which leaves the slots of
     /// removed entries behind: the table would otherwise grow on the next insert. Each
     /// entry moves once per (capacity − live) inserts; the capacity keeps a quarter of the
@@ -561,26 +571,20 @@ impl Tables {
     /// even if the budget shrank since, and the namespace then reads as full until enough of
     /// them expire.
     pub(crate) fn restore(&self, change: &Change) {
-        let expired = change.expiry <= self.now();
+        let now = self.now();
         if let Some(space) = self.set(change.ns) {
-            let mut shard = space.shard(&change.digest);
-            if expired {
-                shard.live.remove(&change.digest);
-            } else {
-                shard.put(change.digest, change.expiry);
-            }
+            space
+                .shard(&change.digest)
+                .restore(change.digest, change.expiry, now);
         } else if let Some(space) = self.record_space(change.ns) {
-            let mut shard = space.shard(&change.digest);
-            if expired {
-                shard.live.remove(&change.digest);
-            } else {
-                let record = Record {
-                    expiry: change.expiry,
-                    value: change.value,
-                    owner: change.owner.filter(|_| change.ns.long_lived()),
-                };
-                shard.put(change.digest, record);
-            }
+            let record = Record {
+                expiry: change.expiry,
+                value: change.value,
+                owner: change.owner.filter(|_| change.ns.long_lived()),
+            };
+            space
+                .shard(&change.digest)
+                .restore(change.digest, record, now);
         }
     }
 
