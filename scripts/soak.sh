@@ -23,6 +23,9 @@
 # revocation (an access token and a refresh token in turn). Every call carries a freshly minted
 # ES256 proof. Revocations and new families are rare on purpose: each leaves a record for its
 # token's lifetime, and the RSS check is meant to find leaks, not the store's rightful growth.
+# Tokens live TOKEN_LIFE seconds (access tokens and refresh families), so that in the half-hour
+# run those records expire as fast as they are made and the store's live size levels off; a
+# family near its expiry is dropped and a code flow starts another.
 #
 # An outage runs from the stop of the store until the service answers again (/readyz of every
 # dpopd) plus GRACE seconds; calls in flight during it may be refused and are counted apart.
@@ -40,7 +43,8 @@
 #   - after the run, every proof accepted in its last KEEP seconds (30 s; older ones would be
 #     refused for their age, which proves nothing about the store), every revoked access and
 #     refresh token and the last 5,000 rotated-away refresh tokens are presented again and each
-#     is refused with the result code naming the reason; 100 tokens never revoked still pass;
+#     is refused with the result code naming the reason (revoked, reused, or, for a token past
+#     its lifetime whose records have been purged, expired); 100 tokens never revoked still pass;
 #   - the loader kept the rate (within 5%).
 # It prints p50 and p99 per segment (calls answered OK outside outages) and the rest as it goes.
 #
@@ -50,7 +54,8 @@
 # (dpop.proof_max_age_secs and dpop.clock_skew_secs, default 60 and 15 as in dpopd; the CI run
 # shortens them so that a 60-second run holds segments longer than a replay record's life),
 # KEEP (default half of PROOF_MAX_AGE, so the final check presents proofs well inside their
-# window), WARMUP (default PROOF_MAX_AGE + 2 × CLOCK_SKEW + 1, a replay record's life), PROFILE
+# window), TOKEN_LIFE (tokens.access_token_lifetime_secs and refresh_token_lifetime_secs,
+# default 600), WARMUP (default PROOF_MAX_AGE + 2 × CLOCK_SKEW + 1, a replay record's life), PROFILE
 # (release or debug, default release), RSS_TOLERANCE (the growth allowed, default 0.10; the CI
 # run, whose 30-second processes have not levelled yet, allows 0.25), VERIFIED_CACHE
 # (tokens.verified_cache_entries, default 10000: see below), DPOPD_WRAP (a command prefix
@@ -85,6 +90,7 @@ PROOF_MAX_AGE=${PROOF_MAX_AGE:-60}
 CLOCK_SKEW=${CLOCK_SKEW:-15}
 KEEP=${KEEP:-$((PROOF_MAX_AGE / 2))}
 WARMUP=${WARMUP:-$((PROOF_MAX_AGE + 2 * CLOCK_SKEW + 1))}
+TOKEN_LIFE=${TOKEN_LIFE:-600}
 PROFILE=${PROFILE:-release}
 cd "$ROOT"
 if [[ $MODE == redis ]] && ! command -v redis-server >/dev/null; then
@@ -209,8 +215,11 @@ max_entries_per_owner = 1000000
 level = "warn"
 
 [tokens]
-# Longer than the run: a revoked token must be refused as revoked at the end, not as expired.
-access_token_lifetime_secs = $((WARMUP + DURATION + 1800))
+# Shorter than the half-hour run, so that revocation and refresh-family records expire as fast
+# as the load makes them; the final check expects a token past its lifetime to be refused as
+# expired.
+access_token_lifetime_secs = $TOKEN_LIFE
+refresh_token_lifetime_secs = $TOKEN_LIFE
 verified_cache_entries = ${VERIFIED_CACHE:-10000}
 # The load's code flows spend their ticket at once; the default of 600 s would keep 1 in 20
 # operations' tickets ten minutes and fill the ticket share at a few thousand operations/s.
@@ -250,15 +259,16 @@ RATE=${RATE:-$((CAPACITY / 2))}
 # proof of one record life with room to spare; at a higher rate dpopd would refuse calls with
 # "store full", as it should, and the run would fail for its configuration, not for dpopd.
 # Likewise the revocations (1 operation in 100, an access token and a refresh token in turn)
-# each leave a record for the whole run: RATE / 200 a second of each must fit 80 % of their
-# shares (4 %) for the run's length.
+# each leave a record for their token's life (TOKEN_LIFE, or the whole run if shorter): RATE /
+# 200 a second of each must fit 80 % of their share (4 %) for that long.
 if [[ $MODE != redis ]] && (( RATE * 11 / 10 * WARMUP > 1000000 * 72 / 100 * 8 / 10 )); then
   echo "soak.sh: $RATE operations/s for ${WARMUP}s fill more than 80 % of the replay share of" \
     "store.max_entries (1,000,000); set RATE lower" >&2
   exit 1
 fi
-if [[ $MODE != redis ]] && (( RATE * (WARMUP + DURATION) / 200 > 1000000 * 4 / 100 * 8 / 10 )); then
-  echo "soak.sh: $RATE operations/s for $((WARMUP + DURATION))s revoke more tokens than 80 % of" \
+RECORD_LIFE=$((TOKEN_LIFE < WARMUP + DURATION ? TOKEN_LIFE : WARMUP + DURATION))
+if [[ $MODE != redis ]] && (( RATE * RECORD_LIFE / 200 > 1000000 * 4 / 100 * 8 / 10 )); then
+  echo "soak.sh: $RATE operations/s for ${RECORD_LIFE}s revoke more tokens than 80 % of" \
     "the revoked-token share of store.max_entries (1,000,000) holds; set RATE lower" >&2
   exit 1
 fi
@@ -267,5 +277,5 @@ echo "== soak: $RATE operations/s, ${WARMUP}s warm-up, then ${DURATION}s with th
   --segment "$RESTART_EVERY" --restart "bash $ROOT/scripts/soak.sh __restart" \
   --pid-files "$PID_FILES" --keep "$KEEP" --grace "$GRACE" --warmup "$WARMUP" --settle "$WARMUP" \
   --rss-tolerance "${RSS_TOLERANCE:-0.10}" \
-  --proof-window "$((PROOF_MAX_AGE + CLOCK_SKEW))"
+  --proof-window "$((PROOF_MAX_AGE + CLOCK_SKEW))" --token-life "$TOKEN_LIFE"
 echo "== soak: done, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%S) UTC"
