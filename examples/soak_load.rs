@@ -183,6 +183,19 @@ struct Spent {
     body: Value,
     /// The result codes that refuse it for its reason.
     refused_as: &'static [&'static str],
+    /// A token presented again: its call is made when it is presented, with a fresh proof.
+    token: Option<Again>,
+}
+
+/// A revoked or rotated token to present again.
+#[derive(Clone)]
+struct Again {
+    held: Held,
+    /// The call's body for the token and its key.
+    body: fn(&Soak, &str, usize) -> Value,
+    /// The result codes that refuse it once it is past its lifetime: expired, whatever else
+    /// happened to it, since its records have gone with it.
+    expired_as: &'static [&'static str],
 }
 
 /// Latencies and answers of one segment.
@@ -236,6 +249,8 @@ struct Soak {
     outside_samples: Mutex<Vec<String>>,
     calls: AtomicU64,
     skipped: AtomicU64,
+    /// Tokens presented again after their lifetime (so expected to be refused as expired).
+    presented_expired: AtomicU64,
 }
 
 /// What one call must answer to count as OK.
@@ -277,6 +292,7 @@ impl Soak {
             outside_samples: Mutex::new(Vec::new()),
             calls: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
+            presented_expired: AtomicU64::new(0),
         }
     }
 
@@ -392,6 +408,7 @@ impl Soak {
             path,
             body,
             refused_as,
+            token: None,
         });
     }
 
@@ -756,11 +773,31 @@ async fn present(soak: &Soak, spent: &[Spent]) -> (usize, Vec<String>) {
 
 async fn present_one(soak: &Soak, s: &Spent, failures: &Mutex<Vec<String>>) {
     let url = (s.url + 1) % soak.urls.len();
+    // A token is judged by its age when sent: alive, expired, or too near its expiry to tell.
+    let now = Instant::now();
+    let (body, alive, expired) = match &s.token {
+        None => (s.body.clone(), true, false),
+        Some(again) => (
+            (again.body)(soak, &again.held.token, again.held.key),
+            again.held.expires + EXPIRY_BLUR >= now,
+            again.held.expires <= now + EXPIRY_BLUR,
+        ),
+    };
+    if expired && !alive {
+        soak.presented_expired.fetch_add(1, Ordering::Relaxed);
+    }
+    let mut expected: Vec<&str> = Vec::new();
+    if alive {
+        expected.extend(s.refused_as);
+    }
+    if let (true, Some(again)) = (expired, &s.token) {
+        expected.extend(again.expired_as);
+    }
     let answer = soak
         .http
         .post(format!("{}{}", soak.urls[url], s.path))
         .basic_auth(CALLER.0, Some(CALLER.1))
-        .json(&s.body)
+        .json(&body)
         .send()
         .await;
     let code = match answer {
@@ -774,14 +811,14 @@ async fn present_one(soak: &Soak, s: &Spent, failures: &Mutex<Vec<String>>) {
     if !code
         .as_ref()
         .and_then(Value::as_str)
-        .is_some_and(|c| s.refused_as.contains(&c))
+        .is_some_and(|c| expected.contains(&c))
     {
         let mut failures = failures.lock().unwrap();
         if failures.len() < 5 {
             failures.push(format!(
                 "{}: expected {}, got {:?}",
                 s.path,
-                s.refused_as.join(" or "),
+                expected.join(" or "),
                 code
             ));
         }
@@ -1078,62 +1115,51 @@ async fn final_check(soak: &Soak) -> Vec<String> {
     failures.extend(f);
     // Revoked and rotated tokens, each with a fresh proof of its key: only the token is spent.
     // A token past its lifetime is refused as expired; its revocation record went with it.
-    let now = Instant::now();
-    let mut expired = 0;
-    let mut reason = |held: &Held,
-                      alive: &'static [&'static str],
-                      all: &'static [&'static str],
-                      dead: &'static [&'static str]| {
-        if held.expires > now + EXPIRY_BLUR {
-            alive
-        } else if held.expires + EXPIRY_BLUR < now {
-            expired += 1;
-            dead
-        } else {
-            all
-        }
+    let again = |list: &[Held],
+                 path: &'static str,
+                 body: fn(&Soak, &str, usize) -> Value,
+                 refused_as: &'static [&'static str],
+                 expired_as: &'static [&'static str]| {
+        list.iter()
+            .enumerate()
+            .map(|(i, held)| Spent {
+                at: Instant::now(),
+                url: i,
+                path,
+                body: Value::Null,
+                refused_as,
+                token: Some(Again {
+                    held: held.clone(),
+                    body,
+                    expired_as,
+                }),
+            })
+            .collect::<Vec<_>>()
     };
-    let access: Vec<Spent> = revoked_access
-        .iter()
-        .enumerate()
-        .map(|(i, held)| Spent {
-            at: now,
-            url: i,
-            path: "/auth/introspection",
-            body: soak.introspection_body(&held.token, held.key),
-            refused_as: reason(held, &["A056305"], &["A056305", "A056303"], &["A056303"]),
-        })
-        .collect();
-    let refresh: Vec<Spent> = revoked_refresh
-        .iter()
-        .enumerate()
-        .map(|(i, held)| Spent {
-            at: now,
-            url: i,
-            path: "/auth/token",
-            body: soak.refresh_body(&held.token, held.key),
-            refused_as: reason(held, &["A053305"], &["A053305", "A053301"], &["A053301"]),
-        })
-        .collect();
+    let access = again(
+        &revoked_access,
+        "/auth/introspection",
+        Soak::introspection_body,
+        &["A056305"],
+        &["A056303"],
+    );
+    let refresh = again(
+        &revoked_refresh,
+        "/auth/token",
+        Soak::refresh_body,
+        &["A053305"],
+        &["A053301"],
+    );
     // A reused rotated token revokes its family, so a later one of the same family may be
     // refused as revoked (A053305) rather than reused (A053304); both refuse it. They are
     // presented one at a time, in the order they were rotated away.
-    let rotated: Vec<Spent> = rotated
-        .iter()
-        .enumerate()
-        .map(|(i, held)| Spent {
-            at: now,
-            url: i,
-            path: "/auth/token",
-            body: soak.refresh_body(&held.token, held.key),
-            refused_as: reason(
-                held,
-                &["A053304", "A053305"],
-                &["A053304", "A053305", "A053301"],
-                &["A053301"],
-            ),
-        })
-        .collect();
+    let rotated = again(
+        &rotated,
+        "/auth/token",
+        Soak::refresh_body,
+        &["A053304", "A053305"],
+        &["A053301"],
+    );
     let (n_access, f) = present(soak, &access).await;
     failures.extend(f);
     let (n_refresh, f) = present(soak, &refresh).await;
@@ -1179,8 +1205,9 @@ async fn final_check(soak: &Soak) -> Vec<String> {
     }
     let refused = proofs + n_access + n_refresh + n_rotated;
     println!(
-        "soak: presented again {refused}: {proofs} accepted proofs of the last {:.0} s, {n_access} revoked access tokens, {n_refresh} revoked refresh tokens, {n_rotated} rotated refresh tokens ({expired} of these tokens past their lifetime, to be refused as expired); control: {n_live_ok}/{} never-revoked tokens active",
+        "soak: presented again {refused}: {proofs} accepted proofs of the last {:.0} s, {n_access} revoked access tokens, {n_refresh} revoked refresh tokens, {n_rotated} rotated refresh tokens ({} of these tokens past their lifetime when presented, so refused as expired); control: {n_live_ok}/{} never-revoked tokens active",
         soak.keep.as_secs_f64(),
+        soak.presented_expired.load(Ordering::Relaxed),
         live.len()
     );
     if failures.is_empty() {

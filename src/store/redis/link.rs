@@ -22,11 +22,14 @@ use redis::{
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Reconnection attempts per failure inside the manager; kept small because every call is
-/// bounded by the store's timeout anyway, and the next call after a failure starts a new round.
-const RECONNECT_RETRIES: usize = 2;
-const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(50);
-const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+/// Retries of one reconnection inside the manager: none. Every call waiting for the connection
+/// waits on the same reconnection, so retries with back-off held each call made while Redis was
+/// away for the whole round (50–300 ms) before refusing it; at a few thousand calls a second
+/// that piled up hundreds of requests, and their buffers (about 20 KiB each) stayed in dpopd's
+/// resident memory after the outage (docs/operations.md, "Soak test"). With one attempt, a
+/// refused connection refuses the calls waiting on it at once, and the next call starts the
+/// next attempt, so dpopd reconnects on the first call after Redis is back.
+const RECONNECT_RETRIES: usize = 0;
 /// Redirections and retries of one cluster request: enough for a `MOVED` and an `ASK` during a
 /// resharding, few enough that a redirection loop ends well inside the store's timeout.
 const CLUSTER_RETRIES: u32 = 3;
@@ -59,9 +62,7 @@ impl Link {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(Some(timeout))
-                    .set_number_of_retries(RECONNECT_RETRIES)
-                    .set_min_delay(RECONNECT_MIN_DELAY)
-                    .set_max_delay(RECONNECT_MAX_DELAY);
+                    .set_number_of_retries(RECONNECT_RETRIES);
                 Ok(Link::Single(
                     ConnectionManager::new_with_config(client, config).await?,
                 ))
