@@ -19,11 +19,11 @@
 //! the store's live size — and RSS — stays level and growth would mean a leak. Tokens live
 //! `--token-life` seconds (dpopd's `tokens.access_token_lifetime_secs` and
 //! `refresh_token_lifetime_secs`), so in a long run those records expire as fast as they are
-//! made; a refresh family is left alone 10 s before it expires, and a code flow replaces it. `capacity` runs
-//! the cycle unthrottled from `--concurrency` workers and prints `capacity_ops_per_s=N`; `run`
-//! starts operations at `--rate` per second (open loop: a slow answer does not slow the load),
-//! sending to the URLs in turn, after `--warmup` seconds of the same load that only has to be
-//! answered OK.
+//! made; a refresh family is left alone 10 s before it expires, and a code flow replaces it.
+//! `capacity` runs the cycle unthrottled from `--concurrency` workers and prints
+//! `capacity_ops_per_s=N`; `run` starts operations at `--rate` per second (open loop: a slow
+//! answer does not slow the load), sending to the URLs in turn, after `--warmup` seconds of the
+//! same load that only has to be answered OK.
 //!
 //! At every `--segment` boundary `run` marks an outage, runs `--restart` (which stops the store
 //! and returns once the service answers again) and ends the outage `--grace` seconds after the
