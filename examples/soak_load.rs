@@ -56,6 +56,7 @@ use dpopd::clock::UnixTime;
 use dpopd::dpop::client::{self, ProofClaims};
 use dpopd::jose::{Alg, SigningKey};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -636,19 +637,17 @@ impl Soak {
     }
 }
 
-fn rss_kib(pid_file: &str) -> Option<u64> {
-    let pid = std::fs::read_to_string(pid_file).ok()?;
-    rss::vm_rss_kib(&format!("/proc/{}/status", pid.trim()))
-}
-
-/// Open file descriptors of the process: its listening and client sockets, its files.
-fn open_fds(pid_file: &str) -> Option<u64> {
-    let pid = std::fs::read_to_string(pid_file).ok()?;
-    Some(
-        std::fs::read_dir(format!("/proc/{}/fd", pid.trim()))
-            .ok()?
-            .count() as u64,
-    )
+/// RSS in KiB and the number of open file descriptors (its listening and client sockets, its
+/// files) of the process whose pid `pid_file` holds; each `None` if it cannot be read.
+fn rss_and_fds(pid_file: &str) -> (Option<u64>, Option<u64>) {
+    let Ok(pid) = std::fs::read_to_string(pid_file) else {
+        return (None, None);
+    };
+    let proc = format!("/proc/{}", pid.trim());
+    let fds = std::fs::read_dir(format!("{proc}/fd"))
+        .ok()
+        .map(|dir| dir.count() as u64);
+    (rss::vm_rss_kib(&format!("{proc}/status")), fds)
 }
 
 fn counts(values: &[Option<u64>]) -> String {
@@ -776,9 +775,9 @@ async fn present_one(soak: &Soak, s: &Spent, failures: &Mutex<Vec<String>>) {
     // A token is judged by its age when sent: alive, expired, or too near its expiry to tell.
     let now = Instant::now();
     let (body, alive, expired) = match &s.token {
-        None => (s.body.clone(), true, false),
+        None => (Cow::Borrowed(&s.body), true, false),
         Some(again) => (
-            (again.body)(soak, &again.held.token, again.held.key),
+            Cow::Owned((again.body)(soak, &again.held.token, again.held.key)),
             again.held.expires + EXPIRY_BLUR >= now,
             again.held.expires <= now + EXPIRY_BLUR,
         ),
@@ -797,7 +796,7 @@ async fn present_one(soak: &Soak, s: &Spent, failures: &Mutex<Vec<String>>) {
         .http
         .post(format!("{}{}", soak.urls[url], s.path))
         .basic_auth(CALLER.0, Some(CALLER.1))
-        .json(&body)
+        .json(body.as_ref())
         .send()
         .await;
     let code = match answer {
@@ -923,8 +922,8 @@ async fn run(args: &Args) {
             break;
         }
         let index = ((t / args.segment) as usize).min(segments - 1);
-        let rss: Vec<Option<u64>> = args.pid_files.iter().map(|f| rss_kib(f)).collect();
-        let fds: Vec<Option<u64>> = args.pid_files.iter().map(|f| open_fds(f)).collect();
+        let (rss, fds): (Vec<Option<u64>>, Vec<Option<u64>>) =
+            args.pid_files.iter().map(|f| rss_and_fds(f)).unzip();
         ticks += 1;
         if ticks.is_multiple_of(12) {
             // Once a minute, the RSS trace: warm-up and levelling are told apart by its shape.
