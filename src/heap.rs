@@ -4,10 +4,16 @@
 //! allocations, reallocations, deallocations and bytes allocated and freed, and `/metrics` shows the
 //! counts as `dpopd_heap_*` (scripts/bench.sh alloc divides them by the requests answered;
 //! docs/performance.md, "Allocations per request"). None of these features is on by default.
+//!
+//! glibc's malloc keeps the pages a burst of connections or calls freed (docs/operations.md,
+//! "Slow clients"): RSS would stay at the largest burst the process ever saw. [`give_back`]
+//! returns them to the kernel, and the binary calls it after each burst
+//! ([`give_back_periodically`]); mimalloc and jemalloc purge freed pages themselves.
 #[cfg(feature = "alloc-count")]
 use std::alloc::{GlobalAlloc, Layout};
 #[cfg(feature = "alloc-count")]
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 #[cfg(all(feature = "mimalloc", feature = "jemalloc"))]
 compile_error!(
@@ -157,6 +163,120 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
         // SAFETY: as for `dealloc`, and the caller's guarantees for `new_size` are `A::realloc`'s.
         unsafe { self.0.realloc(ptr, layout, new_size) }
     }
+}
+
+/// Whether [`give_back`] does anything: on glibc with its own allocator, the default build.
+pub const GIVES_BACK: bool = cfg!(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(any(feature = "mimalloc", feature = "jemalloc"))
+));
+
+/// How often [`give_back_periodically`] looks at the heap's free bytes.
+pub const LOOK_EVERY: Duration = Duration::from_secs(10);
+
+/// How far the heap's free bytes must rise above their lowest since the last give-back before
+/// the next one: about 200 connections' buffers (docs/operations.md, "Slow clients").
+pub const GIVE_BACK_AFTER: usize = 4 << 20;
+
+/// Gives the free pages of every malloc arena back to the kernel (glibc's `malloc_trim(0)`,
+/// which also releases whole free pages inside the heap, not only its top). Returns whether any
+/// memory was released; `false` at once where [`GIVES_BACK`] is false. Each arena stays locked
+/// while its free chunks are walked, a page range given back at a time: milliseconds on a heap
+/// a burst has fragmented, which is why [`give_back_periodically`] calls it only after one.
+pub fn give_back() -> bool {
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        not(any(feature = "mimalloc", feature = "jemalloc"))
+    ))]
+    {
+        // SAFETY: malloc_trim takes no pointer and is thread-safe.
+        unsafe { libc::malloc_trim(0) == 1 }
+    }
+    #[cfg(not(all(
+        target_os = "linux",
+        target_env = "gnu",
+        not(any(feature = "mimalloc", feature = "jemalloc"))
+    )))]
+    {
+        false
+    }
+}
+
+/// Bytes inside the heap's arenas that are free (glibc's `mallinfo2().fordblks`, given back or
+/// not), or `None` where [`GIVES_BACK`] is false.
+pub fn free_bytes() -> Option<usize> {
+    #[cfg(all(
+        target_os = "linux",
+        target_env = "gnu",
+        not(any(feature = "mimalloc", feature = "jemalloc"))
+    ))]
+    {
+        // SAFETY: mallinfo2 takes no pointer, returns its counts by value and is thread-safe.
+        Some(unsafe { libc::mallinfo2() }.fordblks)
+    }
+    #[cfg(not(all(
+        target_os = "linux",
+        target_env = "gnu",
+        not(any(feature = "mimalloc", feature = "jemalloc"))
+    )))]
+    {
+        None
+    }
+}
+
+/// When to give back: once the free bytes have risen [`GIVE_BACK_AFTER`] above their lowest
+/// since the last give-back. Memory the next requests reuse lowers that mark, so each burst that
+/// frees a few MiB again is given back once, and a steady load, whose free bytes only wander,
+/// never pays for a walk of the heap.
+#[derive(Debug, Clone, Copy)]
+pub struct GiveBackWhen {
+    lowest: usize,
+}
+
+impl GiveBackWhen {
+    /// Starting from the free bytes now.
+    pub fn new(free: usize) -> GiveBackWhen {
+        GiveBackWhen { lowest: free }
+    }
+
+    /// Whether to give back, with the free bytes now; a `true` starts the next round from them.
+    pub fn due(&mut self, free: usize) -> bool {
+        if free > self.lowest.saturating_add(GIVE_BACK_AFTER) {
+            self.lowest = free;
+            return true;
+        }
+        self.lowest = self.lowest.min(free);
+        false
+    }
+}
+
+/// Starts a thread that looks at the heap's free bytes every [`LOOK_EVERY`] for the life of the
+/// process and gives back what a burst freed ([`GiveBackWhen`]), off the workers. Starts nothing
+/// where [`GIVES_BACK`] is false.
+pub fn give_back_periodically() -> std::io::Result<()> {
+    let Some(free) = free_bytes() else {
+        return Ok(());
+    };
+    let mut when = GiveBackWhen::new(free);
+    std::thread::Builder::new()
+        .name("dpopd-heap".into())
+        .spawn(move || loop {
+            std::thread::sleep(LOOK_EVERY);
+            let free = free_bytes().unwrap_or(0);
+            if when.due(free) {
+                let started = Instant::now();
+                let released = give_back();
+                tracing::debug!(
+                    free,
+                    released,
+                    micros = started.elapsed().as_micros() as u64,
+                    "freed heap pages given back"
+                );
+            }
+        })
+        .map(drop)
 }
 
 /// The counts so far, or `None` in a build without the feature `alloc-count`.

@@ -125,6 +125,7 @@ async fn serve(file: Option<PathBuf>) -> Result<(), MainError> {
     }
     // Before the port is announced: whoever waits for it may send SIGHUP at once.
     dpopd::reload::on_hangup(file, app.state())?;
+    dpopd::heap::give_back_periodically()?;
     tracing::info!(port = app.port(), "dpopd listening");
     Ok(app.run_until_stopped().await?)
 }

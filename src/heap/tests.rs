@@ -77,3 +77,35 @@ fn counting_counts_each_call_and_the_bytes_it_asks_for() {
     // The shrink from 300 to 50, the 50 freed, the 100 zeroed freed: all that was allocated.
     assert_eq!(after.freed - before.freed, 400);
 }
+
+const MIB: usize = 1 << 20;
+
+#[test]
+fn give_back_is_due_once_the_free_bytes_rise_past_the_mark_above_their_lowest() {
+    let mut when = GiveBackWhen::new(10 * MIB);
+    // Wandering under the mark: never.
+    assert!(!when.due(12 * MIB));
+    assert!(!when.due(14 * MIB));
+    assert!(!when.due(10 * MIB + GIVE_BACK_AFTER));
+    // Past it: once, and the next round starts from there.
+    assert!(when.due(10 * MIB + GIVE_BACK_AFTER + 1));
+    assert!(!when.due(10 * MIB + GIVE_BACK_AFTER + 1));
+    assert!(!when.due(14 * MIB + GIVE_BACK_AFTER));
+}
+
+#[test]
+fn memory_reused_lowers_the_mark_so_the_next_burst_is_given_back_too() {
+    let mut when = GiveBackWhen::new(30 * MIB);
+    // The next requests reuse 20 MiB of what was free: the lowest is now 10 MiB.
+    assert!(!when.due(10 * MIB));
+    assert!(!when.due(10 * MIB + GIVE_BACK_AFTER));
+    assert!(when.due(11 * MIB + GIVE_BACK_AFTER));
+}
+
+#[test]
+fn give_back_and_free_bytes_answer_where_the_allocator_is_glibc() {
+    assert_eq!(free_bytes().is_some(), GIVES_BACK);
+    if !GIVES_BACK {
+        assert!(!give_back());
+    }
+}
