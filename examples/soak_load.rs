@@ -77,6 +77,10 @@ const CALLER: (&str, &str) = ("soak-caller", "soak-caller-secret");
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const IN_FLIGHT: usize = 2048;
+/// Calls in flight to one dpopd at most, so connections to it at most, as a caller's pool of
+/// connections bounds them: a stall of the machine piles calls up here, not as hundreds of new
+/// connections whose buffers dpopd's allocator would keep (docs/operations.md, "Slow clients").
+const CONNECTIONS: usize = 64;
 const POOL: usize = 2000;
 /// Code flows start new refresh families only while fewer than this many are in use, so that
 /// families are created about as fast as they are revoked.
@@ -236,6 +240,8 @@ struct Pools {
 struct Soak {
     http: reqwest::Client,
     urls: Vec<String>,
+    /// [`CONNECTIONS`] permits per URL.
+    connections: Vec<Semaphore>,
     keys: Vec<SigningKey>,
     started: Instant,
     segment: f64,
@@ -265,7 +271,7 @@ impl Soak {
     fn new(args: &Args, started: Instant) -> Soak {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
-            .pool_max_idle_per_host(256)
+            .pool_max_idle_per_host(CONNECTIONS)
             // Below dpopd's `server.keep_alive_secs` (5 s): a request sent on a connection the
             // server is closing for idleness fails in transport, which is the client's race,
             // not a refusal.
@@ -281,6 +287,11 @@ impl Soak {
         Soak {
             http,
             urls: args.urls.clone(),
+            connections: args
+                .urls
+                .iter()
+                .map(|_| Semaphore::new(CONNECTIONS))
+                .collect(),
             keys,
             started,
             segment: args.segment,
@@ -330,9 +341,11 @@ impl Soak {
         client::mint(&self.keys[key], htm, htu, UnixTime::now(), &claims).expect("proof")
     }
 
-    /// One call, timed and classified; the answer when it was the expected one.
+    /// One call, timed and classified (from before it waits for one of the URL's connections);
+    /// the answer when it was the expected one.
     async fn call(&self, url: usize, path: &str, body: &Value, expect: &Expect) -> Option<Value> {
         let sent = Instant::now();
+        let connection = self.connections[url].acquire().await.expect("never closed");
         let answer = self
             .http
             .post(format!("{}{path}", self.urls[url]))
@@ -348,6 +361,7 @@ impl Soak {
             Ok(response) => Err(format!("HTTP {}", response.status())),
             Err(e) => Err(format!("transport: {e}")),
         };
+        drop(connection);
         let answered = Instant::now();
         self.calls.fetch_add(1, Ordering::Relaxed);
         let verdict = match answer {
