@@ -179,51 +179,53 @@ pub const LOOK_EVERY: Duration = Duration::from_secs(10);
 /// the next one: about 200 connections' buffers (docs/operations.md, "Slow clients").
 pub const GIVE_BACK_AFTER: usize = 4 << 20;
 
+/// glibc's malloc, where [`GIVES_BACK`].
+#[cfg(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(any(feature = "mimalloc", feature = "jemalloc"))
+))]
+mod malloc {
+    pub fn trim() -> bool {
+        // SAFETY: malloc_trim takes no pointer and is thread-safe.
+        unsafe { libc::malloc_trim(0) == 1 }
+    }
+
+    pub fn free_bytes() -> Option<usize> {
+        // SAFETY: mallinfo2 takes no pointer, returns its counts by value and is thread-safe.
+        Some(unsafe { libc::mallinfo2() }.fordblks)
+    }
+}
+
+/// Another allocator, which purges freed pages itself, or another C library.
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    not(any(feature = "mimalloc", feature = "jemalloc"))
+)))]
+mod malloc {
+    pub fn trim() -> bool {
+        false
+    }
+
+    pub fn free_bytes() -> Option<usize> {
+        None
+    }
+}
+
 /// Gives the free pages of every malloc arena back to the kernel (glibc's `malloc_trim(0)`,
 /// which also releases whole free pages inside the heap, not only its top). Returns whether any
 /// memory was released; `false` at once where [`GIVES_BACK`] is false. Each arena stays locked
 /// while its free chunks are walked, a page range given back at a time: milliseconds on a heap
 /// a burst has fragmented, which is why [`give_back_periodically`] calls it only after one.
 pub fn give_back() -> bool {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(any(feature = "mimalloc", feature = "jemalloc"))
-    ))]
-    {
-        // SAFETY: malloc_trim takes no pointer and is thread-safe.
-        unsafe { libc::malloc_trim(0) == 1 }
-    }
-    #[cfg(not(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(any(feature = "mimalloc", feature = "jemalloc"))
-    )))]
-    {
-        false
-    }
+    malloc::trim()
 }
 
 /// Bytes inside the heap's arenas that are free (glibc's `mallinfo2().fordblks`, given back or
 /// not), or `None` where [`GIVES_BACK`] is false.
 pub fn free_bytes() -> Option<usize> {
-    #[cfg(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(any(feature = "mimalloc", feature = "jemalloc"))
-    ))]
-    {
-        // SAFETY: mallinfo2 takes no pointer, returns its counts by value and is thread-safe.
-        Some(unsafe { libc::mallinfo2() }.fordblks)
-    }
-    #[cfg(not(all(
-        target_os = "linux",
-        target_env = "gnu",
-        not(any(feature = "mimalloc", feature = "jemalloc"))
-    )))]
-    {
-        None
-    }
+    malloc::free_bytes()
 }
 
 /// When to give back: once the free bytes have risen [`GIVE_BACK_AFTER`] above their lowest
