@@ -109,3 +109,20 @@ fn give_back_and_free_bytes_answer_where_the_allocator_is_glibc() {
         assert!(!give_back());
     }
 }
+
+#[test]
+fn one_arena_unless_the_environment_sets_a_limit() {
+    assert_eq!(arenas_wanted(None, None), Some(ARENAS));
+    assert_eq!(
+        arenas_wanted(None, Some("glibc.malloc.tcache_count=0")),
+        Some(ARENAS)
+    );
+    assert_eq!(arenas_wanted(Some("4"), None), None);
+    assert_eq!(
+        arenas_wanted(
+            None,
+            Some("glibc.malloc.trim_threshold=0:glibc.malloc.arena_max=8")
+        ),
+        None
+    );
+}
