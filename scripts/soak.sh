@@ -21,7 +21,10 @@
 # public client (the refresh token rotates), 1 code flow (three calls) while fewer than 256
 # refresh families are in use, client_credentials grants for the rest; 1 in 100 operations is a
 # revocation (an access token and a refresh token in turn). Every call carries a freshly minted
-# ES256 proof. Revocations and new families are rare on purpose: each leaves a record for its
+# ES256 proof. The loader is open-loop and keeps at most 64 calls in flight to each dpopd (so
+# at most 64 connections, as a caller's pool would): a stall of the machine piles calls up in
+# the loader, whose latency counts the wait, instead of opening hundreds of connections.
+# Revocations and new families are rare on purpose: each leaves a record for its
 # token's lifetime, and the RSS check is meant to find leaks, not the store's rightful growth.
 # Tokens live TOKEN_LIFE seconds (access tokens and refresh families), so that in the half-hour
 # run those records expire as fast as they are made and the store's live size levels off; a
