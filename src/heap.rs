@@ -5,10 +5,11 @@
 //! counts as `dpopd_heap_*` (scripts/bench.sh alloc divides them by the requests answered;
 //! docs/performance.md, "Allocations per request"). None of these features is on by default.
 //!
-//! glibc's malloc keeps the pages a burst of connections or calls freed (docs/operations.md,
-//! "Slow clients"): RSS would stay at the largest burst the process ever saw. [`give_back`]
-//! returns them to the kernel, and the binary calls it after each burst
-//! ([`give_back_periodically`]); mimalloc and jemalloc purge freed pages themselves.
+//! On glibc the binary also keeps the memory malloc holds unused in check (docs/operations.md,
+//! "Memory"): it limits malloc to one arena at start ([`limit_arenas`]), since an arena per
+//! busy thread let RSS creep under a steady load, and gives back the pages a burst of
+//! connections freed ([`give_back_periodically`]), which glibc would otherwise keep at the
+//! largest burst the process ever saw. mimalloc and jemalloc manage both themselves.
 #[cfg(feature = "alloc-count")]
 use std::alloc::{GlobalAlloc, Layout};
 #[cfg(feature = "alloc-count")]
@@ -241,7 +242,7 @@ pub fn free_bytes() -> Option<usize> {
 /// ([`arenas_wanted`]). glibc gives threads arenas of their own (up to 8 per core), and each
 /// keeps its own free memory: under the soak's load on Redis, the bytes live stayed at
 /// 11.9–12.3 MiB for 15 minutes while each replica's RSS crept up by 3–5 MiB in the two busy
-/// workers' arenas; with one arena RSS stayed within 2 % (docs/operations.md, "Soak test").
+/// workers' arenas; with one arena RSS stayed within 3 % (docs/operations.md, "Memory").
 /// The workers share that arena's lock only when their per-thread caches (tcache) miss.
 pub const ARENAS: i32 = 1;
 
