@@ -167,11 +167,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
 }
 
 /// Whether [`give_back`] does anything: on glibc with its own allocator, the default build.
-pub const GIVES_BACK: bool = cfg!(all(
-    target_os = "linux",
-    target_env = "gnu",
-    not(any(feature = "mimalloc", feature = "jemalloc"))
-));
+pub const GIVES_BACK: bool = malloc::GLIBC;
 
 /// How often [`give_back_periodically`] looks at the heap's free bytes.
 pub const LOOK_EVERY: Duration = Duration::from_secs(10);
@@ -187,6 +183,8 @@ pub const GIVE_BACK_AFTER: usize = 4 << 20;
     not(any(feature = "mimalloc", feature = "jemalloc"))
 ))]
 mod malloc {
+    pub const GLIBC: bool = true;
+
     pub fn trim() -> bool {
         // SAFETY: malloc_trim takes no pointer and is thread-safe.
         unsafe { libc::malloc_trim(0) == 1 }
@@ -210,6 +208,8 @@ mod malloc {
     not(any(feature = "mimalloc", feature = "jemalloc"))
 )))]
 mod malloc {
+    pub const GLIBC: bool = false;
+
     pub fn trim() -> bool {
         false
     }

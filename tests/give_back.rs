@@ -8,15 +8,12 @@
 
 use dpopd::heap;
 
-/// Resident memory of this process, in bytes (/proc/self/statm, second field, in pages).
+#[path = "../examples/support/rss.rs"]
+mod rss;
+
+/// Resident memory of this process, in bytes.
 fn rss() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm");
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|f| f.parse().ok())
-        .expect("statm's second field");
-    pages * 4096
+    rss::own_kib() as usize * 1024
 }
 
 #[test]

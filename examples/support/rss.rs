@@ -1,5 +1,6 @@
 //! Resident memory as Linux reports it, for the examples that measure memory
-//! (`store_memory`, `token_cache_memory`, `soak_load`); included with `#[path]`.
+//! (`store_memory`, `token_cache_memory`, `soak_load`) and tests/give_back.rs; included with
+//! `#[path]`.
 
 /// `VmRSS` of the process whose status file is `status` (`/proc/self/status`,
 /// `/proc/PID/status`), in KiB; `None` if it cannot be read.
