@@ -53,6 +53,32 @@ impl Hasher for DigestHasher {
 
 type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<DigestHasher>>;
 
+/// A table with room for `entries`, every page of it resident before the first record
+/// arrives: a slot every 2 KiB is written with a placeholder and the table emptied again
+/// (`clear` keeps the allocation). Left to the first writes, the pages would fault in one by
+/// one under the shard's lock as records land on them at random: in a replay table sized for
+/// 8 M records, nearly every accepted proof of the first hundred thousand paid a page fault
+/// (docs/performance.md, "The replay table's pages"). tests/resident_store.rs checks that it
+/// works.
+fn resident_table<S: Slot>(entries: usize) -> DigestMap<S> {
+    let mut table = DigestMap::with_capacity_and_hasher(entries, Default::default());
+    if table.capacity() == 0 {
+        return table;
+    }
+    // hashbrown keeps 1/8 of its power-of-two slots free, and puts a key whose hash is `h`
+    // in slot `h & (slots - 1)` when that slot is free. DigestHasher's hash is the digest's
+    // first 8 octets XOR the length prefix 16, so the digest below lands in slot `slot`.
+    let slots = (table.capacity() * 8 / 7).next_power_of_two();
+    let every = (2048 / std::mem::size_of::<(Digest, S)>()).max(1);
+    for slot in (0..slots as u64).step_by(every) {
+        let mut digest = [0u8; 16];
+        digest[..8].copy_from_slice(&(slot ^ 16).to_le_bytes());
+        table.insert(digest, S::default());
+    }
+    table.clear();
+    table
+}
+
 /// One record as the tables hold it, and as a [`Journal`] writes it down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Change {
@@ -82,7 +108,8 @@ impl Journal for () {
 }
 
 /// What a shard keeps per key: the expiry alone (replay records), or a record with a value.
-trait Slot: Copy {
+/// `Default` is a placeholder, only ever written to make a table's memory resident.
+trait Slot: Copy + Default {
     fn expiry(&self) -> Millis;
     fn change(&self, ns: Namespace, digest: Digest) -> Change;
 }
@@ -102,7 +129,7 @@ impl Slot for Millis {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Record {
     expiry: Millis,
     value: i64,
@@ -154,11 +181,11 @@ impl<S: Slot> Shard<S> {
     /// when it runs out of free ones while more than half its capacity is live, it doubles
     /// instead of clearing them, at a moment that depends on the load. A replay table's
     /// memory would then step up once, minutes into a busy process, by as much as it held.
-    /// Sized at creation, the table clears removed slots in place of growing, so its
-    /// memory is what it is from the start.
+    /// Sized and made resident at creation ([`resident_table`]), the table clears removed
+    /// slots in place of growing, so its memory is what it is from the start.
     fn reserved(entries: usize) -> Self {
         Shard {
-            live: DigestMap::with_capacity_and_hasher(entries, Default::default()),
+            live: resident_table(entries),
             by_expiry: BinaryHeap::new(),
             reserved: entries,
         }
