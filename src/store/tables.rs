@@ -57,7 +57,7 @@ type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<DigestHasher>>;
 /// arrives: a slot every 2 KiB is written with a placeholder and the table emptied again
 /// (`clear` keeps the allocation). Left to the first writes, the pages would fault in one by
 /// one under the shard's lock as records land on them at random: in a replay table sized for
-/// 8 M records, nearly every accepted proof of the first hundred thousand paid a page fault
+/// 8 M records, most accepted proofs of the first hundred thousand paid a page fault
 /// (docs/performance.md, "The replay table's pages"). tests/resident_store.rs checks that it
 /// works.
 fn resident_table<S: Slot>(entries: usize) -> DigestMap<S> {
