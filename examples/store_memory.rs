@@ -32,8 +32,9 @@ fn main() {
         .build()
         .expect("runtime");
     // Room for `count` replay records: the replay namespace's share of max_entries. The
-    // short-lived namespaces' tables are allocated when the store is created (their control
-    // octets written then): `bytes_per_entry` counts from after that, `with_store` from before.
+    // short-lived namespaces' tables are allocated and made resident when the store is
+    // created: `bytes_per_entry` counts from after that (the records' own heap), `with_store`
+    // from before (the measure of a live entry's cost, docs/performance.md "Memory").
     let max_entries = (count + count / 10) * 100 / Namespace::DpopJti.share_percent();
     let empty = rss::own_kib();
     let store = MemoryStore::new(max_entries);
