@@ -1,6 +1,7 @@
 //! The connection to Redis for each topology, behind one [`Link`]:
 //!
-//! - one server: the `redis` crate's `ConnectionManager`, which reconnects by itself;
+//! - one server: the `redis` crate's `ConnectionManager`, which reconnects by itself, one per
+//!   thread that calls ([`SingleLink`]);
 //! - Sentinel: a connection to the master the sentinels name, asked again whenever that
 //!   connection fails or the server stops being the master (a failover), so writes go to the
 //!   new master without a restart;
@@ -19,8 +20,11 @@ use redis::{
     AsyncConnectionConfig, Client, ErrorKind, RedisError, RedisFuture, RedisResult,
     ServerErrorKind, Value,
 };
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::thread::ThreadId;
 use std::time::Duration;
+use thread_local::ThreadLocal;
 
 /// Retries of one reconnection inside the manager: none. Every call waiting for the connection
 /// waits on the same reconnection, so retries with back-off held each call made while Redis was
@@ -38,7 +42,7 @@ const CLUSTER_MAX_RETRY_WAIT_MS: u64 = 100;
 
 #[derive(Clone)]
 pub(super) enum Link {
-    Single(ConnectionManager),
+    Single(Arc<SingleLink>),
     Cluster(ClusterConnection),
     Sentinel(Arc<SentinelLink>),
 }
@@ -63,9 +67,13 @@ impl Link {
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(Some(timeout))
                     .set_number_of_retries(RECONNECT_RETRIES);
-                Ok(Link::Single(
-                    ConnectionManager::new_with_config(client, config).await?,
-                ))
+                let link = SingleLink {
+                    client,
+                    config,
+                    managers: ThreadLocal::new(),
+                };
+                link.manager().await?;
+                Ok(Link::Single(Arc::new(link)))
             }
             Topology::Cluster(seeds) => {
                 let mut builder = redis::cluster::ClusterClientBuilder::new(seeds.clone())
@@ -96,7 +104,7 @@ impl Link {
     /// The connection for one call; with Sentinel, the current master's (asked for if unknown).
     pub(super) async fn conn(&self) -> RedisResult<Conn> {
         match self {
-            Link::Single(manager) => Ok(Conn::Single(manager.clone())),
+            Link::Single(link) => Ok(Conn::Single(link.manager().await?)),
             Link::Cluster(cluster) => Ok(Conn::Cluster(cluster.clone())),
             Link::Sentinel(link) => link.master().await,
         }
@@ -146,6 +154,41 @@ impl Link {
             (Link::Cluster(_), Conn::Cluster(cluster)) => cluster_check(cluster).await,
             (_, conn) => redis::cmd("PING").query_async(conn).await,
         }
+    }
+}
+
+/// One server, with a `ConnectionManager` per thread that calls: made on the thread's first
+/// call, its connection task runs on that thread's runtime. A worker's commands then never wait
+/// on another thread. With one manager for the process, its task ran on the thread that
+/// connected at start, and each command was handed to that thread and its reply handed back:
+/// two thread switches per command (docs/performance.md, "Redis: a connection per worker").
+pub(super) struct SingleLink {
+    client: Client,
+    config: ConnectionManagerConfig,
+    /// Each calling thread's manager, with the thread it was made on: `ThreadLocal` gives an
+    /// exited thread's slot to the next new thread, whose runtime never drove that manager.
+    managers: ThreadLocal<RefCell<Option<(ThreadId, ConnectionManager)>>>,
+}
+
+impl SingleLink {
+    /// This thread's manager, connected on its first call (calls that arrive together on a
+    /// thread without one each connect, and the last one is kept). A failed connection is not
+    /// kept: the call fails closed and the thread's next call connects again.
+    async fn manager(&self) -> RedisResult<ConnectionManager> {
+        let thread = std::thread::current().id();
+        let kept = self.managers.get_or_default().borrow().clone();
+        if let Some((made_on, manager)) = kept {
+            if made_on == thread {
+                return Ok(manager);
+            }
+        }
+        let manager =
+            ConnectionManager::new_with_config(self.client.clone(), self.config.clone()).await?;
+        // A multi-threaded runtime may resume this call on another thread: keep the manager
+        // there, under that thread's id.
+        *self.managers.get_or_default().borrow_mut() =
+            Some((std::thread::current().id(), manager.clone()));
+        Ok(manager)
     }
 }
 

@@ -108,6 +108,36 @@ async fn new_then_already_present() {
     cleanup(&store).await;
 }
 
+/// Each thread that calls gets a connection of its own, driven by its own runtime, so a
+/// worker's command never waits on the thread that connected at start (`link::SingleLink`).
+/// Here that thread and its runtime are gone before the first call: with one connection for
+/// the process, its task stopped with them, and every later call failed.
+#[tokio::test]
+async fn calls_do_not_depend_on_the_runtime_that_connected() {
+    let built = std::thread::spawn(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(store_or_skip("own-runtime"))
+    })
+    .join()
+    .unwrap();
+    let Some((store, _server)) = built else {
+        return;
+    };
+    assert_eq!(
+        store.insert_if_absent(Namespace::DpopJti, b"a", HOUR).await,
+        Ok(Inserted::New)
+    );
+    assert_eq!(
+        store.insert_if_absent(Namespace::DpopJti, b"a", HOUR).await,
+        Ok(Inserted::AlreadyPresent(1))
+    );
+    assert_eq!(store.ping().await, Ok(()));
+    cleanup(&store).await;
+}
+
 #[tokio::test]
 async fn namespaces_are_independent() {
     let Some((store, _server)) = store_or_skip("namespaces").await else {
