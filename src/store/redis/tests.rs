@@ -126,14 +126,7 @@ async fn calls_do_not_depend_on_the_runtime_that_connected() {
     let Some((store, _server)) = built else {
         return;
     };
-    assert_eq!(
-        store.insert_if_absent(Namespace::DpopJti, b"a", HOUR).await,
-        Ok(Inserted::New)
-    );
-    assert_eq!(
-        store.insert_if_absent(Namespace::DpopJti, b"a", HOUR).await,
-        Ok(Inserted::AlreadyPresent(1))
-    );
+    contract::new_then_already_present(&store).await;
     assert_eq!(store.ping().await, Ok(()));
     cleanup(&store).await;
 }
