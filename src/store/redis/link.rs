@@ -58,8 +58,10 @@ impl Link {
                     }
                     None => Client::open(node.clone())?,
                 };
-                // One plain attempt first: the manager retries a failed handshake (a refused
-                // certificate) until the deadline and would report only the timeout.
+                // The start-up check: one plain connection, closed once it has answered. A
+                // manager would retry a failed handshake (a refused certificate) until the
+                // deadline and report only the timeout. Each worker makes its own manager on its
+                // first call ([`SingleLink`]).
                 client
                     .get_multiplexed_async_connection_with_config(&connection_config(timeout))
                     .await?;
@@ -67,13 +69,11 @@ impl Link {
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(Some(timeout))
                     .set_number_of_retries(RECONNECT_RETRIES);
-                let link = SingleLink {
+                Ok(Link::Single(Arc::new(SingleLink {
                     client,
                     config,
                     managers: ThreadLocal::new(),
-                };
-                link.manager().await?;
-                Ok(Link::Single(Arc::new(link)))
+                })))
             }
             Topology::Cluster(seeds) => {
                 let mut builder = redis::cluster::ClusterClientBuilder::new(seeds.clone())
@@ -176,11 +176,15 @@ impl SingleLink {
     /// kept: the call fails closed and the thread's next call connects again.
     async fn manager(&self) -> RedisResult<ConnectionManager> {
         let thread = std::thread::current().id();
-        let kept = self.managers.get_or_default().borrow().clone();
-        if let Some((made_on, manager)) = kept {
-            if made_on == thread {
-                return Ok(manager);
-            }
+        let kept = self
+            .managers
+            .get_or_default()
+            .borrow()
+            .as_ref()
+            .filter(|(made_on, _)| *made_on == thread)
+            .map(|(_, manager)| manager.clone());
+        if let Some(manager) = kept {
+            return Ok(manager);
         }
         let manager =
             ConnectionManager::new_with_config(self.client.clone(), self.config.clone()).await?;
