@@ -11,6 +11,9 @@
 //!     > introspection.jsonl
 //! # The same, as `TOKEN<TAB>PROOF` lines for the gateway endpoint (scripts/bench_gateway.lua):
 //! cargo run --release --example bench_proofs -- gateway N --server http://127.0.0.1:PORT ...
+//! # N bare proofs for `POST htu`, one per line, for an authorization server's own token
+//! # endpoint, which takes the proof in the DPoP header (scripts/bench.sh peer):
+//! cargo run --release --example bench_proofs -- proof N --htu URL > proofs.txt
 //! ```
 //!
 //! Proofs are minted on every core (the work is split in contiguous slices), with 16 keys in
@@ -47,9 +50,9 @@ fn fail(message: &str) -> ! {
 
 fn args() -> Args {
     let mut it = std::env::args().skip(1);
-    let mode = it
-        .next()
-        .unwrap_or_else(|| fail("usage: bench_proofs token|introspection|gateway N [options]"));
+    let mode = it.next().unwrap_or_else(|| {
+        fail("usage: bench_proofs token|proof|introspection|gateway N [options]")
+    });
     let count = it
         .next()
         .and_then(|n| n.parse().ok())
@@ -129,13 +132,16 @@ fn main() {
     let prefix = dpopd::jose::secrets::random_id();
     let now = UnixTime::now();
     match args.mode.as_str() {
-        "token" => write_lines(args.count, &keys, |i, key| {
+        "token" | "proof" => write_lines(args.count, &keys, |i, key| {
             let jti = jti(&prefix, i);
             let claims = ProofClaims {
                 jti: Some(&jti),
                 ..Default::default()
             };
             let proof = client::mint(key, "POST", &args.htu, now, &claims).expect("proof");
+            if args.mode == "proof" {
+                return proof;
+            }
             token_body(&args, &proof).to_string()
         }),
         "introspection" | "gateway" => {
@@ -164,7 +170,7 @@ fn main() {
             })
         }
         other => fail(&format!(
-            "unknown mode {other:?}: token, introspection or gateway"
+            "unknown mode {other:?}: token, proof, introspection or gateway"
         )),
     }
 }

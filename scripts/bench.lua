@@ -3,6 +3,11 @@
 --   wrk -t1 -c C -d Ds -s scripts/bench.lua URL -- LINES_FILE CALLER_AUTHORIZATION gateway
 -- The second form sends each `TOKEN<TAB>PROOF` line as the sub-request nginx makes for
 -- GET /resource in gateway mode (docs/gateway.md), and a response is OK with HTTP 200.
+--   wrk -t1 -c C -d Ds -s scripts/bench.lua URL -- PROOFS_FILE CLIENT_AUTHORIZATION peer
+-- The third form sends each line, a DPoP proof, to an authorization server's own token
+-- endpoint (scripts/peer: node-oidc-provider) as a client would: a client_credentials form
+-- with the client's Basic credentials and the proof in the DPoP header; a response is OK with
+-- HTTP 200 and a DPoP-bound token ("token_type":"DPoP").
 -- One thread only (-t1): each wrk thread has its own Lua state and would send every body again.
 -- A response counts as OK only with HTTP 200 and `"action":"OK"` in its JSON. If the bodies run
 -- out before the duration ends, the thread stops and `exhausted` says so: the run is void.
@@ -12,14 +17,22 @@ next_index = 1
 non_ok = 0
 exhausted = 0
 gateway = false
+peer = false
 
 function init(args)
   local file = assert(io.open(args[1], "r"), "cannot open " .. tostring(args[1]))
   local headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[2] }
   gateway = args[3] == "gateway"
+  peer = args[3] == "peer"
   for line in file:lines() do
     local token, proof = string.match(line, "^([^\t]+)\t([^\t]+)$")
-    if gateway and token then
+    if peer and #line > 0 then
+      requests[#requests + 1] = wrk.format("POST", nil, {
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+        ["Authorization"] = args[2],
+        ["DPoP"] = line,
+      }, "grant_type=client_credentials&scope=read")
+    elseif gateway and token then
       requests[#requests + 1] = wrk.format("GET", nil, {
         ["Authorization"] = "DPoP " .. token,
         ["DPoP"] = proof,
@@ -47,7 +60,8 @@ function request()
 end
 
 function response(status, headers, body)
-  local ok = status == 200 and (gateway or string.find(body, '"action":"OK"', 1, true))
+  local expected = peer and '"token_type":"DPoP"' or '"action":"OK"'
+  local ok = status == 200 and (gateway or string.find(body, expected, 1, true))
   if not ok then
     non_ok = non_ok + 1
     if non_ok <= 3 then

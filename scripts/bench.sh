@@ -11,6 +11,7 @@
 #   scripts/bench.sh dhat       # where a token request allocates (valgrind --tool=dhat)
 #   scripts/bench.sh hyper      # /healthz and token on dpopd (actix-web) and on hyper 1 directly
 #   scripts/bench.sh null       # token on dpopd and on the null endpoint: its crypto alone behind actix-web
+#   scripts/bench.sh peer       # token on dpopd and on node-oidc-provider (scripts/peer), same core
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -27,7 +28,7 @@
 # run with a wait or steal above 5 % is marked "disturbed".
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
 # REDIS_CORES (redis mode: the cores redis-server may run on, default 1, wrk's; "0,1" any),
-# ROUNDS (durable, gateway, hyper and null modes: rounds of interleaved runs, default 1),
+# ROUNDS (durable, gateway, hyper, null and peer modes: rounds of interleaved runs, default 1),
 # DPOPD_BIN (another dpopd binary to measure, e.g. an older build or another allocator, instead
 # of this tree's), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
 # default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
@@ -38,7 +39,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper | null) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper|null]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper | null | peer) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper|null|peer]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +52,9 @@ if [[ ${PROFILE:-0} == 1 ]] && ! command -v perf >/dev/null; then
 fi
 if [[ "$MODE" == dhat ]] && ! command -v valgrind >/dev/null; then
   echo "bench.sh: dhat mode needs valgrind (apt-get install -y valgrind)" >&2; exit 1
+fi
+if [[ "$MODE" == peer ]] && ! command -v npm >/dev/null; then
+  echo "bench.sh: peer mode needs Node.js 20 or later and npm" >&2; exit 1
 fi
 if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
@@ -102,6 +106,7 @@ free_port() {
 
 CALLER="bench-caller:bench-caller-secret"
 AUTH="Basic $(printf %s "$CALLER" | base64 -w0)"
+CLIENT_AUTH="Basic $(printf %s bench-client:bench-client-secret | base64 -w0)"
 HTU="https://as.example.com/token"
 RESOURCE="https://rs.example.com/resource"
 
@@ -192,26 +197,31 @@ core0_ticks() {
   awk '/^cpu0 / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat
 }
 
-# One load run: $1 label, $2 endpoint (token|introspection|gateway), $3 port, $4 connections.
+# One load run: $1 label, $2 endpoint (token|introspection|gateway, or peer: the token request
+# sent to node-oidc-provider's own endpoint), $3 port, $4 connections.
 # Prints a result line and appends it to $WORK/results.
 run() {
   local label=$1 endpoint=$2 port=$3 conns=$4
-  local pid=${DPOPD_PID[$port]}
+  local pid=${DPOPD_PID[$port]} signs=0
+  [[ $endpoint == token || $endpoint == peer ]] && signs=1
   read -r vs_before v_before vs_cpu_before v_cpu_before < <(bound)
   local per_s=$vs_before
-  [[ $endpoint != token ]] && per_s=$v_before
+  [[ $signs == 0 ]] && per_s=$v_before
   # Enough bodies for the whole run even at 3 times the measured bound (a bound measured while
   # the shared machine was busy can be far below what the run then gets); never reused.
   local count=$(( per_s * DURATION * 3 + 2000 ))
   local bodies="$WORK/${label//[^a-z0-9]/_}.jsonl"
   if [[ $endpoint == token ]]; then
     "$BIN/examples/bench_proofs" token "$count" --htu "$HTU" >"$bodies"
+  elif [[ $endpoint == peer ]]; then
+    "$BIN/examples/bench_proofs" proof "$count" --htu "http://127.0.0.1:$port/token" >"$bodies"
   else
     "$BIN/examples/bench_proofs" "$endpoint" "$count" --htu "$HTU" --resource "$RESOURCE" \
       --server "http://127.0.0.1:$port" --caller "$CALLER" >"$bodies"
   fi
-  local url="http://127.0.0.1:$port/auth/$endpoint" lua_mode=""
+  local url="http://127.0.0.1:$port/auth/$endpoint" lua_mode="" auth=$AUTH
   [[ $endpoint == gateway ]] && url="http://127.0.0.1:$port/gateway/nginx/bench" lua_mode=gateway
+  [[ $endpoint == peer ]] && url="http://127.0.0.1:$port/token" lua_mode=peer auth=$CLIENT_AUTH
   local out threads_before cpu waited steal_before total_before steal_after total_after
   threads_before=$(thread_ns "$pid")
   read -r steal_before total_before < <(core0_ticks)
@@ -222,7 +232,7 @@ run() {
     perf_pid=$!
   fi
   out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s -s scripts/bench.lua \
-    "$url" -- "$bodies" "$AUTH" $lua_mode)
+    "$url" -- "$bodies" "$auth" $lua_mode)
   read -r cpu waited < <(thread_delta "$threads_before" "$(thread_ns "$pid")")
   read -r steal_after total_after < <(core0_ticks)
   [[ -n $perf_pid ]] && wait "$perf_pid"
@@ -241,7 +251,7 @@ run() {
   non_ok=$(sed -E 's/.* non_ok=([0-9]+).*/\1/' <<<"$result")
   errors=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$result")
   local b_before=$vs_before b_after=$vs_after c_before=$vs_cpu_before c_after=$vs_cpu_after what="verify+sign"
-  if [[ $endpoint != token ]]; then
+  if [[ $signs == 0 ]]; then
     b_before=$v_before; b_after=$v_after; c_before=$v_cpu_before; c_after=$v_cpu_after; what="verify"
   fi
   local line
@@ -685,6 +695,63 @@ if [[ "$MODE" == null ]]; then
                  k, n[k, "dpopd"], fr[k, "null"] / n[k, "null"], fr[k, "dpopd"] / n[k, "dpopd"], d / z,
                  cpus[k, "dpopd"] / n[k, "dpopd"], cpus[k, "null"] / n[k, "null"],
                  cpus[k, "dpopd"] / n[k, "dpopd"] - cpus[k, "null"] / n[k, "null"] } }' \
+    "$WORK/results" | sort
+fi
+if [[ "$MODE" == peer ]]; then
+  # dpopd and node-oidc-provider (scripts/peer/server.mjs, the version pinned in its
+  # package-lock.json), each pinned to core 0, loaded in turn with fresh proofs by the same wrk
+  # and script, ROUNDS times: the same client_credentials request with one ES256 proof verified
+  # and recorded and one ES256 JWT access token signed; dpopd through its /auth/token API, the
+  # peer at its own token endpoint with the proof in the DPoP header.
+  [[ -d scripts/peer/node_modules/oidc-provider ]] ||
+    npm ci --prefix scripts/peer --no-audit --no-fund --loglevel=error >/dev/null
+  PORT=$(free_port)
+  start_dpopd "$PORT" memory
+  FLOOR=$(http_floor "$PORT")
+  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  PPORT=$(free_port)
+  NODE_ENV=production taskset -c 0 node scripts/peer/server.mjs "$PPORT" bench-client bench-client-secret \
+    2>"$WORK/peer-$PPORT.log" >&2 &
+  PIDS+=($!)
+  DPOPD_PID[$PPORT]=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PPORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+  PEER_VERSION=$(node -p 'require("./scripts/peer/node_modules/oidc-provider/package.json").version')
+  echo "peer: node-oidc-provider $PEER_VERSION on Node.js $(node --version)" | tee -a "$WORK/results"
+  # Before measuring: the peer issues a DPoP-bound token for a fresh proof and refuses the same
+  # proof again, as dpopd does.
+  "$BIN/examples/bench_proofs" proof 1 --htu "http://127.0.0.1:$PPORT/token" >"$WORK/check-proof.txt"
+  peer_call() {
+    curl -s -o "$WORK/peer-answer.json" -w '%{http_code}' -H "Authorization: $CLIENT_AUTH" \
+      -H "DPoP: $(cat "$WORK/check-proof.txt")" --data 'grant_type=client_credentials&scope=read' \
+      "http://127.0.0.1:$PPORT/token"
+  }
+  first=$(peer_call)
+  grep -q '"token_type":"DPoP"' "$WORK/peer-answer.json" && [[ $first == 200 ]] ||
+    { echo "bench.sh: the peer issued no DPoP-bound token ($first):" >&2; cat "$WORK/peer-answer.json" "$WORK/peer-$PPORT.log" >&2; exit 1; }
+  again=$(peer_call)
+  [[ $again == 400 ]] ||
+    { echo "bench.sh: the peer accepted a replayed proof ($again)" >&2; exit 1; }
+  echo "peer check: fresh proof $first with a DPoP-bound token, the same proof again $again ($(cat "$WORK/peer-answer.json"))" | tee -a "$WORK/results"
+  # Node compiles its hot code during the first seconds of load: warm it up, unmeasured.
+  "$BIN/examples/bench_proofs" proof 20000 --htu "http://127.0.0.1:$PPORT/token" >"$WORK/warm-up.txt"
+  taskset -c 1 wrk -t1 -c64 -d3s --timeout 5s -s scripts/bench.lua "http://127.0.0.1:$PPORT/token" \
+    -- "$WORK/warm-up.txt" "$CLIENT_AUTH" peer >/dev/null
+  for _ in $(seq "${ROUNDS:-1}"); do
+    for c in $CONNECTIONS; do
+      run "token/dpopd" token "$PORT" "$c"
+      run "token/node-oidc-provider" peer "$PPORT" "$c"
+    done
+  done
+  # Per concurrency: each server's mean requests/s and cpu/request, and dpopd over the peer.
+  awk "$SUMMARY_AWK"'
+       $1 ~ /^token\/(dpopd|node-oidc-provider)$/ {
+         split($1, part, "/"); k = $2; s = part[2]; keys[k] = 1
+         rps[k, s] += $3; cpus[k, s] += cpu(); n[k, s]++; p[k, s] = p[k, s] " " p99() }
+       END { for (k in keys) if (n[k, "dpopd"] > 0 && n[k, "node-oidc-provider"] > 0) {
+               d = rps[k, "dpopd"] / n[k, "dpopd"]; z = rps[k, "node-oidc-provider"] / n[k, "node-oidc-provider"]
+               a = cpus[k, "dpopd"] / n[k, "dpopd"]; b = cpus[k, "node-oidc-provider"] / n[k, "node-oidc-provider"]
+               printf "token %s (%d rounds): dpopd / node-oidc-provider: req/s %.0f / %.0f = %.2f, cpu/request %.1f us / %.1f us = %.2f, median p99 %.3f / %.3f ms\n",
+                 k, n[k, "dpopd"], d, z, d / z, a, b, (a > 0 ? b / a : 0), median(p[k, "dpopd"]), median(p[k, "node-oidc-provider"]) } }' \
     "$WORK/results" | sort
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
