@@ -321,11 +321,16 @@ http_floor() { # $1 port
   taskset -c 1 wrk -t1 -c64 -d3s "http://127.0.0.1:$1/healthz" | awk '/^Requests\/sec/ { printf "%.0f", $2 }'
 }
 
+# Sets FLOOR to the HTTP floor of the dpopd on port $1 and prints it.
+measure_floor() {
+  FLOOR=$(http_floor "$1")
+  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+}
+
 if [[ "$MODE" == memory || "$MODE" == all ]]; then
   PORT=$(free_port)
   start_dpopd "$PORT" memory
-  FLOOR=$(http_floor "$PORT")
-  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  measure_floor "$PORT"
   # The latency floor at concurrency 1: a round trip through both cores' wake-ups.
   taskset -c 1 wrk -t1 -c1 -d3s --latency "http://127.0.0.1:$PORT/healthz" |
     awk '/^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } END { printf "latency floor (GET /healthz, c=1): p50 %s  p99 %s\n", p50, p99 }' | tee -a "$WORK/results"
@@ -662,8 +667,7 @@ if [[ "$MODE" == null ]]; then
   # bound on this machine; dpopd over the null endpoint is what dpopd's own work leaves.
   PORT=$(free_port)
   start_dpopd "$PORT" memory
-  FLOOR=$(http_floor "$PORT")
-  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  measure_floor "$PORT"
   "$BIN/examples/bench_proofs" token 1 --htu "$HTU" >"$WORK/one-token.jsonl"
   ANSWER_BYTES=$(curl -s -o /dev/null -w '%{size_download}' -H "Authorization: $AUTH" \
     -H 'Content-Type: application/json' --data-binary @"$WORK/one-token.jsonl" "http://127.0.0.1:$PORT/auth/token")
@@ -707,8 +711,7 @@ if [[ "$MODE" == peer ]]; then
     npm ci --prefix scripts/peer --no-audit --no-fund --loglevel=error >/dev/null
   PORT=$(free_port)
   start_dpopd "$PORT" memory
-  FLOOR=$(http_floor "$PORT")
-  echo "http floor (GET /healthz, c=64): $FLOOR req/s = $(awk -v f="$FLOOR" 'BEGIN { printf "%.1f", 1e6 / f }') us per request" | tee -a "$WORK/results"
+  measure_floor "$PORT"
   PPORT=$(free_port)
   NODE_ENV=production taskset -c 0 node scripts/peer/server.mjs "$PPORT" bench-client bench-client-secret \
     2>"$WORK/peer-$PPORT.log" >&2 &
