@@ -285,6 +285,17 @@ run() {
   fi
 }
 
+# Two servers in turn, ROUNDS times, at each concurrency: run() of $1 label, $2 endpoint, $3
+# port, then of $4 label, $5 endpoint, $6 port.
+interleaved() {
+  for _ in $(seq "${ROUNDS:-1}"); do
+    for c in $CONNECTIONS; do
+      run "$1" "$2" "$3" "$c"
+      run "$4" "$5" "$6" "$c"
+    done
+  done
+}
+
 # Splits a perf profile of dpopd by where the time goes, as shares and as on-CPU microseconds
 # per request ($2: nanoseconds per request). The wake-up line is the self time of
 # _raw_spin_unlock_irqrestore: with a call graph it sits under sock_def_readable in send(),
@@ -679,12 +690,7 @@ if [[ "$MODE" == null ]]; then
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null ||
     { echo "bench.sh: crypto_server did not start:" >&2; cat "$WORK/null-$NPORT.log" >&2; exit 1; }
-  for _ in $(seq "${ROUNDS:-1}"); do
-    for c in $CONNECTIONS; do
-      run "token/dpopd" token "$PORT" "$c"
-      run "token/null" token "$NPORT" "$c"
-    done
-  done
+  interleaved "token/dpopd" token "$PORT" "token/null" token "$NPORT"
   # Per concurrency: each server's mean requests/s, ratio to crypto + floor and cpu/request,
   # and dpopd over the null endpoint.
   awk "$SUMMARY_AWK"'
@@ -739,12 +745,7 @@ if [[ "$MODE" == peer ]]; then
   "$BIN/examples/bench_proofs" proof 20000 --htu "http://127.0.0.1:$PPORT/token" >"$WORK/warm-up.txt"
   taskset -c 1 wrk -t1 -c64 -d3s --timeout 5s -s scripts/bench.lua "http://127.0.0.1:$PPORT/token" \
     -- "$WORK/warm-up.txt" "$CLIENT_AUTH" peer >/dev/null
-  for _ in $(seq "${ROUNDS:-1}"); do
-    for c in $CONNECTIONS; do
-      run "token/dpopd" token "$PORT" "$c"
-      run "token/node-oidc-provider" peer "$PPORT" "$c"
-    done
-  done
+  interleaved "token/dpopd" token "$PORT" "token/node-oidc-provider" peer "$PPORT"
   # Per concurrency: each server's mean requests/s and cpu/request, and dpopd over the peer.
   awk "$SUMMARY_AWK"'
        $1 ~ /^token\/(dpopd|node-oidc-provider)$/ {
