@@ -713,7 +713,9 @@ if [[ "$MODE" == peer ]]; then
   # and script, ROUNDS times: the same client_credentials request with one ES256 proof verified
   # and recorded and one ES256 JWT access token signed; dpopd through its /auth/token API, the
   # peer at its own token endpoint with the proof in the DPoP header.
-  [[ -d scripts/peer/node_modules/oidc-provider ]] ||
+  # Installed again whenever the lockfile is newer than the last install (npm ci writes
+  # node_modules/.package-lock.json).
+  [[ scripts/peer/node_modules/.package-lock.json -nt scripts/peer/package-lock.json ]] ||
     npm ci --prefix scripts/peer --no-audit --no-fund --loglevel=error >/dev/null
   # node-oidc-provider 9 supports Node.js 22 and later: the peer runs on the Node.js 22 LTS
   # that scripts/peer installs from the npm registry where there is one for the platform
