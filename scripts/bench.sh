@@ -164,11 +164,17 @@ start_dpopd() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines
   PIDS+=($!)
   DPOPD_PID[$1]=$!
   # Up to 60 s: under valgrind (dhat mode) start-up takes seconds.
-  for _ in $(seq 600); do
-    curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
+  wait_up "http://127.0.0.1:$1/healthz" dpopd "$WORK/dpopd-$1.log" 600
+}
+
+# Waits until $1 (a URL) answers, for up to $4 tenths of a second (default 100); if it never
+# does, prints that the server $2 did not start, and its log $3, and ends the script.
+wait_up() {
+  for _ in $(seq "${4:-100}"); do
+    curl -sf "$1" >/dev/null && return 0
     sleep 0.1
   done
-  echo "bench.sh: dpopd did not start:" >&2; cat "$WORK/dpopd-$1.log" >&2; exit 1
+  echo "bench.sh: $2 did not start:" >&2; cat "$3" >&2; exit 1
 }
 
 bound() { # prints "verify_sign/s verify/s verify_sign_cpu_ns verify_cpu_ns"
@@ -583,9 +589,7 @@ if [[ "$MODE" == hyper ]]; then
     2>"$WORK/hyper-$HPORT.log" &
   PIDS+=($!)
   DPOPD_PID[$HPORT]=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null ||
-    { echo "bench.sh: hyper_server did not start:" >&2; cat "$WORK/hyper-$HPORT.log" >&2; exit 1; }
+  wait_up "http://127.0.0.1:$HPORT/healthz" hyper_server "$WORK/hyper-$HPORT.log"
   # Before measuring: both servers give the same answers (status, headers but Date, body) to
   # the same calls, accepted and refused; a fresh token's own values and times are left out.
   "$BIN/examples/bench_proofs" token 2 --htu "$HTU" >"$WORK/check-token.jsonl"
@@ -687,9 +691,7 @@ if [[ "$MODE" == null ]]; then
   taskset -c 0 "$BIN/examples/crypto_server" "$NPORT" "$ANSWER_BYTES" 2>"$WORK/null-$NPORT.log" &
   PIDS+=($!)
   DPOPD_PID[$NPORT]=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$NPORT/healthz" >/dev/null ||
-    { echo "bench.sh: crypto_server did not start:" >&2; cat "$WORK/null-$NPORT.log" >&2; exit 1; }
+  wait_up "http://127.0.0.1:$NPORT/healthz" crypto_server "$WORK/null-$NPORT.log"
   interleaved "token/dpopd" token "$PORT" "token/null" token "$NPORT"
   # Per concurrency: each server's mean requests/s, ratio to crypto + floor and cpu/request,
   # and dpopd over the null endpoint.
@@ -730,7 +732,7 @@ if [[ "$MODE" == peer ]]; then
     2>"$WORK/peer-$PPORT.log" >&2 &
   PIDS+=($!)
   DPOPD_PID[$PPORT]=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PPORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+  wait_up "http://127.0.0.1:$PPORT/.well-known/openid-configuration" node-oidc-provider "$WORK/peer-$PPORT.log"
   PEER_VERSION=$("$PEER_NODE" -p 'require("./scripts/peer/node_modules/oidc-provider/package.json").version')
   echo "peer: node-oidc-provider $PEER_VERSION on Node.js $("$PEER_NODE" --version)" | tee -a "$WORK/results"
   # Before measuring: the peer issues a DPoP-bound token for a fresh proof and refuses the same
