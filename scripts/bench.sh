@@ -640,12 +640,12 @@ sys.exit(1 if failed else 0)
 PY
   # GET /healthz: $1 label, $2 port, $3 connections; the same result line as run().
   healthz_run() {
-    local pid=${DPOPD_PID[$2]} out cpu_before cpu_after load
+    local pid=${DPOPD_PID[$2]} out threads_before cpu load
     load=$(cut -d' ' -f1 /proc/loadavg)
-    cpu_before=$(cpu_ns "$pid")
+    threads_before=$(thread_ns "$pid")
     out=$(taskset -c 1 wrk -t1 -c"$3" -d"${DURATION}s" --latency "http://127.0.0.1:$2/healthz")
-    cpu_after=$(cpu_ns "$pid")
-    awk -v l="$1" -v c="$3" -v cpu="$((cpu_after - cpu_before))" -v ld="$load" '
+    read -r cpu _ < <(thread_delta "$threads_before" "$(thread_ns "$pid")")
+    awk -v l="$1" -v c="$3" -v cpu="$cpu" -v ld="$load" '
       function ms(v) { return v ~ /us$/ ? v / 1000 : v ~ /ms$/ ? v + 0 : v * 1000 }
       / requests in / { q = $1 } /^Requests\/sec/ { r = $2 } /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
       /Non-2xx/ { bad = $NF }
