@@ -20,7 +20,7 @@ use super::{
 use ring::rand::SecureRandom;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -67,12 +67,14 @@ fn resident_table<S: Slot>(entries: usize) -> DigestMap<S> {
     }
     // hashbrown keeps 1/8 of its power-of-two slots free, and puts a key whose hash is `h`
     // in slot `h & (slots - 1)` when that slot is free. DigestHasher's hash is the digest's
-    // first 8 octets XOR the length prefix 16, so the digest below lands in slot `slot`.
+    // first 8 octets XOR what the digest's length prefix adds, which is the hash of the zero
+    // digest: so the digest below lands in slot `slot`.
+    let prefix = table.hasher().hash_one([0u8; 16]);
     let slots = (table.capacity() * 8 / 7).next_power_of_two();
     let every = (2048 / std::mem::size_of::<(Digest, S)>()).max(1);
     for slot in (0..slots as u64).step_by(every) {
         let mut digest = [0u8; 16];
-        digest[..8].copy_from_slice(&(slot ^ 16).to_le_bytes());
+        digest[..8].copy_from_slice(&(slot ^ prefix).to_le_bytes());
         table.insert(digest, S::default());
     }
     table.clear();
