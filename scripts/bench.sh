@@ -12,6 +12,7 @@
 #   scripts/bench.sh hyper      # /healthz and token on dpopd (actix-web) and on hyper 1 directly
 #   scripts/bench.sh null       # token on dpopd and on the null endpoint: its crypto alone behind actix-web
 #   scripts/bench.sh peer       # token on dpopd and on node-oidc-provider (scripts/peer), same core
+#   scripts/bench.sh ab         # two dpopd builds in turn (DPOPD_B against this tree's or DPOPD_BIN)
 #
 # dpopd runs pinned to core 0 with one worker; wrk runs pinned to core 1 with one thread and
 # sends every pre-generated body exactly once (each carries a DPoP proof with a unique jti).
@@ -28,9 +29,10 @@
 # run with a wait or steal above 5 % is marked "disturbed".
 # Environment: DURATION (seconds per load run, default 8), CONNECTIONS (default "1 64"),
 # REDIS_CORES (redis mode: the cores redis-server may run on, default 1, wrk's; "0,1" any),
-# ROUNDS (durable, gateway, hyper, null and peer modes: rounds of interleaved runs, default 1),
-# DPOPD_BIN (another dpopd binary to measure, e.g. an older build or another allocator, instead
-# of this tree's), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
+# ROUNDS (durable, gateway, hyper, null and peer modes: rounds of interleaved runs, default 1;
+# ab mode: pairs of runs, default 8), DPOPD_BIN (another dpopd binary to measure, e.g. an older
+# build or another allocator, instead of this tree's), DPOPD_B (ab mode: the build compared
+# with it), AB_ENDPOINTS (ab mode, default "token introspection"), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
 # default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
 # binaries built before, e.g. while cargo builds another variant in the same target directory),
 # PROFILE=1 (perf samples dpopd during each run and splits its time per request: ring, the
@@ -39,7 +41,7 @@
 set -euo pipefail
 
 MODE=${1:-memory}
-case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper | null | peer) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper|null|peer]" >&2; exit 2 ;; esac
+case "$MODE" in memory | redis | durable | all | topologies | gateway | alloc | dhat | hyper | null | peer | ab) ;; *) echo "usage: $0 [memory|redis|durable|all|topologies|gateway|alloc|dhat|hyper|null|peer|ab]" >&2; exit 2 ;; esac
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-1 64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +57,9 @@ if [[ "$MODE" == dhat ]] && ! command -v valgrind >/dev/null; then
 fi
 if [[ "$MODE" == peer ]] && ! command -v npm >/dev/null; then
   echo "bench.sh: peer mode needs npm (and Node.js 22 or later where the npm registry has no Node.js package for the platform)" >&2; exit 1
+fi
+if [[ "$MODE" == ab && ! -x ${DPOPD_B:-} ]]; then
+  echo "bench.sh: ab mode needs DPOPD_B, the dpopd binary to compare with this tree's (or DPOPD_BIN)" >&2; exit 2
 fi
 if [[ "$MODE" == redis || "$MODE" == all ]] && ! command -v redis-server >/dev/null; then
   echo "bench.sh: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1
@@ -158,9 +163,9 @@ rs_nonce_required = false
 EOF
 }
 
-start_dpopd() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines
+start_dpopd() { # $1 port, $2 store kind, $3 redis url, $4 more [store] lines, $5 binary (default $DPOPD)
   write_config "$1" "$2" "${3:-redis://127.0.0.1:6379}" "${4:-}"
-  DPOPD__SERVER__WORKERS=1 taskset -c 0 "$DPOPD" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
+  DPOPD__SERVER__WORKERS=1 taskset -c 0 "${5:-$DPOPD}" --config "$WORK/dpopd-$1.toml" 2>"$WORK/dpopd-$1.log" &
   PIDS+=($!)
   DPOPD_PID[$1]=$!
   # Up to 60 s: under valgrind (dhat mode) start-up takes seconds.
@@ -766,5 +771,51 @@ if [[ "$MODE" == peer ]]; then
                printf "token %s (%d rounds): dpopd / node-oidc-provider: req/s %.0f / %.0f = %.2f, cpu/request %.1f us / %.1f us = %.2f, median p99 %.3f / %.3f ms\n",
                  k, n[k, "dpopd"], d, z, d / z, a, b, (a > 0 ? b / a : 0), median(p[k, "dpopd"]), median(p[k, "node-oidc-provider"]) } }' \
     "$WORK/results" | sort
+fi
+if [[ "$MODE" == ab ]]; then
+  # Two dpopd builds, A (DPOPD_BIN, else this tree's) and B (DPOPD_B), both pinned to core 0 with
+  # the same configuration and keys, loaded in turn ROUNDS times per endpoint and concurrency:
+  # A then B in odd rounds, B then A in even ones, so that a drift of the shared machine weighs
+  # on both alike. A change of a few microseconds a request is below the spread of single runs
+  # (docs/performance.md); the summary gives the mean of the rounds' differences in on-CPU time
+  # per request, B - A, with its 95 % confidence interval (Student's t over the rounds).
+  APORT=$(free_port)
+  start_dpopd "$APORT" memory
+  measure_floor "$APORT"
+  BPORT=$(free_port)
+  start_dpopd "$BPORT" memory "" "" "$DPOPD_B"
+  echo "A: $DPOPD"$'\n'"B: $DPOPD_B" | tee -a "$WORK/results"
+  for endpoint in ${AB_ENDPOINTS:-token introspection}; do
+    for c in $CONNECTIONS; do
+      for round in $(seq "${ROUNDS:-8}"); do
+        if ((round % 2)); then
+          run "$endpoint/A" "$endpoint" "$APORT" "$c"
+          run "$endpoint/B" "$endpoint" "$BPORT" "$c"
+        else
+          run "$endpoint/B" "$endpoint" "$BPORT" "$c"
+          run "$endpoint/A" "$endpoint" "$APORT" "$c"
+        fi
+      done
+    done
+  done
+  awk "$SUMMARY_AWK"'
+       function t95(df) { # two-sided 95 % quantile of the t distribution
+         split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086", t, " ")
+         return df <= 20 ? t[df] : (df <= 30 ? 2.06 : 2.0) }
+       $1 ~ /\/[AB]$/ {
+         split($1, part, "/"); k = part[1] " " $2; s = part[2]; keys[k] = 1
+         i = ++n[k, s]; cpus[k, s, i] = cpu(); rps[k, s] += $3 }
+       END { for (k in keys) {
+               m = n[k, "A"] < n[k, "B"] ? n[k, "A"] : n[k, "B"]
+               if (m < 2) continue
+               sa = sb = sd = 0
+               for (i = 1; i <= m; i++) { d[i] = cpus[k, "B", i] - cpus[k, "A", i]; sa += cpus[k, "A", i]; sb += cpus[k, "B", i]; sd += d[i] }
+               mean = sd / m; v = 0
+               for (i = 1; i <= m; i++) v += (d[i] - mean) ^ 2
+               half = t95(m - 1) * sqrt(v / (m - 1) / m)
+               printf "%s (%d pairs): cpu/request A %.1f us, B %.1f us; B - A %+.1f us (95 %% CI %+.1f to %+.1f)%s; req/s B / A %.3f\n",
+                 k, m, sa / m, sb / m, mean, mean - half, mean + half,
+                 (mean - half > 0 ? ", B costs more" : (mean + half < 0 ? ", B costs less" : ", no difference shown")),
+                 rps[k, "B"] / rps[k, "A"] } }' "$WORK/results" | sort
 fi
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
