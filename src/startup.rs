@@ -192,10 +192,8 @@ fn serve(
         builder = builder.workers(s.workers);
     }
     let max_body = s.max_body_bytes;
-    let durations = api::request_time::Durations::register();
     let builder = builder.listen("dpopd", listener, move || {
         let state = state.clone();
-        let durations = durations.clone();
         let app = App::new()
             .app_data(state)
             .app_data(api::json_config(max_body))
@@ -209,9 +207,9 @@ fn serve(
             }))
             .wrap(actix_web::middleware::from_fn(api::request_id::middleware))
             // Outermost: a request's duration covers every layer.
-            .wrap(actix_web::middleware::from_fn(move |req, next| {
-                api::request_time::middleware(durations.clone(), req, next)
-            }))
+            .wrap(actix_web::middleware::from_fn(
+                api::request_time::middleware,
+            ))
             .configure(routes)
             .into_factory()
             .map_err(|e: actix_web::Error| e.error_response());

@@ -167,7 +167,7 @@ pub enum Body<'a> {
 pub fn refuse(api: Api, error: &dyn Refuse, body: Body<'_>) -> Head {
     let refusal = error.refusal();
     if let Some(check) = error.failed_check() {
-        metrics::counter!("dpopd_dpop_failures_total", "check" => check.label()).increment(1);
+        crate::telemetry::series().dpop_failure(check).increment(1);
     }
     let detail = truncate(&error.to_string(), 512);
     tracing::info!(api = api.label(), result = refusal.code.code(), detail = %detail, "request refused");
@@ -231,12 +231,13 @@ pub fn accept(
 
 /// `iat − now` of an accepted proof: the client's clock drift, for operators.
 pub fn record_proof_time(iat: UnixTime, now: UnixTime) {
-    metrics::histogram!("dpopd_proof_iat_offset_seconds").record((iat.secs() - now.secs()) as f64);
+    crate::telemetry::series()
+        .proof_iat_offset()
+        .record((iat.secs() - now.secs()) as f64);
 }
 
 fn count(api: Api, action: Action) {
-    metrics::counter!("dpopd_requests_total", "api" => api.label(), "action" => action.name())
-        .increment(1);
+    crate::telemetry::series().request(api, action).increment(1);
 }
 
 /// RFC 6749 §5.2: `{"error", "error_description"}`.

@@ -10,8 +10,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::Resource;
-use metrics::Histogram;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub const METRIC: &str = "dpopd_request_duration_seconds";
@@ -25,34 +23,14 @@ pub const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-/// One histogram per label, registered once: a request records into its own by index, with no
-/// look-up in the recorder's registry and no allocation.
-#[derive(Clone)]
-pub struct Durations(Arc<[Histogram; Api::ALL.len() + 1]>);
-
-impl Durations {
-    /// Registers every series, so each is scraped from the start with a zero count. The
-    /// recorder must be installed first (`telemetry::metrics_handle`).
-    pub fn register() -> Durations {
-        Durations(Arc::new(std::array::from_fn(|i| {
-            let label = Api::ALL.get(i).map_or(OTHER, |api| api.label());
-            metrics::histogram!(METRIC, "api" => label)
-        })))
-    }
-
-    fn of(&self, api: Option<Api>) -> &Histogram {
-        &self.0[api.map_or(Api::ALL.len(), |api| api as usize)]
-    }
-}
-
 /// The resource for `path`, answered by `api`.
 pub fn route(path: &str, api: Api) -> Resource {
     actix_web::web::resource(path).app_data(api)
 }
 
-/// The outermost layer: times everything inside it, the other middleware included.
+/// The outermost layer: times everything inside it, the other middleware included. The
+/// histograms are `telemetry::series`' (one per label, no look-up per request).
 pub async fn middleware(
-    durations: Durations,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -63,7 +41,9 @@ pub async fn middleware(
         Ok(response) => response.request().app_data::<Api>().copied(),
         Err(_) => None,
     };
-    durations.of(api).record(started.elapsed().as_secs_f64());
+    crate::telemetry::series()
+        .duration(api)
+        .record(started.elapsed().as_secs_f64());
     result
 }
 

@@ -164,7 +164,9 @@ fn success_code(grant: GrantType) -> R {
 
 /// The token data of `issued`, counted under `dpopd_tokens_issued_total`.
 pub(super) fn issued_tokens(issued: Issued, now: UnixTime) -> IssuedTokens {
-    metrics::counter!("dpopd_tokens_issued_total", "grant" => issued.grant.name()).increment(1);
+    crate::telemetry::series()
+        .token_issued(issued.grant)
+        .increment(1);
     if let Some(iat) = issued.proof_iat {
         record_proof_time(iat, now);
     }

@@ -209,7 +209,9 @@ impl CacheOutcome {
     }
 
     fn count(self) {
-        metrics::counter!("dpopd_access_token_cache_total", "outcome" => self.label()).increment(1);
+        crate::telemetry::series()
+            .access_token_cache(self)
+            .increment(1);
     }
 }
 

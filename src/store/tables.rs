@@ -690,8 +690,7 @@ pub(crate) fn timed<T>(
     started: Instant,
     result: Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    metrics::histogram!("dpopd_store_seconds", "op" => op.label())
-        .record(started.elapsed().as_secs_f64());
+    crate::telemetry::series().store_call(op, started.elapsed().as_secs_f64());
     if let Err(e) = &result {
         report_refusal(e);
     }

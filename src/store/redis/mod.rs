@@ -217,10 +217,9 @@ fn connect_failure(e: &RedisError) -> String {
 }
 
 fn record(op: StoreOp, started: Instant, ok: bool) {
-    let op = op.label();
-    metrics::histogram!("dpopd_store_seconds", "op" => op).record(started.elapsed().as_secs_f64());
+    crate::telemetry::series().store_call(op, started.elapsed().as_secs_f64());
     if !ok {
-        metrics::counter!("dpopd_store_errors_total", "op" => op).increment(1);
+        metrics::counter!("dpopd_store_errors_total", "op" => op.label()).increment(1);
     }
 }
 
