@@ -1,33 +1,20 @@
 //! Unit tests of `telemetry`: the handles of `Series` are the series their labels name.
 use super::*;
 
+/// `Series` finds a handle by `value as usize`: the place of the value in `all`.
+fn assert_in_order<T: Copy + std::fmt::Debug>(name: &str, all: &[T], index: fn(T) -> usize) {
+    for (i, &value) in all.iter().enumerate() {
+        assert_eq!(index(value), i, "{value:?} is out of place in {name}");
+    }
+}
+
 #[test]
 fn every_label_enum_lists_its_variants_in_their_order() {
-    // `Series` finds a handle by `value as usize`: the place of the value in `ALL`.
-    for (i, api) in Api::ALL.into_iter().enumerate() {
-        assert_eq!(api as usize, i, "{api:?} is out of place in Api::ALL");
-    }
-    for (i, action) in Action::ALL.into_iter().enumerate() {
-        assert_eq!(
-            action as usize, i,
-            "{action:?} is out of place in Action::ALL"
-        );
-    }
-    for (i, check) in Check::ALL.into_iter().enumerate() {
-        assert_eq!(check as usize, i, "{check:?} is out of place in Check::ALL");
-    }
-    for (i, grant) in GrantType::ALL.into_iter().enumerate() {
-        assert_eq!(
-            grant as usize, i,
-            "{grant:?} is out of place in GrantType::ALL"
-        );
-    }
-    for (i, outcome) in CacheOutcome::ALL.into_iter().enumerate() {
-        assert_eq!(
-            outcome as usize, i,
-            "{outcome:?} is out of place in CacheOutcome::ALL"
-        );
-    }
+    assert_in_order("Api::ALL", &Api::ALL, |v| v as usize);
+    assert_in_order("Action::ALL", &Action::ALL, |v| v as usize);
+    assert_in_order("Check::ALL", &Check::ALL, |v| v as usize);
+    assert_in_order("GrantType::ALL", &GrantType::ALL, |v| v as usize);
+    assert_in_order("CacheOutcome::ALL", &CacheOutcome::ALL, |v| v as usize);
 }
 
 /// The value of the series whose rendered line starts with `series` (name and labels), 0 when
