@@ -32,11 +32,12 @@
 # ROUNDS (durable, gateway, hyper, null and peer modes: rounds of interleaved runs, default 1;
 # ab mode: pairs of runs, default 8), DPOPD_BIN (another dpopd binary to measure, e.g. an older
 # build or another allocator, instead of this tree's), DPOPD_B (ab mode: the build compared
-# with it), AB_ENDPOINTS (ab mode, default "token introspection"), ALLOC_REQUESTS (alloc and dhat modes: bodies per endpoint and concurrency,
-# default 2000), CARGO_TARGET_DIR (where cargo builds; default target/), BUILD=0 (measure the
-# binaries built before, e.g. while cargo builds another variant in the same target directory),
-# PROFILE=1 (perf samples dpopd during each run and splits its time per request: ring, the
-# kernel and within it the wake-up of the client, malloc, serde_json, the rest).
+# with it), AB_ENDPOINTS (ab mode, default "token introspection"), ALLOC_REQUESTS (alloc and
+# dhat modes: bodies per endpoint and concurrency, default 2000), CARGO_TARGET_DIR (where
+# cargo builds; default target/), BUILD=0 (measure the binaries built before, e.g. while cargo
+# builds another variant in the same target directory), PROFILE=1 (perf samples dpopd during
+# each run and splits its time per request: ring, the kernel and within it the wake-up of the
+# client, malloc, serde_json, the rest).
 # See docs/performance.md.
 set -euo pipefail
 
