@@ -104,6 +104,8 @@ function median(list,   n, a, i, j, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
 function p99() { return match($0, /p99 +[0-9.]+/) ? substr($0, RSTART + 4, RLENGTH - 4) + 0 : 0 }
+function crypto_rps() { return match($0, /bound\([a-z+]+\) [0-9]+/) ? substr($0, RSTART + index(substr($0, RSTART), ")") + 1, RLENGTH) + 0 : 0 }
+function floor_rps() { return match($0, /with floor [0-9]+/) ? substr($0, RSTART + 11, RLENGTH - 11) + 0 : 0 }
 '
 
 free_port() {
@@ -765,12 +767,19 @@ if [[ "$MODE" == peer ]]; then
   awk "$SUMMARY_AWK"'
        $1 ~ /^token\/(dpopd|node-oidc-provider)$/ {
          split($1, part, "/"); k = $2; s = part[2]; keys[k] = 1
-         rps[k, s] += $3; cpus[k, s] += cpu(); n[k, s]++; p[k, s] = p[k, s] " " p99() }
+         rps[k, s] += $3; cpus[k, s] += cpu(); n[k, s]++; p[k, s] = p[k, s] " " p99()
+         cb[k] += crypto_rps(); fb[k] += floor_rps(); runs[k]++ }
        END { for (k in keys) if (n[k, "dpopd"] > 0 && n[k, "node-oidc-provider"] > 0) {
                d = rps[k, "dpopd"] / n[k, "dpopd"]; z = rps[k, "node-oidc-provider"] / n[k, "node-oidc-provider"]
                a = cpus[k, "dpopd"] / n[k, "dpopd"]; b = cpus[k, "node-oidc-provider"] / n[k, "node-oidc-provider"]
                printf "token %s (%d rounds): dpopd / node-oidc-provider: req/s %.0f / %.0f = %.2f, cpu/request %.1f us / %.1f us = %.2f, median p99 %.3f / %.3f ms\n",
-                 k, n[k, "dpopd"], d, z, d / z, a, b, (a > 0 ? b / a : 0), median(p[k, "dpopd"]), median(p[k, "node-oidc-provider"]) } }' \
+                 k, n[k, "dpopd"], d, z, d / z, a, b, (a > 0 ? b / a : 0), median(p[k, "dpopd"]), median(p[k, "node-oidc-provider"])
+               # The most any server doing this request'"'"'s verify and sign with ring on this core
+               # could be against the peer: its crypto alone, and its crypto plus the HTTP floor.
+               c = cb[k] / runs[k]; f = fb[k] / runs[k]
+               printf "token %s: the ceiling against node-oidc-provider: crypto bound %.0f/s / %.0f = %.2f", k, c, z, c / z
+               if (f > 0) printf ", crypto + floor %.0f/s / %.0f = %.2f", f, z, f / z
+               printf "; 10 times the peer would be %.0f req/s, %.2f of the crypto bound\n", 10 * z, 10 * z / c } }' \
     "$WORK/results" | sort
 fi
 if [[ "$MODE" == ab ]]; then
