@@ -37,7 +37,8 @@
 # cargo builds; default target/), BUILD=0 (measure the binaries built before, e.g. while cargo
 # builds another variant in the same target directory), PROFILE=1 (perf samples dpopd during
 # each run and splits its time per request: ring, the kernel and within it the wake-up of the
-# client, malloc, serde_json, the rest).
+# client, malloc, serde_json, the rest; in null and ab modes it then sets the last round's two
+# profiles side by side, symbol by symbol, DIFF_TOP symbols, default 25).
 # See docs/performance.md.
 set -euo pipefail
 
@@ -311,28 +312,26 @@ interleaved() {
 }
 
 # Splits a perf profile of dpopd by where the time goes, as shares and as on-CPU microseconds
-# per request ($2: nanoseconds per request). The wake-up line is the self time of
-# _raw_spin_unlock_irqrestore: with a call graph it sits under sock_def_readable in send(),
-# i.e. waking the idle client on the other vCPU (docs/performance.md).
+# per request ($2: nanoseconds per request): ring, the kernel and within it waking the idle
+# client on the other vCPU, malloc/free, memcpy/memset, serde_json, the rest
+# (scripts/perf_split.py, docs/performance.md).
 split_profile() { # $1 perf data, $2 cpu ns per request
-  perf report -i "$1" --no-children --sort dso,sym 2>/dev/null | awk -v ns="$2" '
-    /^#/ || NF < 4 { next }
-    {
-      pct = $1; sub(/%/, "", pct); dso = $2; kind = $3; sym = $4
-      if (kind == "[k]") { kernel += pct; if (sym == "_raw_spin_unlock_irqrestore") wake += pct }
-      else if (sym ~ /nistz256|sha256|p256|LIMBS|^ring/) ring += pct
-      else if (dso ~ /libc/ && sym ~ /malloc|free|calloc|realloc|unlink_chunk|consolidate/) alloc += pct
-      else if (dso ~ /libc/ && sym ~ /^__mem/) mem += pct
-      else if (sym ~ /^<?serde_json::|^<?serde_core::/) serde += pct
-      else rest += pct
-      total += pct
-    }
-    END {
-      if (total == 0) { print "  profile: no samples (is perf allowed here?)"; exit }
-      us = ns / 1000 / total
-      printf "  profile: ring %.1f%% (%.1f us)  kernel %.1f%% (%.1f us; client wake-up %.1f%%)  malloc/free %.1f%%  memcpy/memset %.1f%%  serde_json %.1f%%  rest %.1f%% (%.1f us)\n",
-        ring, ring * us, kernel, kernel * us, wake, alloc, mem, serde, rest, rest * us
-    }'
+  python3 scripts/perf_split.py split "$1" "$2"
+}
+
+# With PROFILE=1: the last round's profiles of two labels side by side at each concurrency,
+# in microseconds per request, by kind and by the symbols $1 spends most more time in.
+profile_diff() { # $1 label A, $2 label B
+  [[ ${PROFILE:-0} == 1 ]] || return 0
+  local c a b
+  for c in $CONNECTIONS; do
+    a=$(grep -E "^$1 +c=$c " "$WORK/results" | tail -1 | sed -nE 's/.*cpu\/request ([0-9.]+) us.*/\1/p')
+    b=$(grep -E "^$2 +c=$c " "$WORK/results" | tail -1 | sed -nE 's/.*cpu\/request ([0-9.]+) us.*/\1/p')
+    [[ -n $a && -n $b ]] || continue
+    echo "profiles at c=$c:"
+    python3 scripts/perf_split.py diff "$1" "$WORK/perf-${1//[^a-z0-9]/_}-$c.data" "$(awk -v x="$a" 'BEGIN { printf "%.0f", x * 1000 }')" \
+      "$2" "$WORK/perf-${2//[^a-z0-9]/_}-$c.data" "$(awk -v x="$b" 'BEGIN { printf "%.0f", x * 1000 }')" "${DIFF_TOP:-25}"
+  done | tee -a "$WORK/results"
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -701,6 +700,7 @@ if [[ "$MODE" == null ]]; then
   DPOPD_PID[$NPORT]=$!
   wait_up "http://127.0.0.1:$NPORT/healthz" crypto_server "$WORK/null-$NPORT.log"
   interleaved "token/dpopd" token "$PORT" "token/null" token "$NPORT"
+  profile_diff "token/dpopd" "token/null"
   # Per concurrency: each server's mean requests/s, ratio to crypto + floor and cpu/request,
   # and dpopd over the null endpoint.
   awk "$SUMMARY_AWK"'
@@ -807,6 +807,7 @@ if [[ "$MODE" == ab ]]; then
         fi
       done
     done
+    profile_diff "$endpoint/B" "$endpoint/A"
   done
   awk "$SUMMARY_AWK"'
        function t95(df) { # two-sided 95 % quantile of the t distribution
