@@ -105,7 +105,9 @@ function median(list,   n, a, i, j, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 function cpu() { return match($0, /cpu\/request [0-9.]+/) ? substr($0, RSTART + 12, RLENGTH - 12) + 0 : 0 }
 function p99() { return match($0, /p99 +[0-9.]+/) ? substr($0, RSTART + 4, RLENGTH - 4) + 0 : 0 }
-function crypto_rps() { return match($0, /bound\([a-z+]+\) [0-9]+/) ? substr($0, RSTART + index(substr($0, RSTART), ")") + 1, RLENGTH) + 0 : 0 }
+function crypto_rps(   s) {
+  if (!match($0, /bound\([a-z+]+\) [0-9]+/)) return 0
+  s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); return s + 0 }
 function floor_rps() { return match($0, /with floor [0-9]+/) ? substr($0, RSTART + 11, RLENGTH - 11) + 0 : 0 }
 '
 
@@ -240,7 +242,8 @@ run() {
   local out threads_before cpu waited steal_before total_before steal_after total_after
   threads_before=$(thread_ns "$pid")
   read -r steal_before total_before < <(core0_ticks)
-  local perf_pid="" perf_data="$WORK/perf-${label//[^a-z0-9]/_}-$conns.data"
+  local perf_pid="" perf_data
+  perf_data=$(perf_file "$label" "$conns")
   if [[ ${PROFILE:-0} == 1 ]]; then
     # Skip the first second (connections opening), stop a second before the end.
     (sleep 1; perf record -q -e cpu-clock -F 2000 -p "$pid" -o "$perf_data" -- sleep $((DURATION - 2)) >/dev/null 2>&1) &
@@ -319,18 +322,27 @@ split_profile() { # $1 perf data, $2 cpu ns per request
   python3 scripts/perf_split.py split "$1" "$2"
 }
 
+# Where run() keeps the profile of label $1 at $2 connections (PROFILE=1).
+perf_file() {
+  echo "$WORK/perf-${1//[^A-Za-z0-9]/_}-$2.data"
+}
+
 # With PROFILE=1: the last round's profiles of two labels side by side at each concurrency,
 # in microseconds per request, by kind and by the symbols $1 spends most more time in.
 profile_diff() { # $1 label A, $2 label B
   [[ ${PROFILE:-0} == 1 ]] || return 0
   local c a b
+  # The last on-CPU time per request of label $1 at $2 connections, in nanoseconds.
+  last_cpu_ns() {
+    awk -v l="$1" -v c="c=$2" '$1 == l && $2 == c && match($0, /cpu\/request [0-9.]+/) {
+      ns = substr($0, RSTART + 12, RLENGTH - 12) * 1000 } END { if (ns) printf "%.0f", ns }' "$WORK/results"
+  }
   for c in $CONNECTIONS; do
-    a=$(grep -E "^$1 +c=$c " "$WORK/results" | tail -1 | sed -nE 's/.*cpu\/request ([0-9.]+) us.*/\1/p')
-    b=$(grep -E "^$2 +c=$c " "$WORK/results" | tail -1 | sed -nE 's/.*cpu\/request ([0-9.]+) us.*/\1/p')
+    a=$(last_cpu_ns "$1" "$c")
+    b=$(last_cpu_ns "$2" "$c")
     [[ -n $a && -n $b ]] || continue
     echo "profiles at c=$c:"
-    python3 scripts/perf_split.py diff "$1" "$WORK/perf-${1//[^a-z0-9]/_}-$c.data" "$(awk -v x="$a" 'BEGIN { printf "%.0f", x * 1000 }')" \
-      "$2" "$WORK/perf-${2//[^a-z0-9]/_}-$c.data" "$(awk -v x="$b" 'BEGIN { printf "%.0f", x * 1000 }')" "${DIFF_TOP:-25}"
+    python3 scripts/perf_split.py diff "$1" "$(perf_file "$1" "$c")" "$a" "$2" "$(perf_file "$2" "$c")" "$b" "${DIFF_TOP:-25}"
   done | tee -a "$WORK/results"
 }
 
