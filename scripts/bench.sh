@@ -358,14 +358,10 @@ perf_file() {
 profile_diff() { # $1 label A, $2 label B
   [[ ${PROFILE:-0} == 1 ]] || return 0
   local c a b
-  # The last on-CPU time per request of label $1 at $2 connections, in nanoseconds.
-  last_cpu_ns() {
-    awk -v l="$1" -v c="c=$2" '$1 == l && $2 == c && match($0, /cpu\/request [0-9.]+/) {
-      ns = substr($0, RSTART + 12, RLENGTH - 12) * 1000 } END { if (ns) printf "%.0f", ns }' "$WORK/results"
-  }
   for c in $CONNECTIONS; do
-    a=$(last_cpu_ns "$1" "$c")
-    b=$(last_cpu_ns "$2" "$c")
+    # Each label's last on-CPU time per request at c, in nanoseconds.
+    read -r a b < <(awk "$SUMMARY_AWK"'$2 == c && $1 == la { a = cpu() } $2 == c && $1 == lb { b = cpu() }
+      END { if (a && b) printf "%.0f %.0f\n", a * 1000, b * 1000 }' la="$1" lb="$2" c="c=$c" "$WORK/results") || true
     [[ -n $a && -n $b ]] || continue
     echo "profiles at c=$c:"
     python3 scripts/perf_split.py diff "$1" "$(perf_file "$1" "$c")" "$a" "$2" "$(perf_file "$2" "$c")" "$b" "${DIFF_TOP:-25}"
