@@ -158,16 +158,16 @@ struct Shard<S> {
     live: DigestMap<S>,
     /// The (expiry, digest) of every write that set a new expiry, soonest first; an entry whose
     /// expiry no longer matches `live` was rewritten and is skipped. A rewrite that keeps the
-    /// expiry (a refresh family's next generation) pushes nothing, and the heap is rebuilt from
+    /// expiry (a refresh family's next generation) pushes nothing, and the list is rebuilt from
     /// `live` once stale entries outnumber live ones, so it never holds more than about twice
     /// the live entries, however often one record is rewritten.
-    by_expiry: BinaryHeap<Reverse<(Millis, Digest)>>,
+    by_expiry: Expiries,
     /// The live entries `live` was allocated for at creation (0: it grows as it fills). See
     /// [`Shard::reserved`].
     reserved: usize,
 }
 
-/// Stale heap entries a shard tolerates beyond its live count before it rebuilds the heap.
+/// Stale expiries a shard tolerates beyond its live count before it rebuilds the list.
 const STALE_SLACK: usize = 64;
 
 impl<S: Slot> Default for Shard<S> {
@@ -188,18 +188,14 @@ impl<S: Slot> Shard<S> {
     fn reserved(entries: usize) -> Self {
         Shard {
             live: resident_table(entries),
-            by_expiry: BinaryHeap::new(),
+            by_expiry: Expiries::default(),
             reserved: entries,
         }
     }
 
     /// Drops every entry whose expiry is at or before `now`.
     fn purge(&mut self, now: Millis) {
-        while let Some(Reverse((expiry, digest))) = self.by_expiry.peek().copied() {
-            if expiry > now {
-                break;
-            }
-            self.by_expiry.pop();
+        while let Some((expiry, digest)) = self.by_expiry.pop_expired(now) {
             if self.live.get(&digest).is_some_and(|s| s.expiry() == expiry) {
                 self.live.remove(&digest);
             }
@@ -220,13 +216,9 @@ impl<S: Slot> Shard<S> {
         if previous.is_some_and(|p| p.expiry() == slot.expiry()) {
             return;
         }
-        self.by_expiry.push(Reverse((slot.expiry(), digest)));
+        self.by_expiry.push(slot.expiry(), digest);
         if self.by_expiry.len() > 2 * self.live.len() + STALE_SLACK {
-            self.by_expiry = self
-                .live
-                .iter()
-                .map(|(d, s)| Reverse((s.expiry(), *d)))
-                .collect();
+            self.by_expiry = Expiries::of(self.live.iter().map(|(d, s)| (s.expiry(), *d)));
         }
     }
 
@@ -252,6 +244,81 @@ impl<S: Slot> Shard<S> {
         let mut fresh = DigestMap::with_capacity_and_hasher(entries, Default::default());
         fresh.extend(self.live.drain());
         self.live = fresh;
+    }
+}
+
+/// A shard's (expiry, digest) pairs, taken soonest first. Records nearly always arrive in
+/// expiry order (a namespace's records share one TTL and the clock is monotonic), so they
+/// queue in arrival order, and only one that expires before the queue's last goes to a heap.
+/// Taking the soonest is then reading the queue's front, in memory order: a heap of every
+/// record would sift each taken one down a path of cache lines the request has not touched,
+/// a cache (and TLB) miss per level in a table far larger than the caches.
+#[derive(Default)]
+struct Expiries {
+    /// In expiry order from `head` on; the pairs before `head` were taken.
+    queue: Vec<(Millis, Digest)>,
+    head: usize,
+    /// The pairs that arrived out of order.
+    heap: BinaryHeap<Reverse<(Millis, Digest)>>,
+}
+
+impl Expiries {
+    /// The pairs of `pairs`, in expiry order.
+    fn of(pairs: impl Iterator<Item = (Millis, Digest)>) -> Expiries {
+        let mut queue: Vec<_> = pairs.collect();
+        queue.sort_unstable();
+        Expiries {
+            queue,
+            head: 0,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.queue.len() - self.head + self.heap.len()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, expiry: Millis, digest: Digest) {
+        match self.queue[self.head..].last() {
+            Some(&(last, _)) if expiry < last => self.heap.push(Reverse((expiry, digest))),
+            _ => self.queue.push((expiry, digest)),
+        }
+    }
+
+    /// Takes the soonest pair if it expires at or before `now`.
+    fn pop_expired(&mut self, now: Millis) -> Option<(Millis, Digest)> {
+        let queued = self.queue.get(self.head).copied();
+        let heaped = self.heap.peek().map(|Reverse(pair)| *pair);
+        let from_heap = match (queued, heaped) {
+            (Some(q), Some(h)) => h < q,
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let soonest = if from_heap { heaped } else { queued }?;
+        if soonest.0 > now {
+            return None;
+        }
+        if from_heap {
+            self.heap.pop();
+        } else {
+            self.head += 1;
+            // The taken pairs leave once they are an eighth of the queue: each pair moves at
+            // most seven times on average, and the queue's memory stays within 8/7 of what it
+            // holds.
+            if self.head == self.queue.len() {
+                self.queue.clear();
+                self.head = 0;
+            } else if self.head * 8 >= self.queue.len() {
+                self.queue.drain(..self.head);
+                self.head = 0;
+            }
+        }
+        Some(soonest)
     }
 }
 

@@ -7,7 +7,7 @@ fn digest(i: u32) -> Digest {
 }
 
 #[test]
-fn rewriting_a_record_with_the_same_expiry_adds_nothing_to_the_heap() {
+fn rewriting_a_record_with_the_same_expiry_adds_nothing_to_the_expiries() {
     let mut shard = Shard::<Millis>::default();
     for _ in 0..10_000 {
         shard.put(digest(1), 5_000);
@@ -22,7 +22,7 @@ fn rewriting_a_record_with_the_same_expiry_adds_nothing_to_the_heap() {
 }
 
 #[test]
-fn a_record_rewritten_with_later_expiries_keeps_the_heap_bounded_and_its_last_expiry() {
+fn a_record_rewritten_with_later_expiries_keeps_the_expiries_bounded_and_its_last_expiry() {
     let mut shard = Shard::<Millis>::default();
     for i in 0..100 {
         shard.put(digest(i), 1_000);
@@ -42,7 +42,7 @@ fn a_record_rewritten_with_later_expiries_keeps_the_heap_bounded_and_its_last_ex
 }
 
 #[test]
-fn a_rebuilt_heap_still_purges_every_live_entry_at_its_own_expiry() {
+fn rebuilt_expiries_still_purge_every_live_entry_at_its_own_expiry() {
     let mut shard = Shard::<Millis>::default();
     for i in 0..1_000 {
         shard.put(digest(i), 10_000 + u64::from(i));
@@ -214,4 +214,60 @@ fn records_expired_since_take_no_room_when_read_back() {
         .expect("records");
     assert!(revoked.shards.iter().all(|s| lock(s).live.capacity() == 0));
     assert_eq!(tables.entry_count(), 0);
+}
+
+#[test]
+fn expiries_are_taken_soonest_first_whatever_order_they_arrive_in() {
+    // Mostly in order (one TTL, a monotonic clock), some sooner than the last (another TTL,
+    // a record read back), taken while they arrive: every pair comes out once, in order of
+    // expiry, never before `now`.
+    let mut expiries = Expiries::default();
+    let mut model: Vec<(Millis, Digest)> = Vec::new();
+    let mut taken: Vec<(Millis, Digest)> = Vec::new();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for step in 0..20_000u32 {
+        let now = Millis::from(step);
+        let expiry = match next() % 10 {
+            0 => now + next() % 50,
+            1 => now + 300 + next() % 1_000,
+            _ => now + 181,
+        };
+        expiries.push(expiry, digest(step));
+        model.push((expiry, digest(step)));
+        if step % 3 == 0 {
+            let mut out = Vec::new();
+            while let Some(pair) = expiries.pop_expired(now) {
+                assert!(pair.0 <= now, "{pair:?} taken at {now}");
+                out.push(pair);
+            }
+            assert!(
+                out.windows(2).all(|w| w[0].0 <= w[1].0),
+                "out of order at {now}"
+            );
+            taken.extend(out);
+        }
+        assert_eq!(expiries.len() + taken.len(), model.len());
+    }
+    while let Some(pair) = expiries.pop_expired(Millis::MAX) {
+        taken.push(pair);
+    }
+    assert!(expiries.is_empty());
+    let expiries_of = |pairs: &[(Millis, Digest)]| pairs.iter().map(|p| p.0).collect::<Vec<_>>();
+    model.sort_unstable();
+    assert!(expiries_of(&taken).windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(expiries_of(&taken), expiries_of(&model));
+    taken.sort_unstable();
+    assert_eq!(taken, model, "every pair taken exactly once");
+    // The taken pairs do not pile up in front of the queue.
+    assert!(
+        expiries.queue.capacity() < 2 * 2_000,
+        "{}",
+        expiries.queue.capacity()
+    );
 }
