@@ -25,7 +25,8 @@ async fn replay_records_land_on_pages_made_resident_at_start() {
         created - empty
     );
     // Spread at random like real digests, 30,000 records would touch every page of the replay
-    // table (≈ 24 MiB) if it were not resident yet; what they add is their expiry heap.
+    // table (≈ 24 MiB) if it were not resident yet; what they add is their expiry list (and
+    // the duration sample each insert records, which the metrics recorder holds until drained).
     let jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
     for i in 0..30_000u32 {
         let key = format!("{jkt}\0{i:022}");
