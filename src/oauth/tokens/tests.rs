@@ -58,3 +58,55 @@ fn minted_tokens_carry_the_binding_and_seal_properties() {
         props
     );
 }
+
+#[test]
+fn the_claims_are_written_as_serde_writes_access_claims() {
+    let key = crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
+    let keys = KeySet::new(key, vec![]);
+    let sealer = Sealer::new(&[("s".into(), [3; 32])]).unwrap();
+    let jkt = Jkt::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap();
+    let props = [Property {
+        key: "tier".into(),
+        value: "gold".into(),
+        hidden: false,
+    }];
+    let extra = serde_json::json!({
+        "acr": "urn:é\"\\",
+        "amr": ["pwd", "otp"],
+        "nested": {"b": 1.25, "a": null, "😀": [true, {"x": "\u{1}"}]},
+        "zz": -7
+    });
+    let scopes: [String; 3] = ["read".into(), "wr\"ite".into(), "é".into()];
+    for (case, audience) in [vec![], vec!["https://api"], vec!["a", "b\n", "c"]]
+        .into_iter()
+        .enumerate()
+    {
+        let grant = AccessGrant {
+            subject: "al\"ice\u{7f}\u{1f}/é",
+            client_id: "c\\1",
+            scopes: if case == 1 { &[] } else { &scopes },
+            audience: audience.into_iter().map(String::from).collect(),
+            jkt: (case != 2).then_some(&jkt),
+            lifetime_secs: 60,
+            properties: if case == 0 { &props } else { &[] },
+            extra: if case == 1 {
+                Default::default()
+            } else {
+                extra.as_object().unwrap().clone()
+            },
+            grant_id: (case != 0).then_some("family-1"),
+        };
+        let minted = mint(&keys, &sealer, "https://as/é", grant, UnixTime(1000)).unwrap();
+        let payload = keys.verify(&minted.token).unwrap().payload;
+        let claims: AccessClaims = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(
+            String::from_utf8(payload).unwrap(),
+            serde_json::to_string(&claims).unwrap(),
+            "case {case}"
+        );
+        assert_eq!(claims.sub, "al\"ice\u{7f}\u{1f}/é", "case {case}");
+        assert_eq!(claims.cnf.is_some(), case != 2, "case {case}");
+        assert_eq!(claims.prp.is_some(), case == 0, "case {case}");
+        assert_eq!(claims.extra.len(), if case == 1 { 0 } else { 4 });
+    }
+}
