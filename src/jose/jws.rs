@@ -96,13 +96,16 @@ pub(super) fn json_object<'de, T: Deserialize<'de>>(
             reason: "not a JSON object".to_owned(),
         });
     }
-    if nesting_depth(bytes) > MAX_NESTING {
+    // Nesting needs an opening bracket per level, so text with few of them (every proof and
+    // token header and payload dpopd issues) skips the byte-by-byte walk.
+    let openers = bytes.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    if openers > MAX_NESTING && nesting_depth(bytes) > MAX_NESTING {
         return Err(JwsError::BadJson {
             part,
             reason: format!("nested deeper than {MAX_NESTING} levels"),
         });
     }
-    serde_json::from_slice(bytes).map_err(|e| JwsError::BadJson {
+    crate::json::from_bytes(bytes).map_err(|e| JwsError::BadJson {
         part,
         reason: e.to_string(),
     })

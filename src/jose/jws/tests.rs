@@ -154,3 +154,31 @@ fn serde_errors_keep_their_reason() {
         .header_as::<Header>()
         .is_ok());
 }
+
+#[test]
+fn text_that_is_not_utf8_is_judged_as_serde_json_judges_the_bytes() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    // Refused with serde_json's reason; or, where serde_json skips the string (an unknown
+    // member's value), accepted as it always was.
+    for (bytes, accepted) in [
+        (&b"{\"alg\":\"\xff\"}"[..], false),
+        (b"{\"\xed\xa0\x80\":1}", false),
+        (b"{\"alg\":\"ES256\",\"x\":\"\xc3\"}", true),
+    ] {
+        let token = format!("{}.e30.AA", URL_SAFE_NO_PAD.encode(bytes));
+        let got = CompactJws::parse(&token).unwrap().header_as::<Header>();
+        match serde_json::from_slice::<Header>(bytes) {
+            Ok(want) => assert_eq!(got, Ok(want), "{bytes:?}"),
+            Err(e) => assert_eq!(
+                got,
+                Err(JwsError::BadJson {
+                    part: "header",
+                    reason: e.to_string()
+                }),
+                "{bytes:?}"
+            ),
+        }
+        assert_eq!(got.is_ok(), accepted, "{bytes:?}");
+    }
+}
