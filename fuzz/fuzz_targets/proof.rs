@@ -83,11 +83,12 @@ fuzz_target!(|data: &[u8]| {
 
 fn header_thumbprint(proof: &str) -> Jkt {
     #[derive(serde::Deserialize)]
-    struct Header {
-        jwk: JwkMembers,
+    struct Header<'a> {
+        #[serde(borrow)]
+        jwk: JwkMembers<'a>,
     }
     let jws = CompactJws::parse(proof).expect("an accepted proof is a compact JWS");
-    let header: Header = jws.header_as().expect("an accepted proof has a jwk");
+    let header: Header = jws.header_borrowed().expect("an accepted proof has a jwk");
     PublicJwk::from_members(&header.jwk)
         .expect("an accepted proof's jwk is valid")
         .thumbprint()

@@ -349,7 +349,8 @@ struct ProofHeader<'a> {
     typ: Option<Cow<'a, str>>,
     #[serde(borrow)]
     alg: Option<Cow<'a, str>>,
-    jwk: Option<JwkMembers>,
+    #[serde(borrow)]
+    jwk: Option<JwkMembers<'a>>,
     /// Present at all is a refusal, `null` included (serde would read `null` as absent).
     #[serde(default, deserialize_with = "present")]
     crit: Option<serde::de::IgnoredAny>,

@@ -3,22 +3,31 @@
 use super::b64;
 use ring::digest;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// The members of a JWK object as received. Known members are typed so that a duplicated or
-/// mistyped member is a parse error; unknown members are ignored (RFC 7517 §4).
+/// mistyped member is a parse error; unknown members are ignored (RFC 7517 §4). The members
+/// borrow from the text they are read from unless they had escapes (a proof's key is read
+/// from every proof, so its members are not copied).
 // `remote = "Self"` turns the derive into an inherent `JwkMembers::deserialize`, which the
 // `Deserialize` impl below calls only for a JSON object: a derived struct would also accept
 // an array of member values, and a JWK is an object (RFC 7517 §4). Call it through the trait
 // (`serde_json::from_*`, or as a field); the inherent function skips the object check.
 #[derive(Debug, Default, Deserialize)]
 #[serde(remote = "Self")]
-pub struct JwkMembers {
-    pub kty: Option<String>,
-    pub crv: Option<String>,
-    pub x: Option<String>,
-    pub y: Option<String>,
-    pub n: Option<String>,
-    pub e: Option<String>,
+pub struct JwkMembers<'a> {
+    #[serde(borrow)]
+    pub kty: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub crv: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub x: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub y: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub n: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub e: Option<Cow<'a, str>>,
     // private or symmetric members: their presence alone is a refusal (even as `null`, which
     // serde would otherwise read as absent)
     #[serde(default, deserialize_with = "present")]
@@ -39,22 +48,22 @@ pub struct JwkMembers {
     pub k: Option<serde::de::IgnoredAny>,
 }
 
-impl<'de> Deserialize<'de> for JwkMembers {
+impl<'de: 'a, 'a> Deserialize<'de> for JwkMembers<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct ObjectOnly;
-        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
-            type Value = JwkMembers;
+        struct ObjectOnly<'a>(std::marker::PhantomData<JwkMembers<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for ObjectOnly<'a> {
+            type Value = JwkMembers<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JWK object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
-            ) -> Result<JwkMembers, A::Error> {
+            ) -> Result<JwkMembers<'a>, A::Error> {
                 JwkMembers::deserialize(serde::de::value::MapAccessDeserializer::new(map))
             }
         }
-        de.deserialize_map(ObjectOnly)
+        de.deserialize_map(ObjectOnly(std::marker::PhantomData))
     }
 }
 
@@ -200,7 +209,7 @@ pub enum SignatureError {
 // `accepts` and `verify` are in verify.rs, with the ring signature code they need.
 impl PublicJwk {
     /// Parses and canonical-checks a received JWK (check 3 of RFC 9449 §4.3).
-    pub fn from_members(m: &JwkMembers) -> Result<PublicJwk, JwkError> {
+    pub fn from_members(m: &JwkMembers<'_>) -> Result<PublicJwk, JwkError> {
         // First, so that a private or symmetric key is always reported as such whatever else
         // is wrong with it.
         let private = [
@@ -314,7 +323,7 @@ impl PublicJwk {
     /// `from_members` refuses shortened EC coordinates and leading zeros in RSA `n` and `e`, so
     /// the received text is exactly what RFC 7638 §3 hashes. (For a 2048-bit RSA key this
     /// saves encoding 256 octets of `n` and a buffer.)
-    pub fn thumbprint_of_members(&self, m: &JwkMembers) -> Jkt {
+    pub fn thumbprint_of_members(&self, m: &JwkMembers<'_>) -> Jkt {
         let mut ctx = digest::Context::new(&digest::SHA256);
         let parts: [&str; 5] = match (
             self,
@@ -434,11 +443,11 @@ fn is_small_order_ed25519(x: &[u8; 32]) -> bool {
         .any(|point| point[..31] == x[..31] && point[31] == x[31] & 0x7f)
 }
 
-fn required<'a>(member: &'a Option<String>, name: &'static str) -> Result<&'a str, JwkError> {
+fn required<'a>(member: &'a Option<Cow<'_, str>>, name: &'static str) -> Result<&'a str, JwkError> {
     member.as_deref().ok_or(JwkError::MissingMember(name))
 }
 
-fn decode_member(member: &Option<String>, name: &'static str) -> Result<Vec<u8>, JwkError> {
+fn decode_member(member: &Option<Cow<'_, str>>, name: &'static str) -> Result<Vec<u8>, JwkError> {
     b64::decode(required(member, name)?).map_err(|_| JwkError::BadEncoding(name))
 }
 

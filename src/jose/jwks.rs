@@ -16,6 +16,7 @@ use super::b64;
 use super::jwk::{EcCurve, JwkError, JwkMembers, PublicJwk};
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Bounds on a set, checked before any key is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,7 +262,7 @@ fn read_key(entry: &Value) -> Result<VerificationKey, SkipReason> {
 /// Rewrites the big-integer members of `m` into the canonical form `from_members` reads:
 /// RSA `n` and `e` without leading zero octets, EC coordinates at the curve's full length.
 /// Values that do not decode are left for `from_members` to refuse.
-fn widen_integers(m: &mut JwkMembers) {
+fn widen_integers(m: &mut JwkMembers<'_>) {
     match (m.kty.as_deref(), m.crv.as_deref()) {
         (Some("RSA"), _) => {
             for member in [&mut m.n, &mut m.e] {
@@ -292,9 +293,9 @@ fn widen_integers(m: &mut JwkMembers) {
 }
 
 /// Replaces a base64url member with the encoding of `f` applied to its octets.
-fn rewrite(member: &mut Option<String>, f: impl Fn(&[u8]) -> Vec<u8>) {
+fn rewrite(member: &mut Option<Cow<'_, str>>, f: impl Fn(&[u8]) -> Vec<u8>) {
     if let Some(bytes) = member.as_deref().and_then(|text| b64::decode(text).ok()) {
-        *member = Some(b64::encode(&f(&bytes)));
+        *member = Some(Cow::Owned(b64::encode(&f(&bytes))));
     }
 }
 

@@ -10,6 +10,7 @@ use ring::rand::SystemRandom;
 use ring::rsa::{KeyPairComponents, PublicKeyComponents};
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use serde::Deserialize;
+use std::borrow::Cow;
 
 fn invalid(reason: impl std::fmt::Display) -> KeyError {
     KeyError::Invalid(reason.to_string())
@@ -213,12 +214,12 @@ pub(super) fn from_jwk(value: &serde_json::Value) -> Result<SigningKey, KeyError
         return Err(invalid("JWK use is not \"sig\""));
     }
     let members = JwkMembers {
-        kty: jwk.kty.clone(),
-        crv: jwk.crv.clone(),
-        x: jwk.x.clone(),
-        y: jwk.y.clone(),
-        n: jwk.n.clone(),
-        e: jwk.e.clone(),
+        kty: jwk.kty.as_deref().map(Cow::Borrowed),
+        crv: jwk.crv.as_deref().map(Cow::Borrowed),
+        x: jwk.x.as_deref().map(Cow::Borrowed),
+        y: jwk.y.as_deref().map(Cow::Borrowed),
+        n: jwk.n.as_deref().map(Cow::Borrowed),
+        e: jwk.e.as_deref().map(Cow::Borrowed),
         ..JwkMembers::default()
     };
     let public = PublicJwk::from_members(&members).map_err(invalid)?;

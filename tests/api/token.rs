@@ -27,7 +27,7 @@ async fn verify_with_jwks(app: &TestApp, token: &str) -> Value {
         .iter()
         .find(|k| k["kid"] == header["kid"])
         .expect("kid is published");
-    let members: JwkMembers = serde_json::from_value(jwk.clone()).unwrap();
+    let members = <JwkMembers as serde::Deserialize>::deserialize(jwk).unwrap();
     let public = PublicJwk::from_members(&members).unwrap();
     let alg = Alg::from_name(header["alg"].as_str().unwrap()).unwrap();
     public

@@ -288,6 +288,6 @@ fn to_json_has_public_members_only() {
     let want = serde_json::json!({"kty":"OKP","crv":"Ed25519","x":RFC8037_X});
     assert_eq!(serde_json::Value::Object(key.to_json()), want);
     // to_json output parses back into the same key.
-    let members: JwkMembers = serde_json::from_value(want).unwrap();
+    let members = <JwkMembers as Deserialize>::deserialize(&want).unwrap();
     assert_eq!(PublicJwk::from_members(&members), Ok(key));
 }

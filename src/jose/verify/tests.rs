@@ -12,15 +12,16 @@ const RFC9449_PROOF: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp
 const EDDSA_PROOF: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVkRFNBIiwiandrIjp7Imt0eSI6Ik9LUCIsImNydiI6IkVkMjU1MTkiLCJ4IjoiMTFxWUFZS3hDcmZWU183VHlXUUhPZzdoY3ZQYXBpTWxyd0lhYVBjSFVSbyJ9fQ.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.gcDRjExW3ZIHJ5dBAZKOJdHZuJYnSYQcO58EG_WF3r5f70D0yMhPC9CTdsUb2KroDTUvWwEPS68WErHc70ptDA";
 
 #[derive(Deserialize)]
-struct ProofHeader {
+struct ProofHeader<'a> {
     alg: String,
-    jwk: JwkMembers,
+    #[serde(borrow)]
+    jwk: JwkMembers<'a>,
 }
 
 /// The proof's signing input, signature, header alg and key.
 fn open(token: &str) -> (String, Vec<u8>, Alg, PublicJwk) {
     let jws = CompactJws::parse(token).unwrap();
-    let header: ProofHeader = jws.header_as().unwrap();
+    let header: ProofHeader = jws.header_borrowed().unwrap();
     let key = PublicJwk::from_members(&header.jwk).unwrap();
     let alg = Alg::from_name(&header.alg).unwrap();
     (
