@@ -222,12 +222,29 @@ result_codes! {
 impl ResultCode {
     /// `"[A052001] text"`, the `resultMessage` without call-specific detail.
     pub fn message(self) -> String {
-        format!("[{}] {}", self.code(), self.text())
+        self.message_and(None)
     }
 
     /// `"[A254301] text detail"`: detail for the caller's logs, never secret material.
     pub fn message_with(self, detail: &str) -> String {
-        format!("[{}] {} {}", self.code(), self.text(), detail)
+        self.message_and(Some(detail))
+    }
+
+    /// Either message, built in one buffer of the right size: every answer carries one, and
+    /// `format!` grew its buffer twice for these lengths.
+    fn message_and(self, detail: Option<&str>) -> String {
+        let (code, text) = (self.code(), self.text());
+        let detail_len = detail.map_or(0, |d| d.len() + 1);
+        let mut message = String::with_capacity(code.len() + text.len() + 3 + detail_len);
+        message.push('[');
+        message.push_str(code);
+        message.push_str("] ");
+        message.push_str(text);
+        if let Some(detail) = detail {
+            message.push(' ');
+            message.push_str(detail);
+        }
+        message
     }
 }
 

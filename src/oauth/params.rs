@@ -1,8 +1,6 @@
 //! `application/x-www-form-urlencoded` parameters as an OAuth endpoint receives them, parsed
 //! strictly: invalid percent-encoding or UTF-8 is an error, a repeated parameter is an error
 //! (RFC 6749 §3.1, §3.2), and a parameter without a value counts as absent (RFC 6749 §3.1).
-use std::collections::HashMap;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamsError {
     #[error("parameter {0} is repeated")]
@@ -17,12 +15,15 @@ pub enum ParamsError {
 
 const MAX_PARAMS: usize = 64;
 
+/// The parameters in the order received. A request carries a handful (at most
+/// [`MAX_PARAMS`]), so a list searched in order costs less than hashing every name with a
+/// random key, and the repeated-name check stays bounded (64 × 64 comparisons at most).
 #[derive(Debug, Clone, Default)]
-pub struct Params(HashMap<String, String>);
+pub struct Params(Vec<(String, String)>);
 
 impl Params {
     pub fn parse(body: &str) -> Result<Params, ParamsError> {
-        let mut map = HashMap::new();
+        let mut list: Vec<(String, String)> = Vec::new();
         for pair in body.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode(name)?;
@@ -30,23 +31,26 @@ impl Params {
             if value.is_empty() {
                 continue;
             }
-            if map.len() >= MAX_PARAMS {
+            if list.len() >= MAX_PARAMS {
                 return Err(ParamsError::TooMany);
             }
-            if map.contains_key(&name) {
+            if list.iter().any(|(seen, _)| *seen == name) {
                 return Err(ParamsError::Repeated(name));
             }
-            map.insert(name, value);
+            list.push((name, value));
         }
-        Ok(Params(map))
+        Ok(Params(list))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, value)| value.as_str())
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.get(name).is_some()
     }
 }
 

@@ -17,3 +17,13 @@ fn codes_are_unique_and_well_formed() {
         assert!(seen.insert(c), "duplicate {c}");
     }
 }
+
+#[test]
+fn messages_are_the_code_in_brackets_the_text_and_any_detail() {
+    let code = ResultCode::ClientCredentialsIssued;
+    let plain = format!("[{}] {}", code.code(), code.text());
+    assert_eq!(code.message(), plain);
+    assert_eq!(code.message_with("why"), format!("{plain} why"));
+    assert_eq!(code.message_with(""), format!("{plain} "));
+    assert_eq!(code.message().capacity(), plain.len());
+}
