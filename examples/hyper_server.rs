@@ -8,7 +8,7 @@
 //!
 //! It reads dpopd's configuration file (memory store only) and answers those routes with the
 //! bytes dpopd answers: the caller check of `api::caller`, the JSON body limits and refusals of
-//! `api::json_config` (and actix-http's `Connection: close` when a refusal leaves the body
+//! `api::body::ApiJson` (and actix-http's `Connection: close` when a refusal leaves the body
 //! unread), and the endpoints' own functions (`api::token::token_answer`,
 //! `api::introspection::introspection_answer`). Like dpopd's middlewares it runs each request
 //! in a span with its request id, echoes `X-Request-Id` and answers 408 past
@@ -16,12 +16,13 @@
 //! It runs on a current-thread tokio runtime, as one actix worker does, and stops by itself
 //! after `--lifetime-secs`. `scripts/bench.sh hyper` checks that both answer alike.
 use arc_swap::ArcSwap;
+use dpopd::api::body::parse_body;
 use dpopd::api::caller::{AsCaller, RsCaller};
 use dpopd::api::introspection::{introspection_answer, IntrospectionRequest};
 use dpopd::api::request_id::request_id;
 use dpopd::api::result_code::ResultCode;
 use dpopd::api::token::{token_answer, TokenRequest};
-use dpopd::api::{body_error, ApiError};
+use dpopd::api::ApiError;
 use dpopd::clock::UnixTime;
 use dpopd::config::{Settings, StoreKind};
 use dpopd::live::Reloadable;
@@ -214,8 +215,7 @@ async fn introspection(shared: &Shared, req: Request<Incoming>) -> Result<Answer
     let caller = RsCaller::check(&live.callers, authorization(&req)).map_err(unread)?;
     let body: IntrospectionRequest = json_body(req, shared.max_body).await?;
     let answer = introspection_answer(&live, caller.0, body).await?;
-    let text = serde_json::to_vec(&answer).map_err(|_| ApiError::new(ResultCode::InternalError))?;
-    Ok(json(text.into()))
+    Ok(json(answer.to_json().into()))
 }
 
 fn authorization(req: &Request<Incoming>) -> Option<&str> {
@@ -224,8 +224,8 @@ fn authorization(req: &Request<Incoming>) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// The body as `api::json_config` takes it (any content type): at most `limit` bytes, 413
-/// before reading when `Content-Length` says more, then `serde_json`.
+/// The body as `api::body::ApiJson` takes it (any content type): at most `limit` bytes, 413
+/// before reading when `Content-Length` says more, then `api::body::parse_body`.
 async fn json_body<T: DeserializeOwned>(
     req: Request<Incoming>,
     limit: usize,
@@ -245,7 +245,7 @@ async fn json_body<T: DeserializeOwned>(
         }
         Err(_) => return Err(unread(ApiError::new(ResultCode::MalformedRequest))),
     };
-    Ok(serde_json::from_slice(&bytes).map_err(|e| body_error(&e))?)
+    Ok(parse_body(&bytes)?)
 }
 
 fn json(body: Bytes) -> Answer {

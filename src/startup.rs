@@ -196,7 +196,7 @@ fn serve(
         let state = state.clone();
         let app = App::new()
             .app_data(state)
-            .app_data(api::json_config(max_body))
+            .app_data(api::body::BodyLimit(max_body))
             // Innermost: the path is rewritten just before routing, after the outer layers
             // have seen (and logged) it as called.
             .wrap(actix_web::middleware::from_fn(

@@ -36,6 +36,7 @@ impl Action {
         Action::Created,
     ];
 
+    /// The name as the answers write it (serde's, which a test holds it to).
     pub fn name(self) -> &'static str {
         match self {
             Action::Ok => "OK",
@@ -64,3 +65,6 @@ impl Action {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

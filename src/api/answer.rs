@@ -10,6 +10,7 @@ use super::result_code::ResultCode;
 use super::truncate;
 use crate::clock::UnixTime;
 use crate::dpop::proof::{AlgSet, Check, DpopError};
+use crate::json::JsonObject;
 use crate::oauth::authorization::ErrorTarget;
 use crate::oauth::tokens::TokenType;
 use serde::Serialize;
@@ -86,6 +87,16 @@ pub struct Head {
 impl Head {
     pub fn with_nonce(self, dpop_nonce: Option<String>) -> Head {
         Head { dpop_nonce, ..self }
+    }
+
+    /// The members as `serde_json` writes this struct flattened into an answer, for the
+    /// answers written by [`JsonObject`] (token, introspection).
+    pub fn write(&self, json: &mut JsonObject) {
+        json.str("action", self.action.name())
+            .str("resultCode", self.result_code)
+            .str("resultMessage", &self.result_message)
+            .opt_str("responseContent", self.response_content.as_deref())
+            .opt_str("dpopNonce", self.dpop_nonce.as_deref());
     }
 }
 

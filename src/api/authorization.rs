@@ -6,6 +6,7 @@
 //! flow").
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::fields::{bounded, JwtAtClaims};
 use super::request_time::route;
@@ -121,7 +122,7 @@ pub struct TicketResponse {
 pub async fn authorization(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<AuthorizationRequest>,
+    body: ApiJson<AuthorizationRequest>,
 ) -> HttpResponse {
     let call = AuthorizationCall {
         parameters: &body.parameters,
@@ -192,7 +193,7 @@ fn authorization_answer(
 pub async fn issue(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<IssueRequest>,
+    body: ApiJson<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let scopes = match req.scopes {
@@ -231,7 +232,7 @@ pub async fn issue(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-pub async fn fail(_caller: AsCaller, live: Live, body: web::Json<FailRequest>) -> HttpResponse {
+pub async fn fail(_caller: AsCaller, live: Live, body: ApiJson<FailRequest>) -> HttpResponse {
     let call = FailCall {
         ticket: &body.ticket,
         reason: body.reason,

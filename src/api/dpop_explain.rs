@@ -7,6 +7,7 @@
 //! `explain_per_minute` calls (docs/api.md, "Explaining a proof").
 use super::action::Action;
 use super::answer::{accept, Api, Head, Refusal, Refuse};
+use super::body::ApiJson;
 use super::caller::AnyCaller;
 use super::fields::DpopFields;
 use super::refusals::AtResource;
@@ -70,7 +71,7 @@ impl From<Refusal> for WouldAnswer {
 pub async fn explain(
     caller: AnyCaller,
     live: Live,
-    body: web::Json<ExplainRequest>,
+    body: ApiJson<ExplainRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     // The role of the endpoint explained: a proof is no way around the role of introspection.

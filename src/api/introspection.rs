@@ -6,6 +6,7 @@
 //! only the proof is judged (docs/api.md, "Opaque tokens").
 use super::action::Action;
 use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::{Caller, RsCaller};
 use super::fields::{bounded, DpopFields, TokenScheme};
 use super::refusals::AtResource;
@@ -15,6 +16,7 @@ use super::ApiError;
 use crate::clock::UnixTime;
 use crate::dpop::proof::AlgSet;
 use crate::jose::jwk::Jkt;
+use crate::json::JsonObject;
 use crate::live::{Live, Reloadable};
 use crate::oauth::access::AccessError;
 use crate::oauth::introspection::{
@@ -22,6 +24,7 @@ use crate::oauth::introspection::{
 };
 use crate::oauth::scope::{self, MAX_SCOPES};
 use crate::oauth::Property;
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +82,32 @@ pub struct IntrospectionResponse {
 }
 
 impl IntrospectionResponse {
+    /// The JSON text `serde_json::to_string(self)` gives, members in the same order (a test
+    /// holds the two together), written without serde's flattening.
+    pub fn to_json(&self) -> String {
+        let content = self.head.response_content.as_deref().unwrap_or_default();
+        let mut json = JsonObject::with_capacity(384 + content.len());
+        self.head.write(&mut json);
+        json.opt_str("clientId", self.client_id.as_deref())
+            .opt_str("issuer", self.issuer.as_deref())
+            .opt_str("subject", self.subject.as_deref());
+        if let Some(scopes) = &self.scopes {
+            json.serialized("scopes", scopes);
+        }
+        json.opt_int("expiresAt", self.expires_at)
+            .opt_str("jkt", self.jkt.as_deref());
+        if let Some(properties) = &self.properties {
+            json.serialized("properties", properties);
+        }
+        if let Some(claims) = &self.claims {
+            json.serialized("claims", claims);
+        }
+        json.bool("existent", self.existent)
+            .bool("usable", self.usable)
+            .bool("sufficient", self.sufficient);
+        json.finish()
+    }
+
     /// A refusal decided before the token was looked at.
     pub fn refused(head: Head) -> IntrospectionResponse {
         IntrospectionResponse {
@@ -101,10 +130,12 @@ impl IntrospectionResponse {
 pub async fn introspect(
     caller: RsCaller,
     live: Live,
-    body: web::Json<IntrospectionRequest>,
+    body: ApiJson<IntrospectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let response = introspection_answer(&live, caller.0, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(response))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(response.to_json()))
 }
 
 /// The answer to `req` from `caller` on the configuration `live`: everything the endpoint does
@@ -249,3 +280,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         cfg.service(route(path, Api::Introspection).route(web::post().to(introspect)));
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 //! active, `{"active":false}` for anything not usable — or an RFC 6749 §5.2 error body.
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::RsCaller;
 use super::request_time::route;
 use super::result_code::ResultCode as R;
@@ -29,7 +30,7 @@ pub type StandardIntrospectionResponse = Head;
 pub async fn standard(
     _caller: RsCaller,
     live: Live,
-    body: web::Json<StandardIntrospectionRequest>,
+    body: ApiJson<StandardIntrospectionRequest>,
 ) -> HttpResponse {
     let result = domain::token_info(&live.core, &body.parameters, UnixTime::now()).await;
     let api = Api::IntrospectionStandard;

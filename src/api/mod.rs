@@ -6,6 +6,7 @@
 pub mod action;
 pub mod answer;
 pub mod authorization;
+pub mod body;
 pub mod caller;
 pub mod dpop_explain;
 pub mod fields;
@@ -119,25 +120,6 @@ impl ResponseError for ApiError {
         response
             .json(serde_json::json!({ "resultCode": self.code.code(), "resultMessage": message }))
     }
-}
-
-/// JSON body extraction: size limit → 413, anything else → 400, both with a result code.
-pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
-    use actix_web::error::JsonPayloadError;
-    actix_web::web::JsonConfig::default()
-        .limit(limit)
-        .content_type_required(false)
-        .error_handler(|err, _req| {
-            let api = match &err {
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => {
-                    ApiError::new(ResultCode::BodyTooLarge)
-                }
-                JsonPayloadError::Deserialize(e) => body_error(e),
-                _ => ApiError::new(ResultCode::MalformedRequest),
-            };
-            api.into()
-        })
 }
 
 /// The refusal of a JSON body that does not deserialize: a field dpopd cannot use, or text that

@@ -4,6 +4,7 @@
 //! code flow").
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::fields::{ClientFields, DpopFields};
 use super::request_time::route;
@@ -44,7 +45,7 @@ pub struct ParResponse {
 pub async fn pushed_auth_req(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<ParRequest>,
+    body: ApiJson<ParRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let now = UnixTime::now();

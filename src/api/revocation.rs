@@ -4,6 +4,7 @@
 //! §2.2), `INVALID_CLIENT` or `BAD_REQUEST` with an RFC 6749 §5.2 body.
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::fields::ClientFields;
 use super::request_time::route;
@@ -31,7 +32,7 @@ pub type RevocationResponse = Head;
 pub async fn revoke(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<RevocationRequest>,
+    body: ApiJson<RevocationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let call = RevocationCall {

@@ -3,6 +3,7 @@
 //! the RFC 6749 §5.1/§5.2 body to relay (docs/api.md, "Token endpoint").
 use super::action::Action;
 use super::answer::{accept, record_proof_time, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::fields::{bounded, lifetimes, ClientFields, DpopFields, JwtAtClaims};
 use super::request_time::route;
@@ -77,11 +78,7 @@ impl TokenResponse {
         let content = head.response_content.as_deref().unwrap_or_default();
         let token_len = self.issued.as_ref().map_or(0, |i| i.access_token.len());
         let mut json = JsonObject::with_capacity(512 + 2 * content.len() + token_len);
-        json.serialized("action", &head.action)
-            .str("resultCode", head.result_code)
-            .str("resultMessage", &head.result_message)
-            .opt_str("responseContent", head.response_content.as_deref())
-            .opt_str("dpopNonce", head.dpop_nonce.as_deref());
+        head.write(&mut json);
         if let Some(issued) = &self.issued {
             json.str("accessToken", &issued.access_token)
                 .int("accessTokenExpiresAt", issued.access_token_expires_at)
@@ -106,7 +103,7 @@ impl TokenResponse {
 pub async fn token(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<TokenRequest>,
+    body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())

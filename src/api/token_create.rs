@@ -4,6 +4,7 @@
 //! verified (RFC 9449 §6.1), following Authlete's `TokenCreateRequest` field names (docs/api.md,
 //! "Authorization code flow").
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::fields::{bounded, lifetimes, DpopFields, JwtAtClaims};
 use super::request_time::route;
@@ -87,7 +88,7 @@ pub struct CreatedTokens {
 pub async fn token_create(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<TokenCreateRequest>,
+    body: ApiJson<TokenCreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let core = &live.core;

@@ -5,6 +5,7 @@
 //! work. Nothing is relayed to a client: the answer is for the authorization server.
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::AsCaller;
 use super::request_time::route;
 use super::result_code::ResultCode as R;
@@ -41,7 +42,7 @@ pub struct TokenRevokeResponse {
 pub async fn token_revoke(
     _caller: AsCaller,
     live: Live,
-    body: web::Json<TokenRevokeRequest>,
+    body: ApiJson<TokenRevokeRequest>,
 ) -> HttpResponse {
     let req = body.into_inner();
     let result = if req.access_token_identifier.is_some() || req.refresh_token_identifier.is_some()

@@ -6,6 +6,7 @@
 //! send (docs/api.md, "Userinfo").
 use super::action::Action;
 use super::answer::{accept, refuse, Api, Body, Head};
+use super::body::ApiJson;
 use super::caller::RsCaller;
 use super::fields::{DpopFields, TokenScheme};
 use super::introspection::answer;
@@ -35,7 +36,7 @@ pub struct UserInfoRequest {
 pub async fn userinfo(
     caller: RsCaller,
     live: Live,
-    body: web::Json<UserInfoRequest>,
+    body: ApiJson<UserInfoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let now = UnixTime::now();
@@ -81,7 +82,7 @@ pub struct UserInfoIssueResponse {
 pub async fn userinfo_issue(
     _caller: RsCaller,
     live: Live,
-    body: web::Json<UserInfoIssueRequest>,
+    body: ApiJson<UserInfoIssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     let core = &live.core;
