@@ -15,17 +15,26 @@ fn rfc9449_fig8_jwt_access_token_cnf_jkt() {
     assert_eq!(bound.cnf.jkt, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I");
 }
 
-#[test]
-fn minted_tokens_carry_the_binding_and_seal_properties() {
+/// A key set, a sealer, a key binding and one property, hidden or not: what a grant needs.
+fn grant_parts(hidden: bool) -> (KeySet, Sealer, Jkt, [Property; 1]) {
     let key = crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
-    let keys = KeySet::new(key, vec![]);
-    let sealer = Sealer::new(&[("s".into(), [3; 32])]).unwrap();
     let jkt = Jkt::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap();
-    let props = [Property {
+    let property = Property {
         key: "tier".into(),
         value: "gold".into(),
-        hidden: true,
-    }];
+        hidden,
+    };
+    (
+        KeySet::new(key, vec![]),
+        Sealer::new(&[("s".into(), [3; 32])]).unwrap(),
+        jkt,
+        [property],
+    )
+}
+
+#[test]
+fn minted_tokens_carry_the_binding_and_seal_properties() {
+    let (keys, sealer, jkt, props) = grant_parts(true);
     let grant = AccessGrant {
         subject: "alice",
         client_id: "c",
@@ -61,15 +70,7 @@ fn minted_tokens_carry_the_binding_and_seal_properties() {
 
 #[test]
 fn the_claims_are_written_as_serde_writes_access_claims() {
-    let key = crate::jose::SigningKey::generate(crate::jose::Alg::ES256, Some("k".into())).unwrap();
-    let keys = KeySet::new(key, vec![]);
-    let sealer = Sealer::new(&[("s".into(), [3; 32])]).unwrap();
-    let jkt = Jkt::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap();
-    let props = [Property {
-        key: "tier".into(),
-        value: "gold".into(),
-        hidden: false,
-    }];
+    let (keys, sealer, jkt, props) = grant_parts(false);
     let extra = serde_json::json!({
         "acr": "urn:é\"\\",
         "amr": ["pwd", "otp"],
