@@ -72,11 +72,11 @@ fn bound_token(core: &Core, key: &SigningKey) -> String {
         subject: "alice",
         client_id: "client",
         scopes: &scopes,
-        audience: core.default_audience.clone(),
+        audience: &core.default_audience,
         jkt: Some(&jkt),
         lifetime_secs: 3600,
         properties: &[],
-        extra: Default::default(),
+        extra: &Default::default(),
         grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, NOW)

@@ -52,11 +52,11 @@ fn access_token(core: &Core) -> String {
         subject: "alice",
         client_id: "client",
         scopes: &scopes,
-        audience: core.default_audience.clone(),
+        audience: &core.default_audience,
         jkt: None,
         lifetime_secs: 3600,
         properties: &[],
-        extra: Default::default(),
+        extra: &Default::default(),
         grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, NOW)

@@ -39,11 +39,11 @@ fn main() {
                 subject: &subject,
                 client_id: &subject,
                 scopes: &scopes,
-                audience: core.default_audience.clone(),
+                audience: &core.default_audience,
                 jkt: Some(&jkt),
                 lifetime_secs: 3600,
                 properties: &[],
-                extra: Default::default(),
+                extra: &Default::default(),
                 grant_id: None,
             };
             tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, now)

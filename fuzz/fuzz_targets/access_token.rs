@@ -92,11 +92,11 @@ fn round_trips(core: &Core, data: &[u8]) {
             subject,
             client_id: "fuzz-client",
             scopes: &["read".to_owned()],
-            audience: vec![ISSUER.to_owned()],
+            audience: &[ISSUER.to_owned()],
             jkt: None,
             lifetime_secs: 60,
             properties: &[],
-            extra: Default::default(),
+            extra: &Default::default(),
             grant_id: None,
         };
         let minted =

@@ -115,7 +115,7 @@ impl<T: DeserializeOwned> Future for ReadBody<T> {
                     if held + piece.len() > limit {
                         return Poll::Ready(Err(ApiError::new(ResultCode::BodyTooLarge)));
                     }
-                    if held == 0 && first.is_none() {
+                    if first.is_none() && rest.is_empty() {
                         *first = Some(piece);
                         continue;
                     }

@@ -107,11 +107,11 @@ pub struct AccessGrant<'a> {
     pub subject: &'a str,
     pub client_id: &'a str,
     pub scopes: &'a [String],
-    pub audience: Vec<String>,
+    pub audience: &'a [String],
     pub jkt: Option<&'a Jkt>,
     pub lifetime_secs: i64,
     pub properties: &'a [Property],
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
     /// The grant id (`gid`), when the token belongs to a grant that can be revoked as a whole.
     pub grant_id: Option<&'a str>,
 }
@@ -194,7 +194,7 @@ fn claims_json(
     let mut json = JsonObject::with_capacity(256 + scope.len() + prp.map_or(0, str::len));
     json.str("iss", issuer).str("sub", grant.subject);
     // One audience is written as a string, none or several as an array (RFC 7519 §4.1.3).
-    match grant.audience.as_slice() {
+    match grant.audience {
         [one] => json.str("aud", one),
         many => json.serialized("aud", &many),
     };
@@ -211,7 +211,7 @@ fn claims_json(
         });
     }
     json.opt_str("prp", prp).opt_str("gid", grant.grant_id);
-    for (name, value) in &grant.extra {
+    for (name, value) in grant.extra {
         json.serialized(name, value);
     }
     json.finish()

@@ -43,11 +43,11 @@ pub fn mint(app: &TestApp, spec: Mint<'_>) -> String {
         subject: spec.subject,
         client_id: spec.client_id,
         scopes: &scopes,
-        audience: core.default_audience.clone(),
+        audience: &core.default_audience,
         jkt: jkt.as_ref(),
         lifetime_secs: spec.lifetime,
         properties: &[],
-        extra: Default::default(),
+        extra: &Default::default(),
         grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, spec.iat)

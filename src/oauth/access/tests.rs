@@ -27,11 +27,11 @@ pub(crate) fn mint(core: &Core, jkt: Option<&Jkt>, iat: UnixTime) -> String {
         subject: "alice",
         client_id: "client-1",
         scopes: &scopes,
-        audience: vec!["https://rs.example.com".into()],
+        audience: &["https://rs.example.com".into()],
         jkt,
         lifetime_secs: 3600,
         properties: &properties,
-        extra: Default::default(),
+        extra: &Default::default(),
         grant_id: None,
     };
     tokens::mint(&core.keys, &core.sealer, &core.issuer, grant, iat)

@@ -111,9 +111,9 @@ pub(crate) fn issue(
 ) -> Result<Issued, TokenError> {
     let jkt = binding.jkt;
     let audience = if client.audience.is_empty() {
-        core.default_audience.clone()
+        &core.default_audience
     } else {
-        client.audience.clone()
+        &client.audience
     };
     // RFC 6749 §4.1.2: a code's token is named after the code, and so is its grant, so a
     // reused code can revoke both.
@@ -137,7 +137,7 @@ pub(crate) fn issue(
             jkt: jkt.as_ref(),
             lifetime_secs: plan.access_expires_at.secs() - now.secs(),
             properties: &prepared.properties,
-            extra: prepared.extra.clone(),
+            extra: &prepared.extra,
             grant_id: family.as_deref(),
         },
         jti,

@@ -39,11 +39,11 @@ fn minted_tokens_carry_the_binding_and_seal_properties() {
         subject: "alice",
         client_id: "c",
         scopes: &["read".into()],
-        audience: vec!["https://api".into()],
+        audience: &["https://api".into()],
         jkt: Some(&jkt),
         lifetime_secs: 60,
         properties: &props,
-        extra: Default::default(),
+        extra: &Default::default(),
         grant_id: Some("family-1"),
     };
     let minted = mint(&keys, &sealer, "https://as", grant, UnixTime(1000)).unwrap();
@@ -82,18 +82,20 @@ fn the_claims_are_written_as_serde_writes_access_claims() {
         .into_iter()
         .enumerate()
     {
+        let audience: Vec<String> = audience.into_iter().map(String::from).collect();
+        let no_extra = serde_json::Map::new();
         let grant = AccessGrant {
             subject: "al\"ice\u{7f}\u{1f}/é",
             client_id: "c\\1",
             scopes: if case == 1 { &[] } else { &scopes },
-            audience: audience.into_iter().map(String::from).collect(),
+            audience: &audience,
             jkt: (case != 2).then_some(&jkt),
             lifetime_secs: 60,
             properties: if case == 0 { &props } else { &[] },
             extra: if case == 1 {
-                Default::default()
+                &no_extra
             } else {
-                extra.as_object().unwrap().clone()
+                extra.as_object().unwrap()
             },
             grant_id: (case != 0).then_some("family-1"),
         };
